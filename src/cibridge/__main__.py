@@ -1,0 +1,3 @@
+from cibridge.cli import main_entry
+
+main_entry()

@@ -1,0 +1,1 @@
+"""Chat notifications: the message model, providers and delivery."""

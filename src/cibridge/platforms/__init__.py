@@ -1,0 +1,72 @@
+"""CI platforms behind one small Protocol, in an explicit registry."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import Protocol, TextIO
+
+from cibridge.context import Context
+
+
+class Platform(Protocol):
+    """Where cibridge runs: how it reads the CI context and how it reports back."""
+
+    name: str
+
+    def context(self, env: Mapping[str, str], cwd: str) -> Context: ...
+
+    def mask(self, secret: str) -> None: ...
+
+    def set_outputs(self, outputs: Mapping[str, str]) -> None: ...
+
+    def summary(self, markdown: str) -> None: ...
+
+    def error(self, message: str) -> None: ...
+
+    def warning(self, message: str) -> None: ...
+
+    def group(self, title: str) -> AbstractContextManager[None]: ...
+
+    def untrusted(self) -> AbstractContextManager[None]: ...
+
+    def print(self, text: str) -> None: ...
+
+    def print_err(self, text: str) -> None: ...
+
+
+class PlatformFactory(Protocol):
+    def __call__(
+        self, env: Mapping[str, str], stream: TextIO, err: TextIO | None = None
+    ) -> Platform: ...
+
+
+def _registry() -> list[tuple[str, str, PlatformFactory]]:
+    from cibridge.platforms.github import GitHub
+    from cibridge.platforms.gitlab import GitLab
+    from cibridge.platforms.local import Local
+
+    # Checked in order: the first whose marker variable is "true" wins, local last.
+    return [
+        ("github", "GITHUB_ACTIONS", GitHub),
+        ("gitlab", "GITLAB_CI", GitLab),
+        ("local", "", Local),
+    ]
+
+
+def names() -> list[str]:
+    return [name for name, _marker, _factory in _registry()]
+
+
+def detect(
+    env: Mapping[str, str],
+    stream: TextIO | None = None,
+    err: TextIO | None = None,
+    forced: str | None = None,
+) -> Platform:
+    out = stream if stream is not None else sys.stdout
+    for name, marker, factory in _registry():
+        if forced == name or (forced is None and (not marker or env.get(marker) == "true")):
+            return factory(env, out, err)
+    raise AssertionError(f"no platform named {forced!r}")

@@ -1,0 +1,58 @@
+"""Behaviour the platforms share: redacted printing and plain-text fallbacks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TextIO
+
+from cibridge import redact
+
+
+class Console:
+    """Writes to one stream; every line is redacted on its way out."""
+
+    def __init__(self, env: Mapping[str, str], stream: TextIO, err: TextIO | None = None) -> None:
+        self.env = env
+        self.stream = stream
+        self.err = err if err is not None else sys.stderr
+        self.json_outputs = env.get("CIBRIDGE_OUTPUT_FORMAT") == "json"
+
+    def print(self, text: str) -> None:
+        self.stream.write(redact.redact(text) + "\n")
+        self.stream.flush()
+
+    def mask(self, secret: str) -> None:
+        """Only GitHub needs telling; elsewhere redaction alone keeps secrets out."""
+
+    def print_err(self, text: str) -> None:
+        self.err.write(redact.redact(text) + "\n")
+        self.err.flush()
+
+    def error(self, message: str) -> None:
+        self.print_err(f"error: {message}")
+
+    def warning(self, message: str) -> None:
+        self.print_err(f"warning: {message}")
+
+    def summary(self, markdown: str) -> None:
+        """Platforms without a summary page show nothing more."""
+
+    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        clean = {key: redact.redact(value) for key, value in outputs.items()}
+        if self.json_outputs:
+            self.print(json.dumps(clean, ensure_ascii=False, sort_keys=True))
+        else:
+            for key, value in clean.items():
+                self.print(f"{key}={value}")
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self.print(f"── {title}")
+        yield
+
+    @contextmanager
+    def untrusted(self) -> Iterator[None]:
+        yield

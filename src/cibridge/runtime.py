@@ -1,0 +1,68 @@
+"""What one cibridge invocation knows: platform, configuration, context, options."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cibridge import config as config_mod
+from cibridge import context as context_mod
+from cibridge import redact
+from cibridge.errors import CibridgeError
+from cibridge.platforms import Platform
+
+
+def parse_sets(pairs: list[str] | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CibridgeError(
+                f"--set {pair!r} is not KEY=VALUE", hint="write --set service_name=checkout"
+            )
+        values[key.strip()] = value
+    return values
+
+
+class Runtime:
+    def __init__(self, args: argparse.Namespace, env: Mapping[str, str], platform: Platform):
+        self.args = args
+        self.env = env
+        self.platform = platform
+        self.dry_run: bool = bool(getattr(args, "dry_run", False))
+        self.cwd = Path(getattr(args, "working_directory", None) or os.getcwd())
+
+    @cached_property
+    def config(self) -> config_mod.Config:
+        paths = config_mod.discover(getattr(self.args, "config", None) or [], self.cwd)
+        return config_mod.load(paths)
+
+    @cached_property
+    def context(self) -> context_mod.Context:
+        context = self.platform.context(self.env, str(self.cwd))
+        context = context_mod.apply_overrides(context, self.env)
+        for note in context.notes:
+            self.platform.warning(note)
+        return context
+
+    def sets(self) -> dict[str, str]:
+        return parse_sets(getattr(self.args, "set", None))
+
+    def variables(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        values = self.context.template_vars()
+        values.update(extra or {})
+        values.update(self.sets())
+        return values
+
+    def templates_dir(self) -> Path:
+        configured = self.config.value("notify", "templates_dir")
+        return self.cwd / (configured or ".cibridge/templates")
+
+    def secret_from_env(self, name: str) -> str | None:
+        value = self.env.get(name) or None
+        redact.register(value)
+        return value
