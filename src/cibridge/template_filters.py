@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_LINE_START = re.compile(r"(?m)^(\s*)([#+\-=])|^(\s*\d+)([.)])")
 
 
 def mrkdwn(value: Any) -> str:
@@ -15,8 +16,9 @@ def mrkdwn(value: Any) -> str:
 
 
 def markdown(value: Any) -> str:
-    """Markdown (DingTalk, WeCom, Feishu, Teams): backslash-escape every marker character."""
-    return _MD_SPECIAL.sub(r"\\\1", str(value))
+    """Markdown (DingTalk, WeCom, Feishu, Teams): backslash-escape what would become markup."""
+    text = _MD_INLINE.sub(r"\\\1", str(value))
+    return _MD_LINE_START.sub(lambda m: f"{m[1] or m[3] or ''}\\{m[2] or m[4]}", text)
 
 
 def one_line(value: Any) -> str:

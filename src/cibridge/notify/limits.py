@@ -1,0 +1,62 @@
+"""Fitting a payload into a service's limits before sending, instead of being rejected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+MARK = "…"
+# Keys whose strings are identifiers or URLs: cutting them would break the message.
+_UNCUTTABLE = frozenset(
+    "type url actionURL style color msgtype msg_type tag contentType version $schema action_id "
+    "block_id timestamp sign channel thread_ts ts template singleURL messageURL picURL "
+    "image_url href atMobiles atUserIds mentioned_list mentioned_mobile_list".split()
+)
+
+
+def chars(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - len(MARK))] + MARK
+
+
+def utf8_bytes(text: str, limit: int) -> str:
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    room = max(0, limit - len(MARK.encode()))
+    return data[:room].decode("utf-8", "ignore") + MARK
+
+
+def _strings(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
+    if isinstance(node, dict):
+        found = []
+        for key, value in node.items():
+            if key in _UNCUTTABLE and isinstance(value, str):
+                continue
+            found.extend(_strings(value, (*path, key)))
+        return found
+    if isinstance(node, list):
+        return [item for index, value in enumerate(node) for item in _strings(value, (*path, index))]
+    return [(path, node)] if isinstance(node, str) else []
+
+
+def _set(node: Any, path: tuple[Any, ...], value: str) -> None:
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+
+
+def shrink(payload: Any, limit: int, size: Callable[[Any], int]) -> bool:
+    """Cut the longest text in ``payload`` until ``size(payload) <= limit``; False if it can't."""
+    for _ in range(200):
+        over = size(payload) - limit
+        if over <= 0:
+            return True
+        texts = _strings(payload)
+        if not texts:
+            return False
+        path, longest = max(texts, key=lambda item: len(item[1]))
+        if len(longest) <= 8:
+            return False
+        keep = max(8, len(longest) - over - len(MARK))
+        _set(payload, path, chars(longest, keep))
+    return size(payload) <= limit

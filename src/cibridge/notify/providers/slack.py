@@ -1,0 +1,170 @@
+"""Slack: incoming webhooks, or the Web API (chat.postMessage / chat.update) with a bot token."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cibridge.errors import CibridgeError
+from cibridge.http import Response, ensure_url
+from cibridge.notify import limits
+from cibridge.notify.providers import Delivery, Outcome, SendOptions
+from cibridge.notify.settings import ProviderSettings
+
+DEFAULT_API = "https://slack.com/api"
+MAX_BLOCKS = 50
+MAX_TOTAL = 12_000  # the API starts refusing (msg_blocks_too_long) around 13.2k
+TEXT_LIMITS = {"header": 150, "section": 3000, "context": 2000, "field": 2000, "button": 75}
+
+HINTS = {
+    "invalid_payload": "the message is not valid Block Kit; preview it with `cibridge render`",
+    "user_not_found": "a mentioned user id does not exist in this workspace",
+    "action_prohibited": "a workspace admin restricted this webhook",
+    "channel_not_found": "the channel does not exist or the bot cannot see it",
+    "channel_is_archived": "unarchive the channel or send elsewhere",
+    "is_archived": "unarchive the channel or send elsewhere",
+    "no_service": "the webhook was revoked; create a new one",
+    "invalid_token": "the webhook or token is no longer valid",
+    "invalid_auth": "SLACK_BOT_TOKEN is not a valid bot token (xoxb-...)",
+    "not_authed": "no token was sent; set SLACK_BOT_TOKEN",
+    "account_inactive": "the token's app or user was deactivated",
+    "token_revoked": "the token was revoked; reinstall the app",
+    "missing_scope": "add the chat:write scope to the app and reinstall it",
+    "not_in_channel": "invite the app to the channel (/invite @your-app)",
+    "message_not_found": "--update/--thread names a ts that is not in this channel",
+    "cant_update_message": "only messages this bot posted can be updated",
+    "msg_too_long": "the text is too long; shorten the template",
+    "msg_blocks_too_long": "the blocks are too long; shorten the template",
+    "invalid_blocks": "a block is malformed; preview with `cibridge render`",
+    "rollup_error": "Slack had an internal error; try again",
+    "ratelimited": "Slack rate limit (about 1 message per second per channel)",
+}
+
+
+class Slack:
+    name = "slack"
+    label = "Slack"
+    extension = "yml"
+    max_commits = 10
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+        self.api = False
+
+    def mention_keys(self) -> tuple[str, ...]:
+        return ("slack",)
+
+    def _target(self) -> tuple[str, dict[str, str]]:
+        token = self.settings.secret("bot_token", "SLACK_BOT_TOKEN")
+        if token:
+            self.api = True
+            base = str(self.settings.value("api_url", "SLACK_API_URL", DEFAULT_API)).rstrip("/")
+            return base, {"Authorization": f"Bearer {token}"}
+        url = self.settings.secret("webhook_url", "SLACK_WEBHOOK_URL")
+        if not url:
+            raise CibridgeError(
+                "Slack: neither a webhook URL nor a bot token is configured",
+                hint="set SLACK_WEBHOOK_URL (incoming webhook) or SLACK_BOT_TOKEN (Web API), or "
+                "webhook_url_ref under integration_configs.communication.slack",
+            )
+        return ensure_url(url, f"Slack webhook_url ({self.settings.where('webhook_url')})"), {}
+
+    def prepare(self, payload: Any, options: SendOptions) -> Delivery:
+        if not isinstance(payload, dict):
+            raise CibridgeError("Slack template must produce a mapping (text, blocks, ...)")
+        message = fit(payload)
+        target, headers = self._target()
+        channel = self.settings.channel(options.channel)
+        if not self.api:
+            if options.update or options.thread:
+                raise CibridgeError(
+                    "Slack: --update and --thread need the Web API (a bot token), not a webhook",
+                    hint="set SLACK_BOT_TOKEN and a channel",
+                )
+            if channel:
+                message["channel"] = channel
+            return Delivery("POST", target, message, headers)
+        if not channel:
+            raise CibridgeError(
+                "Slack: the Web API needs a channel",
+                hint="pass --channel C0123456789 (or a key of `channels`), or set `channel` in the "
+                "config",
+            )
+        message["channel"] = channel
+        method = "chat.postMessage"
+        if options.update:
+            method = "chat.update"
+            message["ts"] = options.update
+        elif options.thread:
+            message["thread_ts"] = options.thread
+        return Delivery("POST", f"{target}/{method}", message, headers)
+
+    def outcome(self, response: Response) -> Outcome:
+        if not self.api:
+            body = response.text.strip()
+            if response.ok:
+                return Outcome(ok=True)
+            code = body or f"HTTP {response.status}"
+            return Outcome(False, f"HTTP {response.status} {code}", HINTS.get(body, ""))
+        data = response.json()
+        if not isinstance(data, dict):
+            return Outcome(False, f"HTTP {response.status}, not a Slack API answer: {response.text[:200]}")
+        if data.get("ok") is True:
+            return Outcome(True, message_id=str(data.get("ts", "")), channel_id=str(data.get("channel", "")))
+        code = str(data.get("error") or f"HTTP {response.status}")
+        detail = "; ".join(str(m) for m in (data.get("response_metadata") or {}).get("messages", []))
+        return Outcome(False, code + (f" ({detail})" if detail else ""), HINTS.get(code, ""))
+
+
+def _blocks(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    groups = [message["blocks"]] if isinstance(message.get("blocks"), list) else []
+    for attachment in message.get("attachments") or []:
+        if isinstance(attachment, dict) and isinstance(attachment.get("blocks"), list):
+            groups.append(attachment["blocks"])
+    return groups
+
+
+def _cut_text(obj: Any, limit: int) -> None:
+    if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+        obj["text"] = limits.chars(obj["text"], limit)
+
+
+def fit(message: dict[str, Any]) -> dict[str, Any]:
+    """Apply Slack's documented limits so the API never rejects for size."""
+    message = json.loads(json.dumps(message))
+    budget = MAX_BLOCKS
+    for group in _blocks(message):
+        del group[budget:]
+        budget -= len(group)
+        for block in group:
+            kind = block.get("type")
+            if kind == "header":
+                _cut_text(block.get("text"), TEXT_LIMITS["header"])
+            elif kind == "section":
+                _cut_text(block.get("text"), TEXT_LIMITS["section"])
+                if isinstance(block.get("fields"), list):
+                    del block["fields"][10:]
+                    for item in block["fields"]:
+                        _cut_text(item, TEXT_LIMITS["field"])
+            elif kind == "context" and isinstance(block.get("elements"), list):
+                del block["elements"][10:]
+                for item in block["elements"]:
+                    _cut_text(item, TEXT_LIMITS["context"])
+            elif kind == "actions" and isinstance(block.get("elements"), list):
+                del block["elements"][25:]
+                for item in block["elements"]:
+                    _cut_text(item.get("text"), TEXT_LIMITS["button"])
+    if not message.get("text"):
+        message["text"] = _first_text(message) or "cibridge notification"
+    message["text"] = limits.chars(str(message["text"]), 3000)
+    limits.shrink(message, MAX_TOTAL, lambda m: len(json.dumps(m, ensure_ascii=False)))
+    return message
+
+
+def _first_text(message: dict[str, Any]) -> str:
+    for group in _blocks(message):
+        for block in group:
+            text = block.get("text")
+            if isinstance(text, dict) and text.get("text"):
+                return str(text["text"])
+    return ""

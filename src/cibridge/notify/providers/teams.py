@@ -1,0 +1,60 @@
+"""Microsoft Teams through a Workflows webhook: an Adaptive Card in a message envelope."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cibridge.errors import CibridgeError
+from cibridge.http import Response, ensure_url
+from cibridge.notify import limits
+from cibridge.notify.providers import Delivery, Outcome, SendOptions
+from cibridge.notify.settings import ProviderSettings
+
+MAX_BYTES = 28 * 1024
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+HINTS = {
+    400: "the card is not a valid Adaptive Card; preview it with `cibridge render`",
+    401: "the workflow URL's signature (sig=) is wrong; copy the URL again",
+    404: "the workflow was deleted or turned off",
+    413: "the card is over 28 KB",
+    429: "more than 4 requests a second to this workflow",
+}
+
+
+class Teams:
+    name = "teams"
+    label = "Microsoft Teams"
+    extension = "yml"
+    max_commits = 10
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+
+    def mention_keys(self) -> tuple[str, ...]:
+        return ("teams",)
+
+    def prepare(self, payload: Any, options: SendOptions) -> Delivery:
+        if not isinstance(payload, dict):
+            raise CibridgeError("Teams template must produce an Adaptive Card mapping")
+        url = self.settings.secret("webhook_url", "TEAMS_WEBHOOK_URL")
+        if not url:
+            raise CibridgeError(
+                "Teams: no Workflows webhook URL is configured",
+                hint="create a 'Post to a channel when a webhook request is received' workflow and "
+                "set TEAMS_WEBHOOK_URL to its URL (Office 365 connectors are retired)",
+            )
+        ensure_url(url, f"Teams webhook_url ({self.settings.where('webhook_url')})")
+        card = json.loads(json.dumps(payload))
+        envelope = card if card.get("type") == "message" else {
+            "type": "message",
+            "attachments": [{"contentType": CARD_TYPE, "contentUrl": None, "content": card}],
+        }
+        limits.shrink(envelope, MAX_BYTES - 256, lambda m: len(json.dumps(m, ensure_ascii=False).encode()))
+        return Delivery("POST", url, envelope)
+
+    def outcome(self, response: Response) -> Outcome:
+        if response.ok:
+            return Outcome(True)
+        detail = response.text.strip()[:300]
+        return Outcome(False, f"HTTP {response.status} {detail}".strip(), HINTS.get(response.status, ""))

@@ -1,0 +1,50 @@
+"""Generic webhook: the normalised event as JSON, signed like X-Hub-Signature-256."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cibridge import signing
+from cibridge.errors import CibridgeError
+from cibridge.http import Response, ensure_url
+from cibridge.notify.providers import Delivery, Outcome, SendOptions
+from cibridge.notify.settings import ProviderSettings
+
+SIGNATURE_HEADER = "X-Cibridge-Signature-256"
+
+
+class Webhook:
+    name = "webhook"
+    label = "webhook"
+    extension = "yml"
+    max_commits = 100
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+
+    def mention_keys(self) -> tuple[str, ...]:
+        return ()
+
+    def prepare(self, payload: Any, options: SendOptions) -> Delivery:
+        url = self.settings.secret("webhook_url", "CIBRIDGE_WEBHOOK_URL")
+        if not url:
+            raise CibridgeError(
+                "webhook: no URL is configured",
+                hint="set CIBRIDGE_WEBHOOK_URL or webhook_url under "
+                "integration_configs.communication.webhook",
+            )
+        ensure_url(url, f"webhook webhook_url ({self.settings.where('webhook_url')})")
+        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if isinstance(payload, dict) and payload.get("event"):
+            headers["X-Cibridge-Event"] = str(payload["event"])
+        secret = self.settings.secret("secret", "CIBRIDGE_WEBHOOK_SECRET")
+        if secret:
+            headers[SIGNATURE_HEADER] = signing.sign(raw, secret)
+        return Delivery("POST", url, payload, headers, raw=raw)
+
+    def outcome(self, response: Response) -> Outcome:
+        if response.ok:
+            return Outcome(True)
+        return Outcome(False, f"HTTP {response.status} {response.text.strip()[:300]}".strip())
