@@ -1,37 +1,68 @@
-"""``cibridge demo``: the whole flow against loopback stand-ins, no credentials."""
+"""``cibridge demo``: real notifications for this repository, sent to loopback stand-ins."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
+from cibridge.errors import EXIT_OK
 from cibridge.runtime import Runtime
+
+PROVIDERS = ["slack", "dingtalk", "feishu", "wecom", "teams", "webhook"]
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "demo", help="show the whole flow against loopback stand-ins (no credentials)"
+        "demo",
+        help="send real notifications to loopback stand-ins and show what they received",
+        description="Starts stand-ins for Slack, DingTalk, Feishu, WeCom, Teams and a signed "
+        "webhook on 127.0.0.1, sends this repository's build and deploy notifications to "
+        "them, and shows what each one received. No credentials, no internet.",
     )
     parser.add_argument("--sample", action="store_true", help="use a sample context, not git")
+    parser.add_argument("--locale", choices=["en", "zh-CN"], default="en")
     parser.set_defaults(handler=run)
 
 
+def _notify(runtime: Runtime, env: dict[str, str], **options: object) -> int:
+    from cibridge.commands import notify_cmd
+
+    defaults: dict[str, object] = {
+        "to": None, "event": "build", "status": None, "template": None, "channel": None,
+        "set": None, "update": None, "thread": None, "locale": runtime.args.locale,
+        "mention": None, "fail_on_error": "true", "dry_run": False, "config": runtime.args.config,
+        "working_directory": str(runtime.cwd),
+    }
+    args = argparse.Namespace(**{**defaults, **options})
+    inner = Runtime(args, env, runtime.platform)
+    inner.context = runtime.context  # the same run, seen once
+    return notify_cmd.run(inner)
+
+
 def run(runtime: Runtime) -> int:
-    from cibridge import labels, render, sample_context
+    from cibridge import sample_context, standins
 
     platform = runtime.platform
-    context = sample_context.build() if runtime.args.sample else runtime.context
-    variables = context.template_vars()
-    variables["t"] = labels.for_locale("en")
-    with platform.group("1. CI context"):
-        with platform.untrusted():
-            platform.print(json.dumps(variables, indent=2, ensure_ascii=False, default=str))
-    with platform.group("2. Configuration"):
-        files = runtime.config.files
-        platform.print(f"files: {', '.join(files) if files else '(none found; defaults apply)'}")
-    dirs = render.search_path(runtime.templates_dir())
-    with platform.group("3. Rendered Slack build message"):
-        result = render.render("slack/build.yml.j2", variables, dirs)
-        with platform.untrusted():
-            platform.print(json.dumps(result.data, indent=2, ensure_ascii=False))
-    return 0
+    if runtime.args.sample:
+        runtime.context = sample_context.build()
+    codes = []
+    with standins.StandIns() as stand_ins:
+        env = {**runtime.env, **stand_ins.env()}
+        platform.print(f"stand-ins listening on {stand_ins.base}")
+        with platform.group("1. Build succeeded → every provider"):
+            codes.append(_notify(runtime, env, to=PROVIDERS, status="success"))
+        api_env = {**env, "SLACK_BOT_TOKEN": standins.SLACK_TOKEN, "SLACK_API_URL": f"{stand_ins.base}/slack/api"}
+        with platform.group("2. Deploy running → Slack (Web API), then updated in place"):
+            codes.append(_notify(runtime, api_env, to=["slack"], event="deploy", status="running", channel="#deployments"))
+            posted = [r for r in stand_ins.of("slack") if r.path.endswith("chat.postMessage")]
+            ts = json.loads(posted[-1].answer).get("ts", "") if posted else ""
+            codes.append(
+                _notify(runtime, api_env, to=["slack"], event="deploy", status="success", channel="#deployments", update=ts)
+            )
+        with platform.group("3. What each stand-in received"):
+            for received in stand_ins.received:
+                verdict = "accepted" if received.status < 300 and b'"ok": false' not in received.answer else "REJECTED"
+                platform.print(f"\n{received.service} {received.path.split('?')[0]} → HTTP {received.status} {verdict}")
+                with platform.untrusted():
+                    platform.print(json.dumps(received.json, indent=2, ensure_ascii=False)[:4000])
+    return max(codes) if codes else EXIT_OK
