@@ -37,12 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--json", action="store_true", help="print outputs as one JSON object (local runs)"
     )
-    parser.add_argument(
-        "--platform", choices=names(), help="override CI platform detection"
-    )
-    parser.add_argument(
-        "-C", "--working-directory", metavar="DIR", help="run as if started in DIR"
-    )
+    parser.add_argument("--platform", choices=names(), help="override CI platform detection")
+    parser.add_argument("-C", "--working-directory", metavar="DIR", help="run as if started in DIR")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in REGISTRY:
         register(commands)
@@ -71,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # noqa: BLE001 - last line of defence: redact, then report
+    except Exception as error:
         platform.error(f"internal error: {type(error).__name__}: {error}")
         platform.print_err(
             "".join(traceback.format_exc())

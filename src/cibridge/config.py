@@ -43,7 +43,8 @@ Path_ = tuple[str | int, ...]
 
 
 def _loader() -> type[yaml.SafeLoader]:
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 @dataclass
@@ -55,9 +56,9 @@ class Config:
     def raw(self, *path: str | int) -> Any:
         node: Any = self.data
         for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            in_dict = isinstance(node, dict) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+            if in_dict or in_list:
                 node = node[part]
             else:
                 return None
@@ -167,7 +168,7 @@ def discover(explicit: list[str], cwd: Path) -> list[Path]:
         return [Path(p) for p in explicit]
     from_env = os.environ.get(CONFIG_ENV, "")
     if from_env:
-        return [Path(p) for p in re.split(r"[,%s]" % re.escape(os.pathsep), from_env) if p]
+        return [Path(p) for p in re.split(rf"[,{re.escape(os.pathsep)}]", from_env) if p]
     for name in DEFAULT_NAMES:
         if (cwd / name).is_file():
             return [cwd / name]

@@ -61,7 +61,9 @@ def _where(file: str, node: yaml.Node) -> str:
     return f"{file}:{node.start_mark.line + 1}"
 
 
-def validate(node: yaml.Node, file: str, rule: dict[str, Any] | None = None, path: str = "") -> None:
+def validate(
+    node: yaml.Node, file: str, rule: dict[str, Any] | None = None, path: str = ""
+) -> None:
     rule = _deref(rule if rule is not None else schema())
     actual = _node_type(node)
     label = path or "top level"
@@ -119,4 +121,8 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
 
 def _describe(rule: dict[str, Any]) -> str:
     description = rule.get("description")
-    return f"expected: {description}" if description else "see the configuration reference in README.md"
+    return (
+        f"expected: {description}"
+        if description
+        else "see the configuration reference in README.md"
+    )

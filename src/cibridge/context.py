@@ -47,6 +47,12 @@ class PullRequest:
     target_branch: str
 
 
+_SCALARS = (
+    "platform repository repository_url sha ref branch tag event actor run_id run_url "
+    "workflow job status environment version started_at"
+).split()
+
+
 @dataclass
 class Context:
     platform: str
@@ -71,13 +77,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
 
     def template_vars(self, extra: Mapping[str, str] | None = None) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            name: getattr(self, name)
-            for name in (
-                "platform repository repository_url sha ref branch tag event actor run_id "
-                "run_url workflow job status environment version started_at"
-            ).split()
-        }
+        values: dict[str, Any] = {name: getattr(self, name) for name in _SCALARS}
         values["short_sha"] = self.sha[:8]
         values["commits"] = [commit.as_dict() for commit in self.commits]
         values["pull_request"] = asdict(self.pull_request) if self.pull_request else None

@@ -118,7 +118,7 @@ def request(
         started = time.monotonic()
         wait: float | None = None
         try:
-            req = urllib.request.Request(url, data=body, headers=all_headers, method=method)
+            req = urllib.request.Request(url, data=body, headers=all_headers, method=method)  # noqa: S310
             with urllib.request.urlopen(req, timeout=timeout, context=context) as raw:  # noqa: S310
                 response = Response(raw.status, raw.read(), _lower(raw.headers), url)
         except urllib.error.HTTPError as error:
@@ -152,7 +152,9 @@ def _lower(headers: Any) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in headers.items()} if headers else {}
 
 
-def _unreachable(label: str, method: str, url: str, reason: object, timeout: float) -> CibridgeError:
+def _unreachable(
+    label: str, method: str, url: str, reason: object, timeout: float
+) -> CibridgeError:
     shown = redact.redact(url)
     if isinstance(reason, (socket.timeout, TimeoutError)):
         return failure(

@@ -10,7 +10,7 @@ def build() -> Context:
     commits = [
         Commit(
             sha="9fceb02d0ae598e95dc970b74767f19372d61af8",
-            message="PROJ-123 Fix `price` rounding for \"EUR\" carts\n\nCloses PROJ-123.",
+            message='PROJ-123 Fix `price` rounding for "EUR" carts\n\nCloses PROJ-123.',
             author=Author("Mona Lisa", "mona@example.com", "mona"),
             url=f"{repo}/commit/9fceb02d0ae598e95dc970b74767f19372d61af8",
             timestamp="2026-11-27T09:12:44Z",

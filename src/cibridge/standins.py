@@ -20,7 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 
 SLACK_TOKEN = "xoxb-standin-token"  # noqa: S105 - a stand-in's own credential
 SLACK_HOOK = "/slack/services/T0STANDIN/B0STANDIN/standinhooksecret"
-SLACK_CHANNELS = {"#deployments": "C0DEPLOYS", "#ci-cd-notifications": "C0CINOTES", "C0DEPLOYS": "C0DEPLOYS"}
+SLACK_CHANNELS = {
+    "#deployments": "C0DEPLOYS",
+    "#ci-cd-notifications": "C0CINOTES",
+    "C0DEPLOYS": "C0DEPLOYS",
+}
 DINGTALK_TOKEN = "standin-dingtalk-token"  # noqa: S105
 DINGTALK_SECRET = "SECstandin-dingtalk-secret"  # noqa: S105
 FEISHU_HOOK = "standin-feishu-hook"
@@ -111,7 +115,9 @@ class StandIns:
         """Environment variables that point every provider at these stand-ins."""
         return {
             "SLACK_WEBHOOK_URL": self.base + SLACK_HOOK,
-            "DINGTALK_WEBHOOK_URL": f"{self.base}/dingtalk/robot/send?access_token={DINGTALK_TOKEN}",
+            "DINGTALK_WEBHOOK_URL": (
+                f"{self.base}/dingtalk/robot/send?access_token={DINGTALK_TOKEN}"
+            ),
             "DINGTALK_SECRET": DINGTALK_SECRET,
             "FEISHU_WEBHOOK_URL": f"{self.base}/feishu/open-apis/bot/v2/hook/{FEISHU_HOOK}",
             "FEISHU_SECRET": FEISHU_SECRET,
@@ -138,7 +144,7 @@ class StandIns:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 service, status, body, headers = outer.answer(self.path, dict(self.headers), raw)
@@ -153,7 +159,7 @@ class StandIns:
                         Received(service, self.path, dict(self.headers), raw, status, body)
                     )
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         return Handler
@@ -210,7 +216,16 @@ class StandIns:
             if key not in self.behaviour.slack_messages:
                 return 200, {"ok": False, "error": "message_not_found"}, {}
             self.behaviour.slack_messages[key] = payload
-            return 200, {"ok": True, "channel": channel, "ts": payload["ts"], "text": payload.get("text", "")}, {}
+            return (
+                200,
+                {
+                    "ok": True,
+                    "channel": channel,
+                    "ts": payload["ts"],
+                    "text": payload.get("text", ""),
+                },
+                {},
+            )
         thread = payload.get("thread_ts")
         if thread and f"{channel}/{thread}" not in self.behaviour.slack_messages:
             return 200, {"ok": False, "error": "thread_not_found"}, {}
@@ -238,7 +253,9 @@ class StandIns:
 
     # -- DingTalk -------------------------------------------------------------------------
 
-    def _dingtalk(self, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes) -> Any:
+    def _dingtalk(
+        self, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes
+    ) -> Any:
         if query.get("access_token") != DINGTALK_TOKEN:
             return 200, {"errcode": 300001, "errmsg": "token is not exist"}, {}
         stamp, given = query.get("timestamp", ""), query.get("sign", "")
@@ -246,13 +263,19 @@ class StandIns:
             return 200, {"errcode": 310000, "errmsg": "sign not match" + _MORE}, {}
         if not stamp.isdigit() or abs(time.time() * 1000 - int(stamp)) > 3_600_000:
             return 200, {"errcode": 310000, "errmsg": "invalid timestamp" + _MORE}, {}
-        digest = hmac.new(DINGTALK_SECRET.encode(), f"{stamp}\n{DINGTALK_SECRET}".encode(), hashlib.sha256)
+        digest = hmac.new(
+            DINGTALK_SECRET.encode(), f"{stamp}\n{DINGTALK_SECRET}".encode(), hashlib.sha256
+        )
         if not hmac.compare_digest(base64.b64encode(digest.digest()).decode(), given):
             return 200, {"errcode": 310000, "errmsg": "sign not match" + _MORE}, {}
         now = time.time()
         self._dingtalk_sent = [t for t in self._dingtalk_sent if now - t < 60]
         if len(self._dingtalk_sent) >= self.behaviour.dingtalk_per_minute:
-            return 200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute" + _MORE}, {}
+            return (
+                200,
+                {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute" + _MORE},
+                {},
+            )
         try:
             payload = json.loads(raw)
             kind = payload["msgtype"]
@@ -274,7 +297,15 @@ class StandIns:
 
     def _feishu(self, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes) -> Any:
         if not path.endswith(f"/hook/{FEISHU_HOOK}"):
-            return 200, {"code": 19001, "data": {}, "msg": "param invalid: incoming webhook access token invalid"}, {}
+            return (
+                200,
+                {
+                    "code": 19001,
+                    "data": {},
+                    "msg": "param invalid: incoming webhook access token invalid",
+                },
+                {},
+            )
         try:
             payload = json.loads(raw)
         except ValueError:
@@ -284,12 +315,24 @@ class StandIns:
         expected = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
         fresh = stamp.isdigit() and abs(time.time() - int(stamp)) <= 3600
         if not fresh or not hmac.compare_digest(expected, str(payload.get("sign", ""))):
-            return 200, {"code": 19021, "data": {}, "msg": "sign match fail or timestamp is not within one hour from current time"}, {}
+            return (
+                200,
+                {
+                    "code": 19021,
+                    "data": {},
+                    "msg": "sign match fail or timestamp is not within one hour from current time",
+                },
+                {},
+            )
         if payload.get("msg_type") != "interactive" or not isinstance(payload.get("card"), dict):
             return 200, {"code": 9499, "data": {}, "msg": "Bad Request"}, {}
         if len(raw) > 20 * 1024:
             return 200, {"code": 9499, "data": {}, "msg": "request body too large"}, {}
-        return 200, {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"}, {}
+        return (
+            200,
+            {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"},
+            {},
+        )
 
     # -- WeCom ----------------------------------------------------------------------------
 
@@ -308,16 +351,37 @@ class StandIns:
         if not content:
             return 200, {"errcode": 44004, "errmsg": "empty content, hint: [standin]"}, {}
         if len(content.encode()) > limit:
-            return 200, {"errcode": 40058, "errmsg": f"{kind}.content exceed max length {limit}. invalid Request Parameter, hint: [standin]"}, {}
+            return (
+                200,
+                {
+                    "errcode": 40058,
+                    "errmsg": f"{kind}.content exceed max length {limit}. "
+                    "invalid Request Parameter, hint: [standin]",
+                },
+                {},
+            )
         return 200, {"errcode": 0, "errmsg": "ok"}, {}
 
     # -- Teams ----------------------------------------------------------------------------
 
     def _teams(self, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes) -> Any:
         if query.get("sig") != TEAMS_SIG:
-            return 401, {"error": {"code": "DirectApiAuthorizationRequired", "message": "The request must be authenticated"}}, {}
+            return (
+                401,
+                {
+                    "error": {
+                        "code": "DirectApiAuthorizationRequired",
+                        "message": "The request must be authenticated",
+                    }
+                },
+                {},
+            )
         if len(raw) > 28 * 1024:
-            return 413, {"error": {"code": "MessageTooLarge", "message": "Message size exceeds 28 KB"}}, {}
+            return (
+                413,
+                {"error": {"code": "MessageTooLarge", "message": "Message size exceeds 28 KB"}},
+                {},
+            )
         try:
             payload = json.loads(raw)
             attachment = payload["attachments"][0]
@@ -332,12 +396,23 @@ class StandIns:
         except (ValueError, KeyError, TypeError, IndexError):
             valid = False
         if not valid:
-            return 400, {"error": {"code": "InvalidRequestContent", "message": "The request content is not a valid Adaptive Card message"}}, {}
+            return (
+                400,
+                {
+                    "error": {
+                        "code": "InvalidRequestContent",
+                        "message": "The request content is not a valid Adaptive Card message",
+                    }
+                },
+                {},
+            )
         return 202, b"", {}
 
     # -- generic webhook ------------------------------------------------------------------
 
-    def _webhook(self, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes) -> Any:
+    def _webhook(
+        self, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes
+    ) -> Any:
         given = headers.get("X-Cibridge-Signature-256", "")
         expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(given, expected):

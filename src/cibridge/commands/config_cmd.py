@@ -11,12 +11,10 @@ from cibridge.runtime import Runtime
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("config", help="validate or show the configuration")
     actions = parser.add_subparsers(dest="config_action", metavar="ACTION", required=True)
-    actions.add_parser("check", help="validate the configuration files").set_defaults(
-        handler=check
-    )
-    actions.add_parser("show", help="print the merged configuration, secrets redacted").set_defaults(
-        handler=show
-    )
+    actions.add_parser("check", help="validate the configuration files").set_defaults(handler=check)
+    actions.add_parser(
+        "show", help="print the merged configuration, secrets redacted"
+    ).set_defaults(handler=show)
     actions.add_parser("schema", help="print the JSON Schema for editors").set_defaults(
         handler=schema
     )
@@ -37,7 +35,9 @@ def show(runtime: Runtime) -> int:
 
     shown = runtime.config.show()
     runtime.platform.print(
-        yaml.safe_dump(shown, sort_keys=False, allow_unicode=True, default_flow_style=False).rstrip()
+        yaml.safe_dump(
+            shown, sort_keys=False, allow_unicode=True, default_flow_style=False
+        ).rstrip()
         if shown
         else "{}"
     )

@@ -28,9 +28,19 @@ def _notify(runtime: Runtime, env: dict[str, str], **options: object) -> int:
     from cibridge.commands import notify_cmd
 
     defaults: dict[str, object] = {
-        "to": None, "event": "build", "status": None, "template": None, "channel": None,
-        "set": None, "update": None, "thread": None, "locale": runtime.args.locale,
-        "mention": None, "fail_on_error": "true", "dry_run": False, "config": runtime.args.config,
+        "to": None,
+        "event": "build",
+        "status": None,
+        "template": None,
+        "channel": None,
+        "set": None,
+        "update": None,
+        "thread": None,
+        "locale": runtime.args.locale,
+        "mention": None,
+        "fail_on_error": "true",
+        "dry_run": False,
+        "config": runtime.args.config,
         "working_directory": str(runtime.cwd),
     }
     args = argparse.Namespace(**{**defaults, **options})
@@ -51,18 +61,46 @@ def run(runtime: Runtime) -> int:
         platform.print(f"stand-ins listening on {stand_ins.base}")
         with platform.group("1. Build succeeded → every provider"):
             codes.append(_notify(runtime, env, to=PROVIDERS, status="success"))
-        api_env = {**env, "SLACK_BOT_TOKEN": standins.SLACK_TOKEN, "SLACK_API_URL": f"{stand_ins.base}/slack/api"}
+        api_env = {
+            **env,
+            "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
+            "SLACK_API_URL": f"{stand_ins.base}/slack/api",
+        }
         with platform.group("2. Deploy running → Slack (Web API), then updated in place"):
-            codes.append(_notify(runtime, api_env, to=["slack"], event="deploy", status="running", channel="#deployments"))
+            codes.append(
+                _notify(
+                    runtime,
+                    api_env,
+                    to=["slack"],
+                    event="deploy",
+                    status="running",
+                    channel="#deployments",
+                )
+            )
             posted = [r for r in stand_ins.of("slack") if r.path.endswith("chat.postMessage")]
             ts = json.loads(posted[-1].answer).get("ts", "") if posted else ""
             codes.append(
-                _notify(runtime, api_env, to=["slack"], event="deploy", status="success", channel="#deployments", update=ts)
+                _notify(
+                    runtime,
+                    api_env,
+                    to=["slack"],
+                    event="deploy",
+                    status="success",
+                    channel="#deployments",
+                    update=ts,
+                )
             )
         with platform.group("3. What each stand-in received"):
             for received in stand_ins.received:
-                verdict = "accepted" if received.status < 300 and b'"ok": false' not in received.answer else "REJECTED"
-                platform.print(f"\n{received.service} {received.path.split('?')[0]} → HTTP {received.status} {verdict}")
+                verdict = (
+                    "accepted"
+                    if received.status < 300 and b'"ok": false' not in received.answer
+                    else "REJECTED"
+                )
+                platform.print(
+                    f"\n{received.service} {received.path.split('?')[0]} "
+                    f"→ HTTP {received.status} {verdict}"
+                )
                 with platform.untrusted():
                     platform.print(json.dumps(received.json, indent=2, ensure_ascii=False)[:4000])
     return max(codes) if codes else EXIT_OK

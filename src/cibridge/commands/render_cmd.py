@@ -56,7 +56,9 @@ def run(runtime: Runtime) -> int:
             runtime.platform.print(json.dumps(variables, indent=2, ensure_ascii=False, default=str))
         return 0
     if not args.template:
-        raise CibridgeError("render needs a TEMPLATE", hint="e.g. cibridge render slack/build.yml.j2")
+        raise CibridgeError(
+            "render needs a TEMPLATE", hint="e.g. cibridge render slack/build.yml.j2"
+        )
     result = render.render(args.template, variables, dirs)
     text = json.dumps(result.data, indent=2, ensure_ascii=False) if result.is_data else result.text
     with runtime.platform.untrusted():

@@ -38,7 +38,7 @@ def _read_value(prompt: str) -> str:
         value = value[:-1] if value.endswith("\r") else value
     if not value:
         raise CibridgeError(
-            "no value on stdin", hint="pipe it in: printf %s \"$VALUE\" | cibridge secret encrypt"
+            "no value on stdin", hint='pipe it in: printf %s "$VALUE" | cibridge secret encrypt'
         )
     return value
 

@@ -35,7 +35,9 @@ def _strings(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...
             found.extend(_strings(value, (*path, key)))
         return found
     if isinstance(node, list):
-        return [item for index, value in enumerate(node) for item in _strings(value, (*path, index))]
+        return [
+            item for index, value in enumerate(node) for item in _strings(value, (*path, index))
+        ]
     return [(path, node)] if isinstance(node, str) else []
 
 

@@ -26,7 +26,9 @@ class ProviderSettings:
         self.env = env
 
     def _paths(self) -> list[tuple[str, ...]]:
-        return [(*section, self.name) for section in SECTIONS if self.config.raw(*section, self.name)]
+        return [
+            (*section, self.name) for section in SECTIONS if self.config.raw(*section, self.name)
+        ]
 
     def value(self, key: str, env_name: str = "", default: Any = None) -> Any:
         for path in self._paths():

@@ -133,7 +133,8 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
         context.commits.reverse()  # payload is oldest first; everything else newest first
         if len(payload.get("commits") or []) >= MAX_COMMITS:
             context.notes.append(
-                f"GitHub lists at most {MAX_COMMITS} commits in a push event; older ones are left out"
+                f"GitHub lists at most {MAX_COMMITS} commits in a push event; "
+                "older ones are left out"
             )
     elif event_name in ("pull_request", "pull_request_target") and "pull_request" in payload:
         pull = payload["pull_request"]

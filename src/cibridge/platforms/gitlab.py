@@ -63,7 +63,9 @@ class GitLab(Console):
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
         name = f"cibridge_{int(time.time() * 1000)}"
-        self.print(f"\x1b[0Ksection_start:{int(time.time())}:{name}[collapsed=true]\r\x1b[0K{title}")
+        self.print(
+            f"\x1b[0Ksection_start:{int(time.time())}:{name}[collapsed=true]\r\x1b[0K{title}"
+        )
         try:
             yield
         finally:

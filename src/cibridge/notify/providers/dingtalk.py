@@ -35,7 +35,10 @@ def sign(secret: str, timestamp_ms: int) -> str:
 def explain_310000(errmsg: str) -> str:
     text = errmsg.lower()
     if "keyword" in text:
-        return "the robot's keyword security option is on and the message lacks the keyword: set `keyword` in the dingtalk config"
+        return (
+            "the robot's keyword security option is on and the message lacks the keyword: "
+            "set `keyword` in the dingtalk config (or DINGTALK_KEYWORD)"
+        )
     if "sign" in text:
         return "signature rejected: DINGTALK_SECRET must be the robot's SEC... secret"
     if "timestamp" in text:

@@ -56,7 +56,9 @@ class Feishu:
             )
         ensure_url(url, f"Feishu webhook_url ({self.settings.where('webhook_url')})")
         message = json.loads(json.dumps(payload))
-        limits.shrink(message, MAX_BYTES - 200, lambda m: len(json.dumps(m, ensure_ascii=False).encode()))
+        limits.shrink(
+            message, MAX_BYTES - 200, lambda m: len(json.dumps(m, ensure_ascii=False).encode())
+        )
         secret = self.settings.secret("secret", "FEISHU_SECRET")
         if secret:
             stamp = int(time.time())

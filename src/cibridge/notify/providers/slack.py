@@ -108,11 +108,17 @@ class Slack:
             return Outcome(False, f"HTTP {response.status} {code}", HINTS.get(body, ""))
         data = response.json()
         if not isinstance(data, dict):
-            return Outcome(False, f"HTTP {response.status}, not a Slack API answer: {response.text[:200]}")
+            return Outcome(
+                False, f"HTTP {response.status}, not a Slack API answer: {response.text[:200]}"
+            )
         if data.get("ok") is True:
-            return Outcome(True, message_id=str(data.get("ts", "")), channel_id=str(data.get("channel", "")))
+            return Outcome(
+                True, message_id=str(data.get("ts", "")), channel_id=str(data.get("channel", ""))
+            )
         code = str(data.get("error") or f"HTTP {response.status}")
-        detail = "; ".join(str(m) for m in (data.get("response_metadata") or {}).get("messages", []))
+        detail = "; ".join(
+            str(m) for m in (data.get("response_metadata") or {}).get("messages", [])
+        )
         return Outcome(False, code + (f" ({detail})" if detail else ""), HINTS.get(code, ""))
 
 

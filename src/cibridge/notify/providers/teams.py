@@ -46,15 +46,23 @@ class Teams:
             )
         ensure_url(url, f"Teams webhook_url ({self.settings.where('webhook_url')})")
         card = json.loads(json.dumps(payload))
-        envelope = card if card.get("type") == "message" else {
-            "type": "message",
-            "attachments": [{"contentType": CARD_TYPE, "contentUrl": None, "content": card}],
-        }
-        limits.shrink(envelope, MAX_BYTES - 256, lambda m: len(json.dumps(m, ensure_ascii=False).encode()))
+        envelope = (
+            card
+            if card.get("type") == "message"
+            else {
+                "type": "message",
+                "attachments": [{"contentType": CARD_TYPE, "contentUrl": None, "content": card}],
+            }
+        )
+        limits.shrink(
+            envelope, MAX_BYTES - 256, lambda m: len(json.dumps(m, ensure_ascii=False).encode())
+        )
         return Delivery("POST", url, envelope)
 
     def outcome(self, response: Response) -> Outcome:
         if response.ok:
             return Outcome(True)
         detail = response.text.strip()[:300]
-        return Outcome(False, f"HTTP {response.status} {detail}".strip(), HINTS.get(response.status, ""))
+        return Outcome(
+            False, f"HTTP {response.status} {detail}".strip(), HINTS.get(response.status, "")
+        )
