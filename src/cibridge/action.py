@@ -65,10 +65,15 @@ def run() -> int:
     try:
         argv = argv_from_env(os.environ)
     except InputError as error:
-        sys.stdout.write(f"::error title=cibridge::{error}\n")
+        prefix = "::error title=cibridge::" if os.environ.get("GITHUB_ACTIONS") == "true" else "error: "
+        sys.stdout.write(f"{prefix}{error}\n")
         return 2
     return main(argv)
 
 
-if __name__ == "__main__":
+def main_entry() -> None:
     sys.exit(run())
+
+
+if __name__ == "__main__":
+    main_entry()
