@@ -45,6 +45,11 @@ def register(secret: str | None) -> None:
     _secrets.add(secret)
     for listener in _listeners:
         listener(secret)
+    # A multi-line secret (a PEM key) can leak one line at a time; listeners already
+    # receive the whole value and split it themselves.
+    lines = secret.splitlines()
+    if len(lines) > 1:
+        _secrets.update(line.strip() for line in lines if len(line.strip()) >= _MIN_SECRET_LEN)
 
 
 def _mask_query(match: re.Match[str]) -> str:

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cibridge import redact
+from cibridge.cli import main
+from cibridge.standins import StandIns
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "seed"
+
+_PREFIXES = ("GITHUB_", "GITLAB_", "CI_", "RUNNER_", "SLACK_", "DINGTALK_", "FEISHU_", "WECOM_",
+             "TEAMS_", "CIBRIDGE_", "JIRA_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+             "http_proxy", "https_proxy", "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+             "SSL_CERT_FILE")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test starts outside any CI, in an empty directory, with nothing registered."""
+    for name in list(os.environ):
+        if name.startswith(_PREFIXES) or name == "CI":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CIBRIDGE_HTTP_RETRIES", "2")
+    monkeypatch.chdir(tmp_path)
+    redact.reset()
+    yield
+    redact.reset()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def all(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run ``cibridge`` in-process: ``cli("render", "x", env={...}, stdin="...")``."""
+
+    def run(*argv: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+        capsys.readouterr()
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def run_process(*argv: str, env: dict[str, str] | None = None, stdin: bytes | None = None,
+                cwd: Path | None = None) -> Result:
+    """Run ``python -m cibridge`` as its own process."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cibridge", *argv],
+        input=stdin, capture_output=True, env={**os.environ, **(env or {})}, cwd=cwd,
+        timeout=120, check=False,
+    )
+    return Result(done.returncode, done.stdout.decode(), done.stderr.decode())
+
+
+@pytest.fixture
+def stand_ins() -> Iterator[StandIns]:
+    with StandIns() as servers:
+        yield servers
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Mona Lisa", "GIT_AUTHOR_EMAIL": "mona@example.com",
+           "GIT_COMMITTER_NAME": "Mona Lisa", "GIT_COMMITTER_EMAIL": "mona@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository with three commits, the last one hostile."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    git(path, "remote", "add", "origin", "git@github.com:acme/checkout.git")
+    for message in ("PROJ-1 first", "PROJ-2 second\n\nbody line", 'hostile "quote" {{ 7*7 }}\n::set-output name=x::y `tick`'):
+        (path / "f.txt").write_text(message)
+        git(path, "add", "f.txt")
+        git(path, "commit", "-q", "-m", message)
+    return path

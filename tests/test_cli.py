@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from cibridge import __version__
+from conftest import run_process
+
+
+def test_version_from_console_and_module() -> None:
+    result = run_process("--version")
+    assert result.code == 0
+    assert result.out.strip() == f"cibridge {__version__}"
+
+
+def test_usage_error_exits_2_without_traceback(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("render", "does/not/exist.yml.j2")
+    assert result.code == 2
+    assert "not found" in result.err
+    assert "Traceback" not in result.all
+
+
+def test_unknown_command_is_exit_2() -> None:
+    result = run_process("frobnicate")
+    assert result.code == 2
+    assert "invalid choice" in result.err
+
+
+def test_verbose_shows_traceback_for_foreseeable_error(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("-v", "render", "missing.j2")
+    assert result.code == 2
+    assert "Traceback" in result.err
+
+
+def test_internal_error_is_reported_redacted(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cibridge.commands import render_cmd
+
+    def boom(runtime):  # type: ignore[no-untyped-def]
+        token = runtime.secret_from_env("SLACK_BOT_TOKEN")
+        raise RuntimeError(f"bot token {token} broke")
+
+    monkeypatch.setattr(render_cmd, "run", boom)
+    import cibridge.cli as cli_module
+
+    parser = cli_module.build_parser()
+    assert parser  # the handler is bound at parse time, so patch through set_defaults
+    monkeypatch.setattr(
+        cli_module, "build_parser", lambda: _with_handler(parser, "render", boom)
+    )
+    result = cli("render", "x", env={"SLACK_BOT_TOKEN": "xoxb-supersecretvalue"})
+    assert result.code == 1
+    assert "internal error: RuntimeError" in result.err
+    assert "supersecretvalue" not in result.all
+
+
+def _with_handler(parser, name, handler):  # type: ignore[no-untyped-def]
+    for action in parser._subparsers._group_actions:  # noqa: SLF001
+        action.choices[name].set_defaults(handler=handler)
+    return parser
+
+
+def test_working_directory_must_exist(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("-C", "/nonexistent/dir", "config", "check")
+    assert result.code == 2
+    assert "/nonexistent/dir does not exist" in result.err
