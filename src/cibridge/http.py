@@ -113,13 +113,17 @@ def request(
     all_headers.update(headers or {})
     label = what or "request"
     attempts = 1 + max(0, _retries())
-    context = _ssl_context() if url.startswith("https:") else None
+    # A fresh opener reads HTTPS_PROXY/NO_PROXY now; urlopen's global one caches them.
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler(),
+        urllib.request.HTTPSHandler(context=_ssl_context() if url.startswith("https:") else None),
+    )
     for attempt in range(attempts):
         started = time.monotonic()
         wait: float | None = None
         try:
             req = urllib.request.Request(url, data=body, headers=all_headers, method=method)  # noqa: S310
-            with urllib.request.urlopen(req, timeout=timeout, context=context) as raw:  # noqa: S310
+            with opener.open(req, timeout=timeout) as raw:
                 response = Response(raw.status, raw.read(), _lower(raw.headers), url)
         except urllib.error.HTTPError as error:
             response = Response(error.code, error.read(), _lower(error.headers), url)

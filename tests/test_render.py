@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cibridge import render
+from cibridge.errors import CibridgeError
+
+HOSTILE = 'x: 1\n"quoted" {{ 7*7 }} {% raw %}\n::set-output name=pwned::1\n- [evil]\n  nested: true'
+
+
+def _render(tmp_path: Path, name: str, text: str, **variables: object) -> render.Rendered:
+    (tmp_path / name).write_text(text)
+    return render.render(str(tmp_path / name), variables, render.search_path(None))
+
+
+def test_text_template(tmp_path: Path) -> None:
+    result = _render(tmp_path, "t.md.j2", "Build {{ repository }} {{ status | upper }}\n", repository="acme/x", status="ok")
+    assert result.text == "Build acme/x OK\n"
+    assert not result.is_data
+
+
+def test_untrusted_values_come_out_literally_in_text(tmp_path: Path) -> None:
+    result = _render(tmp_path, "t.txt.j2", "{{ message }}", message=HOSTILE)
+    assert result.text == HOSTILE
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "title: {{ message }}\n",  # unquoted
+        'title: "{{ message }}"\n',  # quoted
+        "title: >-\n  {{ message }}\n",  # block scalar
+        '{"title": {{ message }}}\n',  # JSON
+    ],
+)
+def test_data_templates_cannot_be_restructured_by_values(tmp_path: Path, template: str) -> None:
+    result = _render(tmp_path, "t.yml.j2", template, message=HOSTILE)
+    assert result.data == {"title": HOSTILE}
+
+
+def test_whole_value_keeps_its_type(tmp_path: Path) -> None:
+    result = _render(tmp_path, "t.yml.j2", "n: {{ n }}\nitems: {{ items }}\nnone: {{ nothing }}\n",
+                     n=3, items=[{"a": 1}], nothing=None)
+    assert result.data == {"n": 3, "items": [{"a": 1}], "none": None}
+
+
+def test_values_inside_larger_strings(tmp_path: Path) -> None:
+    result = _render(tmp_path, "t.yml.j2", 'text: "*Branch:* {{ b }}\\n*By:* {{ who }}"\n', b="main", who='"x"')
+    assert result.data == {"text": '*Branch:* main\n*By:* "x"'}
+
+
+def test_macro_output_is_text(tmp_path: Path) -> None:
+    template = '{% macro line(c) %}- {{ c }} ok{% endmacro %}text: "{{ line(message) }}"\n'
+    result = _render(tmp_path, "t.yml.j2", template, message="a: b")
+    assert result.data == {"text": "- a: b ok"}
+
+
+def test_loop_generates_structure(tmp_path: Path) -> None:
+    template = "items:\n{% for c in commits %}\n  - title: {{ c }}\n{% endfor %}\n"
+    result = _render(tmp_path, "t.yml.j2", template, commits=["a", "b: c", "- d"])
+    assert result.data == {"items": [{"title": "a"}, {"title": "b: c"}, {"title": "- d"}]}
+
+
+def test_undefined_name_names_template_and_line(tmp_path: Path) -> None:
+    with pytest.raises(CibridgeError) as caught:
+        _render(tmp_path, "t.md.j2", "one\ntwo\n{{ nope }}\n")
+    assert caught.value.exit_code == 2
+    assert f"{tmp_path / 't.md.j2'}:3" in caught.value.message
+    assert "'nope' is undefined" in caught.value.message
+    assert "--set" in caught.value.hint
+
+
+def test_undefined_attribute(tmp_path: Path) -> None:
+    with pytest.raises(CibridgeError, match="has no attribute 'nope'"):
+        _render(tmp_path, "t.md.j2", "{{ pull_request.nope }}", pull_request={})
+
+
+def test_sandbox_blocks_python_internals(tmp_path: Path) -> None:
+    with pytest.raises(CibridgeError) as caught:
+        _render(tmp_path, "t.md.j2", "ok\n{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    assert "blocked by the sandbox" in caught.value.message
+    assert ":2" in caught.value.message
+
+
+def test_sandbox_blocks_mutation(tmp_path: Path) -> None:
+    with pytest.raises(CibridgeError, match="sandbox"):
+        _render(tmp_path, "t.md.j2", "{{ items.append(1) }}", items=[])
+
+
+def test_syntax_error_with_line(tmp_path: Path) -> None:
+    with pytest.raises(CibridgeError) as caught:
+        _render(tmp_path, "t.md.j2", "a\n{% if x %}\nno end\n")
+    assert "syntax error" in caught.value.message
+
+
+def test_rendered_yaml_that_is_invalid_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(CibridgeError) as caught:
+        _render(tmp_path, "t.yml.j2", "a: 1\n  b: [\n")
+    assert "not valid YAML" in caught.value.message
+
+
+def test_missing_template_lists_search_path(tmp_path: Path) -> None:
+    with pytest.raises(CibridgeError) as caught:
+        render.render("slack/nope.yml.j2", {}, render.search_path(None))
+    assert "not found" in caught.value.message
+    assert "--list" in caught.value.hint
+
+
+def test_repository_override_wins_and_can_extend_builtin(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    override = tmp_path / ".cibridge" / "templates" / "slack"
+    override.mkdir(parents=True)
+    (override / "build.yml.j2").write_text(
+        '{% extends "slack/_layout.yml.j2" %}{% block title %}Custom {{ repository }}{% endblock %}'
+    )
+    result = cli("render", "--sample", "slack/build.yml.j2")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["attachments"][0]["blocks"][0]["text"]["text"] == "Custom acme/checkout"
+    listed = cli("render", "--list").out
+    assert ".cibridge/templates" in [line for line in listed.splitlines() if line.startswith("slack/build.yml.j2")][0]
+
+
+def test_every_builtin_template_renders_for_every_event(cli) -> None:  # type: ignore[no-untyped-def]
+    for provider in ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook"):
+        for event in ("build", "deploy", "alert"):
+            for locale in ("en", "zh-CN"):
+                result = cli("render", "--sample", "--event", event, "--locale", locale,
+                             "--set", "alert_name=HighErrorRate", "--set", "severity=critical",
+                             f"{provider}/{event}.yml.j2")
+                assert result.code == 0, (provider, event, result.err)
+                assert json.loads(result.out)
+
+
+def test_chinese_labels(cli) -> None:  # type: ignore[no-untyped-def]
+    data = json.loads(cli("render", "--sample", "--locale", "zh-CN", "dingtalk/build.yml.j2").out)
+    assert "构建通知" in data["markdown"]["text"]
+    assert "触发者" in data["markdown"]["text"]
+
+
+def test_render_writes_output_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.json"
+    result = cli("render", "--sample", "slack/deploy.yml.j2", "--event", "deploy", "-o", str(target))
+    assert result.code == 0
+    assert json.loads(target.read_text())["attachments"][0]["color"] == "#2EB67D"
+
+
+def test_hostile_commit_is_fenced_on_github(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "t.txt.j2").write_text("{{ message }}")
+    result = cli("render", "t.txt.j2", "--set", f"message={HOSTILE}", env={"GITHUB_ACTIONS": "true"})
+    lines = result.out.splitlines()
+    assert lines[0].startswith("::stop-commands::")
+    token = lines[0].split("::")[2]
+    assert "::set-output name=pwned::1" in lines
+    assert lines.index("::set-output name=pwned::1") < lines.index(f"::{token}::")
