@@ -148,16 +148,17 @@ class StandIns:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 service, status, body, headers = outer.answer(self.path, dict(self.headers), raw)
+                # Recorded before answering, so a test sees it as soon as the client returns.
+                with outer._lock:
+                    outer.received.append(
+                        Received(service, self.path, dict(self.headers), raw, status, body)
+                    )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
-                with outer._lock:
-                    outer.received.append(
-                        Received(service, self.path, dict(self.headers), raw, status, body)
-                    )
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

@@ -47,7 +47,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         choices=["true", "false"],
         help="exit 1 when a provider rejects the message (default true)",
     )
-    parser.add_argument("--dry-run", action="store_true", help="print the requests, send nothing")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print the requests (secrets redacted), send nothing",
+    )
     parser.set_defaults(handler=run)
 
 

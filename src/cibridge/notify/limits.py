@@ -48,17 +48,38 @@ def _set(node: Any, path: tuple[Any, ...], value: str) -> None:
 
 
 def shrink(payload: Any, limit: int, size: Callable[[Any], int]) -> bool:
-    """Cut the longest text in ``payload`` until ``size(payload) <= limit``; False if it can't."""
-    for _ in range(200):
+    """Cut the longest texts in ``payload`` to one common length so ``size(payload) <= limit``.
+
+    Short texts are left whole and long ones lose their tails first, which keeps titles and
+    labels intact while a long commit list gives way. False when even 8-character texts
+    cannot fit (the structure itself is too big).
+    """
+    for _ in range(5):  # JSON escaping makes size() a little larger than the text length
         over = size(payload) - limit
         if over <= 0:
             return True
         texts = _strings(payload)
-        if not texts:
+        lengths = sorted((len(text) for _, text in texts), reverse=True)
+        total = sum(lengths)
+        target = total - over
+        cap = _cap(lengths, target)
+        if cap is None:
             return False
-        path, longest = max(texts, key=lambda item: len(item[1]))
-        if len(longest) <= 8:
-            return False
-        keep = max(8, len(longest) - over - len(MARK))
-        _set(payload, path, chars(longest, keep))
+        for path, text in texts:
+            if len(text) > cap:
+                _set(payload, path, chars(text, cap))
     return size(payload) <= limit
+
+
+def _cap(lengths: list[int], target: int) -> int | None:
+    """The largest length L with sum(min(n, L)) <= target, or None if below 8."""
+    low, high = 8, max(lengths, default=0)
+    if sum(min(n, low) for n in lengths) > target:
+        return None
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(min(n, middle) for n in lengths) <= target:
+            low = middle
+        else:
+            high = middle - 1
+    return low

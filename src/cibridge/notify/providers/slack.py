@@ -163,7 +163,13 @@ def fit(message: dict[str, Any]) -> dict[str, Any]:
     if not message.get("text"):
         message["text"] = _first_text(message) or "cibridge notification"
     message["text"] = limits.chars(str(message["text"]), 3000)
-    limits.shrink(message, MAX_TOTAL, lambda m: len(json.dumps(m, ensure_ascii=False)))
+    size = lambda m: len(json.dumps(m, ensure_ascii=False))  # noqa: E731
+    while not limits.shrink(message, MAX_TOTAL, size):
+        # Too many blocks for any text to fit: drop the last block of the longest group.
+        groups = [group for group in _blocks(message) if len(group) > 1]
+        if not groups:
+            break
+        max(groups, key=len).pop()
     return message
 
 
