@@ -81,7 +81,7 @@ def test_unreachable_is_exit_1_with_redacted_url(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(CibridgeError) as caught:
         http.request("POST", url, json={}, what="DingTalk")
     assert caught.value.exit_code == 1
-    assert "DingTalk: cannot reach" in caught.value.message
+    assert "DingTalk: cannot reach http://127.0.0.1:" in caught.value.message
     assert "leakme123" not in str(caught.value)
     assert "HTTPS_PROXY" in caught.value.hint
 

@@ -47,6 +47,8 @@ class _Placeholders:
         self.pattern = re.compile(rf"cbv{self.nonce}x\d+z")
 
     def finalize(self, value: Any) -> str:
+        if isinstance(value, jinja2.Undefined):
+            str(value)  # StrictUndefined raises here, naming the missing value
         if isinstance(value, str) and self.nonce in value:
             value = self.as_text(value)  # macro or {% set %} output that holds placeholders
         key = f"cbv{self.nonce}x{len(self.values)}z"
