@@ -160,7 +160,9 @@ def _lower(headers: Any) -> dict[str, str]:
 def _unreachable(
     label: str, method: str, url: str, reason: object, timeout: float
 ) -> CibridgeError:
-    shown = redact.redact(url)
+    # Only the host: the path and query of a webhook address are its credential.
+    parts = urllib.parse.urlsplit(url)
+    shown = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     if isinstance(reason, (socket.timeout, TimeoutError)):
         return failure(
             f"{label}: {method} {shown} timed out after {timeout:.0f}s",
