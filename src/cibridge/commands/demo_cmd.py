@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from cibridge.config import Config
 from cibridge.errors import EXIT_OK
 from cibridge.runtime import Runtime
 
 PROVIDERS = ["slack", "dingtalk", "feishu", "wecom", "teams", "webhook"]
+PROVIDER_ENV = ("SLACK_", "DINGTALK_", "FEISHU_", "WECOM_", "TEAMS_", "CIBRIDGE_WEBHOOK_")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +48,7 @@ def _notify(runtime: Runtime, env: dict[str, str], **options: object) -> int:
     args = argparse.Namespace(**{**defaults, **options})
     inner = Runtime(args, env, runtime.platform)
     inner.context = runtime.context  # the same run, seen once
+    inner.config = Config(data={"notify": runtime.config.raw("notify") or {}})
     return notify_cmd.run(inner)
 
 
@@ -57,7 +60,10 @@ def run(runtime: Runtime) -> int:
         runtime.context = sample_context.build()
     codes = []
     with standins.StandIns() as stand_ins:
-        env = {**runtime.env, **stand_ins.env()}
+        # Only the stand-ins: real credentials in the environment or the repository's
+        # provider settings must never receive demo traffic.
+        env = {k: v for k, v in runtime.env.items() if not k.startswith(PROVIDER_ENV)}
+        env.update(stand_ins.env())
         platform.print(f"stand-ins listening on {stand_ins.base}")
         with platform.group("1. Build succeeded → every provider"):
             codes.append(_notify(runtime, env, to=PROVIDERS, status="success"))

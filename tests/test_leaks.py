@@ -1,0 +1,95 @@
+"""Run commands with canary secrets everywhere and grep every byte they produce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from cibridge import standins
+from cibridge.standins import StandIns
+from conftest import SEED, run_process
+from tests.notify.helpers import github_env
+
+CANARIES = [
+    "standinhooksecret",
+    standins.DINGTALK_TOKEN,
+    standins.DINGTALK_SECRET,
+    standins.FEISHU_HOOK,
+    standins.FEISHU_SECRET,
+    standins.WECOM_KEY,
+    standins.TEAMS_SIG,
+    standins.WEBHOOK_SECRET,
+    standins.SLACK_TOKEN,
+    "canary-jira-client-secret",
+    "canary-prometheus-password",
+]
+
+
+def _check(texts: list[str]) -> None:
+    for text in texts:
+        for line in text.splitlines():
+            if line.startswith("::add-mask::"):
+                continue  # the one place a secret must appear: telling the runner to mask it
+            for canary in CANARIES:
+                assert canary not in line, f"{canary!r} leaked in: {line[:200]}"
+
+
+@pytest.fixture
+def canary_env(stand_ins: StandIns, tmp_path: Path) -> dict[str, str]:
+    key = Fernet.generate_key().decode()
+    CANARIES.append(key)
+    return {
+        **github_env(tmp_path),
+        **stand_ins.env(),
+        "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
+        "SLACK_API_URL": f"{stand_ins.base}/slack/api",
+        "JIRA_CLIENT_SECRET": "canary-jira-client-secret",
+        "PROMETHEUS_PASSWORD": "canary-prometheus-password",
+        "CIBRIDGE_KEY": key,
+        "CIBRIDGE_HTTP_RETRIES": "0",
+    }
+
+
+SCENARIOS = [
+    ["notify", "--to", "slack", "--to", "dingtalk", "--to", "feishu", "--to", "wecom", "--to", "teams", "--to", "webhook", "--channel", "#deployments"],
+    ["--dry-run", "notify", "--to", "slack", "--to", "dingtalk", "--to", "feishu", "--to", "wecom", "--to", "teams", "--to", "webhook", "--channel", "C0DEPLOYS"],
+    ["-v", "notify", "--to", "slack", "--channel", "#missing-channel"],
+    ["-v", "notify", "--to", "dingtalk", "--to", "feishu", "--status", "failure"],
+    ["config", "show"],
+    ["render", "--show-context"],
+    ["demo", "--sample"],
+]
+
+
+@pytest.mark.parametrize("argv", SCENARIOS, ids=lambda a: " ".join(a[:3]))
+def test_no_canary_in_any_output(argv: list[str], canary_env: dict[str, str], tmp_path: Path) -> None:
+    configs = [a for p in sorted(SEED.glob("*.yml")) for a in ("--config", str(p))]
+    result = run_process(*configs, *argv, env=canary_env, cwd=tmp_path)
+    files = [tmp_path / "github_output", tmp_path / "github_summary"]
+    _check([result.out, result.err, *(f.read_text() for f in files if f.exists())])
+    assert result.code in (0, 1), result.err  # they ran; outcomes may be failures
+
+
+def test_errors_with_secrets_in_the_url_are_redacted(canary_env: dict[str, str], tmp_path: Path) -> None:
+    env = {**canary_env, "DINGTALK_WEBHOOK_URL": f"http://127.0.0.1:9/robot/send?access_token={standins.DINGTALK_TOKEN}"}
+    result = run_process("-v", "notify", "--to", "dingtalk", env=env, cwd=tmp_path)
+    assert result.code == 1
+    _check([result.out, result.err])
+
+
+def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) -> None:
+    env = {**stand_ins.env(), "GITLAB_CI": "true", "CIBRIDGE_DOTENV": str(tmp_path / "o.env"),
+           "SLACK_BOT_TOKEN": standins.SLACK_TOKEN, "SLACK_API_URL": f"{stand_ins.base}/slack/api"}
+    result = run_process("notify", "--to", "slack", "--to", "dingtalk", "--channel", "C0DEPLOYS", env=env, cwd=tmp_path)
+    assert result.code == 0, result.err
+    _check([result.out, result.err, (tmp_path / "o.env").read_text()])
+
+
+def test_add_mask_precedes_first_use(canary_env: dict[str, str], tmp_path: Path) -> None:
+    result = run_process("notify", "--to", "slack", "--to", "dingtalk", "--channel", "#deployments", env=canary_env, cwd=tmp_path)
+    lines = result.out.splitlines()
+    masked = [line for line in lines if line.startswith("::add-mask::")]
+    assert f"::add-mask::{standins.SLACK_TOKEN}" in masked
+    assert f"::add-mask::{standins.DINGTALK_SECRET}" in masked
