@@ -1,0 +1,165 @@
+"""Real peers for end-to-end tests: act, gitlab-ci-local, Prometheus, Alertmanager, Pushgateway.
+
+Nothing here skips: a missing peer is a failed test, because CI installs every peer
+(`.ci/run`) and a suite that quietly skipped them would prove nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ACT_TIMEOUT = 300
+PEER_START_TIMEOUT = 30.0
+
+
+def require(binary: str) -> str:
+    found = shutil.which(binary)
+    if found is None:
+        pytest.fail(f"{binary} is not installed; run `bash .ci/run` (it installs every peer)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Mona Lisa", "GIT_AUTHOR_EMAIL": "mona@example.com",
+           "GIT_COMMITTER_NAME": "Mona Lisa", "GIT_COMMITTER_EMAIL": "mona@example.com"}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def _path_env() -> dict[str, str]:
+    """PATH with this interpreter's scripts first, so jobs find `cibridge` and `cibridge-step`."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+@dataclass
+class Run:
+    code: int
+    output: str
+    workdir: Path
+
+
+def run_act(tmp_path: Path, workflow: str, event: dict[str, object], env: dict[str, str] | None = None,
+            secrets: dict[str, str] | None = None, event_name: str = "push") -> Run:
+    """Run ``workflow`` under act in host mode; its first step copies this repository in."""
+    act = require("act")
+    workdir = tmp_path / "act-project"
+    (workdir / ".github" / "workflows").mkdir(parents=True)
+    (workdir / ".github" / "workflows" / "e2e.yml").write_text(workflow)
+    (workdir / "event.json").write_text(json.dumps(event))
+    _git(workdir, "init", "-q", "-b", "main")
+    _git(workdir, "add", "-A")
+    _git(workdir, "commit", "-q", "-m", "e2e")
+    command = [act, event_name, "-P", "ubuntu-latest=-self-hosted", "-W", ".github/workflows/e2e.yml",
+               "-e", "event.json", "--env", f"REPO_DIR={REPO}"]
+    for key, value in (env or {}).items():
+        command += ["--env", f"{key}={value}"]
+    for key, value in (secrets or {}).items():
+        command += ["-s", f"{key}={value}"]
+    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=ACT_TIMEOUT,
+                          env=_path_env(), check=False)
+    output = done.stdout + done.stderr
+    return Run(done.returncode, "\n".join(l for l in output.splitlines() if "git revision" not in l), workdir)
+
+
+def run_gitlab_ci_local(tmp_path: Path, pipeline: str, variables: dict[str, str] | None = None,
+                        commit_message: str = "PROJ-1 e2e") -> Run:
+    """Run ``pipeline`` with gitlab-ci-local (shell executor) in a project holding templates/."""
+    tool = require("gitlab-ci-local")
+    require("rsync")
+    workdir = tmp_path / "gl-project"
+    workdir.mkdir()
+    shutil.copytree(REPO / "templates", workdir / "templates")
+    (workdir / ".gitlab-ci.yml").write_text(pipeline)
+    _git(workdir, "init", "-q", "-b", "main")
+    _git(workdir, "remote", "add", "origin", "git@gitlab.example.com:acme/checkout.git")
+    _git(workdir, "add", "-A")
+    _git(workdir, "commit", "-q", "-m", commit_message)
+    _git(workdir, "update-ref", "refs/remotes/origin/main", "HEAD")
+    _git(workdir, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
+    command = [tool, "--force-shell-executor", "--no-color"]
+    for key, value in (variables or {}).items():
+        command += ["--variable", f"{key}={value}"]
+    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=ACT_TIMEOUT,
+                          env=_path_env(), check=False)
+    return Run(done.returncode, done.stdout + done.stderr, workdir)
+
+
+@contextmanager
+def peer(name: str, args: list[str], ready_path: str, port: int) -> Iterator[str]:
+    """Start a monitoring peer on a loopback port and wait (bounded) until it says it is ready."""
+    binary = require(name)
+    process = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + PEER_START_TIMEOUT
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"{name} exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+            try:
+                with urllib.request.urlopen(base + ready_path, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} was not ready within {PEER_START_TIMEOUT:.0f}s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def prometheus(tmp_path: Path, scrape_targets: list[str] | None = None) -> Iterator[str]:
+    port = free_port()
+    config = tmp_path / "prometheus.yml"
+    targets = json.dumps(scrape_targets or [f"127.0.0.1:{port}"])
+    config.write_text(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        f"scrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: {targets}\n"
+    )
+    args = [f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'prom-data'}",
+            f"--web.listen-address=127.0.0.1:{port}"]
+    with peer("prometheus", args, "/-/ready", port) as base:
+        yield base
+
+
+@contextmanager
+def alertmanager(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    config = tmp_path / "alertmanager.yml"
+    config.write_text("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n")
+    args = [f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{port}", f"--cluster.listen-address="]
+    with peer("prometheus-alertmanager", args, "/-/ready", port) as base:
+        yield base
+
+
+@contextmanager
+def pushgateway(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    with peer("prometheus-pushgateway", [f"--web.listen-address=127.0.0.1:{port}"], "/-/ready", port) as base:
+        yield base

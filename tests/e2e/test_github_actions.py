@@ -1,0 +1,121 @@
+"""The composite actions under a real GitHub Actions runner (act, host mode)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cibridge import standins
+from cibridge.standins import StandIns
+from conftest import FIXTURES
+from tests.e2e.harness import run_act
+
+COPY = """      - name: Check out
+        run: cp -a "$REPO_DIR"/. .
+"""
+
+
+def test_root_action_renders(tmp_path: Path) -> None:
+    workflow = f"""on: push
+jobs:
+  render:
+    runs-on: ubuntu-latest
+    steps:
+{COPY}      - id: render
+        uses: ./
+        with:
+          command: render
+          args: --sample --set 'service_name=checkout api' slack/deploy.yml.j2 --event deploy -o rendered.json
+      - name: Show
+        run: python3 -c 'import json; print("HEADER=" + json.load(open("rendered.json"))["attachments"][0]["blocks"][0]["text"]["text"])'
+"""
+    run = run_act(tmp_path, workflow, {"ref": "refs/heads/main", "commits": []})
+    assert run.code == 0, run.output
+    assert "HEADER=✅ Deployment · checkout api → production" in run.output
+    assert "Python environment" in run.output  # the cached dependency set-up ran
+
+
+def test_root_action_rejects_an_unknown_command(tmp_path: Path) -> None:
+    workflow = f"""on: push
+jobs:
+  bad:
+    runs-on: ubuntu-latest
+    steps:
+{COPY}      - uses: ./
+        with:
+          command: deploy-everything
+"""
+    run = run_act(tmp_path, workflow, {"ref": "refs/heads/main"})
+    assert run.code != 0
+    assert "input `command` must be one of" in run.output
+
+
+def test_notify_action_posts_updates_and_signs(tmp_path: Path, stand_ins: StandIns) -> None:
+    env = stand_ins.env()
+    event = json.loads((FIXTURES / "github_push.json").read_text())
+    workflow = f"""on: push
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    env:
+      SLACK_API_URL: {stand_ins.base}/slack/api
+    steps:
+{COPY}      - id: start
+        uses: ./notify
+        with:
+          to: slack
+          event: deploy
+          status: running
+          channel: "#deployments"
+          slack-bot-token: ${{{{ secrets.SLACK_BOT_TOKEN }}}}
+      - uses: ./notify
+        with:
+          to: slack
+          event: deploy
+          status: success
+          channel: ${{{{ steps.start.outputs.channel-id }}}}
+          update: ${{{{ steps.start.outputs.message-id }}}}
+          slack-bot-token: ${{{{ secrets.SLACK_BOT_TOKEN }}}}
+      - uses: ./notify
+        with:
+          to: dingtalk, webhook
+          locale: zh-CN
+          dingtalk-webhook-url: ${{{{ secrets.DINGTALK_WEBHOOK_URL }}}}
+          dingtalk-secret: ${{{{ secrets.DINGTALK_SECRET }}}}
+          webhook-url: {env["CIBRIDGE_WEBHOOK_URL"]}
+          webhook-secret: ${{{{ secrets.WEBHOOK_SECRET }}}}
+      - id: rejected
+        continue-on-error: true
+        uses: ./notify
+        with:
+          to: slack
+          channel: "#nope"
+          slack-bot-token: ${{{{ secrets.SLACK_BOT_TOKEN }}}}
+      - name: Outcome
+        env:
+          OUTCOME: ${{{{ steps.rejected.outcome }}}}
+          OK: ${{{{ steps.rejected.outputs.ok }}}}
+        run: echo "REJECTED_OUTCOME=$OUTCOME ok=$OK"
+"""
+    secrets = {
+        "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
+        "DINGTALK_WEBHOOK_URL": env["DINGTALK_WEBHOOK_URL"],
+        "DINGTALK_SECRET": env["DINGTALK_SECRET"],
+        "WEBHOOK_SECRET": env["CIBRIDGE_WEBHOOK_SECRET"],
+    }
+    run = run_act(tmp_path, workflow, event, secrets=secrets)
+    assert run.code == 0, run.output
+    slack = stand_ins.of("slack")
+    assert [r.path.rsplit("/", 1)[-1] for r in slack] == ["chat.postMessage", "chat.update", "chat.postMessage"]
+    ts = json.loads(slack[0].answer)["ts"]
+    assert slack[1].json["ts"] == ts and slack[1].json["channel"] == "C0DEPLOYS"
+    assert slack[0].json["text"].startswith("🔄") and slack[1].json["text"].startswith("✅")
+    assert json.loads(stand_ins.of("dingtalk")[0].answer)["errcode"] == 0
+    assert stand_ins.of("webhook")[0].status == 200  # signature verified by the receiver
+    # the hostile commit from the push payload arrived as data
+    messages = [c["message"] for c in stand_ins.of("webhook")[0].json["commits"]]
+    assert messages[0].startswith('Fix "quotes" and `ticks` {{ 7*7 }}\n::set-output name=pwned::1')
+    assert "REJECTED_OUTCOME=failure ok=false" in run.output
+    assert "channel_not_found" in run.output
+    for secret in secrets.values():
+        assert secret not in run.output.replace(f"::add-mask::{secret}", "")
