@@ -18,10 +18,28 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seed"
 
-_PREFIXES = ("GITHUB_", "GITLAB_", "CI_", "RUNNER_", "SLACK_", "DINGTALK_", "FEISHU_", "WECOM_",
-             "TEAMS_", "CIBRIDGE_", "JIRA_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-             "http_proxy", "https_proxy", "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-             "SSL_CERT_FILE")
+_PREFIXES = (
+    "GITHUB_",
+    "GITLAB_",
+    "CI_",
+    "RUNNER_",
+    "SLACK_",
+    "DINGTALK_",
+    "FEISHU_",
+    "WECOM_",
+    "TEAMS_",
+    "CIBRIDGE_",
+    "JIRA_",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -65,13 +83,21 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  #
     return run
 
 
-def run_process(*argv: str, env: dict[str, str] | None = None, stdin: bytes | None = None,
-                cwd: Path | None = None) -> Result:
+def run_process(
+    *argv: str,
+    env: dict[str, str] | None = None,
+    stdin: bytes | None = None,
+    cwd: Path | None = None,
+) -> Result:
     """Run ``python -m cibridge`` as its own process."""
     done = subprocess.run(
         [sys.executable, "-m", "cibridge", *argv],
-        input=stdin, capture_output=True, env={**os.environ, **(env or {})}, cwd=cwd,
-        timeout=120, check=False,
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=120,
+        check=False,
     )
     return Result(done.returncode, done.stdout.decode(), done.stderr.decode())
 
@@ -83,10 +109,16 @@ def stand_ins() -> Iterator[StandIns]:
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Mona Lisa", "GIT_AUTHOR_EMAIL": "mona@example.com",
-           "GIT_COMMITTER_NAME": "Mona Lisa", "GIT_COMMITTER_EMAIL": "mona@example.com"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
-                          text=True).stdout
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Mona Lisa",
+        "GIT_AUTHOR_EMAIL": "mona@example.com",
+        "GIT_COMMITTER_NAME": "Mona Lisa",
+        "GIT_COMMITTER_EMAIL": "mona@example.com",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -96,7 +128,11 @@ def repo(tmp_path: Path) -> Path:
     path.mkdir()
     git(path, "init", "-q", "-b", "main")
     git(path, "remote", "add", "origin", "git@github.com:acme/checkout.git")
-    for message in ("PROJ-1 first", "PROJ-2 second\n\nbody line", 'hostile "quote" {{ 7*7 }}\n::set-output name=x::y `tick`'):
+    for message in (
+        "PROJ-1 first",
+        "PROJ-2 second\n\nbody line",
+        'hostile "quote" {{ 7*7 }}\n::set-output name=x::y `tick`',
+    ):
         (path / "f.txt").write_text(message)
         git(path, "add", "f.txt")
         git(path, "commit", "-q", "-m", message)

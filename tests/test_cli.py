@@ -41,9 +41,7 @@ def test_internal_error_is_reported_redacted(cli, monkeypatch) -> None:  # type:
 
     parser = cli_module.build_parser()
     assert parser  # the handler is bound at parse time, so patch through set_defaults
-    monkeypatch.setattr(
-        cli_module, "build_parser", lambda: _with_handler(parser, "render", boom)
-    )
+    monkeypatch.setattr(cli_module, "build_parser", lambda: _with_handler(parser, "render", boom))
     result = cli("render", "x", env={"SLACK_BOT_TOKEN": "xoxb-supersecretvalue"})
     assert result.code == 1
     assert "internal error: RuntimeError" in result.err
@@ -51,7 +49,7 @@ def test_internal_error_is_reported_redacted(cli, monkeypatch) -> None:  # type:
 
 
 def _with_handler(parser, name, handler):  # type: ignore[no-untyped-def]
-    for action in parser._subparsers._group_actions:  # noqa: SLF001
+    for action in parser._subparsers._group_actions:
         action.choices[name].set_defaults(handler=handler)
     return parser
 

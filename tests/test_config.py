@@ -32,10 +32,18 @@ def test_seed_examples_merge(cli) -> None:  # type: ignore[no-untyped-def]
     args = [a for p in SEEDS for a in ("--config", str(p))]
     result = cli(*args, "config", "check")
     assert result.code == 0, result.err
-    for section in ("deployment_triggers", "integration_configs", "integrations", "post_deployment_validation"):
+    for section in (
+        "deployment_triggers",
+        "integration_configs",
+        "integrations",
+        "post_deployment_validation",
+    ):
         assert section in result.out
     config = load(SEEDS)
-    assert config.raw("integration_configs", "communication", "slack", "channels", "deployment-status") == "#deployments"
+    assert (
+        config.raw("integration_configs", "communication", "slack", "channels", "deployment-status")
+        == "#deployments"
+    )
     assert config.raw("post_deployment_validation", "metrics_validation", 1, "max_value") == 0.5
 
 
@@ -78,7 +86,9 @@ def _error(tmp_path: Path, text: str) -> CibridgeError:
 
 
 def test_unknown_key_names_file_line_and_suggestion(tmp_path: Path) -> None:
-    error = _error(tmp_path, "integration_configs:\n  communication:\n    slack:\n      webhok_url_ref: x\n")
+    error = _error(
+        tmp_path, "integration_configs:\n  communication:\n    slack:\n      webhok_url_ref: x\n"
+    )
     assert f"{tmp_path / 'c.yml'}:4" in error.message
     assert "integration_configs.communication.slack.webhok_url_ref" in error.message
     assert "did you mean 'webhook_url_ref'?" in error.hint
@@ -125,7 +135,10 @@ def test_env_var_substitution_and_default(tmp_path: Path, monkeypatch: pytest.Mo
     )
     monkeypatch.setenv("PROM_URL", "http://127.0.0.1:9090")
     config = load([path])
-    assert config.value("integration_configs", "monitoring", "prometheus", "url") == "http://127.0.0.1:9090"
+    assert (
+        config.value("integration_configs", "monitoring", "prometheus", "url")
+        == "http://127.0.0.1:9090"
+    )
     assert config.value("integration_configs", "monitoring", "prometheus", "tenant") == "team-a"
 
 
@@ -138,15 +151,22 @@ def test_missing_env_var_is_an_error_only_when_used(tmp_path: Path) -> None:
     assert f"{path}:3: ${{SLACK_WEBHOOK_URL}} is not set" in caught.value.message
 
 
-def test_ref_secret_from_env_and_from_secrets_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ref_secret_from_env_and_from_secrets_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = load([SEED / "integration-configs.yml"])
     monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.example/abc")
-    assert config.secret("integration_configs", "communication", "slack", "webhook_url") == "https://hooks.example/abc"
+    assert (
+        config.secret("integration_configs", "communication", "slack", "webhook_url")
+        == "https://hooks.example/abc"
+    )
     secrets = tmp_path / "secrets"
     secrets.mkdir()
     (secrets / "dingtalk-secret").write_text("SECfromfile\n")
     monkeypatch.setenv("CIBRIDGE_SECRETS_DIR", str(secrets))
-    assert config.secret("integration_configs", "communication", "dingtalk", "secret") == "SECfromfile"
+    assert (
+        config.secret("integration_configs", "communication", "dingtalk", "secret") == "SECfromfile"
+    )
     with pytest.raises(CibridgeError) as caught:
         config.secret("integration_configs", "communication", "dingtalk", "webhook_url")
     assert "secret 'dingtalk-webhook-url' is not set" in caught.value.message

@@ -28,8 +28,12 @@ def test_rotation_first_key_encrypts_all_decrypt(cli) -> None:  # type: ignore[n
 
 
 def test_wrong_key_and_missing_key_are_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
-    token = cli("secret", "encrypt", env={"CIBRIDGE_KEY": Fernet.generate_key().decode()}, stdin="x").out
-    other = cli("secret", "decrypt", env={"CIBRIDGE_KEY": Fernet.generate_key().decode()}, stdin=token)
+    token = cli(
+        "secret", "encrypt", env={"CIBRIDGE_KEY": Fernet.generate_key().decode()}, stdin="x"
+    ).out
+    other = cli(
+        "secret", "decrypt", env={"CIBRIDGE_KEY": Fernet.generate_key().decode()}, stdin=token
+    )
     assert other.code == 2
     assert "cannot decrypt" in other.err and "CIBRIDGE_KEY" in other.err
 
@@ -51,6 +55,8 @@ def test_value_never_comes_from_argv() -> None:
 
 
 def test_empty_stdin_is_an_error(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("secret", "encrypt", env={"CIBRIDGE_KEY": Fernet.generate_key().decode()}, stdin="")
+    result = cli(
+        "secret", "encrypt", env={"CIBRIDGE_KEY": Fernet.generate_key().decode()}, stdin=""
+    )
     assert result.code == 2
     assert "no value on stdin" in result.err

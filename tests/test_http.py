@@ -23,7 +23,9 @@ def test_user_agent_and_json(httpserver: HTTPServer) -> None:
 
 
 def test_get_is_retried_on_503_then_succeeds(httpserver: HTTPServer) -> None:
-    httpserver.expect_ordered_request("/r").respond_with_data("busy", status=503, headers={"Retry-After": "0"})
+    httpserver.expect_ordered_request("/r").respond_with_data(
+        "busy", status=503, headers={"Retry-After": "0"}
+    )
     httpserver.expect_ordered_request("/r").respond_with_data("fine")
     response = http.request("GET", httpserver.url_for("/r"))
     assert response.text == "fine"
@@ -38,7 +40,9 @@ def test_post_is_not_retried_on_500(httpserver: HTTPServer) -> None:
 
 
 def test_post_is_retried_on_429_honouring_retry_after(httpserver: HTTPServer) -> None:
-    httpserver.expect_ordered_request("/w", method="POST").respond_with_data("slow down", status=429, headers={"Retry-After": "1"})
+    httpserver.expect_ordered_request("/w", method="POST").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "1"}
+    )
     httpserver.expect_ordered_request("/w", method="POST").respond_with_data("ok")
     started = time.monotonic()
     response = http.request("POST", httpserver.url_for("/w"), json={})
@@ -46,9 +50,13 @@ def test_post_is_retried_on_429_honouring_retry_after(httpserver: HTTPServer) ->
     assert time.monotonic() - started >= 0.95
 
 
-def test_retry_after_above_the_bound_is_not_waited_for(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retry_after_above_the_bound_is_not_waited_for(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CIBRIDGE_HTTP_MAX_WAIT", "5")
-    httpserver.expect_request("/w").respond_with_data("later", status=429, headers={"Retry-After": "600"})
+    httpserver.expect_request("/w").respond_with_data(
+        "later", status=429, headers={"Retry-After": "600"}
+    )
     response = http.request("POST", httpserver.url_for("/w"), json={})
     assert response.status == 429
     assert len(httpserver.log) == 1
@@ -57,7 +65,11 @@ def test_retry_after_above_the_bound_is_not_waited_for(httpserver: HTTPServer, m
 def test_retry_after_http_date() -> None:
     from email.utils import formatdate
 
-    assert 8 <= (http.retry_after({"retry-after": formatdate(time.time() + 10, usegmt=True)}) or 0) <= 10
+    assert (
+        8
+        <= (http.retry_after({"retry-after": formatdate(time.time() + 10, usegmt=True)}) or 0)
+        <= 10
+    )
     assert http.retry_after({"retry-after": "7"}) == 7
     assert http.retry_after({}) is None
 
@@ -98,7 +110,9 @@ def test_timeout_is_reported(httpserver: HTTPServer, monkeypatch: pytest.MonkeyP
         http.request("POST", httpserver.url_for("/slow"), timeout=1)
 
 
-def test_proxy_from_environment_is_used(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxy_from_environment_is_used(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[str] = []
 
     def proxy(request: Request) -> Response:
@@ -125,8 +139,12 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -134,7 +152,13 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 

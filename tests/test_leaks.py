@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from tests.notify.helpers import github_env
 
 from cibridge import standins
 from cibridge.standins import StandIns
 from conftest import SEED, run_process
-from tests.notify.helpers import github_env
 
 CANARIES = [
     "standinhooksecret",
@@ -53,8 +53,41 @@ def canary_env(stand_ins: StandIns, tmp_path: Path) -> dict[str, str]:
 
 
 SCENARIOS = [
-    ["notify", "--to", "slack", "--to", "dingtalk", "--to", "feishu", "--to", "wecom", "--to", "teams", "--to", "webhook", "--channel", "#deployments"],
-    ["--dry-run", "notify", "--to", "slack", "--to", "dingtalk", "--to", "feishu", "--to", "wecom", "--to", "teams", "--to", "webhook", "--channel", "C0DEPLOYS"],
+    [
+        "notify",
+        "--to",
+        "slack",
+        "--to",
+        "dingtalk",
+        "--to",
+        "feishu",
+        "--to",
+        "wecom",
+        "--to",
+        "teams",
+        "--to",
+        "webhook",
+        "--channel",
+        "#deployments",
+    ],
+    [
+        "--dry-run",
+        "notify",
+        "--to",
+        "slack",
+        "--to",
+        "dingtalk",
+        "--to",
+        "feishu",
+        "--to",
+        "wecom",
+        "--to",
+        "teams",
+        "--to",
+        "webhook",
+        "--channel",
+        "C0DEPLOYS",
+    ],
     ["-v", "notify", "--to", "slack", "--channel", "#missing-channel"],
     ["-v", "notify", "--to", "dingtalk", "--to", "feishu", "--status", "failure"],
     ["config", "show"],
@@ -64,7 +97,9 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize("argv", SCENARIOS, ids=lambda a: " ".join(a[:3]))
-def test_no_canary_in_any_output(argv: list[str], canary_env: dict[str, str], tmp_path: Path) -> None:
+def test_no_canary_in_any_output(
+    argv: list[str], canary_env: dict[str, str], tmp_path: Path
+) -> None:
     configs = [a for p in sorted(SEED.glob("*.yml")) for a in ("--config", str(p))]
     result = run_process(*configs, *argv, env=canary_env, cwd=tmp_path)
     files = [tmp_path / "github_output", tmp_path / "github_summary"]
@@ -72,23 +107,53 @@ def test_no_canary_in_any_output(argv: list[str], canary_env: dict[str, str], tm
     assert result.code in (0, 1), result.err  # they ran; outcomes may be failures
 
 
-def test_errors_with_secrets_in_the_url_are_redacted(canary_env: dict[str, str], tmp_path: Path) -> None:
-    env = {**canary_env, "DINGTALK_WEBHOOK_URL": f"http://127.0.0.1:9/robot/send?access_token={standins.DINGTALK_TOKEN}"}
+def test_errors_with_secrets_in_the_url_are_redacted(
+    canary_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {
+        **canary_env,
+        "DINGTALK_WEBHOOK_URL": f"http://127.0.0.1:9/robot/send?access_token={standins.DINGTALK_TOKEN}",
+    }
     result = run_process("-v", "notify", "--to", "dingtalk", env=env, cwd=tmp_path)
     assert result.code == 1
     _check([result.out, result.err])
 
 
 def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) -> None:
-    env = {**stand_ins.env(), "GITLAB_CI": "true", "CIBRIDGE_DOTENV": str(tmp_path / "o.env"),
-           "SLACK_BOT_TOKEN": standins.SLACK_TOKEN, "SLACK_API_URL": f"{stand_ins.base}/slack/api"}
-    result = run_process("notify", "--to", "slack", "--to", "dingtalk", "--channel", "C0DEPLOYS", env=env, cwd=tmp_path)
+    env = {
+        **stand_ins.env(),
+        "GITLAB_CI": "true",
+        "CIBRIDGE_DOTENV": str(tmp_path / "o.env"),
+        "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
+        "SLACK_API_URL": f"{stand_ins.base}/slack/api",
+    }
+    result = run_process(
+        "notify",
+        "--to",
+        "slack",
+        "--to",
+        "dingtalk",
+        "--channel",
+        "C0DEPLOYS",
+        env=env,
+        cwd=tmp_path,
+    )
     assert result.code == 0, result.err
     _check([result.out, result.err, (tmp_path / "o.env").read_text()])
 
 
 def test_add_mask_precedes_first_use(canary_env: dict[str, str], tmp_path: Path) -> None:
-    result = run_process("notify", "--to", "slack", "--to", "dingtalk", "--channel", "#deployments", env=canary_env, cwd=tmp_path)
+    result = run_process(
+        "notify",
+        "--to",
+        "slack",
+        "--to",
+        "dingtalk",
+        "--channel",
+        "#deployments",
+        env=canary_env,
+        cwd=tmp_path,
+    )
     lines = result.out.splitlines()
     masked = [line for line in lines if line.startswith("::add-mask::")]
     assert f"::add-mask::{standins.SLACK_TOKEN}" in masked

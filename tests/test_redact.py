@@ -12,7 +12,10 @@ from cibridge import redact
         ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wecomkey99", "wecomkey99"),
         ("https://hooks.slack.com/services/T0001/B0002/XYZsecret123", "XYZsecret123"),
         ("https://open.feishu.cn/open-apis/bot/v2/hook/0d3b-feishu-id", "0d3b-feishu-id"),
-        ("https://x.logic.azure.com/workflows/1/triggers/manual/paths/invoke?api-version=1&sig=teamsSIG", "teamsSIG"),
+        (
+            "https://x.logic.azure.com/workflows/1/triggers/manual/paths/invoke?api-version=1&sig=teamsSIG",
+            "teamsSIG",
+        ),
         ("https://user:p4ssw0rd@prometheus.internal/api", "p4ssw0rd"),
         ("GET https://a.example/x?a=1&token=tok123&b=2", "tok123"),
     ],

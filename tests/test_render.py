@@ -17,7 +17,13 @@ def _render(tmp_path: Path, name: str, text: str, **variables: object) -> render
 
 
 def test_text_template(tmp_path: Path) -> None:
-    result = _render(tmp_path, "t.md.j2", "Build {{ repository }} {{ status | upper }}\n", repository="acme/x", status="ok")
+    result = _render(
+        tmp_path,
+        "t.md.j2",
+        "Build {{ repository }} {{ status | upper }}\n",
+        repository="acme/x",
+        status="ok",
+    )
     assert result.text == "Build acme/x OK\n"
     assert not result.is_data
 
@@ -42,13 +48,21 @@ def test_data_templates_cannot_be_restructured_by_values(tmp_path: Path, templat
 
 
 def test_whole_value_keeps_its_type(tmp_path: Path) -> None:
-    result = _render(tmp_path, "t.yml.j2", "n: {{ n }}\nitems: {{ items }}\nnone: {{ nothing }}\n",
-                     n=3, items=[{"a": 1}], nothing=None)
+    result = _render(
+        tmp_path,
+        "t.yml.j2",
+        "n: {{ n }}\nitems: {{ items }}\nnone: {{ nothing }}\n",
+        n=3,
+        items=[{"a": 1}],
+        nothing=None,
+    )
     assert result.data == {"n": 3, "items": [{"a": 1}], "none": None}
 
 
 def test_values_inside_larger_strings(tmp_path: Path) -> None:
-    result = _render(tmp_path, "t.yml.j2", 'text: "*Branch:* {{ b }}\\n*By:* {{ who }}"\n', b="main", who='"x"')
+    result = _render(
+        tmp_path, "t.yml.j2", 'text: "*Branch:* {{ b }}\\n*By:* {{ who }}"\n', b="main", who='"x"'
+    )
     assert result.data == {"text": '*Branch:* main\n*By:* "x"'}
 
 
@@ -120,16 +134,28 @@ def test_repository_override_wins_and_can_extend_builtin(cli, tmp_path: Path) ->
     data = json.loads(result.out)
     assert data["attachments"][0]["blocks"][0]["text"]["text"] == "Custom acme/checkout"
     listed = cli("render", "--list").out
-    assert ".cibridge/templates" in [line for line in listed.splitlines() if line.startswith("slack/build.yml.j2")][0]
+    assert ".cibridge/templates" in next(
+        line for line in listed.splitlines() if line.startswith("slack/build.yml.j2")
+    )
 
 
 def test_every_builtin_template_renders_for_every_event(cli) -> None:  # type: ignore[no-untyped-def]
     for provider in ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook"):
         for event in ("build", "deploy", "alert"):
             for locale in ("en", "zh-CN"):
-                result = cli("render", "--sample", "--event", event, "--locale", locale,
-                             "--set", "alert_name=HighErrorRate", "--set", "severity=critical",
-                             f"{provider}/{event}.yml.j2")
+                result = cli(
+                    "render",
+                    "--sample",
+                    "--event",
+                    event,
+                    "--locale",
+                    locale,
+                    "--set",
+                    "alert_name=HighErrorRate",
+                    "--set",
+                    "severity=critical",
+                    f"{provider}/{event}.yml.j2",
+                )
                 assert result.code == 0, (provider, event, result.err)
                 assert json.loads(result.out)
 
@@ -142,14 +168,18 @@ def test_chinese_labels(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_render_writes_output_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "out.json"
-    result = cli("render", "--sample", "slack/deploy.yml.j2", "--event", "deploy", "-o", str(target))
+    result = cli(
+        "render", "--sample", "slack/deploy.yml.j2", "--event", "deploy", "-o", str(target)
+    )
     assert result.code == 0
     assert json.loads(target.read_text())["attachments"][0]["color"] == "#2EB67D"
 
 
 def test_hostile_commit_is_fenced_on_github(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "t.txt.j2").write_text("{{ message }}")
-    result = cli("render", "t.txt.j2", "--set", f"message={HOSTILE}", env={"GITHUB_ACTIONS": "true"})
+    result = cli(
+        "render", "t.txt.j2", "--set", f"message={HOSTILE}", env={"GITHUB_ACTIONS": "true"}
+    )
     lines = result.out.splitlines()
     assert lines[0].startswith("::stop-commands::")
     token = lines[0].split("::")[2]

@@ -25,11 +25,27 @@ def test_sign_and_verify_commands(tmp_path: Path) -> None:
     signed = run_process("sign", str(payload), "--secret-env", "HOOK_SECRET", env=env)
     assert signed.code == 0
     assert signed.out.strip() == GITHUB_SIGNATURE
-    ok = run_process("verify", "-", "--secret-env", "HOOK_SECRET", "--signature", GITHUB_SIGNATURE,
-                     env=env, stdin=GITHUB_PAYLOAD)
+    ok = run_process(
+        "verify",
+        "-",
+        "--secret-env",
+        "HOOK_SECRET",
+        "--signature",
+        GITHUB_SIGNATURE,
+        env=env,
+        stdin=GITHUB_PAYLOAD,
+    )
     assert ok.code == 0
-    bad = run_process("verify", "-", "--secret-env", "HOOK_SECRET", "--signature", "sha256=" + "0" * 64,
-                      env=env, stdin=GITHUB_PAYLOAD)
+    bad = run_process(
+        "verify",
+        "-",
+        "--secret-env",
+        "HOOK_SECRET",
+        "--signature",
+        "sha256=" + "0" * 64,
+        env=env,
+        stdin=GITHUB_PAYLOAD,
+    )
     assert bad.code == 1
     assert "does not match" in bad.err
 

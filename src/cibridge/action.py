@@ -21,7 +21,7 @@ COMMANDS = ("notify", "render", "jira", "gate", "trigger")
 REPEATABLE = frozenset({"to", "set", "template"})
 SWITCHES = frozenset({"dry-run"})
 OPT_PREFIX = "CIBRIDGE_OPT_"
-SECRET_PREFIX = "CIBRIDGE_IN_"
+SECRET_PREFIX = "CIBRIDGE_IN_"  # noqa: S105 - a variable-name prefix
 
 
 class InputError(Exception):
@@ -65,7 +65,9 @@ def run() -> int:
     try:
         argv = argv_from_env(os.environ)
     except InputError as error:
-        prefix = "::error title=cibridge::" if os.environ.get("GITHUB_ACTIONS") == "true" else "error: "
+        prefix = (
+            "::error title=cibridge::" if os.environ.get("GITHUB_ACTIONS") == "true" else "error: "
+        )
         sys.stdout.write(f"{prefix}{error}\n")
         return 2
     return main(argv)

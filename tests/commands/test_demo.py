@@ -7,7 +7,9 @@ from pytest_httpserver import HTTPServer
 from conftest import run_process
 
 
-def test_demo_delivers_to_every_stand_in_and_never_to_real_targets(httpserver: HTTPServer, repo: Path, tmp_path: Path) -> None:
+def test_demo_delivers_to_every_stand_in_and_never_to_real_targets(
+    httpserver: HTTPServer, repo: Path, tmp_path: Path
+) -> None:
     (repo / ".cibridge.yml").write_text(
         f"integration_configs:\n  communication:\n    slack:\n      webhook_url: {httpserver.url_for('/real')}\n"
     )

@@ -3,8 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cibridge.standins import StandIns
 from tests.notify.helpers import github_env, outputs
+
+from cibridge.standins import StandIns
 
 ALL = ["slack", "dingtalk", "feishu", "wecom", "teams", "webhook"]
 
@@ -21,7 +22,9 @@ def test_every_provider_in_one_step(cli, stand_ins: StandIns, tmp_path: Path) ->
     assert outputs(tmp_path)["ok"] == "true"
 
 
-def test_one_failing_target_does_not_stop_the_others(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_failing_target_does_not_stop_the_others(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     env = {**github_env(tmp_path), **stand_ins.env(), "DINGTALK_SECRET": "SECwrong"}
     result = cli("notify", *_to("dingtalk", "slack", "feishu"), env=env)
     assert result.code == 1
@@ -32,7 +35,9 @@ def test_one_failing_target_does_not_stop_the_others(cli, stand_ins: StandIns, t
     assert "| DingTalk | ❌ |" in summary and "| Slack | ✅ | delivered |" in summary
 
 
-def test_missing_configuration_for_one_target_is_exit_2_others_still_sent(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
+def test_missing_configuration_for_one_target_is_exit_2_others_still_sent(
+    cli, stand_ins: StandIns
+) -> None:  # type: ignore[no-untyped-def]
     env = {"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
     result = cli("notify", *_to("teams", "slack"), env=env)
     assert result.code == 2
@@ -54,7 +59,9 @@ def test_targets_from_config(cli, stand_ins: StandIns, tmp_path: Path) -> None: 
 
 
 def test_disabled_provider_is_skipped(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / ".cibridge.yml").write_text("integration_configs:\n  communication:\n    slack:\n      enabled: false\n")
+    (tmp_path / ".cibridge.yml").write_text(
+        "integration_configs:\n  communication:\n    slack:\n      enabled: false\n"
+    )
     result = cli("notify", "--to", "slack", env=stand_ins.env())
     assert result.code == 0
     assert "disabled in the config" in result.out
@@ -62,9 +69,15 @@ def test_disabled_provider_is_skipped(cli, stand_ins: StandIns, tmp_path: Path) 
 
 
 def test_status_from_gitlab_job_status_and_dotenv(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    env = {**stand_ins.env(), "GITLAB_CI": "true", "CI_JOB_STATUS": "failed", "CI_PROJECT_PATH": "acme/checkout",
-           "CIBRIDGE_DOTENV": str(tmp_path / "out.env"), "SLACK_BOT_TOKEN": "xoxb-standin-token",
-           "SLACK_API_URL": f"{stand_ins.base}/slack/api"}
+    env = {
+        **stand_ins.env(),
+        "GITLAB_CI": "true",
+        "CI_JOB_STATUS": "failed",
+        "CI_PROJECT_PATH": "acme/checkout",
+        "CIBRIDGE_DOTENV": str(tmp_path / "out.env"),
+        "SLACK_BOT_TOKEN": "xoxb-standin-token",
+        "SLACK_API_URL": f"{stand_ins.base}/slack/api",
+    }
     result = cli("notify", "--to", "slack", "--channel", "#deployments", env=env)
     assert result.code == 0, result.all
     assert stand_ins.of("slack")[0].json["text"].startswith("❌")
@@ -81,22 +94,38 @@ def test_invalid_status(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_template_override_per_provider(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     custom = tmp_path / "mine.yml.j2"
-    custom.write_text('text: "Deployed {{ repository }} by {{ actor }}: {{ commits[0].title if commits else \'-\' }}"\n')
+    custom.write_text(
+        "text: \"Deployed {{ repository }} by {{ actor }}: {{ commits[0].title if commits else '-' }}\"\n"
+    )
     env = {**github_env(tmp_path), **stand_ins.env()}
     result = cli("notify", *_to("slack", "wecom"), "--template", f"slack={custom}", env=env)
     assert result.code == 0, result.all
-    assert stand_ins.of("slack")[0].json == {"text": 'Deployed acme/checkout by mona: Fix "quotes" and `ticks` {{ 7*7 }}'}
+    assert stand_ins.of("slack")[0].json == {
+        "text": 'Deployed acme/checkout by mona: Fix "quotes" and `ticks` {{ 7*7 }}'
+    }
     assert "markdown" in stand_ins.of("wecom")[0].json
 
 
-def test_repository_template_directory_overrides_builtin(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_repository_template_directory_overrides_builtin(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / ".cibridge" / "templates" / "dingtalk"
     folder.mkdir(parents=True)
     (folder / "deploy.yml.j2").write_text(
         'msgtype: text\ntext:\n  content: "{{ t.deploy }} {{ environment }} {{ message.status_text }}"\n'
     )
-    result = cli("notify", "--to", "dingtalk", "--event", "deploy", "--locale", "zh-CN",
-                 "--set", "environment=生产", env=stand_ins.env())
+    result = cli(
+        "notify",
+        "--to",
+        "dingtalk",
+        "--event",
+        "deploy",
+        "--locale",
+        "zh-CN",
+        "--set",
+        "environment=生产",
+        env=stand_ins.env(),
+    )
     assert result.code == 0, result.all
     assert stand_ins.of("dingtalk")[0].json["text"]["content"] == "部署通知 生产 成功"
 
@@ -111,7 +140,12 @@ def test_broken_template_is_exit_2_with_place(cli, stand_ins: StandIns, tmp_path
 
 
 def test_unreachable_provider_is_exit_1(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--to", "wecom", env={"WECOM_WEBHOOK_URL": "http://127.0.0.1:9/cgi-bin/webhook/send?key=abcdefgh"})
+    result = cli(
+        "notify",
+        "--to",
+        "wecom",
+        env={"WECOM_WEBHOOK_URL": "http://127.0.0.1:9/cgi-bin/webhook/send?key=abcdefgh"},
+    )
     assert result.code == 1
     assert "WeCom: cannot reach http://127.0.0.1:9: [Errno 111] Connection refused" in result.err
     assert "abcdefgh" not in result.all

@@ -40,8 +40,13 @@ def free_port() -> int:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Mona Lisa", "GIT_AUTHOR_EMAIL": "mona@example.com",
-           "GIT_COMMITTER_NAME": "Mona Lisa", "GIT_COMMITTER_EMAIL": "mona@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Mona Lisa",
+        "GIT_AUTHOR_EMAIL": "mona@example.com",
+        "GIT_COMMITTER_NAME": "Mona Lisa",
+        "GIT_COMMITTER_EMAIL": "mona@example.com",
+    }
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
@@ -57,8 +62,14 @@ class Run:
     workdir: Path
 
 
-def run_act(tmp_path: Path, workflow: str, event: dict[str, object], env: dict[str, str] | None = None,
-            secrets: dict[str, str] | None = None, event_name: str = "push") -> Run:
+def run_act(
+    tmp_path: Path,
+    workflow: str,
+    event: dict[str, object],
+    env: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+    event_name: str = "push",
+) -> Run:
     """Run ``workflow`` under act in host mode; its first step copies this repository in."""
     act = require("act")
     workdir = tmp_path / "act-project"
@@ -68,25 +79,50 @@ def run_act(tmp_path: Path, workflow: str, event: dict[str, object], env: dict[s
     _git(workdir, "init", "-q", "-b", "main")
     _git(workdir, "add", "-A")
     _git(workdir, "commit", "-q", "-m", "e2e")
-    command = [act, event_name, "-P", "ubuntu-latest=-self-hosted", "-W", ".github/workflows/e2e.yml",
-               "-e", "event.json", "--env", f"REPO_DIR={REPO}"]
+    command = [
+        act,
+        event_name,
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "-W",
+        ".github/workflows/e2e.yml",
+        "-e",
+        "event.json",
+        "--env",
+        f"REPO_DIR={REPO}",
+    ]
     for key, value in (env or {}).items():
         command += ["--env", f"{key}={value}"]
     for key, value in (secrets or {}).items():
         command += ["-s", f"{key}={value}"]
-    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=ACT_TIMEOUT,
-                          env=_path_env(), check=False)
+    done = subprocess.run(
+        command,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=ACT_TIMEOUT,
+        env=_path_env(),
+        check=False,
+    )
     output = done.stdout + done.stderr
-    return Run(done.returncode, "\n".join(l for l in output.splitlines() if "git revision" not in l), workdir)
+    return Run(
+        done.returncode,
+        "\n".join(line for line in output.splitlines() if "git revision" not in line),
+        workdir,
+    )
 
 
-def run_gitlab_ci_local(tmp_path: Path, pipeline: str, variables: dict[str, str] | None = None,
-                        commit_message: str = "PROJ-1 e2e") -> Run:
+def run_gitlab_ci_local(
+    tmp_path: Path,
+    pipeline: str,
+    variables: dict[str, str] | None = None,
+    commit_message: str = "PROJ-1 e2e",
+) -> Run:
     """Run ``pipeline`` with gitlab-ci-local (shell executor) in a project holding templates/."""
     tool = require("gitlab-ci-local")
     require("rsync")
     workdir = tmp_path / "gl-project"
-    workdir.mkdir()
+    workdir.mkdir(parents=True)
     shutil.copytree(REPO / "templates", workdir / "templates")
     (workdir / ".gitlab-ci.yml").write_text(pipeline)
     _git(workdir, "init", "-q", "-b", "main")
@@ -98,8 +134,15 @@ def run_gitlab_ci_local(tmp_path: Path, pipeline: str, variables: dict[str, str]
     command = [tool, "--force-shell-executor", "--no-color"]
     for key, value in (variables or {}).items():
         command += ["--variable", f"{key}={value}"]
-    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=ACT_TIMEOUT,
-                          env=_path_env(), check=False)
+    done = subprocess.run(
+        command,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=ACT_TIMEOUT,
+        env=_path_env(),
+        check=False,
+    )
     return Run(done.returncode, done.stdout + done.stderr, workdir)
 
 
@@ -113,9 +156,11 @@ def peer(name: str, args: list[str], ready_path: str, port: int) -> Iterator[str
     try:
         while True:
             if process.poll() is not None:
-                pytest.fail(f"{name} exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+                pytest.fail(
+                    f"{name} exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
+                )
             try:
-                with urllib.request.urlopen(base + ready_path, timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(base + ready_path, timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:
@@ -141,8 +186,11 @@ def prometheus(tmp_path: Path, scrape_targets: list[str] | None = None) -> Itera
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
         f"scrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: {targets}\n"
     )
-    args = [f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'prom-data'}",
-            f"--web.listen-address=127.0.0.1:{port}"]
+    args = [
+        f"--config.file={config}",
+        f"--storage.tsdb.path={tmp_path / 'prom-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
     with peer("prometheus", args, "/-/ready", port) as base:
         yield base
 
@@ -152,8 +200,12 @@ def alertmanager(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     config = tmp_path / "alertmanager.yml"
     config.write_text("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n")
-    args = [f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
-            f"--web.listen-address=127.0.0.1:{port}", f"--cluster.listen-address="]
+    args = [
+        f"--config.file={config}",
+        f"--storage.path={tmp_path / 'am-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+    ]
     with peer("prometheus-alertmanager", args, "/-/ready", port) as base:
         yield base
 
@@ -161,5 +213,7 @@ def alertmanager(tmp_path: Path) -> Iterator[str]:
 @contextmanager
 def pushgateway(tmp_path: Path) -> Iterator[str]:
     port = free_port()
-    with peer("prometheus-pushgateway", [f"--web.listen-address=127.0.0.1:{port}"], "/-/ready", port) as base:
+    with peer(
+        "prometheus-pushgateway", [f"--web.listen-address=127.0.0.1:{port}"], "/-/ready", port
+    ) as base:
         yield base

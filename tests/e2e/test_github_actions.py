@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.e2e.harness import run_act
+
 from cibridge import standins
 from cibridge.standins import StandIns
 from conftest import FIXTURES
-from tests.e2e.harness import run_act
 
 COPY = """      - name: Check out
         run: cp -a "$REPO_DIR"/. .
@@ -106,7 +107,11 @@ jobs:
     run = run_act(tmp_path, workflow, event, secrets=secrets)
     assert run.code == 0, run.output
     slack = stand_ins.of("slack")
-    assert [r.path.rsplit("/", 1)[-1] for r in slack] == ["chat.postMessage", "chat.update", "chat.postMessage"]
+    assert [r.path.rsplit("/", 1)[-1] for r in slack] == [
+        "chat.postMessage",
+        "chat.update",
+        "chat.postMessage",
+    ]
     ts = json.loads(slack[0].answer)["ts"]
     assert slack[1].json["ts"] == ts and slack[1].json["channel"] == "C0DEPLOYS"
     assert slack[0].json["text"].startswith("🔄") and slack[1].json["text"].startswith("✅")

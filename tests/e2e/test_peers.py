@@ -7,8 +7,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from cibridge import http
 from tests.e2e.harness import alertmanager, prometheus, pushgateway
+
+from cibridge import http
 
 
 def test_prometheus_answers_queries(tmp_path: Path) -> None:
@@ -25,8 +26,13 @@ def test_alertmanager_silences(tmp_path: Path) -> None:
     with alertmanager(tmp_path) as base:
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 600))
-        silence = {"matchers": [{"name": "job", "value": "api", "isRegex": False, "isEqual": True}],
-                   "startsAt": now, "endsAt": later, "createdBy": "cibridge-e2e", "comment": "deploy"}
+        silence = {
+            "matchers": [{"name": "job", "value": "api", "isRegex": False, "isEqual": True}],
+            "startsAt": now,
+            "endsAt": later,
+            "createdBy": "cibridge-e2e",
+            "comment": "deploy",
+        }
         created = http.request("POST", f"{base}/api/v2/silences", json=silence)
         assert created.status == 200 and created.json()["silenceID"]
 
@@ -34,8 +40,12 @@ def test_alertmanager_silences(tmp_path: Path) -> None:
 def test_pushgateway_accepts_a_deploy_gauge(tmp_path: Path) -> None:
     with pushgateway(tmp_path) as base:
         body = b"# TYPE deploy_timestamp_seconds gauge\ndeploy_timestamp_seconds 1700000000\n"
-        pushed = http.request("PUT", f"{base}/metrics/job/cibridge/service/api", data=body,
-                              headers={"Content-Type": "text/plain"})
+        pushed = http.request(
+            "PUT",
+            f"{base}/metrics/job/cibridge/service/api",
+            data=body,
+            headers={"Content-Type": "text/plain"},
+        )
         assert pushed.status == 200
-        with urllib.request.urlopen(f"{base}/api/v1/metrics", timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(f"{base}/api/v1/metrics", timeout=5) as response:
             assert "deploy_timestamp_seconds" in json.dumps(json.load(response))

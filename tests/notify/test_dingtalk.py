@@ -5,16 +5,21 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from tests.notify.helpers import github_env
+
 from cibridge import standins
 from cibridge.notify.providers.dingtalk import sign
 from cibridge.standins import StandIns
 from conftest import SEED
-from tests.notify.helpers import github_env
 
 
 def env_for(stand_ins: StandIns, **extra: str) -> dict[str, str]:
     env = stand_ins.env()
-    return {"DINGTALK_WEBHOOK_URL": env["DINGTALK_WEBHOOK_URL"], "DINGTALK_SECRET": env["DINGTALK_SECRET"], **extra}
+    return {
+        "DINGTALK_WEBHOOK_URL": env["DINGTALK_WEBHOOK_URL"],
+        "DINGTALK_SECRET": env["DINGTALK_SECRET"],
+        **extra,
+    }
 
 
 def test_signature_matches_dingtalks_documented_algorithm() -> None:
@@ -23,7 +28,14 @@ def test_signature_matches_dingtalks_documented_algorithm() -> None:
 
 
 def test_signed_markdown_delivery(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--to", "dingtalk", "--locale", "zh-CN", env={**github_env(tmp_path), **env_for(stand_ins)})
+    result = cli(
+        "notify",
+        "--to",
+        "dingtalk",
+        "--locale",
+        "zh-CN",
+        env={**github_env(tmp_path), **env_for(stand_ins)},
+    )
     assert result.code == 0, result.all
     [received] = stand_ins.of("dingtalk")
     assert json.loads(received.answer) == {"errcode": 0, "errmsg": "ok"}
@@ -48,7 +60,9 @@ def test_keyword_security_option(cli, stand_ins: StandIns, tmp_path: Path) -> No
     assert refused.code == 1
     assert "keywords not in content" in refused.err
     assert "set `keyword`" in refused.err
-    (tmp_path / ".cibridge.yml").write_text("integration_configs:\n  communication:\n    dingtalk:\n      keyword: 发布\n")
+    (tmp_path / ".cibridge.yml").write_text(
+        "integration_configs:\n  communication:\n    dingtalk:\n      keyword: 发布\n"
+    )
     accepted = cli("notify", "--to", "dingtalk", env=env_for(stand_ins))
     assert accepted.code == 0, accepted.all
     assert "发布" in stand_ins.of("dingtalk")[-1].json["markdown"]["text"]
@@ -66,7 +80,14 @@ def test_mentions_mobiles_appear_in_text_and_at(cli, stand_ins: StandIns, tmp_pa
     (tmp_path / ".cibridge.yml").write_text(
         "notify:\n  mentions:\n    users:\n      mona: {dingtalk_mobile: '13800000000', dingtalk_user_id: mona01}\n"
     )
-    result = cli("notify", "--to", "dingtalk", "--status", "failure", env={**github_env(tmp_path), **env_for(stand_ins)})
+    result = cli(
+        "notify",
+        "--to",
+        "dingtalk",
+        "--status",
+        "failure",
+        env={**github_env(tmp_path), **env_for(stand_ins)},
+    )
     assert result.code == 0, result.all
     body = stand_ins.of("dingtalk")[0].json
     assert body["at"] == {"atMobiles": ["13800000000"], "atUserIds": ["mona01"], "isAtAll": False}
@@ -74,7 +95,9 @@ def test_mentions_mobiles_appear_in_text_and_at(cli, stand_ins: StandIns, tmp_pa
 
 
 def test_action_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / ".cibridge.yml").write_text("integration_configs:\n  communication:\n    dingtalk:\n      msgtype: actionCard\n")
+    (tmp_path / ".cibridge.yml").write_text(
+        "integration_configs:\n  communication:\n    dingtalk:\n      msgtype: actionCard\n"
+    )
     result = cli("notify", "--to", "dingtalk", env={**github_env(tmp_path), **env_for(stand_ins)})
     assert result.code == 0, result.all
     card = stand_ins.of("dingtalk")[0].json["actionCard"]
@@ -82,7 +105,9 @@ def test_action_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type:
 
 
 def test_byte_limit_with_long_cjk_commits(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--to", "dingtalk", "--set", "summary=" + "长" * 12000, env=env_for(stand_ins))
+    result = cli(
+        "notify", "--to", "dingtalk", "--set", "summary=" + "长" * 12000, env=env_for(stand_ins)
+    )
     assert result.code == 0, result.all
     assert len(stand_ins.of("dingtalk")[0].json["markdown"]["text"].encode()) <= 20_000
 
@@ -100,5 +125,12 @@ def test_secret_from_seed_style_config(cli, stand_ins: StandIns, tmp_path: Path)
     (secrets / "dingtalk-webhook-url").write_text(stand_ins.env()["DINGTALK_WEBHOOK_URL"])
     (secrets / "dingtalk-secret").write_text(standins.DINGTALK_SECRET)
     config = SEED / "integration-configs.yml"
-    result = cli("--config", str(config), "notify", "--to", "dingtalk", env={"CIBRIDGE_SECRETS_DIR": str(secrets)})
+    result = cli(
+        "--config",
+        str(config),
+        "notify",
+        "--to",
+        "dingtalk",
+        env={"CIBRIDGE_SECRETS_DIR": str(secrets)},
+    )
     assert result.code == 0, result.all

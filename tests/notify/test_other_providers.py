@@ -6,11 +6,12 @@ import json
 import time
 from pathlib import Path
 
+from tests.notify.helpers import github_env
+
 from cibridge import standins
 from cibridge.notify.providers.feishu import sign as feishu_sign
 from cibridge.standins import StandIns
 from conftest import run_process
-from tests.notify.helpers import github_env
 
 
 def test_feishu_signature_vector() -> None:
@@ -20,7 +21,9 @@ def test_feishu_signature_vector() -> None:
 
 def test_feishu_signed_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in stand_ins.env().items() if k.startswith("FEISHU")}
-    result = cli("notify", "--to", "feishu", "--status", "failure", env={**github_env(tmp_path), **env})
+    result = cli(
+        "notify", "--to", "feishu", "--status", "failure", env={**github_env(tmp_path), **env}
+    )
     assert result.code == 0, result.all
     [received] = stand_ins.of("feishu")
     body = received.json
@@ -38,8 +41,12 @@ def test_feishu_bad_signature_code_19021(cli, stand_ins: StandIns) -> None:  # t
     assert "FEISHU_SECRET" in result.err
 
 
-def test_wecom_markdown_with_mentions_and_byte_limit(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / ".cibridge.yml").write_text("notify:\n  mentions:\n    when: always\n    users:\n      mona: {wecom: MonaLi}\n")
+def test_wecom_markdown_with_mentions_and_byte_limit(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".cibridge.yml").write_text(
+        "notify:\n  mentions:\n    when: always\n    users:\n      mona: {wecom: MonaLi}\n"
+    )
     env = {**github_env(tmp_path), "WECOM_WEBHOOK_URL": stand_ins.env()["WECOM_WEBHOOK_URL"]}
     result = cli("notify", "--to", "wecom", "--set", "summary=" + "企" * 3000, env=env)
     assert result.code == 0, result.all
@@ -49,7 +56,9 @@ def test_wecom_markdown_with_mentions_and_byte_limit(cli, stand_ins: StandIns, t
 
 
 def test_wecom_mentions_appended(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / ".cibridge.yml").write_text("notify:\n  mentions:\n    users:\n      mona: {wecom: MonaLi}\n")
+    (tmp_path / ".cibridge.yml").write_text(
+        "notify:\n  mentions:\n    users:\n      mona: {wecom: MonaLi}\n"
+    )
     env = {**github_env(tmp_path), "WECOM_WEBHOOK_URL": stand_ins.env()["WECOM_WEBHOOK_URL"]}
     assert cli("notify", "--to", "wecom", "--status", "failure", env=env).code == 0
     assert stand_ins.of("wecom")[0].json["markdown"]["content"].endswith("<@MonaLi>")
@@ -63,8 +72,13 @@ def test_wecom_bad_key(cli, stand_ins: StandIns) -> None:  # type: ignore[no-unt
 
 
 def test_teams_adaptive_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    env = {**github_env(tmp_path, "github_push_2048.json.gz"), "TEAMS_WEBHOOK_URL": stand_ins.env()["TEAMS_WEBHOOK_URL"]}
-    result = cli("notify", "--to", "teams", "--event", "deploy", "--set", "environment=prod", env=env)
+    env = {
+        **github_env(tmp_path, "github_push_2048.json.gz"),
+        "TEAMS_WEBHOOK_URL": stand_ins.env()["TEAMS_WEBHOOK_URL"],
+    }
+    result = cli(
+        "notify", "--to", "teams", "--event", "deploy", "--set", "environment=prod", env=env
+    )
     assert result.code == 0, result.all
     [received] = stand_ins.of("teams")
     assert received.status == 202
@@ -83,7 +97,9 @@ def test_teams_bad_signature(cli, stand_ins: StandIns) -> None:  # type: ignore[
 
 def test_generic_webhook_is_signed_and_verifiable(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in stand_ins.env().items() if k.startswith("CIBRIDGE_WEBHOOK")}
-    result = cli("notify", "--to", "webhook", "--event", "deploy", env={**github_env(tmp_path), **env})
+    result = cli(
+        "notify", "--to", "webhook", "--event", "deploy", env={**github_env(tmp_path), **env}
+    )
     assert result.code == 0, result.all
     [received] = stand_ins.of("webhook")
     assert received.status == 200  # the stand-in checked the signature itself
@@ -93,13 +109,23 @@ def test_generic_webhook_is_signed_and_verifiable(cli, stand_ins: StandIns, tmp_
     assert body["commits"][0]["message"].startswith('Fix "quotes"')
     payload = tmp_path / "body.json"
     payload.write_bytes(received.raw)
-    verified = run_process("verify", str(payload), "--secret-env", "SECRET", "--signature",
-                           received.headers["X-Cibridge-Signature-256"], env={"SECRET": standins.WEBHOOK_SECRET})
+    verified = run_process(
+        "verify",
+        str(payload),
+        "--secret-env",
+        "SECRET",
+        "--signature",
+        received.headers["X-Cibridge-Signature-256"],
+        env={"SECRET": standins.WEBHOOK_SECRET},
+    )
     assert verified.code == 0, verified.err
 
 
 def test_generic_webhook_wrong_secret_is_rejected(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    env = {"CIBRIDGE_WEBHOOK_URL": stand_ins.env()["CIBRIDGE_WEBHOOK_URL"], "CIBRIDGE_WEBHOOK_SECRET": "nope"}
+    env = {
+        "CIBRIDGE_WEBHOOK_URL": stand_ins.env()["CIBRIDGE_WEBHOOK_URL"],
+        "CIBRIDGE_WEBHOOK_SECRET": "nope",
+    }
     result = cli("notify", "--to", "webhook", env=env)
     assert result.code == 1
     assert "HTTP 401" in result.err

@@ -4,11 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.notify.helpers import github_env, outputs
 
 from cibridge import standins
 from cibridge.notify.providers.slack import fit
 from cibridge.standins import StandIns, _slack_block_errors
-from tests.notify.helpers import github_env, outputs
 
 
 def api_env(stand_ins: StandIns) -> dict[str, str]:
@@ -19,8 +19,12 @@ def test_stand_in_validates_with_slack_sdk() -> None:
     import slack_sdk  # the strict stand-in needs it; a missing install must fail, not skip
 
     assert slack_sdk.version.__version__
-    assert _slack_block_errors([{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}])
-    assert _slack_block_errors([{"type": "section", "fields": [{"type": "mrkdwn", "text": "a"}] * 11}])
+    assert _slack_block_errors(
+        [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}]
+    )
+    assert _slack_block_errors(
+        [{"type": "section", "fields": [{"type": "mrkdwn", "text": "a"}] * 11}]
+    )
     assert _slack_block_errors([{"type": "bogus"}])
     assert not _slack_block_errors([{"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}])
 
@@ -40,8 +44,13 @@ def test_webhook_delivery_from_a_github_push(cli, stand_ins: StandIns, tmp_path:
     assert "| Slack | ✅ | delivered |" in (tmp_path / "github_summary").read_text()
 
 
-def test_2048_commit_push_is_truncated_not_rejected(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    env = {**github_env(tmp_path, "github_push_2048.json.gz"), "SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
+def test_2048_commit_push_is_truncated_not_rejected(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        **github_env(tmp_path, "github_push_2048.json.gz"),
+        "SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"],
+    }
     result = cli("notify", "--to", "slack", env=env)
     assert result.code == 0, result.all
     [received] = stand_ins.of("slack")
@@ -52,7 +61,9 @@ def test_2048_commit_push_is_truncated_not_rejected(cli, stand_ins: StandIns, tm
 
 def test_markup_in_data_is_escaped(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
-    result = cli("notify", "--to", "slack", "--set", "summary=<!channel> & <https://evil|click>", env=env)
+    result = cli(
+        "notify", "--to", "slack", "--set", "summary=<!channel> & <https://evil|click>", env=env
+    )
     assert result.code == 0, result.all
     section = stand_ins.of("slack")[0].json["attachments"][0]["blocks"][1]["text"]["text"]
     assert section == "&lt;!channel&gt; &amp; &lt;https://evil|click&gt;"
@@ -60,13 +71,37 @@ def test_markup_in_data_is_escaped(cli, stand_ins: StandIns, tmp_path: Path) -> 
 
 def test_api_post_update_and_thread(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {**github_env(tmp_path), **api_env(stand_ins)}
-    posted = cli("notify", "--to", "slack", "--event", "deploy", "--status", "running", "--channel", "#deployments", env=env)
+    posted = cli(
+        "notify",
+        "--to",
+        "slack",
+        "--event",
+        "deploy",
+        "--status",
+        "running",
+        "--channel",
+        "#deployments",
+        env=env,
+    )
     assert posted.code == 0, posted.all
     ids = outputs(tmp_path)
     ts, channel = ids["message-id"], ids["channel-id"]
     assert channel == "C0DEPLOYS" and ts
     (tmp_path / "github_output").unlink()
-    updated = cli("notify", "--to", "slack", "--event", "deploy", "--status", "success", "--channel", channel, "--update", ts, env=env)
+    updated = cli(
+        "notify",
+        "--to",
+        "slack",
+        "--event",
+        "deploy",
+        "--status",
+        "success",
+        "--channel",
+        channel,
+        "--update",
+        ts,
+        env=env,
+    )
     assert updated.code == 0, updated.all
     assert outputs(tmp_path)["message-id"] == ts
     update = stand_ins.of("slack")[-1]
@@ -82,13 +117,24 @@ def test_channel_key_from_config_is_resolved(cli, stand_ins: StandIns, tmp_path:
     (tmp_path / ".cibridge.yml").write_text(
         "integration_configs:\n  communication:\n    slack:\n      channels:\n        deployment-status: '#deployments'\n"
     )
-    result = cli("notify", "--to", "slack", "--channel", "deployment-status", env=api_env(stand_ins))
+    result = cli(
+        "notify", "--to", "slack", "--channel", "deployment-status", env=api_env(stand_ins)
+    )
     assert result.code == 0, result.all
     assert stand_ins.of("slack")[0].json["channel"] == "#deployments"
 
 
 def test_update_of_unknown_message_fails_with_hint(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--to", "slack", "--channel", "C0DEPLOYS", "--update", "1.000", env=api_env(stand_ins))
+    result = cli(
+        "notify",
+        "--to",
+        "slack",
+        "--channel",
+        "C0DEPLOYS",
+        "--update",
+        "1.000",
+        env=api_env(stand_ins),
+    )
     assert result.code == 1
     assert "Slack rejected the message: message_not_found" in result.err
     assert "ts that is not in this channel" in result.err
@@ -104,7 +150,12 @@ def test_error_inside_http_200_fails_the_step(cli, stand_ins: StandIns, tmp_path
 
 
 def test_webhook_http_error_plain_text_body(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--to", "slack", env={"SLACK_WEBHOOK_URL": f"{stand_ins.base}/slack/services/T/B/revoked"})
+    result = cli(
+        "notify",
+        "--to",
+        "slack",
+        env={"SLACK_WEBHOOK_URL": f"{stand_ins.base}/slack/services/T/B/revoked"},
+    )
     assert result.code == 1
     assert "HTTP 403 invalid_token" in result.err
 
@@ -117,7 +168,16 @@ def test_bad_token(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped
 
 
 def test_fail_on_error_false_turns_failure_into_warning(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--to", "slack", "--channel", "#nope", "--fail-on-error", "false", env=api_env(stand_ins))
+    result = cli(
+        "notify",
+        "--to",
+        "slack",
+        "--channel",
+        "#nope",
+        "--fail-on-error",
+        "false",
+        env=api_env(stand_ins),
+    )
     assert result.code == 0
     assert "warning: Slack rejected the message: channel_not_found" in result.err
     assert "ok=false" in result.out
@@ -125,7 +185,9 @@ def test_fail_on_error_false_turns_failure_into_warning(cli, stand_ins: StandIns
 
 def test_429_is_retried_after_retry_after(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     stand_ins.behaviour.throttle_next = 1
-    result = cli("notify", "--to", "slack", env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]})
+    result = cli(
+        "notify", "--to", "slack", env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
+    )
     assert result.code == 0, result.all
     assert [r.status for r in stand_ins.of("slack")] == [429, 200]
 
@@ -133,14 +195,23 @@ def test_429_is_retried_after_retry_after(cli, stand_ins: StandIns) -> None:  # 
 def test_429_beyond_retries_fails(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     stand_ins.behaviour.throttle_next = 10
     stand_ins.behaviour.retry_after = "0"
-    result = cli("notify", "--to", "slack", env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]})
+    result = cli(
+        "notify", "--to", "slack", env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
+    )
     assert result.code == 1
     assert "HTTP 429" in result.err
     assert len(stand_ins.of("slack")) == 3  # 1 + CIBRIDGE_HTTP_RETRIES=2
 
 
 def test_update_needs_the_web_api(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--to", "slack", "--update", "1.2", env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]})
+    result = cli(
+        "notify",
+        "--to",
+        "slack",
+        "--update",
+        "1.2",
+        env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]},
+    )
     assert result.code == 2
     assert "need the Web API" in result.err
     assert stand_ins.received == []
@@ -184,8 +255,11 @@ def test_mentions_on_failure_only(cli, stand_ins: StandIns, tmp_path: Path) -> N
 def test_fit_enforces_block_limits(size: int) -> None:
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": "h" * 400}}]
     blocks += [
-        {"type": "section", "text": {"type": "mrkdwn", "text": "s" * 5000},
-         "fields": [{"type": "mrkdwn", "text": "f" * 2500}] * 12}
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "s" * 5000},
+            "fields": [{"type": "mrkdwn", "text": "f" * 2500}] * 12,
+        }
         for _ in range(size)
     ]
     message = fit({"blocks": blocks})

@@ -40,14 +40,22 @@ def test_push_event(tmp_path: Path) -> None:
     assert context.repository_url == "https://github.com/acme/checkout"
     assert context.run_url == "https://github.com/acme/checkout/actions/runs/987"
     assert context.branch == "main" and context.tag == ""
-    assert [c.title for c in context.commits][0].startswith('Fix "quotes"')  # newest first
+    assert context.commits[0].title.startswith('Fix "quotes"')  # newest first
     assert context.commits[-1].title == "PROJ-1 first change"
     assert context.commits[0].author.login == "mona"
     assert context.commits[1].message == "PROJ-2 second change\n\nWith a body."
     variables = context.template_vars({"service_name": "api"})
     assert variables["short_sha"] == "a" * 8
     assert variables["service_name"] == "api"
-    assert set(variables["commits"][0]) >= {"sha", "short_sha", "message", "title", "author", "url", "timestamp"}
+    assert set(variables["commits"][0]) >= {
+        "sha",
+        "short_sha",
+        "message",
+        "title",
+        "author",
+        "url",
+        "timestamp",
+    }
 
 
 def test_push_with_2048_commits(tmp_path: Path) -> None:
@@ -66,7 +74,9 @@ def test_pull_request_reads_commits_from_the_checkout(repo: Path, tmp_path: Path
     event["pull_request"]["base"]["sha"] = shas[2]
     payload = tmp_path / "pr.json"
     payload.write_text(json.dumps(event))
-    env = gh_env("pull_request", payload, GITHUB_HEAD_REF="feature/retries", GITHUB_REF="refs/pull/42/merge")
+    env = gh_env(
+        "pull_request", payload, GITHUB_HEAD_REF="feature/retries", GITHUB_REF="refs/pull/42/merge"
+    )
     context = github_context(env, str(repo))
     assert context.pull_request is not None
     assert context.pull_request.number == 42
@@ -87,8 +97,13 @@ def test_pull_request_without_history_says_so(tmp_path: Path) -> None:
 
 
 def test_release_tag_is_version(tmp_path: Path) -> None:
-    env = gh_env("release", FIXTURES / "github_release.json", GITHUB_REF="refs/tags/v1.4.2",
-                 GITHUB_REF_NAME="v1.4.2", GITHUB_REF_TYPE="tag")
+    env = gh_env(
+        "release",
+        FIXTURES / "github_release.json",
+        GITHUB_REF="refs/tags/v1.4.2",
+        GITHUB_REF_NAME="v1.4.2",
+        GITHUB_REF_TYPE="tag",
+    )
     context = github_context(env, str(tmp_path))
     assert context.tag == "v1.4.2" and context.version == "v1.4.2" and context.branch == ""
 
@@ -183,5 +198,7 @@ def test_summary_is_capped_at_one_mebibyte(tmp_path: Path) -> None:
 def test_git_missing_is_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     assert shutil.which("git") is None
-    context = github_context(gh_env("workflow_dispatch", FIXTURES / "github_workflow_dispatch.json"), str(tmp_path))
+    context = github_context(
+        gh_env("workflow_dispatch", FIXTURES / "github_workflow_dispatch.json"), str(tmp_path)
+    )
     assert context.commits == []

@@ -57,20 +57,29 @@ def test_before_sha_range_from_checkout(repo: Path) -> None:
 def test_merge_request_pipeline(repo: Path) -> None:
     shas = git(repo, "log", "--format=%H").split()
     env = gl_env(
-        CI_COMMIT_SHA=shas[0], CI_COMMIT_BRANCH="", CI_MERGE_REQUEST_IID="17",
-        CI_MERGE_REQUEST_TITLE="PROJ-7 retries", CI_MERGE_REQUEST_SOURCE_BRANCH_NAME="feature",
-        CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", CI_MERGE_REQUEST_DIFF_BASE_SHA=shas[1],
-        CI_COMMIT_BEFORE_SHA="0" * 40, CI_PIPELINE_SOURCE="merge_request_event",
+        CI_COMMIT_SHA=shas[0],
+        CI_COMMIT_BRANCH="",
+        CI_MERGE_REQUEST_IID="17",
+        CI_MERGE_REQUEST_TITLE="PROJ-7 retries",
+        CI_MERGE_REQUEST_SOURCE_BRANCH_NAME="feature",
+        CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main",
+        CI_MERGE_REQUEST_DIFF_BASE_SHA=shas[1],
+        CI_COMMIT_BEFORE_SHA="0" * 40,
+        CI_PIPELINE_SOURCE="merge_request_event",
     )
     context = gitlab_context(env, str(repo))
     assert context.pull_request is not None
-    assert context.pull_request.url == "https://gitlab.example.com/acme/checkout/-/merge_requests/17"
+    assert (
+        context.pull_request.url == "https://gitlab.example.com/acme/checkout/-/merge_requests/17"
+    )
     assert context.branch == "feature"
     assert [c.sha for c in context.commits] == shas[:1]
 
 
 def test_shallow_clone_without_before_sha_says_so(repo: Path) -> None:
-    env = gl_env(CI_COMMIT_SHA=git(repo, "rev-parse", "HEAD").strip(), CI_COMMIT_BEFORE_SHA="c" * 40)
+    env = gl_env(
+        CI_COMMIT_SHA=git(repo, "rev-parse", "HEAD").strip(), CI_COMMIT_BEFORE_SHA="c" * 40
+    )
     context = gitlab_context(env, str(repo))
     assert len(context.commits) == 1
     assert any("GIT_DEPTH: 0" in note for note in context.notes)
@@ -107,6 +116,10 @@ def test_sections_are_collapsible(tmp_path: Path) -> None:
     with platform.group("Rendered"):
         platform.print("body")
     lines = out.getvalue().split("\n")
-    assert "section_start:" in lines[0] and "[collapsed=true]" in lines[0] and lines[0].endswith("Rendered")
+    assert (
+        "section_start:" in lines[0]
+        and "[collapsed=true]" in lines[0]
+        and lines[0].endswith("Rendered")
+    )
     assert lines[1] == "body"
     assert "section_end:" in lines[2]

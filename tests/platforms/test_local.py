@@ -12,6 +12,8 @@ from conftest import git
 def test_detection_order() -> None:
     assert detect({"GITHUB_ACTIONS": "true", "GITLAB_CI": "true"}).name == "github"
     assert detect({"GITLAB_CI": "true"}).name == "gitlab"
+    assert detect({"GITLAB_CI": "false", "CI_JOB_ID": "1", "CI_PROJECT_DIR": "/p"}).name == "gitlab"
+    assert detect({"GITLAB_CI": "false"}).name == "local"
     assert detect({}).name == "local"
     assert detect({"GITHUB_ACTIONS": "true"}, forced="local").name == "local"
 
@@ -44,7 +46,26 @@ def test_show_context_in_json(cli, repo: Path) -> None:  # type: ignore[no-untyp
     data = json.loads(result.out)
     assert data["platform"] == "local"
     assert data["service_name"] == "api"
-    for name in ("repository", "repository_url", "sha", "short_sha", "ref", "branch", "tag", "event",
-                 "actor", "run_id", "run_url", "workflow", "job", "status", "environment", "version",
-                 "commits", "pull_request", "started_at", "duration_seconds"):
+    for name in (
+        "repository",
+        "repository_url",
+        "sha",
+        "short_sha",
+        "ref",
+        "branch",
+        "tag",
+        "event",
+        "actor",
+        "run_id",
+        "run_url",
+        "workflow",
+        "job",
+        "status",
+        "environment",
+        "version",
+        "commits",
+        "pull_request",
+        "started_at",
+        "duration_seconds",
+    ):
         assert name in data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Protocol, TextIO
 
@@ -42,21 +42,33 @@ class PlatformFactory(Protocol):
     ) -> Platform: ...
 
 
-def _registry() -> list[tuple[str, str, PlatformFactory]]:
+def _is_github(env: Mapping[str, str]) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def _is_gitlab(env: Mapping[str, str]) -> bool:
+    # gitlab-ci-local runs real pipelines but sets GITLAB_CI=false; CI_JOB_ID and
+    # CI_PROJECT_DIR are set by both it and GitLab's runners.
+    return env.get("GITLAB_CI") == "true" or bool(
+        env.get("CI_JOB_ID") and env.get("CI_PROJECT_DIR")
+    )
+
+
+def _registry() -> list[tuple[str, Callable[[Mapping[str, str]], bool], PlatformFactory]]:
     from cibridge.platforms.github import GitHub
     from cibridge.platforms.gitlab import GitLab
     from cibridge.platforms.local import Local
 
-    # Checked in order: the first whose marker variable is "true" wins, local last.
+    # Checked in order: the first that recognises the environment wins, local last.
     return [
-        ("github", "GITHUB_ACTIONS", GitHub),
-        ("gitlab", "GITLAB_CI", GitLab),
-        ("local", "", Local),
+        ("github", _is_github, GitHub),
+        ("gitlab", _is_gitlab, GitLab),
+        ("local", lambda env: True, Local),
     ]
 
 
 def names() -> list[str]:
-    return [name for name, _marker, _factory in _registry()]
+    return [name for name, _recognises, _factory in _registry()]
 
 
 def detect(
@@ -66,7 +78,7 @@ def detect(
     forced: str | None = None,
 ) -> Platform:
     out = stream if stream is not None else sys.stdout
-    for name, marker, factory in _registry():
-        if forced == name or (forced is None and (not marker or env.get(marker) == "true")):
+    for name, recognises, factory in _registry():
+        if forced == name or (forced is None and recognises(env)):
             return factory(env, out, err)
     raise AssertionError(f"no platform named {forced!r}")

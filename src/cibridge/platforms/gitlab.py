@@ -113,6 +113,9 @@ def gitlab_context(env: Mapping[str, str], cwd: str) -> Context:
             context.notes.append(
                 f"the checkout does not have {before[:8]}; set GIT_DEPTH: 0 to list every commit"
             )
+    if not found and context.sha:
+        # The checkout knows the real author and full message; the variables are a fallback.
+        found = gitlog.commits(cwd, f"{context.sha}^!", commit_url)
     context.commits = found if found else _head_commit(env, commit_url)
     return context
 

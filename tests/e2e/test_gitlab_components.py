@@ -1,0 +1,88 @@
+"""The GitLab CI/CD components under gitlab-ci-local (shell executor)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.harness import run_gitlab_ci_local
+
+from cibridge import standins
+from cibridge.standins import StandIns
+
+
+def test_render_component(tmp_path: Path) -> None:
+    pipeline = """stages: [test]
+include:
+  - local: templates/render.yml
+    inputs:
+      template: dingtalk/build.yml.j2
+      args: --locale zh-CN --set "summary=发布 v1.2"
+      output: rendered.json
+"""
+    run = run_gitlab_ci_local(tmp_path, pipeline, commit_message='PROJ-5 "quoted" {{ 7*7 }} `tick`')
+    assert run.code == 0, run.output
+    assert "PASS  cibridge-render" in run.output
+    data = json.loads((run.workdir / "rendered.json").read_text())
+    text = data["markdown"]["text"]
+    assert "构建通知" in text and "发布 v1.2" in text
+    assert '"quoted" {{ 7\\*7 }} \\`tick\\`' in text  # from the commit, literal and escaped
+
+
+def test_notify_component_success_and_failure(tmp_path: Path, stand_ins: StandIns) -> None:
+    env = stand_ins.env()
+    pipeline = """stages: [build]
+include:
+  - local: templates/notify.yml
+    inputs:
+      to: slack,dingtalk
+      event: deploy
+      set: "environment=staging"
+build:
+  stage: build
+  script:
+    - echo building
+"""
+    variables = {
+        "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
+        "SLACK_API_URL": f"{stand_ins.base}/slack/api",
+        "SLACK_CHANNEL": "#deployments",
+        "DINGTALK_WEBHOOK_URL": env["DINGTALK_WEBHOOK_URL"],
+        "DINGTALK_SECRET": env["DINGTALK_SECRET"],
+    }
+    run = run_gitlab_ci_local(tmp_path, pipeline, variables)
+    assert run.code == 0, run.output
+    assert "PASS  cibridge-notify-success" in run.output
+    assert "cibridge-notify-failure" not in run.output
+    [slack] = stand_ins.of("slack")
+    assert slack.json["text"].startswith("✅ Deployment · acme/checkout → staging")
+    assert json.loads(stand_ins.of("dingtalk")[0].answer)["errcode"] == 0
+    dotenv = (run.workdir / "cibridge.env").read_text()
+    assert "ok=true" in dotenv and "channel_id=C0DEPLOYS" in dotenv
+
+    failing = pipeline.replace("echo building", "exit 1")
+    stand_ins.received.clear()
+    run = run_gitlab_ci_local(tmp_path / "second", failing, variables)
+    assert "PASS  cibridge-notify-failure" in run.output, run.output
+    assert stand_ins.of("slack")[0].json["text"].startswith("❌")
+
+
+def test_notify_component_fails_the_job_when_rejected(tmp_path: Path, stand_ins: StandIns) -> None:
+    pipeline = """stages: [build]
+include:
+  - local: templates/notify.yml
+    inputs:
+      to: dingtalk
+build:
+  stage: build
+  script: [echo ok]
+"""
+    variables = {
+        "DINGTALK_WEBHOOK_URL": stand_ins.env()["DINGTALK_WEBHOOK_URL"],
+        "DINGTALK_SECRET": "SECwrong",
+    }
+    run = run_gitlab_ci_local(tmp_path, pipeline, variables)
+    assert run.code != 0
+    assert "FAIL  cibridge-notify-success" in run.output
+    assert "errcode 310000" in run.output
+    assert "SECwrong" not in run.output
