@@ -59,6 +59,7 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
   {
     echo "python=$interpreter"
     echo "src=$root/src"
+    echo "cache=$cache_root"
   } >>"$GITHUB_OUTPUT"
 else
   echo "$interpreter"

@@ -17,7 +17,6 @@ from typing import Any
 import yaml
 
 from cibridge import encryption, redact
-from cibridge.config_schema import validate
 from cibridge.errors import CibridgeError
 
 DEFAULT_NAMES = (".cibridge.yml", ".cibridge.yaml")
@@ -192,6 +191,8 @@ def load(paths: list[Path]) -> Config:
             ) from None
         if node is None:
             continue
+        from cibridge.config_schema import validate
+
         validate(node, str(path))
         data = yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
         config.files.append(str(path))

@@ -7,10 +7,9 @@ what lets every error name the line it is about.
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -29,7 +28,7 @@ _YAML_TYPES = {
 
 @cache
 def schema() -> dict[str, Any]:
-    text = resources.files("cibridge").joinpath("schema/cibridge.schema.json").read_text()
+    text = (Path(__file__).parent / "schema" / "cibridge.schema.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
@@ -115,6 +114,8 @@ def _validate_mapping(node: yaml.MappingNode, file: str, rule: dict[str, Any], p
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
 

@@ -8,10 +8,8 @@ from ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE`` or ``SSL_CERT_FILE``.
 
 from __future__ import annotations
 
-import email.utils
 import json as jsonlib
 import os
-import random
 import socket
 import ssl
 import time
@@ -80,6 +78,8 @@ def retry_after(headers: dict[str, str]) -> float | None:
         return None
     if value.isdigit():
         return float(value)
+    import email.utils  # only for the rare HTTP-date form
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -88,6 +88,8 @@ def retry_after(headers: dict[str, str]) -> float | None:
 
 
 def backoff(attempt: int) -> float:
+    import random
+
     base: float = min(8.0, 0.5 * (2**attempt))
     return base * (0.5 + random.random() / 2)
 

@@ -70,6 +70,21 @@ class _Placeholders:
         return node
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (a warm runner skips compiling), if writable."""
+    import os
+
+    root = os.environ.get("CIBRIDGE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "cibridge"
+    )
+    directory = Path(root, f"jinja-{jinja2.__version__}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -97,6 +112,7 @@ def render(
     placeholders = _Placeholders() if name.endswith(DATA_SUFFIXES) else None
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in path]),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

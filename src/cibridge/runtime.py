@@ -7,13 +7,15 @@ import os
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cibridge import config as config_mod
-from cibridge import context as context_mod
 from cibridge import redact
 from cibridge.errors import CibridgeError
-from cibridge.platforms import Platform
+
+if TYPE_CHECKING:
+    from cibridge.config import Config
+    from cibridge.context import Context
+    from cibridge.platforms import Platform
 
 
 def parse_sets(pairs: list[str] | None) -> dict[str, str]:
@@ -37,14 +39,16 @@ class Runtime:
         self.cwd = Path(getattr(args, "working_directory", None) or os.getcwd())
 
     @cached_property
-    def config(self) -> config_mod.Config:
-        paths = config_mod.discover(getattr(self.args, "config", None) or [], self.cwd)
-        return config_mod.load(paths)
+    def config(self) -> Config:
+        from cibridge import config
+
+        return config.load(config.discover(getattr(self.args, "config", None) or [], self.cwd))
 
     @cached_property
-    def context(self) -> context_mod.Context:
-        context = self.platform.context(self.env, str(self.cwd))
-        context = context_mod.apply_overrides(context, self.env)
+    def context(self) -> Context:
+        from cibridge.context import apply_overrides
+
+        context = apply_overrides(self.platform.context(self.env, str(self.cwd)), self.env)
         for note in context.notes:
             self.platform.warning(note)
         return context

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from cibridge.config import Config
 from cibridge.errors import EXIT_OK
+from cibridge.notify.providers import NAMES as PROVIDERS
 from cibridge.runtime import Runtime
 
-PROVIDERS = ["slack", "dingtalk", "feishu", "wecom", "teams", "webhook"]
 PROVIDER_ENV = ("SLACK_", "DINGTALK_", "FEISHU_", "WECOM_", "TEAMS_", "CIBRIDGE_WEBHOOK_")
 
 
@@ -28,6 +27,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _notify(runtime: Runtime, env: dict[str, str], **options: object) -> int:
     from cibridge.commands import notify_cmd
+    from cibridge.config import Config
 
     defaults: dict[str, object] = {
         "to": None,
@@ -66,7 +66,7 @@ def run(runtime: Runtime) -> int:
         env.update(stand_ins.env())
         platform.print(f"stand-ins listening on {stand_ins.base}")
         with platform.group("1. Build succeeded → every provider"):
-            codes.append(_notify(runtime, env, to=PROVIDERS, status="success"))
+            codes.append(_notify(runtime, env, to=list(PROVIDERS), status="success"))
         api_env = {
             **env,
             "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cibridge.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
+from cibridge.notify.providers import NAMES as PROVIDERS
 from cibridge.runtime import Runtime
 
-PROVIDERS = ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook")
 _STATUS_ALIASES = {"failed": "failure", "canceled": "cancelled", "skipped": "cancelled"}
 
 
@@ -114,11 +114,11 @@ def _fail_on_error(runtime: Runtime) -> bool:
 
 
 def _deliver(runtime: Runtime, name: str, status: str) -> TargetResult:
-    from cibridge.notify.providers import registry
+    from cibridge.notify.providers import create
     from cibridge.notify.settings import ProviderSettings
 
     settings = ProviderSettings(name, runtime.config, runtime.env)
-    provider = registry()[name](settings)
+    provider = create(name, settings)
     try:
         if not settings.enabled():
             return TargetResult(name, provider.label, True, "disabled in the config; skipped")

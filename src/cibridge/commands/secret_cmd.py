@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
-from cibridge import encryption
 from cibridge.errors import CibridgeError
 from cibridge.runtime import Runtime
 
@@ -31,6 +29,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _read_value(prompt: str) -> str:
     if sys.stdin.isatty():
+        import getpass
+
         value = getpass.getpass(prompt)
     else:
         value = sys.stdin.read()
@@ -44,16 +44,22 @@ def _read_value(prompt: str) -> str:
 
 
 def keygen(runtime: Runtime) -> int:
+    from cibridge import encryption
+
     sys.stdout.write(encryption.keygen() + "\n")
     return 0
 
 
 def encrypt(runtime: Runtime) -> int:
+    from cibridge import encryption
+
     sys.stdout.write(encryption.encrypt(_read_value("value to encrypt: ")) + "\n")
     return 0
 
 
 def decrypt(runtime: Runtime) -> int:
+    from cibridge import encryption
+
     # Written straight to stdout: redaction would replace exactly what was asked for.
     sys.stdout.write(encryption.decrypt(_read_value("enc: value: ").strip(), "stdin") + "\n")
     return 0

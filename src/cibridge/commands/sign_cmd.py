@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from cibridge import signing
 from cibridge.errors import CibridgeError, failure
 from cibridge.runtime import Runtime
 
@@ -50,11 +49,15 @@ def _secret(runtime: Runtime) -> str:
 
 
 def run_sign(runtime: Runtime) -> int:
+    from cibridge import signing
+
     runtime.platform.print(signing.sign(_payload(runtime.args.file), _secret(runtime)))
     return 0
 
 
 def run_verify(runtime: Runtime) -> int:
+    from cibridge import signing
+
     secret = _secret(runtime)
     if not signing.verify(_payload(runtime.args.file), secret, runtime.args.signature):
         raise failure(

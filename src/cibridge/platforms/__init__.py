@@ -67,8 +67,11 @@ def _registry() -> list[tuple[str, Callable[[Mapping[str, str]], bool], Platform
     ]
 
 
+NAMES = ("github", "gitlab", "local")
+
+
 def names() -> list[str]:
-    return [name for name, _recognises, _factory in _registry()]
+    return list(NAMES)
 
 
 def detect(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +49,8 @@ class GitHub(Console):
         if not path:
             super().set_outputs(outputs)
             return
+        import secrets
+
         with open(path, "a", encoding="utf-8") as handle:
             for key, value in outputs.items():
                 delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
@@ -77,6 +78,8 @@ class GitHub(Console):
 
     @contextmanager
     def untrusted(self) -> Iterator[None]:
+        import secrets
+
         token = secrets.token_hex(16)
         self.print(f"::stop-commands::{token}")
         try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from cibridge.http import Response
-from cibridge.notify.settings import ProviderSettings
+if TYPE_CHECKING:
+    from cibridge.http import Response
+    from cibridge.notify.settings import ProviderSettings
 
 
 @dataclass
@@ -59,25 +60,24 @@ class Provider(Protocol):
     def mention_keys(self) -> tuple[str, ...]: ...
 
 
-ProviderFactory = Callable[[ProviderSettings], Provider]
+ProviderFactory = Callable[["ProviderSettings"], Provider]
 
 
-def registry() -> Mapping[str, ProviderFactory]:
-    from cibridge.notify.providers.dingtalk import DingTalk
-    from cibridge.notify.providers.feishu import Feishu
-    from cibridge.notify.providers.slack import Slack
-    from cibridge.notify.providers.teams import Teams
-    from cibridge.notify.providers.webhook import Webhook
-    from cibridge.notify.providers.wecom import WeCom
-
-    return {
-        "slack": Slack,
-        "dingtalk": DingTalk,
-        "feishu": Feishu,
-        "wecom": WeCom,
-        "teams": Teams,
-        "webhook": Webhook,
-    }
+# name -> (module, class): only the providers a run asks for are imported.
+REGISTRY: Mapping[str, tuple[str, str]] = {
+    "slack": ("cibridge.notify.providers.slack", "Slack"),
+    "dingtalk": ("cibridge.notify.providers.dingtalk", "DingTalk"),
+    "feishu": ("cibridge.notify.providers.feishu", "Feishu"),
+    "wecom": ("cibridge.notify.providers.wecom", "WeCom"),
+    "teams": ("cibridge.notify.providers.teams", "Teams"),
+    "webhook": ("cibridge.notify.providers.webhook", "Webhook"),
+}
+NAMES = tuple(REGISTRY)
 
 
-NAMES = ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook")
+def create(name: str, settings: ProviderSettings) -> Provider:
+    import importlib
+
+    module_name, class_name = REGISTRY[name]
+    factory: ProviderFactory = getattr(importlib.import_module(module_name), class_name)
+    return factory(settings)

@@ -1,0 +1,88 @@
+"""One whole `cibridge notify --to slack` process against a bare requests.post to the same
+loopback receiver, in the same run. Target: median ratio <= 1.25.
+
+    python benchmarks/notify.py [--runs 30]
+
+The notify process runs as it would in a GitHub Actions job on a push event (context from
+the event payload, outputs to $GITHUB_OUTPUT), and once more as a plain local run, which
+also reads the git checkout for its context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from _timing import report, time_commands
+
+FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "github_push.json"
+
+
+class Receiver(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/services/T0/B0/benchmark"
+    python = sys.executable
+    baseline = f"import requests; requests.post({url!r}, json={{'text': 'build ok'}})"
+    with tempfile.TemporaryDirectory() as scratch:
+        github = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_EVENT_PATH": str(FIXTURE),
+            "GITHUB_REPOSITORY": "acme/checkout",
+            "GITHUB_RUN_ID": "1",
+            "GITHUB_SHA": "0" * 40,
+            "GITHUB_OUTPUT": str(Path(scratch) / "output"),
+            "SLACK_WEBHOOK_URL": url,
+        }
+        notify = [python, "-m", "cibridge", "notify", "--to", "slack"]
+        timings = time_commands(
+            {
+                "python: requests.post": [python, "-c", baseline],
+                "cibridge notify (GitHub push)": notify,
+            },
+            args.runs,
+            env={**github, "CIBRIDGE_CACHE_DIR": str(Path(scratch) / "cache")},
+            cwd=scratch,
+        )
+        # An unusable cache directory: every run compiles its templates, as on a fresh runner.
+        cold = time_commands(
+            {"cibridge notify (GitHub push, no template cache)": notify},
+            args.runs,
+            env={**github, "CIBRIDGE_CACHE_DIR": "/dev/null/none"},
+            cwd=scratch,
+        )
+    local = time_commands(
+        {"cibridge notify (local git)": [python, "-m", "cibridge", "notify", "--to", "slack"]},
+        args.runs,
+        env={"SLACK_WEBHOOK_URL": url},
+        cwd=str(Path(__file__).resolve().parents[1]),
+    )
+    server.shutdown()
+    ratios = report({**timings, **cold, **local}, "python: requests.post")
+    verdict = "meets" if ratios["cibridge notify (GitHub push)"] <= 1.25 else "MISSES"
+    print(f"GitHub-job notify {verdict} the 1.25 target")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
