@@ -14,8 +14,8 @@ if [ -z "$python" ]; then
     if command -v "$candidate" >/dev/null 2>&1; then python="$candidate"; break; fi
   done
 fi
-if [ -z "$python" ]; then
-  echo "::error title=cibridge::no python3 on this runner; add actions/setup-python before this step" >&2
+if [ -z "$python" ] || ! command -v "$python" >/dev/null 2>&1; then
+  echo "::error title=cibridge::no Python interpreter (${python:-python3}) on this runner; add actions/setup-python before this step" >&2
   exit 2
 fi
 lock="$root/requirements.lock"
@@ -39,7 +39,7 @@ if [ ! -f "$venv/.complete" ]; then
   state=cold
   mkdir -p "$cache_root"
   staging="$(mktemp -d "$cache_root/.staging-XXXXXX")"
-  if command -v uv >/dev/null 2>&1; then
+  if [ "${CIBRIDGE_INSTALLER:-}" != pip ] && command -v uv >/dev/null 2>&1; then
     uv venv --quiet --python "$python" "$staging/venv"
     uv pip install --quiet --python "$(venv_python "$staging/venv")" --no-deps --require-hashes -r "$lock"
   else
