@@ -223,3 +223,19 @@ def test_shipped_schema_is_valid_and_accepts_the_seed() -> None:
 def test_config_schema_command_prints_it(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("config", "schema")
     assert json.loads(result.out)["title"].startswith("cibridge configuration")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(30, 30.0), ("30s", 30.0), ("5m", 300.0), ("500ms", 0.5), ("1h", 3600.0)]
+)
+def test_durations(value: object, seconds: float) -> None:
+    from cibridge.config import parse_seconds
+
+    assert parse_seconds(value, "x") == seconds
+
+
+def test_bad_duration() -> None:
+    from cibridge.config import parse_seconds
+
+    with pytest.raises(CibridgeError, match=r"f\.yml:3: .soon. is not a duration"):
+        parse_seconds("soon", "f.yml:3")

@@ -15,7 +15,11 @@ SETUP = Path(__file__).resolve().parents[1] / "scripts" / "setup.sh"
 def _setup(cache: Path, **env: str) -> subprocess.CompletedProcess[str]:
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     return subprocess.run(
-        ["bash", str(SETUP)], capture_output=True, text=True, timeout=600, check=False,
+        ["bash", str(SETUP)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
         env={**os.environ, "PATH": path, "CIBRIDGE_CACHE_DIR": str(cache), **env},
     )
 
@@ -27,8 +31,12 @@ def test_cold_then_warm(installer: str, tmp_path: Path) -> None:
     assert "Python environment cold" in cold.stderr
     python = cold.stdout.strip()
     assert python.startswith(str(tmp_path))
-    check = subprocess.run([python, "-c", "import yaml, jinja2, cryptography.fernet, markupsafe; print('ok')"],
-                           capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        [python, "-c", "import yaml, jinja2, cryptography.fernet, markupsafe; print('ok')"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert check.stdout.strip() == "ok", check.stderr
     warm = _setup(tmp_path, CIBRIDGE_INSTALLER=installer)
     assert warm.returncode == 0

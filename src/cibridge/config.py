@@ -113,6 +113,21 @@ def _show(config: Config, path: Path_, node: Any) -> Any:
     return node
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_seconds(value: object, where: str) -> float:
+    """``30``, ``"30s"``, ``"5m"``, ``"500ms"`` or ``"1h"`` as seconds."""
+    match = _DURATION.match(str(value))
+    if match is None or isinstance(value, bool):
+        raise CibridgeError(
+            f"{where}: {value!r} is not a duration",
+            hint="write a number of seconds, or 30s, 5m, 1h",
+        )
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+
+
 def env_name(secret_name: str) -> str:
     return secret_name.upper().replace("-", "_").replace(".", "_")
 

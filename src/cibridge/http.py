@@ -167,7 +167,7 @@ def _unreachable(
     shown = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     if isinstance(reason, (socket.timeout, TimeoutError)):
         return failure(
-            f"{label}: {method} {shown} timed out after {timeout:.0f}s",
+            f"{label}: {method} {shown} timed out after {timeout:g}s",
             hint="check that the service is up and reachable from the runner",
         )
     if isinstance(reason, ssl.SSLError):

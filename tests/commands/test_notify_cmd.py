@@ -158,3 +158,22 @@ def test_dry_run_prints_every_target(cli, stand_ins: StandIns) -> None:  # type:
     assert result.out.count('"provider":') == 2
     assert "(webhook address redacted)" in result.out
     assert json.loads(result.out[: result.out.index("\n}\n") + 2])["provider"] == "Slack"
+
+
+def test_provider_timeout_from_config(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as silent:  # accepts the connection, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        (tmp_path / ".cibridge.yml").write_text(
+            "integration_configs:\n  communication:\n    wecom:\n      timeout: 500ms\n"
+        )
+        env = {
+            "WECOM_WEBHOOK_URL": f"http://127.0.0.1:{port}/cgi-bin/webhook/send?key=k",
+            "CIBRIDGE_HTTP_RETRIES": "0",
+        }
+        result = cli("notify", "--to", "wecom", env=env)
+    assert result.code == 1
+    assert "WeCom: POST http://127.0.0.1:" in result.err and "timed out after 0.5s" in result.err

@@ -156,12 +156,18 @@ def _send(runtime: Runtime, provider: Any, settings: Any, status: str) -> Target
     if args.dry_run or runtime.dry_run:
         _print_delivery(runtime, provider.label, delivery, public)
         return TargetResult(provider.name, provider.label, True, "dry run: not sent")
+    from cibridge.config import parse_seconds
+
+    timeout = settings.value("timeout")
     response = http.request(
         delivery.method,
         delivery.url,
         json=None if delivery.raw is not None else delivery.body,
         data=delivery.raw,
         headers=delivery.headers,
+        timeout=http.DEFAULT_TIMEOUT
+        if timeout is None
+        else parse_seconds(timeout, settings.where("timeout")),
         what=provider.label,
     )
     outcome = provider.outcome(response)
