@@ -134,3 +134,18 @@ def test_secret_from_seed_style_config(cli, stand_ins: StandIns, tmp_path: Path)
         env={"CIBRIDGE_SECRETS_DIR": str(secrets)},
     )
     assert result.code == 0, result.all
+
+
+def test_at_all_on_failure_only(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".cibridge.yml").write_text(
+        "integration_configs:\n  communication:\n    dingtalk:\n      at_all: true\n"
+    )
+    assert (
+        cli("notify", "--to", "dingtalk", "--status", "success", env=env_for(stand_ins)).code == 0
+    )
+    assert (
+        cli("notify", "--to", "dingtalk", "--status", "failure", env=env_for(stand_ins)).code == 0
+    )
+    success, failure = (r.json for r in stand_ins.of("dingtalk"))
+    assert "at" not in success
+    assert failure["at"]["isAtAll"] is True

@@ -149,7 +149,11 @@ def _send(runtime: Runtime, provider: Any, settings: Any, status: str) -> Target
     dirs = render.search_path(runtime.templates_dir())
     payload = render.render(template, variables, dirs).data
     options = SendOptions(
-        channel=args.channel, update=args.update, thread=args.thread, mentions=people
+        channel=args.channel,
+        update=args.update,
+        thread=args.thread,
+        mentions=people,
+        mention_all=mentions.applies(runtime.config, status, args.mention),
     )
     delivery = provider.prepare(payload, options)
     public = provider.name == "slack" and getattr(provider, "api", False)

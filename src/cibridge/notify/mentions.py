@@ -16,12 +16,16 @@ def people(variables: Mapping[str, Any]) -> list[str]:
     return [p for p in dict.fromkeys(p.lower() for p in found) if p]
 
 
+def applies(config: Config, status: str, when: str | None = None) -> bool:
+    policy = when or config.value("notify", "mentions", "when") or "failure"
+    return policy == "always" or (policy == "failure" and status == "failure")
+
+
 def resolve(
     config: Config, variables: Mapping[str, Any], status: str, when: str | None = None
 ) -> list[dict[str, str]]:
     """Provider ids (one mapping per person) to mention, per the ``when`` policy."""
-    policy = when or config.value("notify", "mentions", "when") or "failure"
-    if policy == "never" or (policy == "failure" and status != "failure"):
+    if not applies(config, status, when):
         return []
     users = config.raw("notify", "mentions", "users") or {}
     by_name = {str(name).lower(): ids for name, ids in users.items()}

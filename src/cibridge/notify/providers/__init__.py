@@ -18,6 +18,7 @@ class SendOptions:
     update: str | None = None
     thread: str | None = None
     mentions: list[dict[str, str]] = field(default_factory=list)
+    mention_all: bool = False  # the mention policy applies to this message
 
 
 @dataclass

@@ -78,10 +78,11 @@ class DingTalk:
         text = str(body.get(text_key, ""))
         mobiles = [m["dingtalk_mobile"] for m in options.mentions if m.get("dingtalk_mobile")]
         user_ids = [m["dingtalk_user_id"] for m in options.mentions if m.get("dingtalk_user_id")]
-        if mobiles or user_ids:
+        at_all = options.mention_all and self.settings.value("at_all") is True
+        if mobiles or user_ids or at_all:
             # A mobile must also appear in the text, or DingTalk shows no mention.
             text += "\n\n" + " ".join(f"@{who}" for who in [*mobiles, *user_ids])
-            message["at"] = {"atMobiles": mobiles, "atUserIds": user_ids, "isAtAll": False}
+            message["at"] = {"atMobiles": mobiles, "atUserIds": user_ids, "isAtAll": at_all}
         keyword = self.settings.value("keyword", "DINGTALK_KEYWORD")
         if keyword and str(keyword) not in text and str(keyword) not in str(body.get("title", "")):
             text += f"\n\n{keyword}"
