@@ -7,7 +7,7 @@ import pytest
 
 from cibridge.config import load
 from cibridge.errors import CibridgeError
-from conftest import SEED
+from conftest import SEED, SHARED_SEED
 
 SEEDS = sorted(SEED.glob("*.yml"))
 
@@ -19,6 +19,12 @@ def test_the_seed_has_four_examples() -> None:
         "integration-configs.yml",
         "post-deployment-validation.yml",
     ]
+
+
+def test_fixture_copy_matches_the_shared_seed() -> None:
+    if SHARED_SEED.is_dir():  # beside every checkout in CI; a lone clone has only the copy
+        for path in SEEDS:
+            assert path.read_bytes() == (SHARED_SEED / path.name).read_bytes(), path.name
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name)
@@ -171,7 +177,7 @@ def test_ref_secret_from_env_and_from_secrets_dir(
         config.secret("integration_configs", "communication", "dingtalk", "webhook_url")
     assert "secret 'dingtalk-webhook-url' is not set" in caught.value.message
     assert "DINGTALK_WEBHOOK_URL" in caught.value.hint
-    assert "integration-configs.yml:46" in caught.value.message
+    assert f"{SEED / 'integration-configs.yml'}:46" in caught.value.message
 
 
 def test_enc_values_are_decrypted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
