@@ -41,7 +41,8 @@ def test_missing_configuration_for_one_target_is_exit_2_others_still_sent(
     env = {"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
     result = cli("notify", *_to("teams", "slack"), env=env)
     assert result.code == 2
-    assert "Teams: no Workflows webhook URL" in result.err
+    assert "Teams: no webhook URL is configured" in result.err
+    assert "TEAMS_WEBHOOK_URL" in result.err
     assert [r.service for r in stand_ins.received] == ["slack"]
 
 

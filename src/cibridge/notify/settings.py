@@ -12,6 +12,7 @@ from typing import Any
 
 from cibridge import redact
 from cibridge.config import Config
+from cibridge.errors import CibridgeError
 
 SECTIONS: tuple[tuple[str, ...], ...] = (
     ("integration_configs", "communication"),
@@ -45,6 +46,15 @@ class ProviderSettings:
         value = self.env.get(env_name) if env_name else None
         redact.register(value)
         return value or None
+
+    def webhook_url(self, label: str, env_name: str, hint: str) -> str:
+        """The provider's webhook URL, or an error that says where to set it."""
+        from cibridge.http import ensure_url
+
+        url = self.secret("webhook_url", env_name)
+        if not url:
+            raise CibridgeError(f"{label}: no webhook URL is configured", hint=hint)
+        return ensure_url(url, f"{label} webhook_url ({self.where('webhook_url')})")
 
     def where(self, key: str) -> str:
         for path in self._paths():

@@ -48,6 +48,21 @@ class Outcome:
     fatal_config: bool = False
 
 
+def errcode_outcome(
+    response: Response, hints: Mapping[int, str], explain: Callable[[int, str], str] | None = None
+) -> Outcome:
+    """DingTalk and WeCom answer HTTP 200 with ``errcode``: 0 is success, anything else not."""
+    data = response.json()
+    if not isinstance(data, dict) or "errcode" not in data:
+        return Outcome(False, f"HTTP {response.status}: {response.text[:200]}")
+    code = int(data["errcode"])
+    if code == 0:
+        return Outcome(True)
+    message = str(data.get("errmsg", ""))
+    hint = (explain(code, message) if explain else "") or hints.get(code, "")
+    return Outcome(False, f"errcode {code}: {message}", hint)
+
+
 class Provider(Protocol):
     name: str
     label: str

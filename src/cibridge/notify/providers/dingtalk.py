@@ -10,9 +10,9 @@ import urllib.parse
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response, ensure_url
+from cibridge.http import Response
 from cibridge.notify import limits
-from cibridge.notify.providers import Delivery, Outcome, SendOptions
+from cibridge.notify.providers import Delivery, Outcome, SendOptions, errcode_outcome
 from cibridge.notify.settings import ProviderSettings
 
 MAX_BYTES = 20_000
@@ -63,14 +63,12 @@ class DingTalk:
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict) or "msgtype" not in payload:
             raise CibridgeError("DingTalk template must produce a mapping with `msgtype`")
-        url = self.settings.secret("webhook_url", "DINGTALK_WEBHOOK_URL")
-        if not url:
-            raise CibridgeError(
-                "DingTalk: no webhook URL is configured",
-                hint="set DINGTALK_WEBHOOK_URL (https://oapi.dingtalk.com/robot/send?access_token=...)"
-                " or webhook_url_ref under integration_configs.communication.dingtalk",
-            )
-        ensure_url(url, f"DingTalk webhook_url ({self.settings.where('webhook_url')})")
+        url = self.settings.webhook_url(
+            "DingTalk",
+            "DINGTALK_WEBHOOK_URL",
+            "set DINGTALK_WEBHOOK_URL (https://oapi.dingtalk.com/robot/send?access_token=...) "
+            "or webhook_url_ref under integration_configs.communication.dingtalk",
+        )
         message = dict(payload)
         body_key = message["msgtype"]
         body = dict(message.get(body_key) or {})
@@ -96,12 +94,6 @@ class DingTalk:
         return Delivery("POST", url, message)
 
     def outcome(self, response: Response) -> Outcome:
-        data = response.json()
-        if not isinstance(data, dict) or "errcode" not in data:
-            return Outcome(False, f"HTTP {response.status}: {response.text[:200]}")
-        code = int(data["errcode"])
-        if code == 0:
-            return Outcome(True)
-        message = str(data.get("errmsg", ""))
-        hint = explain_310000(message) if code == 310000 else HINTS.get(code, "")
-        return Outcome(False, f"errcode {code}: {message}", hint)
+        return errcode_outcome(
+            response, HINTS, lambda code, message: explain_310000(message) if code == 310000 else ""
+        )

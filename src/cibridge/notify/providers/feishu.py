@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response, ensure_url
+from cibridge.http import Response
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, SendOptions
 from cibridge.notify.settings import ProviderSettings
@@ -48,13 +48,11 @@ class Feishu:
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict) or "msg_type" not in payload:
             raise CibridgeError("Feishu template must produce a mapping with `msg_type`")
-        url = self.settings.secret("webhook_url", "FEISHU_WEBHOOK_URL")
-        if not url:
-            raise CibridgeError(
-                "Feishu: no webhook URL is configured",
-                hint="set FEISHU_WEBHOOK_URL (https://open.feishu.cn/open-apis/bot/v2/hook/...)",
-            )
-        ensure_url(url, f"Feishu webhook_url ({self.settings.where('webhook_url')})")
+        url = self.settings.webhook_url(
+            "Feishu",
+            "FEISHU_WEBHOOK_URL",
+            "set FEISHU_WEBHOOK_URL (https://open.feishu.cn/open-apis/bot/v2/hook/...)",
+        )
         message = json.loads(json.dumps(payload))
         limits.shrink(
             message, MAX_BYTES - 200, lambda m: len(json.dumps(m, ensure_ascii=False).encode())

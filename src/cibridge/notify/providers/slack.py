@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response, ensure_url
+from cibridge.http import Response
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, SendOptions
 from cibridge.notify.settings import ProviderSettings
@@ -60,14 +60,13 @@ class Slack:
             self.api = True
             base = str(self.settings.value("api_url", "SLACK_API_URL", DEFAULT_API)).rstrip("/")
             return base, {"Authorization": f"Bearer {token}"}
-        url = self.settings.secret("webhook_url", "SLACK_WEBHOOK_URL")
-        if not url:
-            raise CibridgeError(
-                "Slack: neither a webhook URL nor a bot token is configured",
-                hint="set SLACK_WEBHOOK_URL (incoming webhook) or SLACK_BOT_TOKEN (Web API), or "
-                "webhook_url_ref under integration_configs.communication.slack",
-            )
-        return ensure_url(url, f"Slack webhook_url ({self.settings.where('webhook_url')})"), {}
+        url = self.settings.webhook_url(
+            "Slack",
+            "SLACK_WEBHOOK_URL",
+            "set SLACK_WEBHOOK_URL (incoming webhook) or SLACK_BOT_TOKEN (Web API), or "
+            "webhook_url_ref under integration_configs.communication.slack",
+        )
+        return url, {}
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict):

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response, ensure_url
+from cibridge.http import Response
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, SendOptions
 from cibridge.notify.settings import ProviderSettings
@@ -37,14 +37,12 @@ class Teams:
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict):
             raise CibridgeError("Teams template must produce an Adaptive Card mapping")
-        url = self.settings.secret("webhook_url", "TEAMS_WEBHOOK_URL")
-        if not url:
-            raise CibridgeError(
-                "Teams: no Workflows webhook URL is configured",
-                hint="create a 'Post to a channel when a webhook request is received' workflow and "
-                "set TEAMS_WEBHOOK_URL to its URL (Office 365 connectors are retired)",
-            )
-        ensure_url(url, f"Teams webhook_url ({self.settings.where('webhook_url')})")
+        url = self.settings.webhook_url(
+            "Teams",
+            "TEAMS_WEBHOOK_URL",
+            "create a 'Post to a channel when a webhook request is received' workflow and set "
+            "TEAMS_WEBHOOK_URL to its URL (Office 365 connectors are retired)",
+        )
         card = json.loads(json.dumps(payload))
         envelope = (
             card

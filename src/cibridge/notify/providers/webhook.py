@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from cibridge import signing
-from cibridge.errors import CibridgeError
-from cibridge.http import Response, ensure_url
+from cibridge.http import Response
 from cibridge.notify.providers import Delivery, Outcome, SendOptions
 from cibridge.notify.settings import ProviderSettings
 
@@ -27,14 +26,12 @@ class Webhook:
         return ()
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
-        url = self.settings.secret("webhook_url", "CIBRIDGE_WEBHOOK_URL")
-        if not url:
-            raise CibridgeError(
-                "webhook: no URL is configured",
-                hint="set CIBRIDGE_WEBHOOK_URL or webhook_url under "
-                "integration_configs.communication.webhook",
-            )
-        ensure_url(url, f"webhook webhook_url ({self.settings.where('webhook_url')})")
+        url = self.settings.webhook_url(
+            "webhook",
+            "CIBRIDGE_WEBHOOK_URL",
+            "set CIBRIDGE_WEBHOOK_URL, or webhook_url under "
+            "integration_configs.communication.webhook",
+        )
         raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if isinstance(payload, dict) and payload.get("event"):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response, ensure_url
+from cibridge.http import Response
 from cibridge.notify import limits
-from cibridge.notify.providers import Delivery, Outcome, SendOptions
+from cibridge.notify.providers import Delivery, Outcome, SendOptions, errcode_outcome
 from cibridge.notify.settings import ProviderSettings
 
 BYTE_LIMITS = {"markdown": 4096, "text": 2048}
@@ -36,13 +36,11 @@ class WeCom:
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict) or payload.get("msgtype") not in BYTE_LIMITS:
             raise CibridgeError("WeCom template must produce msgtype markdown or text")
-        url = self.settings.secret("webhook_url", "WECOM_WEBHOOK_URL")
-        if not url:
-            raise CibridgeError(
-                "WeCom: no webhook URL is configured",
-                hint="set WECOM_WEBHOOK_URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...)",
-            )
-        ensure_url(url, f"WeCom webhook_url ({self.settings.where('webhook_url')})")
+        url = self.settings.webhook_url(
+            "WeCom",
+            "WECOM_WEBHOOK_URL",
+            "set WECOM_WEBHOOK_URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...)",
+        )
         kind = payload["msgtype"]
         body = dict(payload.get(kind) or {})
         content = str(body.get("content", ""))
@@ -57,10 +55,4 @@ class WeCom:
         return Delivery("POST", url, {"msgtype": kind, kind: body})
 
     def outcome(self, response: Response) -> Outcome:
-        data = response.json()
-        if not isinstance(data, dict) or "errcode" not in data:
-            return Outcome(False, f"HTTP {response.status}: {response.text[:200]}")
-        code = int(data["errcode"])
-        if code == 0:
-            return Outcome(True)
-        return Outcome(False, f"errcode {code}: {data.get('errmsg', '')}", HINTS.get(code, ""))
+        return errcode_outcome(response, HINTS)
