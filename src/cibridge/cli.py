@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 
 from cibridge import __version__, log, redact
@@ -63,11 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CibridgeError as error:
         platform.error(str(error))
         if args.verbose:
+            import traceback
+
             platform.print_err("".join(traceback.format_exc()))
         return error.exit_code
     except KeyboardInterrupt:
         return 130
-    except Exception as error:
+    except Exception as error:  # the last line of defence: redact, report, never a bare trace
+        import traceback
+
         platform.error(f"internal error: {type(error).__name__}: {error}")
         platform.print_err(
             "".join(traceback.format_exc())

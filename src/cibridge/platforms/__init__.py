@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from cibridge.context import Context
+if TYPE_CHECKING:
+    from cibridge.context import Context
 
 
 class Platform(Protocol):
@@ -54,20 +55,24 @@ def _is_gitlab(env: Mapping[str, str]) -> bool:
     )
 
 
-def _registry() -> list[tuple[str, Callable[[Mapping[str, str]], bool], PlatformFactory]]:
-    from cibridge.platforms.github import GitHub
-    from cibridge.platforms.gitlab import GitLab
-    from cibridge.platforms.local import Local
-
-    # Checked in order: the first that recognises the environment wins, local last.
-    return [
-        ("github", _is_github, GitHub),
-        ("gitlab", _is_gitlab, GitLab),
-        ("local", lambda env: True, Local),
-    ]
+# name, recognises(env), "module:Class"; checked in order, local last. Only the platform
+# in use is imported.
+_REGISTRY: list[tuple[str, Callable[[Mapping[str, str]], bool], str]] = [
+    ("github", _is_github, "cibridge.platforms.github:GitHub"),
+    ("gitlab", _is_gitlab, "cibridge.platforms.gitlab:GitLab"),
+    ("local", lambda env: True, "cibridge.platforms.local:Local"),
+]
 
 
-NAMES = ("github", "gitlab", "local")
+def _factory(target: str) -> PlatformFactory:
+    import importlib
+
+    module, name = target.split(":")
+    factory: PlatformFactory = getattr(importlib.import_module(module), name)
+    return factory
+
+
+NAMES = tuple(name for name, _recognises, _target in _REGISTRY)
 
 
 def names() -> list[str]:
@@ -81,7 +86,7 @@ def detect(
     forced: str | None = None,
 ) -> Platform:
     out = stream if stream is not None else sys.stdout
-    for name, recognises, factory in _registry():
+    for name, recognises, target in _REGISTRY:
         if forced == name or (forced is None and recognises(env)):
-            return factory(env, out, err)
+            return _factory(target)(env, out, err)
     raise AssertionError(f"no platform named {forced!r}")

@@ -17,32 +17,39 @@ class Local(Console):
         return local_context(env, cwd)
 
 
-def local_context(env: Mapping[str, str], cwd: str, platform: str = "local") -> Context:
-    sha = (gitlog.git(cwd, "rev-parse", "HEAD") or "").strip()
-    branch = (gitlog.git(cwd, "rev-parse", "--abbrev-ref", "HEAD") or "").strip()
-    remote = gitlog.web_url(gitlog.git(cwd, "remote", "get-url", "origin") or "")
-    top = (gitlog.git(cwd, "rev-parse", "--show-toplevel") or cwd).strip()
-    actor = (gitlog.git(cwd, "config", "user.name") or "").strip()
-    if not actor:
-        try:
-            actor = getpass.getuser()
-        except (KeyError, OSError):
-            actor = ""
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def local_context(env: Mapping[str, str], cwd: str) -> Context:
+    # Few git calls on purpose: each is a process start, and notify runs in every job.
+    revs = gitlog.git(cwd, "rev-parse", "HEAD", "--abbrev-ref", "HEAD", "--show-toplevel") or ""
+    sha, branch, top = ([*revs.split(), "", "", ""])[:3]
+    settings = (
+        gitlog.git(cwd, "config", "--get-regexp", r"^(user\.name|remote\.origin\.url)$") or ""
+    )
+    values = dict(line.split(" ", 1) for line in settings.splitlines() if " " in line)
+    remote = gitlog.web_url(values.get("remote.origin.url", ""))
+    tag = (gitlog.git(cwd, "describe", "--tags", "--exact-match") or "").strip() if sha else ""
     context = Context(
-        platform=platform,
-        repository="/".join(remote.split("/")[-2:]) if remote else top.rsplit("/", 1)[-1],
+        platform="local",
+        repository="/".join(remote.split("/")[-2:]) if remote else (top or cwd).rsplit("/", 1)[-1],
         repository_url=remote,
         sha=sha,
         ref=f"refs/heads/{branch}" if branch and branch != "HEAD" else "",
         branch="" if branch == "HEAD" else branch,
+        tag=tag,
+        version=tag,
         event="local",
-        actor=actor,
+        actor=values.get("user.name") or _user(),
     )
-    tag = (gitlog.git(cwd, "describe", "--tags", "--exact-match") or "").strip()
-    context.tag = tag
-    context.version = tag
-    found = gitlog.commits(cwd, "-1", f"{remote}/commit/" if remote else "") if sha else None
-    context.commits = found or []
-    if not sha:
-        context.notes.append(f"{cwd} is not a git checkout: no commits in the context")
+    if sha:
+        context.commits = gitlog.commits(cwd, "-1", f"{remote}/commit/" if remote else "") or []
+    else:
+        context.notes.append(
+            f"{cwd} is not a git checkout (or has no commits): no commits in the context"
+        )
     return context
