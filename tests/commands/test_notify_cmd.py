@@ -158,7 +158,8 @@ def test_dry_run_prints_every_target(cli, stand_ins: StandIns) -> None:  # type:
     assert stand_ins.received == []
     assert result.out.count('"provider":') == 2
     assert "(webhook address redacted)" in result.out
-    assert json.loads(result.out[: result.out.index("\n}\n") + 2])["provider"] == "Slack"
+    body = result.out.split("── Slack: request (dry run, not sent)\n", 1)[1]
+    assert json.loads(body[: body.index("\n}\n") + 2])["provider"] == "Slack"
 
 
 def test_provider_timeout_from_config(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -234,7 +234,7 @@ def test_dry_run_sends_nothing_and_hides_the_webhook(cli, stand_ins: StandIns) -
     result = cli("--dry-run", "notify", "--to", "slack", env={"SLACK_WEBHOOK_URL": url})
     assert result.code == 0
     assert stand_ins.received == []
-    shown = json.loads(result.out[: result.out.rindex("}") + 1])
+    shown = json.loads(result.out[result.out.index("{") : result.out.rindex("}") + 1])
     assert shown["body"]["attachments"][0]["blocks"][0]["type"] == "header"
     assert "standinhooksecret" not in result.all
 

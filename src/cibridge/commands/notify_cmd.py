@@ -200,7 +200,10 @@ def _print_delivery(runtime: Runtime, label: str, delivery: Any, public: bool) -
         "headers": headers,
         "body": delivery.body,
     }
-    with runtime.platform.untrusted():
+    with (
+        runtime.platform.group(f"{label}: request (dry run, not sent)"),
+        runtime.platform.untrusted(),
+    ):
         runtime.platform.print(json.dumps(shown, indent=2, ensure_ascii=False))
 
 

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from cibridge import labels, sample_context
+from cibridge.config import Config
+from cibridge.notify import mentions, message
+
+
+def _vars(**extra: str) -> dict[str, object]:
+    return sample_context.build().template_vars(extra)
+
+
+def test_build_facts_and_links() -> None:
+    model = message.build("build", "failure", _vars(), labels.for_locale("en"))
+    assert model["title"] == "Build · acme/checkout"
+    assert model["status_text"] == "failed" and model["color"] == "#E01E5A"
+    facts = {f["label"]: f for f in model["facts"]}
+    assert facts["Build"]["value"] == "#4242" and facts["Build"]["url"].endswith(
+        "/actions/runs/4242"
+    )
+    assert [link["label"] for link in model["links"]] == ["View run", "View commit"]
+
+
+def test_deploy_and_alert_wording() -> None:
+    deploy = message.build(
+        "deploy",
+        "success",
+        _vars(service_name="api", environment_url="https://api.example"),
+        labels.for_locale("zh-CN"),
+    )
+    assert deploy["title"] == "部署通知 · api → production"
+    assert any(link["url"] == "https://api.example" for link in deploy["links"])
+    alert = message.build(
+        "alert",
+        "failure",
+        _vars(alert_name="HighErrorRate", severity="critical", description="5xx > 1%"),
+        labels.for_locale("en"),
+    )
+    assert alert["title"] == "Alert · HighErrorRate"
+    assert alert["summary"] == "5xx > 1%"
+    assert {"label": "Severity", "value": "critical", "url": ""} in alert["facts"]
+
+
+def test_commit_list_is_cut_with_a_count() -> None:
+    variables = _vars()
+    variables["commits"] = variables["commits"] * 10  # type: ignore[operator]
+    model = message.build("build", "success", variables, labels.for_locale("en"), max_commits=5)
+    assert len(model["commits"]) == 5 and model["commits_more"] == 15
+
+
+def test_mentions_match_email_or_login_case_insensitively() -> None:
+    config = Config(
+        data={
+            "notify": {
+                "mentions": {
+                    "users": {"MONA@example.com": {"slack": "U1"}, "lilei": {"slack": "U2"}}
+                }
+            }
+        }
+    )
+    variables = _vars()
+    assert mentions.resolve(config, variables, "success") == []
+    assert mentions.resolve(config, variables, "failure") == [{"slack": "U1"}, {"slack": "U2"}]
+    assert mentions.resolve(config, variables, "success", "always") == [
+        {"slack": "U1"},
+        {"slack": "U2"},
+    ]
+    assert mentions.resolve(config, variables, "failure", "never") == []
