@@ -86,3 +86,26 @@ build:
     assert "FAIL  cibridge-notify-success" in run.output
     assert "errcode 310000" in run.output
     assert "SECwrong" not in run.output
+
+
+def test_notify_component_fail_on_error_false_is_a_warning(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    pipeline = """stages: [build]
+include:
+  - local: templates/notify.yml
+    inputs:
+      to: dingtalk
+      fail-on-error: "false"
+build:
+  stage: build
+  script: [echo ok]
+"""
+    variables = {
+        "DINGTALK_WEBHOOK_URL": stand_ins.env()["DINGTALK_WEBHOOK_URL"],
+        "DINGTALK_SECRET": "SECwrong",
+    }
+    run = run_gitlab_ci_local(tmp_path, pipeline, variables)
+    assert run.code == 0, run.output
+    assert "PASS  cibridge-notify-success" in run.output
+    assert "WARNING: DingTalk rejected the message: errcode 310000" in run.output
