@@ -2,6 +2,7 @@
 loopback receiver, in the same run. Target: median ratio <= 1.25.
 
     python benchmarks/notify.py [--runs 30]
+    PYTHONPATH=src <action venv>/bin/python benchmarks/notify.py   # as the action runs it
 
 The notify process runs as it would in a GitHub Actions job on a push event (context from
 the event payload, outputs to $GITHUB_OUTPUT), and once more as a plain local run, which
