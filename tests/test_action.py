@@ -24,7 +24,7 @@ def test_notify_options_and_secret_inputs() -> None:
         "CIBRIDGE_COMMAND": "notify",
         "CIBRIDGE_OPT_TO": "slack, dingtalk\nteams",
         "CIBRIDGE_OPT_SET": "service_name=api\nenvironment=prod",
-        "CIBRIDGE_OPT_CHANNEL": "",
+        "CIBRIDGE_OPT_CHANNEL": "#a, #b",
         "CIBRIDGE_OPT_DRY_RUN": "false",
         "CIBRIDGE_OPT_FAIL_ON_ERROR": "true",
         "CIBRIDGE_IN_SLACK_WEBHOOK_URL": "https://hooks.example/x",
@@ -35,6 +35,10 @@ def test_notify_options_and_secret_inputs() -> None:
     argv = argv_from_env(env)
     assert argv == [
         "notify",
+        "--channel",
+        "#a",
+        "--channel",
+        "#b",
         "--fail-on-error",
         "true",
         "--set",

@@ -18,7 +18,7 @@ from collections.abc import MutableMapping
 from cibridge.cli import main
 
 COMMANDS = ("notify", "render", "jira", "gate", "trigger")
-REPEATABLE = frozenset({"to", "set", "template"})
+REPEATABLE = frozenset({"to", "set", "template", "channel"})
 SWITCHES = frozenset({"dry-run"})
 OPT_PREFIX = "CIBRIDGE_OPT_"
 SECRET_PREFIX = "CIBRIDGE_IN_"  # noqa: S105 - a variable-name prefix
@@ -31,7 +31,7 @@ class InputError(Exception):
 def _values(option: str, raw: str) -> list[str]:
     if option not in REPEATABLE:
         return [raw.strip()]
-    separators = r"[\n,]" if option == "to" else r"\n"
+    separators = r"[\n,]" if option in ("to", "channel") else r"\n"
     return [item.strip() for item in re.split(separators, raw) if item.strip()]
 
 

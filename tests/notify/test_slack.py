@@ -267,3 +267,31 @@ def test_fit_enforces_block_limits(size: int) -> None:
     assert message["text"]  # fallback always present
     assert _slack_block_errors(message["blocks"]) == []
     assert len(json.dumps(message, ensure_ascii=False)) <= 12_000
+
+
+def test_several_channels_get_one_message_each(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {**github_env(tmp_path), **api_env(stand_ins)}
+    result = cli(
+        "notify",
+        "--to",
+        "slack",
+        "--to",
+        "wecom",
+        "--channel",
+        "#deployments",
+        "--channel",
+        "#ci-cd-notifications",
+        env={**env, "WECOM_WEBHOOK_URL": stand_ins.env()["WECOM_WEBHOOK_URL"]},
+    )
+    assert result.code == 0, result.all
+    assert [r.json["channel"] for r in stand_ins.of("slack")] == [
+        "#deployments",
+        "#ci-cd-notifications",
+    ]
+    assert len(stand_ins.of("wecom")) == 1  # channels are Slack's; others get one message
+    assert outputs(tmp_path)["channel-id"] == "C0DEPLOYS"  # the first one's ids
+    summary = (tmp_path / "github_summary").read_text()
+    assert (
+        "| Slack #deployments | ✅ |" in summary
+        and "| Slack #ci-cd-notifications | ✅ |" in summary
+    )

@@ -80,7 +80,7 @@ def run(runtime: Runtime) -> int:
                     to=["slack"],
                     event="deploy",
                     status="running",
-                    channel="#deployments",
+                    channel=["#deployments"],
                 )
             )
             posted = [r for r in stand_ins.of("slack") if r.path.endswith("chat.postMessage")]
@@ -92,7 +92,7 @@ def run(runtime: Runtime) -> int:
                     to=["slack"],
                     event="deploy",
                     status="success",
-                    channel="#deployments",
+                    channel=["#deployments"],
                     update=ts,
                 )
             )

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cibridge.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
 from cibridge.notify.providers import NAMES as PROVIDERS
 from cibridge.runtime import Runtime
+
+if TYPE_CHECKING:
+    from cibridge.notify.providers import Delivery, Provider, SendOptions
+    from cibridge.notify.settings import ProviderSettings
 
 _STATUS_ALIASES = {"failed": "failure", "canceled": "cancelled", "skipped": "cancelled"}
 
@@ -34,7 +38,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="[PROVIDER=]NAME_OR_PATH",
         help="template to use instead of <provider>/<event>.yml.j2 (repeatable, per provider)",
     )
-    parser.add_argument("--channel", help="a key of `channels` in the config, or a channel")
+    parser.add_argument(
+        "--channel",
+        action="append",
+        help="Slack: a key of `channels` in the config, or a channel (repeatable)",
+    )
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="extra template value")
     parser.add_argument("--update", metavar="MESSAGE_ID", help="Slack: update this message (ts)")
     parser.add_argument("--thread", metavar="MESSAGE_ID", help="Slack: reply in this thread (ts)")
@@ -99,7 +107,7 @@ def run(runtime: Runtime) -> int:
     status = normalise_status(args.status or context.status or "success")
     context.status = status
     fail_on_error = _fail_on_error(runtime)
-    results = [_deliver(runtime, name, status) for name in dict.fromkeys(targets)]
+    results = [r for name in dict.fromkeys(targets) for r in _deliver(runtime, name, status)]
     _report(runtime, results, fail_on_error)
     worst = max(result.exit_code for result in results)
     if worst == EXIT_FAILURE and not fail_on_error:
@@ -113,22 +121,35 @@ def _fail_on_error(runtime: Runtime) -> bool:
     return runtime.config.value("notify", "fail_on_error") is not False
 
 
-def _deliver(runtime: Runtime, name: str, status: str) -> TargetResult:
+def _deliver(runtime: Runtime, name: str, status: str) -> list[TargetResult]:
+    """Render once for the provider, then send to each of its channels."""
     from cibridge.notify.providers import create
     from cibridge.notify.settings import ProviderSettings
 
     settings = ProviderSettings(name, runtime.config, runtime.env)
     provider = create(name, settings)
+    if not settings.enabled():
+        return [TargetResult(name, provider.label, True, "disabled in the config; skipped")]
+    channels = (runtime.args.channel or [None]) if provider.uses_channel else [None]
+    results = []
     try:
-        if not settings.enabled():
-            return TargetResult(name, provider.label, True, "disabled in the config; skipped")
-        return _send(runtime, provider, settings, status)
+        payload, options = _render(runtime, provider, settings, status)
     except CibridgeError as error:
-        return TargetResult(name, provider.label, False, str(error), exit_code=error.exit_code)
+        return [TargetResult(name, provider.label, False, str(error), exit_code=error.exit_code)]
+    for channel in channels:
+        label = f"{provider.label} {channel}" if len(channels) > 1 else provider.label
+        try:
+            options.channel = channel
+            results.append(_send(runtime, provider, settings, payload, options, label))
+        except CibridgeError as error:
+            results.append(TargetResult(name, label, False, str(error), exit_code=error.exit_code))
+    return results
 
 
-def _send(runtime: Runtime, provider: Any, settings: Any, status: str) -> TargetResult:
-    from cibridge import http, labels, render
+def _render(
+    runtime: Runtime, provider: Provider, settings: ProviderSettings, status: str
+) -> tuple[Any, SendOptions]:
+    from cibridge import labels, render
     from cibridge.notify import mentions, message
     from cibridge.notify.providers import SendOptions
 
@@ -146,22 +167,31 @@ def _send(runtime: Runtime, provider: Any, settings: Any, status: str) -> Target
     templates = _templates(args.template)
     template = templates.get(provider.name) or templates.get("*")
     template = template or f"{provider.name}/{args.event}.{provider.extension}.j2"
-    dirs = render.search_path(runtime.templates_dir())
-    payload = render.render(template, variables, dirs).data
+    payload = render.render(template, variables, render.search_path(runtime.templates_dir())).data
     options = SendOptions(
-        channel=args.channel,
         update=args.update,
         thread=args.thread,
         mentions=people,
         mention_all=mentions.applies(runtime.config, status, args.mention),
     )
-    delivery = provider.prepare(payload, options)
-    public = provider.name == "slack" and getattr(provider, "api", False)
-    if args.dry_run or runtime.dry_run:
-        _print_delivery(runtime, provider.label, delivery, public)
-        return TargetResult(provider.name, provider.label, True, "dry run: not sent")
+    return payload, options
+
+
+def _send(
+    runtime: Runtime,
+    provider: Provider,
+    settings: ProviderSettings,
+    payload: Any,
+    options: SendOptions,
+    label: str,
+) -> TargetResult:
+    from cibridge import http
     from cibridge.config import parse_seconds
 
+    delivery = provider.prepare(payload, options)
+    if runtime.args.dry_run or runtime.dry_run:
+        _print_delivery(runtime, label, delivery)
+        return TargetResult(provider.name, label, True, "dry run: not sent")
     timeout = settings.value("timeout")
     response = http.request(
         delivery.method,
@@ -177,11 +207,11 @@ def _send(runtime: Runtime, provider: Any, settings: Any, status: str) -> Target
     outcome = provider.outcome(response)
     if not outcome.ok:
         hint = f" ({outcome.hint})" if outcome.hint else ""
-        detail = f"{provider.label} rejected the message: {outcome.error}{hint}"
-        return TargetResult(provider.name, provider.label, False, detail, exit_code=EXIT_FAILURE)
+        detail = f"{label} rejected the message: {outcome.error}{hint}"
+        return TargetResult(provider.name, label, False, detail, exit_code=EXIT_FAILURE)
     return TargetResult(
         provider.name,
-        provider.label,
+        label,
         True,
         "delivered",
         message_id=outcome.message_id,
@@ -189,14 +219,14 @@ def _send(runtime: Runtime, provider: Any, settings: Any, status: str) -> Target
     )
 
 
-def _print_delivery(runtime: Runtime, label: str, delivery: Any, public: bool) -> None:
+def _print_delivery(runtime: Runtime, label: str, delivery: Delivery) -> None:
     headers = {k: v for k, v in delivery.headers.items() if k.lower() != "authorization"}
     if "Authorization" in delivery.headers:
         headers["Authorization"] = "Bearer ***"
     shown = {
         "provider": label,
         "method": delivery.method,
-        "url": delivery.shown_url(public),
+        "url": delivery.shown_url(),
         "headers": headers,
         "body": delivery.body,
     }

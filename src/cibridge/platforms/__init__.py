@@ -74,6 +74,11 @@ def _factory(target: str) -> PlatformFactory:
 
 NAMES = tuple(name for name, _recognises, _target in _REGISTRY)
 
+if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
+    from cibridge.platforms import github, gitlab, local
+
+    _CHECKED: tuple[PlatformFactory, ...] = (github.GitHub, gitlab.GitLab, local.Local)
+
 
 def names() -> list[str]:
     return list(NAMES)

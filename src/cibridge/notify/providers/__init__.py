@@ -30,9 +30,10 @@ class Delivery:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # exact bytes to send when a signature covers them
+    public_url: bool = False  # an API endpoint, not a webhook address that is itself a secret
 
-    def shown_url(self, public: bool = False) -> str:
-        if public:
+    def shown_url(self) -> str:
+        if self.public_url:
             return self.url
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc}/… (webhook address redacted)"
@@ -68,6 +69,7 @@ class Provider(Protocol):
     label: str
     extension: str
     max_commits: int
+    uses_channel: bool
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery: ...
 
@@ -89,6 +91,18 @@ REGISTRY: Mapping[str, tuple[str, str]] = {
     "webhook": ("cibridge.notify.providers.webhook", "Webhook"),
 }
 NAMES = tuple(REGISTRY)
+
+if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
+    from cibridge.notify.providers import dingtalk, feishu, slack, teams, webhook, wecom
+
+    _CHECKED: tuple[ProviderFactory, ...] = (
+        slack.Slack,
+        dingtalk.DingTalk,
+        feishu.Feishu,
+        wecom.WeCom,
+        teams.Teams,
+        webhook.Webhook,
+    )
 
 
 def create(name: str, settings: ProviderSettings) -> Provider:

@@ -53,6 +53,7 @@ class DingTalk:
     label = "DingTalk"
     extension = "yml"
     max_commits = 10
+    uses_channel = False
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings

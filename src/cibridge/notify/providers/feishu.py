@@ -38,6 +38,7 @@ class Feishu:
     label = "Feishu"
     extension = "yml"
     max_commits = 10
+    uses_channel = False
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings

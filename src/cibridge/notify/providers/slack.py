@@ -46,6 +46,7 @@ class Slack:
     label = "Slack"
     extension = "yml"
     max_commits = 10
+    uses_channel = True
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
@@ -96,7 +97,7 @@ class Slack:
             message["ts"] = options.update
         elif options.thread:
             message["thread_ts"] = options.thread
-        return Delivery("POST", f"{target}/{method}", message, headers)
+        return Delivery("POST", f"{target}/{method}", message, headers, public_url=True)
 
     def outcome(self, response: Response) -> Outcome:
         if not self.api:

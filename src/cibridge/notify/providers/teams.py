@@ -27,6 +27,7 @@ class Teams:
     label = "Microsoft Teams"
     extension = "yml"
     max_commits = 10
+    uses_channel = False
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings

@@ -18,6 +18,7 @@ class Webhook:
     label = "webhook"
     extension = "yml"
     max_commits = 100
+    uses_channel = False
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings

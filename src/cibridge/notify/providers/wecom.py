@@ -26,6 +26,7 @@ class WeCom:
     label = "WeCom"
     extension = "yml"
     max_commits = 5
+    uses_channel = False
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
