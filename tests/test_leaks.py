@@ -142,19 +142,15 @@ def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) ->
     _check([result.out, result.err, (tmp_path / "o.env").read_text()])
 
 
-def test_add_mask_precedes_first_use(canary_env: dict[str, str], tmp_path: Path) -> None:
-    result = run_process(
-        "notify",
-        "--to",
-        "slack",
-        "--to",
-        "dingtalk",
-        "--channel",
-        "#deployments",
-        env=canary_env,
-        cwd=tmp_path,
-    )
-    lines = result.out.splitlines()
-    masked = [line for line in lines if line.startswith("::add-mask::")]
-    assert f"::add-mask::{standins.SLACK_TOKEN}" in masked
-    assert f"::add-mask::{standins.DINGTALK_SECRET}" in masked
+def test_add_mask_comes_before_anything_else(canary_env: dict[str, str], tmp_path: Path) -> None:
+    argv = ["notify", "--to", "slack", "--to", "dingtalk", "--channel", "#deployments"]
+    lines = run_process(*argv, env=canary_env, cwd=tmp_path).out.splitlines()
+    first_other = next(i for i, line in enumerate(lines) if not line.startswith("::add-mask::"))
+    masked = lines[:first_other]
+    for secret in (
+        standins.SLACK_TOKEN,
+        standins.DINGTALK_SECRET,
+        canary_env["DINGTALK_WEBHOOK_URL"],
+        canary_env["CIBRIDGE_KEY"],
+    ):
+        assert f"::add-mask::{secret}" in masked

@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.set_verbose(args.verbose)
     platform = detect(env, forced=args.platform)
     redact.on_register(platform.mask)
+    for name in redact.SECRET_ENV:
+        for value in env.get(name, "").split(","):  # CIBRIDGE_KEY may hold several keys
+            redact.register(value.strip())
     handler: Handler = args.handler
     try:
         if args.working_directory and not os.path.isdir(args.working_directory):

@@ -13,6 +13,23 @@ from collections.abc import Callable
 MASK = "***"
 _MIN_SECRET_LEN = 4
 
+# Environment variables that always hold secrets: registered (and on GitHub masked) at
+# start-up, before anything is printed, whether or not the command reads them.
+SECRET_ENV = (
+    "SLACK_WEBHOOK_URL",
+    "SLACK_BOT_TOKEN",
+    "DINGTALK_WEBHOOK_URL",
+    "DINGTALK_SECRET",
+    "FEISHU_WEBHOOK_URL",
+    "FEISHU_SECRET",
+    "WECOM_WEBHOOK_URL",
+    "TEAMS_WEBHOOK_URL",
+    "CIBRIDGE_WEBHOOK_URL",
+    "CIBRIDGE_WEBHOOK_SECRET",
+    "CIBRIDGE_KEY",
+    "JIRA_API_TOKEN",
+)
+
 _secrets: set[str] = set()
 _listeners: list[Callable[[str], None]] = []
 
