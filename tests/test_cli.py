@@ -58,3 +58,30 @@ def test_working_directory_must_exist(cli) -> None:  # type: ignore[no-untyped-d
     result = cli("-C", "/nonexistent/dir", "config", "check")
     assert result.code == 2
     assert "/nonexistent/dir does not exist" in result.err
+
+
+def test_console_scripts_are_installed() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scripts = Path(sys.executable).parent
+    done = subprocess.run(
+        [str(scripts / "cibridge"), "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and done.stdout.startswith("cibridge ")
+    step = subprocess.run(
+        [str(scripts / "cibridge-step")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "CIBRIDGE_COMMAND": "nope"},
+    )
+    assert step.returncode == 2
+    assert "input `command` must be one of" in step.stdout
+
+
+def test_bad_set_value(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("render", "--sample", "slack/build.yml.j2", "--set", "novalue")
+    assert result.code == 2
+    assert "--set 'novalue' is not KEY=VALUE" in result.err

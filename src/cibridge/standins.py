@@ -394,6 +394,10 @@ class StandIns:
                 and isinstance(card.get("body"), list)
                 and str(card.get("version", "")) in ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5")
             )
+            body_text = json.dumps(card.get("body"))
+            for entity in (card.get("msteams") or {}).get("entities", []):
+                # Teams drops a mention whose <at> text is not in the card, or that has no id.
+                valid = valid and entity["text"] in body_text and bool(entity["mentioned"]["id"])
         except (ValueError, KeyError, TypeError, IndexError):
             valid = False
         if not valid:

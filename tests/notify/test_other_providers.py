@@ -129,3 +129,22 @@ def test_generic_webhook_wrong_secret_is_rejected(cli, stand_ins: StandIns) -> N
     result = cli("notify", "--to", "webhook", env=env)
     assert result.code == 1
     assert "HTTP 401" in result.err
+
+
+def test_teams_mentions_on_failure(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".cibridge.yml").write_text(
+        "notify:\n  mentions:\n    users:\n      mona: {teams: mona@example.com}\n"
+    )
+    env = {**github_env(tmp_path), "TEAMS_WEBHOOK_URL": stand_ins.env()["TEAMS_WEBHOOK_URL"]}
+    assert cli("notify", "--to", "teams", "--status", "failure", env=env).code == 0
+    [received] = stand_ins.of("teams")
+    assert received.status == 202
+    card = received.json["attachments"][0]["content"]
+    assert card["msteams"]["entities"] == [
+        {
+            "type": "mention",
+            "text": "<at>mona@example.com</at>",
+            "mentioned": {"id": "mona@example.com", "name": "mona@example.com"},
+        }
+    ]
+    assert card["body"][-1]["text"] == "cc <at>mona@example.com</at>"

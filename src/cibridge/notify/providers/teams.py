@@ -45,6 +45,9 @@ class Teams:
             "TEAMS_WEBHOOK_URL to its URL (Office 365 connectors are retired)",
         )
         card = json.loads(json.dumps(payload))
+        ids = [m["teams"] for m in options.mentions if m.get("teams")]
+        if ids and card.get("type") == "AdaptiveCard":
+            _mention(card, ids)
         envelope = (
             card
             if card.get("type") == "message"
@@ -64,4 +67,19 @@ class Teams:
         detail = response.text.strip()[:300]
         return Outcome(
             False, f"HTTP {response.status} {detail}".strip(), HINTS.get(response.status, "")
+        )
+
+
+def _mention(card: dict[str, Any], ids: list[str]) -> None:
+    """Adaptive Card mentions: ``<at>id</at>`` in the text plus a ``msteams.entities`` entry.
+
+    ``id`` is what the mentions mapping holds for Teams: a user principal name (e-mail) or
+    an Entra object id, both of which Teams resolves.
+    """
+    text = " ".join(f"<at>{who}</at>" for who in ids)
+    card.setdefault("body", []).append({"type": "TextBlock", "wrap": True, "text": f"cc {text}"})
+    entities = card.setdefault("msteams", {}).setdefault("entities", [])
+    for who in ids:
+        entities.append(
+            {"type": "mention", "text": f"<at>{who}</at>", "mentioned": {"id": who, "name": who}}
         )
