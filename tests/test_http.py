@@ -39,15 +39,29 @@ def test_post_is_not_retried_on_500(httpserver: HTTPServer) -> None:
     assert len(httpserver.log) == 1
 
 
-def test_post_is_retried_on_429_honouring_retry_after(httpserver: HTTPServer) -> None:
+def test_post_is_retried_on_429_honouring_retry_after(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(http.time, "sleep", waits.append)
     httpserver.expect_ordered_request("/w", method="POST").respond_with_data(
-        "slow down", status=429, headers={"Retry-After": "1"}
+        "slow down", status=429, headers={"Retry-After": "7"}
     )
     httpserver.expect_ordered_request("/w", method="POST").respond_with_data("ok")
-    started = time.monotonic()
     response = http.request("POST", httpserver.url_for("/w"), json={})
     assert response.text == "ok"
-    assert time.monotonic() - started >= 0.95
+    assert waits == [7.0]
+
+
+def test_backoff_grows_with_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(http.time, "sleep", waits.append)
+    monkeypatch.setenv("CIBRIDGE_HTTP_RETRIES", "3")
+    with pytest.raises(CibridgeError):
+        http.request("GET", f"http://127.0.0.1:{_free_port()}/x")
+    assert len(waits) == 3
+    for attempt, wait in enumerate(waits):
+        assert 0.25 * 2**attempt <= wait <= 0.5 * 2**attempt
 
 
 def test_retry_after_above_the_bound_is_not_waited_for(
