@@ -52,42 +52,14 @@ def canary_env(stand_ins: StandIns, tmp_path: Path) -> dict[str, str]:
     }
 
 
+EVERY_PROVIDER = [
+    arg
+    for name in ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook")
+    for arg in ("--to", name)
+]
 SCENARIOS = [
-    [
-        "notify",
-        "--to",
-        "slack",
-        "--to",
-        "dingtalk",
-        "--to",
-        "feishu",
-        "--to",
-        "wecom",
-        "--to",
-        "teams",
-        "--to",
-        "webhook",
-        "--channel",
-        "#deployments",
-    ],
-    [
-        "--dry-run",
-        "notify",
-        "--to",
-        "slack",
-        "--to",
-        "dingtalk",
-        "--to",
-        "feishu",
-        "--to",
-        "wecom",
-        "--to",
-        "teams",
-        "--to",
-        "webhook",
-        "--channel",
-        "C0DEPLOYS",
-    ],
+    ["notify", *EVERY_PROVIDER, "--channel", "#deployments"],
+    ["--dry-run", "notify", *EVERY_PROVIDER, "--channel", "C0DEPLOYS"],
     ["-v", "notify", "--to", "slack", "--channel", "#missing-channel"],
     ["-v", "notify", "--to", "dingtalk", "--to", "feishu", "--status", "failure"],
     ["config", "show"],

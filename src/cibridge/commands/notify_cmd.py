@@ -162,7 +162,7 @@ def _render(
     variables["msgtype"] = str(settings.value("msgtype", default=""))
     people = mentions.resolve(runtime.config, variables, status, args.mention)
     model = message.build(args.event, status, variables, variables["t"], provider.max_commits)
-    model["mentions"] = [p[key] for p in people for key in provider.mention_keys()[:1] if key in p]
+    model["mentions"] = [p[key] for p in people for key in provider.mention_keys[:1] if key in p]
     variables["message"] = model
     templates = _templates(args.template)
     template = templates.get(provider.name) or templates.get("*")

@@ -67,15 +67,26 @@ def errcode_outcome(
 class Provider(Protocol):
     name: str
     label: str
-    extension: str
-    max_commits: int
-    uses_channel: bool
+    extension: str  # of the built-in templates: <name>/<event>.<extension>.j2
+    max_commits: int  # listed in a message before "… and N more"
+    uses_channel: bool  # --channel means something (one message per channel)
+    mention_keys: tuple[str, ...]  # keys of notify.mentions.users entries it reads
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery: ...
 
     def outcome(self, response: Response) -> Outcome: ...
 
-    def mention_keys(self) -> tuple[str, ...]: ...
+
+class ProviderBase:
+    """Defaults most providers share; each still declares name, label and mention_keys."""
+
+    extension = "yml"
+    max_commits = 10
+    uses_channel = False
+    mention_keys: tuple[str, ...] = ()
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
 
 
 ProviderFactory = Callable[["ProviderSettings"], Provider]

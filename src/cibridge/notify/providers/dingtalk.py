@@ -12,8 +12,7 @@ from typing import Any
 from cibridge.errors import CibridgeError
 from cibridge.http import Response
 from cibridge.notify import limits
-from cibridge.notify.providers import Delivery, Outcome, SendOptions, errcode_outcome
-from cibridge.notify.settings import ProviderSettings
+from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions, errcode_outcome
 
 MAX_BYTES = 20_000
 
@@ -48,18 +47,10 @@ def explain_310000(errmsg: str) -> str:
     return "a security option rejected the message (keyword, signature, timestamp or IP allow-list)"
 
 
-class DingTalk:
+class DingTalk(ProviderBase):
     name = "dingtalk"
     label = "DingTalk"
-    extension = "yml"
-    max_commits = 10
-    uses_channel = False
-
-    def __init__(self, settings: ProviderSettings) -> None:
-        self.settings = settings
-
-    def mention_keys(self) -> tuple[str, ...]:
-        return ("dingtalk_mobile", "dingtalk_user_id")
+    mention_keys = ("dingtalk_mobile", "dingtalk_user_id")
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict) or "msgtype" not in payload:

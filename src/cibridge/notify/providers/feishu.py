@@ -12,8 +12,7 @@ from typing import Any
 from cibridge.errors import CibridgeError
 from cibridge.http import Response
 from cibridge.notify import limits
-from cibridge.notify.providers import Delivery, Outcome, SendOptions
-from cibridge.notify.settings import ProviderSettings
+from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
 
 MAX_BYTES = 20 * 1024
 
@@ -33,18 +32,10 @@ def sign(secret: str, timestamp_s: int) -> str:
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
 
 
-class Feishu:
+class Feishu(ProviderBase):
     name = "feishu"
     label = "Feishu"
-    extension = "yml"
-    max_commits = 10
-    uses_channel = False
-
-    def __init__(self, settings: ProviderSettings) -> None:
-        self.settings = settings
-
-    def mention_keys(self) -> tuple[str, ...]:
-        return ("feishu",)
+    mention_keys = ("feishu",)
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict) or "msg_type" not in payload:

@@ -8,7 +8,7 @@ from typing import Any
 from cibridge.errors import CibridgeError
 from cibridge.http import Response
 from cibridge.notify import limits
-from cibridge.notify.providers import Delivery, Outcome, SendOptions
+from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
 from cibridge.notify.settings import ProviderSettings
 
 DEFAULT_API = "https://slack.com/api"
@@ -41,19 +41,15 @@ HINTS = {
 }
 
 
-class Slack:
+class Slack(ProviderBase):
     name = "slack"
     label = "Slack"
-    extension = "yml"
-    max_commits = 10
     uses_channel = True
+    mention_keys = ("slack",)
 
     def __init__(self, settings: ProviderSettings) -> None:
-        self.settings = settings
-        self.api = False
-
-    def mention_keys(self) -> tuple[str, ...]:
-        return ("slack",)
+        super().__init__(settings)
+        self.api = False  # set by _target: Web API with a bot token, else a webhook
 
     def _target(self) -> tuple[str, dict[str, str]]:
         token = self.settings.secret("bot_token", "SLACK_BOT_TOKEN")

@@ -8,8 +8,7 @@ from typing import Any
 from cibridge.errors import CibridgeError
 from cibridge.http import Response
 from cibridge.notify import limits
-from cibridge.notify.providers import Delivery, Outcome, SendOptions
-from cibridge.notify.settings import ProviderSettings
+from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
 
 MAX_BYTES = 28 * 1024
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -22,18 +21,10 @@ HINTS = {
 }
 
 
-class Teams:
+class Teams(ProviderBase):
     name = "teams"
     label = "Microsoft Teams"
-    extension = "yml"
-    max_commits = 10
-    uses_channel = False
-
-    def __init__(self, settings: ProviderSettings) -> None:
-        self.settings = settings
-
-    def mention_keys(self) -> tuple[str, ...]:
-        return ("teams",)
+    mention_keys = ("teams",)
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict):

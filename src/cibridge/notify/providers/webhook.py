@@ -7,24 +7,15 @@ from typing import Any
 
 from cibridge import signing
 from cibridge.http import Response
-from cibridge.notify.providers import Delivery, Outcome, SendOptions
-from cibridge.notify.settings import ProviderSettings
+from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
 
 SIGNATURE_HEADER = "X-Cibridge-Signature-256"
 
 
-class Webhook:
+class Webhook(ProviderBase):
     name = "webhook"
     label = "webhook"
-    extension = "yml"
     max_commits = 100
-    uses_channel = False
-
-    def __init__(self, settings: ProviderSettings) -> None:
-        self.settings = settings
-
-    def mention_keys(self) -> tuple[str, ...]:
-        return ()
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         url = self.settings.webhook_url(

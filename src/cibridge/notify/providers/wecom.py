@@ -7,8 +7,7 @@ from typing import Any
 from cibridge.errors import CibridgeError
 from cibridge.http import Response
 from cibridge.notify import limits
-from cibridge.notify.providers import Delivery, Outcome, SendOptions, errcode_outcome
-from cibridge.notify.settings import ProviderSettings
+from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions, errcode_outcome
 
 BYTE_LIMITS = {"markdown": 4096, "text": 2048}
 
@@ -21,18 +20,11 @@ HINTS = {
 }
 
 
-class WeCom:
+class WeCom(ProviderBase):
     name = "wecom"
     label = "WeCom"
-    extension = "yml"
     max_commits = 5
-    uses_channel = False
-
-    def __init__(self, settings: ProviderSettings) -> None:
-        self.settings = settings
-
-    def mention_keys(self) -> tuple[str, ...]:
-        return ("wecom", "wecom_mobile")
+    mention_keys = ("wecom", "wecom_mobile")
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict) or payload.get("msgtype") not in BYTE_LIMITS:
