@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import git
+
 REPO = Path(__file__).resolve().parents[2]
 ACT_TIMEOUT = 300
 PEER_START_TIMEOUT = 30.0
@@ -37,17 +39,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _git(cwd: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Mona Lisa",
-        "GIT_AUTHOR_EMAIL": "mona@example.com",
-        "GIT_COMMITTER_NAME": "Mona Lisa",
-        "GIT_COMMITTER_EMAIL": "mona@example.com",
-    }
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
 def _path_env() -> dict[str, str]:
@@ -88,9 +79,9 @@ def run_act(
         timeout=120,
     )
     assert lint.returncode == 0, f"actionlint on the test workflow:\n{lint.stdout}{lint.stderr}"
-    _git(workdir, "init", "-q", "-b", "main")
-    _git(workdir, "add", "-A")
-    _git(workdir, "commit", "-q", "-m", "e2e")
+    git(workdir, "init", "-q", "-b", "main")
+    git(workdir, "add", "-A")
+    git(workdir, "commit", "-q", "-m", "e2e")
     command = [
         act,
         event_name,
@@ -137,12 +128,12 @@ def run_gitlab_ci_local(
     workdir.mkdir(parents=True)
     shutil.copytree(REPO / "templates", workdir / "templates")
     (workdir / ".gitlab-ci.yml").write_text(pipeline)
-    _git(workdir, "init", "-q", "-b", "main")
-    _git(workdir, "remote", "add", "origin", "git@gitlab.example.com:acme/checkout.git")
-    _git(workdir, "add", "-A")
-    _git(workdir, "commit", "-q", "-m", commit_message)
-    _git(workdir, "update-ref", "refs/remotes/origin/main", "HEAD")
-    _git(workdir, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
+    git(workdir, "init", "-q", "-b", "main")
+    git(workdir, "remote", "add", "origin", "git@gitlab.example.com:acme/checkout.git")
+    git(workdir, "add", "-A")
+    git(workdir, "commit", "-q", "-m", commit_message)
+    git(workdir, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(workdir, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
     command = [tool, "--force-shell-executor", "--no-color"]
     for key, value in (variables or {}).items():
         command += ["--variable", f"{key}={value}"]
