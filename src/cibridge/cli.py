@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from cibridge import __version__, log, redact
 from cibridge.commands import REGISTRY
 from cibridge.errors import EXIT_FAILURE, CibridgeError
-from cibridge.platforms import detect, names
+from cibridge.platforms import NAMES as PLATFORMS
+from cibridge.platforms import detect
 from cibridge.runtime import Runtime
 
 Handler = Callable[[Runtime], int]
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--json", action="store_true", help="print outputs as one JSON object (local runs)"
     )
-    parser.add_argument("--platform", choices=names(), help="override CI platform detection")
+    parser.add_argument("--platform", choices=PLATFORMS, help="override CI platform detection")
     parser.add_argument("-C", "--working-directory", metavar="DIR", help="run as if started in DIR")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in REGISTRY:

@@ -41,7 +41,8 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 Path_ = tuple[str | int, ...]
 
 
-def _loader() -> type[yaml.SafeLoader]:
+def yaml_loader() -> type[yaml.SafeLoader]:
+    """libyaml's safe loader where PyYAML was built with it (several times faster)."""
     loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return loader
 
@@ -194,7 +195,7 @@ def load(paths: list[Path]) -> Config:
     for path in paths:
         text = _read(path)
         try:
-            node = yaml.compose(text, Loader=_loader())
+            node = yaml.compose(text, Loader=yaml_loader())
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = f":{mark.line + 1}" if mark is not None else ""
@@ -209,7 +210,7 @@ def load(paths: list[Path]) -> Config:
         from cibridge.config_schema import validate
 
         validate(node, str(path))
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=yaml_loader())  # noqa: S506 - a safe loader
         config.files.append(str(path))
         for where_path, line in _lines(node, (), str(path)):
             config.lines[where_path] = line

@@ -87,8 +87,13 @@ class Context:
         return values
 
 
+def iso(moment: datetime) -> str:
+    """``2026-11-27T09:12:44Z``: UTC, whole seconds, as CI systems print it."""
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return iso(datetime.now(timezone.utc))
 
 
 def duration_since(started_at: str) -> int | None:

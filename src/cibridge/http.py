@@ -162,9 +162,7 @@ def _lower(headers: Any) -> dict[str, str]:
 def _unreachable(
     label: str, method: str, url: str, reason: object, timeout: float
 ) -> CibridgeError:
-    # Only the host: the path and query of a webhook address are its credential.
-    parts = urllib.parse.urlsplit(url)
-    shown = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    shown = origin(url)
     if isinstance(reason, (socket.timeout, TimeoutError)):
         return failure(
             f"{label}: {method} {shown} timed out after {timeout:g}s",
@@ -179,6 +177,12 @@ def _unreachable(
         f"{label}: cannot reach {shown}: {redact.redact(str(reason))}",
         hint="check the URL, DNS and HTTPS_PROXY/NO_PROXY for this runner",
     )
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` only: a webhook's path, query and user info are its secret."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
 def ensure_url(url: str, where: str) -> str:

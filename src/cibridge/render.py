@@ -23,6 +23,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from cibridge import template_filters
+from cibridge.config import yaml_loader
 from cibridge.errors import CibridgeError
 
 DATA_SUFFIXES = (".yml.j2", ".yaml.j2", ".json.j2")
@@ -159,7 +160,7 @@ def render(
 
 def _parse(text: str, name: str) -> Any:
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        return yaml.load(text, Loader=yaml_loader())  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0

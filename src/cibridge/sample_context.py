@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from cibridge.context import Author, Commit, Context
+from cibridge.context import Author, Commit, Context, iso
 
 
 def build() -> Context:
@@ -42,8 +42,5 @@ def build() -> Context:
         environment="production",
         version="v1.4.2",
         commits=commits,
-        started_at=(datetime.now(timezone.utc) - timedelta(seconds=212))
-        .replace(microsecond=0)
-        .isoformat()
-        .replace("+00:00", "Z"),
+        started_at=iso(datetime.now(timezone.utc) - timedelta(seconds=212)),
     )

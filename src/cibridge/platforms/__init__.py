@@ -80,10 +80,6 @@ if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
     _CHECKED: tuple[PlatformFactory, ...] = (github.GitHub, gitlab.GitLab, local.Local)
 
 
-def names() -> list[str]:
-    return list(NAMES)
-
-
 def detect(
     env: Mapping[str, str],
     stream: TextIO | None = None,

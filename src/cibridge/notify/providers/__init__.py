@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from cibridge.http import Response
@@ -35,8 +34,9 @@ class Delivery:
     def shown_url(self) -> str:
         if self.public_url:
             return self.url
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}/… (webhook address redacted)"
+        from cibridge.http import origin
+
+        return f"{origin(self.url)}/… (webhook address redacted)"
 
 
 @dataclass
