@@ -7,33 +7,48 @@ from pathlib import Path
 from conftest import FIXTURES
 
 
-def github_env(tmp_path: Path, payload: str = "github_push.json", **extra: str) -> dict[str, str]:
-    """A GitHub Actions job environment for a recorded push event."""
-    if payload.endswith(".gz"):
-        target = tmp_path / "event.json"
-        with gzip.open(FIXTURES / payload, "rt") as handle:
-            target.write_text(handle.read())
-    else:
-        target = FIXTURES / payload
-    event = json.loads(target.read_text())
+def event_file(tmp_path: Path, payload: str) -> Path:
+    """A fixture payload as a file (``.gz`` fixtures are unpacked into ``tmp_path``)."""
+    if not payload.endswith(".gz"):
+        return FIXTURES / payload
+    target = tmp_path / "event.json"
+    with gzip.open(FIXTURES / payload, "rt") as handle:
+        target.write_text(handle.read())
+    return target
+
+
+def job_env(event: str, payload: Path, **extra: str) -> dict[str, str]:
+    """The variables a GitHub Actions runner sets for a job of ``event``."""
     return {
         "GITHUB_ACTIONS": "true",
         "GITHUB_SERVER_URL": "https://github.com",
         "GITHUB_REPOSITORY": "acme/checkout",
         "GITHUB_RUN_ID": "987",
-        "GITHUB_EVENT_NAME": "push",
-        "GITHUB_EVENT_PATH": str(target),
-        "GITHUB_SHA": event["after"],
+        "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_EVENT_NAME": event,
+        "GITHUB_EVENT_PATH": str(payload),
+        "GITHUB_SHA": "a" * 40,
         "GITHUB_REF": "refs/heads/main",
         "GITHUB_REF_NAME": "main",
         "GITHUB_REF_TYPE": "branch",
         "GITHUB_ACTOR": "mona",
         "GITHUB_WORKFLOW": "CI",
         "GITHUB_JOB": "build",
-        "GITHUB_OUTPUT": str(tmp_path / "github_output"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "github_summary"),
         **extra,
     }
+
+
+def github_env(tmp_path: Path, payload: str = "github_push.json", **extra: str) -> dict[str, str]:
+    """A push job whose outputs and step summary go to files in ``tmp_path``."""
+    target = event_file(tmp_path, payload)
+    return job_env(
+        "push",
+        target,
+        GITHUB_SHA=json.loads(target.read_text())["after"],
+        GITHUB_OUTPUT=str(tmp_path / "github_output"),
+        GITHUB_STEP_SUMMARY=str(tmp_path / "github_summary"),
+        **extra,
+    )
 
 
 def outputs(tmp_path: Path) -> dict[str, str]:

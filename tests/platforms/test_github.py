@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import re
@@ -8,34 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.notify.helpers import event_file, job_env
 
 from cibridge import redact
 from cibridge.platforms.github import GitHub, github_context
 from conftest import FIXTURES, git
 
 
-def gh_env(event: str, payload: Path, **extra: str) -> dict[str, str]:
-    return {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_REPOSITORY": "acme/checkout",
-        "GITHUB_RUN_ID": "987",
-        "GITHUB_RUN_ATTEMPT": "1",
-        "GITHUB_EVENT_NAME": event,
-        "GITHUB_EVENT_PATH": str(payload),
-        "GITHUB_SHA": "a" * 40,
-        "GITHUB_REF": "refs/heads/main",
-        "GITHUB_REF_NAME": "main",
-        "GITHUB_REF_TYPE": "branch",
-        "GITHUB_ACTOR": "mona",
-        "GITHUB_WORKFLOW": "CI",
-        "GITHUB_JOB": "build",
-        **extra,
-    }
-
-
 def test_push_event(tmp_path: Path) -> None:
-    context = github_context(gh_env("push", FIXTURES / "github_push.json"), str(tmp_path))
+    context = github_context(job_env("push", FIXTURES / "github_push.json"), str(tmp_path))
     assert context.platform == "github"
     assert context.repository_url == "https://github.com/acme/checkout"
     assert context.run_url == "https://github.com/acme/checkout/actions/runs/987"
@@ -59,10 +39,8 @@ def test_push_event(tmp_path: Path) -> None:
 
 
 def test_push_with_2048_commits(tmp_path: Path) -> None:
-    payload = tmp_path / "event.json"
-    with gzip.open(FIXTURES / "github_push_2048.json.gz", "rt") as handle:
-        payload.write_text(handle.read())
-    context = github_context(gh_env("push", payload), str(tmp_path))
+    payload = event_file(tmp_path, "github_push_2048.json.gz")
+    context = github_context(job_env("push", payload), str(tmp_path))
     assert len(context.commits) == 2048
     assert any("at most 2048 commits" in note for note in context.notes)
 
@@ -74,7 +52,7 @@ def test_pull_request_reads_commits_from_the_checkout(repo: Path, tmp_path: Path
     event["pull_request"]["base"]["sha"] = shas[2]
     payload = tmp_path / "pr.json"
     payload.write_text(json.dumps(event))
-    env = gh_env(
+    env = job_env(
         "pull_request", payload, GITHUB_HEAD_REF="feature/retries", GITHUB_REF="refs/pull/42/merge"
     )
     context = github_context(env, str(repo))
@@ -90,14 +68,14 @@ def test_pull_request_reads_commits_from_the_checkout(repo: Path, tmp_path: Path
 
 
 def test_pull_request_without_history_says_so(tmp_path: Path) -> None:
-    env = gh_env("pull_request", FIXTURES / "github_pull_request.json")
+    env = job_env("pull_request", FIXTURES / "github_pull_request.json")
     context = github_context(env, str(tmp_path))
     assert context.commits == []
     assert any("fetch-depth: 0" in note for note in context.notes)
 
 
 def test_release_tag_is_version(tmp_path: Path) -> None:
-    env = gh_env(
+    env = job_env(
         "release",
         FIXTURES / "github_release.json",
         GITHUB_REF="refs/tags/v1.4.2",
@@ -111,7 +89,7 @@ def test_release_tag_is_version(tmp_path: Path) -> None:
 @pytest.mark.parametrize("event", ["workflow_dispatch", "schedule"])
 def test_dispatch_and_schedule(event: str, repo: Path) -> None:
     head = git(repo, "rev-parse", "HEAD").strip()
-    env = gh_env(event, FIXTURES / f"github_{event}.json", GITHUB_SHA=head, GITHUB_RUN_ATTEMPT="2")
+    env = job_env(event, FIXTURES / f"github_{event}.json", GITHUB_SHA=head, GITHUB_RUN_ATTEMPT="2")
     context = github_context(env, str(repo))
     assert context.event == event
     assert context.run_url.endswith("/actions/runs/987/attempts/2")
@@ -124,7 +102,7 @@ def test_bad_event_payload_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "event.json"
     bad.write_text("{not json")
     with pytest.raises(CibridgeError, match="not a readable JSON event payload"):
-        github_context(gh_env("push", bad), str(tmp_path))
+        github_context(job_env("push", bad), str(tmp_path))
 
 
 def _platform(tmp_path: Path) -> tuple[GitHub, io.StringIO, Path, Path]:
@@ -199,6 +177,6 @@ def test_git_missing_is_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PATH", str(tmp_path))
     assert shutil.which("git") is None
     context = github_context(
-        gh_env("workflow_dispatch", FIXTURES / "github_workflow_dispatch.json"), str(tmp_path)
+        job_env("workflow_dispatch", FIXTURES / "github_workflow_dispatch.json"), str(tmp_path)
     )
     assert context.commits == []
