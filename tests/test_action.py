@@ -30,7 +30,6 @@ def test_notify_options_and_secret_inputs() -> None:
         "CIBRIDGE_IN_SLACK_WEBHOOK_URL": "https://hooks.example/x",
         "CIBRIDGE_IN_DINGTALK_SECRET": "",
         "DINGTALK_SECRET": "from-job-env",
-        "CIBRIDGE_JOB_STATUS": "failure",
     }
     argv = argv_from_env(env)
     assert argv == [
@@ -54,7 +53,6 @@ def test_notify_options_and_secret_inputs() -> None:
     ]
     assert env["SLACK_WEBHOOK_URL"] == "https://hooks.example/x"
     assert env["DINGTALK_SECRET"] == "from-job-env"  # an empty input does not hide the job's value
-    assert env["CIBRIDGE_STATUS"] == "failure"
 
 
 def test_dry_run_switch() -> None:
@@ -73,3 +71,54 @@ def test_dry_run_switch() -> None:
 def test_bad_inputs(env: dict[str, str], message: str) -> None:
     with pytest.raises(InputError, match=message):
         argv_from_env(env)
+
+
+def test_multi_line_set_value_stays_one_value() -> None:
+    env = {
+        "CIBRIDGE_COMMAND": "notify",
+        "CIBRIDGE_OPT_SET": "title=Fix the thing\n\nbody: it=was broken\nservice_name=api",
+    }
+    argv = argv_from_env(env)
+    assert argv == [
+        "notify",
+        "--set",
+        "title=Fix the thing\n\nbody: it=was broken",
+        "--set",
+        "service_name=api",
+    ]
+
+
+def test_a_key_given_twice_in_set_is_refused() -> None:
+    env = {"CIBRIDGE_COMMAND": "notify", "CIBRIDGE_OPT_SET": "env=prod\nmsg=x\nenv=staging"}
+    with pytest.raises(InputError, match="gives env more than once"):
+        argv_from_env(env)
+
+
+def test_secret_inputs_only_set_known_variables() -> None:
+    with pytest.raises(InputError, match="does not name a credential"):
+        argv_from_env({"CIBRIDGE_COMMAND": "notify", "CIBRIDGE_IN_PATH": "/tmp/evil"})
+
+
+def test_action_accepts_exactly_the_cli_commands() -> None:
+    from cibridge.action import COMMANDS
+    from cibridge.cli import build_parser
+
+    parser = build_parser()
+    [subparsers] = [a for a in parser._actions if a.dest == "command"]
+    assert set(COMMANDS) == set(subparsers.choices)  # type: ignore[arg-type]
+
+
+def test_notify_action_inputs_match_the_provider_table() -> None:
+    import yaml
+
+    from cibridge.notify.providers import SPECS
+    from conftest import REPO
+
+    action = yaml.safe_load((REPO / "notify" / "action.yml").read_text())
+    env = action["runs"]["steps"][-1]["env"]
+    for spec in SPECS:
+        for var in spec.secrets:
+            assert var.input in action["inputs"], var.input
+            assert env[f"CIBRIDGE_IN_{var.env}"] == f"${{{{ inputs.{var.input} }}}}"
+    declared = {k.removeprefix("CIBRIDGE_IN_") for k in env if k.startswith("CIBRIDGE_IN_")}
+    assert declared == {var.env for spec in SPECS for var in spec.secrets}

@@ -58,9 +58,9 @@ EVERY_PROVIDER = [
     for arg in ("--to", name)
 ]
 SCENARIOS = [
-    ["notify", *EVERY_PROVIDER, "--channel", "#deployments"],
-    ["--dry-run", "notify", *EVERY_PROVIDER, "--channel", "C0DEPLOYS"],
-    ["-v", "notify", "--to", "slack", "--channel", "#missing-channel"],
+    ["notify", "--status", "success", *EVERY_PROVIDER, "--channel", "#deployments"],
+    ["--dry-run", "notify", "--status", "running", *EVERY_PROVIDER, "--channel", "C0DEPLOYS"],
+    ["-v", "notify", "--status", "failure", "--to", "slack", "--channel", "#missing-channel"],
     ["-v", "notify", "--to", "dingtalk", "--to", "feishu", "--status", "failure"],
     ["config", "show"],
     ["render", "--show-context"],
@@ -86,7 +86,7 @@ def test_errors_with_secrets_in_the_url_are_redacted(
         **canary_env,
         "DINGTALK_WEBHOOK_URL": f"http://127.0.0.1:9/robot/send?access_token={standins.DINGTALK_TOKEN}",
     }
-    result = run_process("-v", "notify", "--to", "dingtalk", env=env, cwd=tmp_path)
+    result = run_process("-v", "notify", "--status", "success", "--to", "dingtalk", env=env, cwd=tmp_path)
     assert result.code == 1
     _check([result.out, result.err])
 
@@ -100,7 +100,7 @@ def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) ->
         "SLACK_API_URL": f"{stand_ins.base}/slack/api",
     }
     result = run_process(
-        "notify",
+        "notify", "--status", "success",
         "--to",
         "slack",
         "--to",
@@ -115,7 +115,7 @@ def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) ->
 
 
 def test_add_mask_comes_before_anything_else(canary_env: dict[str, str], tmp_path: Path) -> None:
-    argv = ["notify", "--to", "slack", "--to", "dingtalk", "--channel", "#deployments"]
+    argv = ["notify", "--status", "success", "--to", "slack", "--to", "dingtalk", "--channel", "#deployments"]
     lines = run_process(*argv, env=canary_env, cwd=tmp_path).out.splitlines()
     first_other = next(i for i, line in enumerate(lines) if not line.startswith("::add-mask::"))
     masked = lines[:first_other]

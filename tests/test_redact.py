@@ -43,3 +43,42 @@ def test_listener_sees_existing_and_new_secrets() -> None:
     redact.on_register(seen.append)
     redact.register("second-secret")
     assert seen == ["first-secret", "second-secret"]
+
+
+def test_every_encoded_form_of_a_secret_is_masked() -> None:
+    secret = "s3cr3t/with+chars=="
+    redact.register(secret)
+    for shown in (
+        secret,
+        "s3cr3t%2Fwith%2Bchars%3D%3D",  # quote(safe="")
+        "s3cr3t/with%2Bchars%3D%3D",  # quote()
+        "s3cr3t%2Fwith%2Bchars%3D%3D",
+    ):
+        assert "s3cr3t" not in redact.redact(f"x {shown} y"), shown
+
+
+def test_json_escaped_and_line_forms() -> None:
+    redact.register('pa"ss\\word\nsecond-line-9')
+    assert redact.redact('{"v": "pa\\"ss\\\\word\\nsecond-line-9"}') == '{"v": "***"}'
+    assert "second-line-9" not in redact.redact("only second-line-9 leaked")
+
+
+def test_webhook_url_parts_are_registered() -> None:
+    url = "https://hooks.example.com/workflows/abcdef0123456789abcd/run?sp=%2Fx&sig=SIGVALUE99"
+    redact.register_url(url, whole_url_secret=True)
+    echoed = "404: no workflow abcdef0123456789abcd (path /workflows/abcdef0123456789abcd/run)"
+    assert "abcdef0123456789abcd" not in redact.redact(echoed)
+    assert "SIGVALUE99" not in redact.redact("sig was SIGVALUE99")
+
+
+def test_api_url_keeps_its_path_but_not_its_credentials() -> None:
+    redact.register_url("https://bob:hunter2-pw@jira.example.com/rest?api_token=tok-777", whole_url_secret=False)
+    shown = redact.redact("GET https://jira.example.com/rest/api/3 hunter2-pw tok-777")
+    assert "jira.example.com/rest/api/3" in shown
+    assert "hunter2-pw" not in shown and "tok-777" not in shown
+
+
+def test_credential_query_names() -> None:
+    for name in ("api_token", "X-Amz-Signature", "client_secret", "apikey", "sig"):
+        assert "VALUE123" not in redact.redact(f"https://h/p?a=1&{name}=VALUE123&b=2"), name
+    assert redact.redact("https://h/p?page=2") == "https://h/p?page=2"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from cibridge import __version__, log, redact
+from cibridge import __version__, log, redact, secret_env
 from cibridge.commands import REGISTRY
-from cibridge.errors import EXIT_FAILURE, CibridgeError
+from cibridge.errors import BUG_HINT, EXIT_BUG, CibridgeError
 from cibridge.platforms import NAMES as PLATFORMS
 from cibridge.platforms import detect
 from cibridge.runtime import Runtime
@@ -40,47 +40,46 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--platform", choices=PLATFORMS, help="override CI platform detection")
     parser.add_argument("-C", "--working-directory", metavar="DIR", help="run as if started in DIR")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for register in REGISTRY:
+    for _names, register in REGISTRY:
         register(commands)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run one command. ``env`` is the only environment anything below reads (default: the
+    process's); the exit code is 0, 1 (a failure outcome), 2 (usage/config) or 3 (a bug)."""
     redact.reset()
     parser = build_parser()
     args = parser.parse_args(argv)
-    env = dict(os.environ)
+    environment = dict(os.environ if env is None else env)
     if args.json:
-        env["CIBRIDGE_OUTPUT_FORMAT"] = "json"
+        environment["CIBRIDGE_OUTPUT_FORMAT"] = "json"
     log.set_verbose(args.verbose)
-    platform = detect(env, forced=args.platform)
+    platform = detect(environment, forced=args.platform)
     redact.on_register(platform.mask)
-    for name in redact.SECRET_ENV:
-        for value in env.get(name, "").split(","):  # CIBRIDGE_KEY may hold several keys
-            redact.register(value.strip())
     handler: Handler = args.handler
     try:
+        secret_env.register(environment)
         if args.working_directory and not os.path.isdir(args.working_directory):
             raise CibridgeError(f"working directory {args.working_directory} does not exist")
-        return handler(Runtime(args, env, platform))
+        return handler(Runtime(args, environment, platform))
     except CibridgeError as error:
         platform.error(str(error))
         if args.verbose:
-            import traceback
-
-            platform.print_err("".join(traceback.format_exc()))
+            platform.print_err(_traceback())
         return error.exit_code
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the last line of defence: redact, report, never a bare trace
-        import traceback
+        platform.error(f"internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}")
+        platform.print_err(_traceback())
+        return EXIT_BUG
 
-        platform.error(f"internal error: {type(error).__name__}: {error}")
-        platform.print_err(
-            "".join(traceback.format_exc())
-            + "This is a bug in cibridge; please report it with the output above."
-        )
-        return EXIT_FAILURE
+
+def _traceback() -> str:
+    import traceback
+
+    return traceback.format_exc()
 
 
 def main_entry() -> None:

@@ -5,13 +5,19 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_BUG = 3
+BUG_HINT = (
+    "this is a bug in cibridge: please report it with the output above (run again with -v "
+    "for the traceback; secrets are redacted)"
+)
 
 
 class CibridgeError(Exception):
     """A problem the user can act on.
 
     ``exit_code`` is 1 when cibridge ran and the outcome is a failure (message rejected,
-    gate failed) and 2 for usage, configuration or missing-secret problems. ``hint`` says
+    gate failed, service unreachable) and 2 for usage, configuration or missing-secret
+    problems; 3 is kept for unexpected exceptions, which are not CibridgeErrors. ``hint`` says
     what to do about it.
     """
 

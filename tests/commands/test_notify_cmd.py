@@ -15,7 +15,7 @@ def _to(*providers: str) -> list[str]:
 
 
 def test_every_provider_in_one_step(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", *_to(*ALL), env={**github_env(tmp_path), **stand_ins.env()})
+    result = cli("notify", "--status", "success", *_to(*ALL), env={**github_env(tmp_path), **stand_ins.env()})
     assert result.code == 0, result.all
     assert sorted({r.service for r in stand_ins.received}) == sorted(ALL)
     assert all(r.status < 300 for r in stand_ins.received)
@@ -26,7 +26,7 @@ def test_one_failing_target_does_not_stop_the_others(
     cli, stand_ins: StandIns, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     env = {**github_env(tmp_path), **stand_ins.env(), "DINGTALK_SECRET": "SECwrong"}
-    result = cli("notify", *_to("dingtalk", "slack", "feishu"), env=env)
+    result = cli("notify", "--status", "success", *_to("dingtalk", "slack", "feishu"), env=env)
     assert result.code == 1
     assert {r.service for r in stand_ins.received} == {"dingtalk", "slack", "feishu"}
     assert "DingTalk rejected the message: errcode 310000" in result.out
@@ -39,7 +39,7 @@ def test_missing_configuration_for_one_target_is_exit_2_others_still_sent(
     cli, stand_ins: StandIns
 ) -> None:  # type: ignore[no-untyped-def]
     env = {"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
-    result = cli("notify", *_to("teams", "slack"), env=env)
+    result = cli("notify", "--status", "success", *_to("teams", "slack"), env=env)
     assert result.code == 2
     assert "Teams: no webhook URL is configured" in result.err
     assert "TEAMS_WEBHOOK_URL" in result.err
@@ -54,7 +54,7 @@ def test_no_target(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_targets_from_config(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / ".cibridge.yml").write_text("notify:\n  to: [slack, wecom]\n")
-    result = cli("notify", env=stand_ins.env())
+    result = cli("notify", "--status", "success", env=stand_ins.env())
     assert result.code == 0, result.all
     assert [r.service for r in stand_ins.received] == ["slack", "wecom"]
 
@@ -63,7 +63,7 @@ def test_disabled_provider_is_skipped(cli, stand_ins: StandIns, tmp_path: Path) 
     (tmp_path / ".cibridge.yml").write_text(
         "integration_configs:\n  communication:\n    slack:\n      enabled: false\n"
     )
-    result = cli("notify", "--to", "slack", env=stand_ins.env())
+    result = cli("notify", "--status", "success", "--to", "slack", env=stand_ins.env())
     assert result.code == 0
     assert "disabled in the config" in result.out
     assert stand_ins.received == []
@@ -88,9 +88,9 @@ def test_status_from_gitlab_job_status_and_dotenv(cli, stand_ins: StandIns, tmp_
 
 
 def test_invalid_status(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--to", "slack", "--status", "meh")
+    result = cli("notify", "--status", "success", "--to", "slack", "--status", "meh")
     assert result.code == 2
-    assert "--status 'meh' is not one of" in result.err
+    assert "status 'meh' is not one of" in result.err
 
 
 def test_template_override_per_provider(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -99,7 +99,7 @@ def test_template_override_per_provider(cli, stand_ins: StandIns, tmp_path: Path
         "text: \"Deployed {{ repository }} by {{ actor }}: {{ commits[0].title if commits else '-' }}\"\n"
     )
     env = {**github_env(tmp_path), **stand_ins.env()}
-    result = cli("notify", *_to("slack", "wecom"), "--template", f"slack={custom}", env=env)
+    result = cli("notify", "--status", "success", *_to("slack", "wecom"), "--template", f"slack={custom}", env=env)
     assert result.code == 0, result.all
     assert stand_ins.of("slack")[0].json == {
         "text": 'Deployed acme/checkout by mona: Fix "quotes" and `ticks` {{ 7*7 }}'
@@ -116,7 +116,7 @@ def test_repository_template_directory_overrides_builtin(
         'msgtype: text\ntext:\n  content: "{{ t.deploy }} {{ environment }} {{ message.status_text }}"\n'
     )
     result = cli(
-        "notify",
+        "notify", "--status", "success",
         "--to",
         "dingtalk",
         "--event",
@@ -134,7 +134,7 @@ def test_repository_template_directory_overrides_builtin(
 def test_broken_template_is_exit_2_with_place(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     broken = tmp_path / "broken.yml.j2"
     broken.write_text("text: ok\nmore: {{ missing_value }}\n")
-    result = cli("notify", "--to", "slack", "--template", str(broken), env=stand_ins.env())
+    result = cli("notify", "--status", "success", "--to", "slack", "--template", str(broken), env=stand_ins.env())
     assert result.code == 2
     assert "broken.yml.j2:2: 'missing_value' is undefined" in result.err
     assert stand_ins.received == []
@@ -142,7 +142,7 @@ def test_broken_template_is_exit_2_with_place(cli, stand_ins: StandIns, tmp_path
 
 def test_unreachable_provider_is_exit_1(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify",
+        "notify", "--status", "success",
         "--to",
         "wecom",
         env={"WECOM_WEBHOOK_URL": "http://127.0.0.1:9/cgi-bin/webhook/send?key=abcdefgh"},
@@ -153,7 +153,7 @@ def test_unreachable_provider_is_exit_1(cli, stand_ins: StandIns) -> None:  # ty
 
 
 def test_dry_run_prints_every_target(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--dry-run", *_to("slack", "dingtalk"), env=stand_ins.env())
+    result = cli("notify", "--status", "success", "--dry-run", *_to("slack", "dingtalk"), env=stand_ins.env())
     assert result.code == 0
     assert stand_ins.received == []
     assert result.out.count('"provider":') == 2
@@ -176,6 +176,6 @@ def test_provider_timeout_from_config(cli, tmp_path: Path) -> None:  # type: ign
             "WECOM_WEBHOOK_URL": f"http://127.0.0.1:{port}/cgi-bin/webhook/send?key=k",
             "CIBRIDGE_HTTP_RETRIES": "0",
         }
-        result = cli("notify", "--to", "wecom", env=env)
+        result = cli("notify", "--status", "success", "--to", "wecom", env=env)
     assert result.code == 1
     assert "WeCom: POST http://127.0.0.1:" in result.err and "timed out after 0.5s" in result.err

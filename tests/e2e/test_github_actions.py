@@ -80,6 +80,7 @@ jobs:
       - uses: ./notify
         with:
           to: dingtalk, webhook
+          status: ${{{{ job.status }}}}
           locale: zh-CN
           dingtalk-webhook-url: ${{{{ secrets.DINGTALK_WEBHOOK_URL }}}}
           dingtalk-secret: ${{{{ secrets.DINGTALK_SECRET }}}}
@@ -90,6 +91,7 @@ jobs:
         uses: ./notify
         with:
           to: slack
+          status: ${{{{ job.status }}}}
           channel: "#nope"
           slack-bot-token: ${{{{ secrets.SLACK_BOT_TOKEN }}}}
       - name: Outcome
@@ -124,3 +126,44 @@ jobs:
     assert "channel_not_found" in run.output
     for secret in secrets.values():
         assert secret not in run.output.replace(f"::add-mask::{secret}", "")
+
+
+def test_notify_after_a_failed_step_reports_the_job_status(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """job.status inside a composite action is the action's own (actions/runner#1682): the
+    caller's `status: ${{ job.status }}` is what tells the truth, and without it the step
+    refuses to guess."""
+    workflow = f"""on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    env:
+      CIBRIDGE_WEBHOOK_URL: {stand_ins.env()["CIBRIDGE_WEBHOOK_URL"]}
+    steps:
+{COPY}      - name: Tests
+        run: exit 3
+      - id: guessed
+        if: always()
+        continue-on-error: true
+        uses: ./notify
+        with:
+          to: webhook
+      - if: always()
+        uses: ./notify
+        with:
+          to: webhook
+          status: ${{{{ job.status }}}}
+      - if: always()
+        env:
+          OUTCOME: ${{{{ steps.guessed.outcome }}}}
+        run: echo "GUESSED_OUTCOME=$OUTCOME"
+"""
+    run = run_act(tmp_path, workflow, {"ref": "refs/heads/main", "commits": []})
+    assert run.code != 0  # the job failed, as it should
+    received = stand_ins.of("webhook")
+    assert len(received) == 1, run.output
+    assert received[0].json["status"] == "failure"
+    assert "GUESSED_OUTCOME=failure" in run.output
+    assert "the job's status is not known" in run.output
+    assert "status: ${{ job.status }}" in run.output

@@ -109,3 +109,26 @@ build:
     assert run.code == 0, run.output
     assert "PASS  cibridge-notify-success" in run.output
     assert "WARNING: DingTalk rejected the message: errcode 310000" in run.output
+
+
+def test_after_script_knows_the_job_status_and_script_does_not(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """GitLab sets CI_JOB_STATUS only in after_script: there the message tells the truth, and
+    in script (where the status is not known yet) cibridge refuses to guess."""
+    pipeline = """stages: [build]
+build:
+  stage: build
+  script:
+    - cibridge notify --to webhook || echo "SCRIPT_NOTIFY_EXIT=$?"
+    - exit 1
+  after_script:
+    - cibridge notify --to webhook
+"""
+    variables = {"CIBRIDGE_WEBHOOK_URL": stand_ins.env()["CIBRIDGE_WEBHOOK_URL"]}
+    run = run_gitlab_ci_local(tmp_path, pipeline, variables)
+    assert run.code != 0
+    assert "SCRIPT_NOTIFY_EXIT=2" in run.output
+    assert "the job's status is not known" in run.output
+    [received] = stand_ins.of("webhook")
+    assert received.json["status"] == "failure"

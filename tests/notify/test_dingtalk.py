@@ -29,7 +29,7 @@ def test_signature_matches_dingtalks_documented_algorithm() -> None:
 
 def test_signed_markdown_delivery(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify",
+        "notify", "--status", "success",
         "--to",
         "dingtalk",
         "--locale",
@@ -48,7 +48,7 @@ def test_signed_markdown_delivery(cli, stand_ins: StandIns, tmp_path: Path) -> N
 
 
 def test_wrong_secret_is_explained(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--to", "dingtalk", env=env_for(stand_ins, DINGTALK_SECRET="SECwrong"))
+    result = cli("notify", "--status", "success", "--to", "dingtalk", env=env_for(stand_ins, DINGTALK_SECRET="SECwrong"))
     assert result.code == 1
     assert "errcode 310000: sign not match" in result.err
     assert "DINGTALK_SECRET must be the robot's" in result.err
@@ -56,21 +56,21 @@ def test_wrong_secret_is_explained(cli, stand_ins: StandIns) -> None:  # type: i
 
 def test_keyword_security_option(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     stand_ins.behaviour.dingtalk_keyword = "发布"
-    refused = cli("notify", "--to", "dingtalk", env=env_for(stand_ins))
+    refused = cli("notify", "--status", "success", "--to", "dingtalk", env=env_for(stand_ins))
     assert refused.code == 1
     assert "keywords not in content" in refused.err
     assert "set `keyword`" in refused.err
     (tmp_path / ".cibridge.yml").write_text(
         "integration_configs:\n  communication:\n    dingtalk:\n      keyword: 发布\n"
     )
-    accepted = cli("notify", "--to", "dingtalk", env=env_for(stand_ins))
+    accepted = cli("notify", "--status", "success", "--to", "dingtalk", env=env_for(stand_ins))
     assert accepted.code == 0, accepted.all
     assert "发布" in stand_ins.of("dingtalk")[-1].json["markdown"]["text"]
 
 
 def test_throttle_130101_is_not_hammered(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     stand_ins.behaviour.dingtalk_per_minute = 0
-    result = cli("notify", "--to", "dingtalk", env=env_for(stand_ins))
+    result = cli("notify", "--status", "success", "--to", "dingtalk", env=env_for(stand_ins))
     assert result.code == 1
     assert "errcode 130101" in result.err and "10 minutes" in result.err
     assert len(stand_ins.of("dingtalk")) == 1
@@ -81,7 +81,7 @@ def test_mentions_mobiles_appear_in_text_and_at(cli, stand_ins: StandIns, tmp_pa
         "notify:\n  mentions:\n    users:\n      mona: {dingtalk_mobile: '13800000000', dingtalk_user_id: mona01}\n"
     )
     result = cli(
-        "notify",
+        "notify", "--status", "success",
         "--to",
         "dingtalk",
         "--status",
@@ -98,7 +98,7 @@ def test_action_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type:
     (tmp_path / ".cibridge.yml").write_text(
         "integration_configs:\n  communication:\n    dingtalk:\n      msgtype: actionCard\n"
     )
-    result = cli("notify", "--to", "dingtalk", env={**github_env(tmp_path), **env_for(stand_ins)})
+    result = cli("notify", "--status", "success", "--to", "dingtalk", env={**github_env(tmp_path), **env_for(stand_ins)})
     assert result.code == 0, result.all
     card = stand_ins.of("dingtalk")[0].json["actionCard"]
     assert card["btns"][0]["actionURL"] == "https://github.com/acme/checkout/actions/runs/987"
@@ -106,7 +106,7 @@ def test_action_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type:
 
 def test_byte_limit_with_long_cjk_commits(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify", "--to", "dingtalk", "--set", "summary=" + "长" * 12000, env=env_for(stand_ins)
+        "notify", "--status", "success", "--to", "dingtalk", "--set", "summary=" + "长" * 12000, env=env_for(stand_ins)
     )
     assert result.code == 0, result.all
     assert len(stand_ins.of("dingtalk")[0].json["markdown"]["text"].encode()) <= 20_000
@@ -114,7 +114,7 @@ def test_byte_limit_with_long_cjk_commits(cli, stand_ins: StandIns, tmp_path: Pa
 
 def test_unknown_token(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     url = f"{stand_ins.base}/dingtalk/robot/send?access_token=nope"
-    result = cli("notify", "--to", "dingtalk", env=env_for(stand_ins, DINGTALK_WEBHOOK_URL=url))
+    result = cli("notify", "--status", "success", "--to", "dingtalk", env=env_for(stand_ins, DINGTALK_WEBHOOK_URL=url))
     assert result.code == 1
     assert "errcode 300001" in result.err and "does not exist" in result.err
 
@@ -129,6 +129,8 @@ def test_secret_from_seed_style_config(cli, stand_ins: StandIns, tmp_path: Path)
         "--config",
         str(config),
         "notify",
+        "--status",
+        "success",
         "--to",
         "dingtalk",
         env={"CIBRIDGE_SECRETS_DIR": str(secrets)},
@@ -141,10 +143,10 @@ def test_at_all_on_failure_only(cli, stand_ins: StandIns, tmp_path: Path) -> Non
         "integration_configs:\n  communication:\n    dingtalk:\n      at_all: true\n"
     )
     assert (
-        cli("notify", "--to", "dingtalk", "--status", "success", env=env_for(stand_ins)).code == 0
+        cli("notify", "--status", "success", "--to", "dingtalk", "--status", "success", env=env_for(stand_ins)).code == 0
     )
     assert (
-        cli("notify", "--to", "dingtalk", "--status", "failure", env=env_for(stand_ins)).code == 0
+        cli("notify", "--status", "success", "--to", "dingtalk", "--status", "failure", env=env_for(stand_ins)).code == 0
     )
     success, failure = (r.json for r in stand_ins.of("dingtalk"))
     assert "at" not in success

@@ -22,7 +22,7 @@ def test_feishu_signature_vector() -> None:
 def test_feishu_signed_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in stand_ins.env().items() if k.startswith("FEISHU")}
     result = cli(
-        "notify", "--to", "feishu", "--status", "failure", env={**github_env(tmp_path), **env}
+        "notify", "--status", "success", "--to", "feishu", "--status", "failure", env={**github_env(tmp_path), **env}
     )
     assert result.code == 0, result.all
     [received] = stand_ins.of("feishu")
@@ -35,7 +35,7 @@ def test_feishu_signed_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  
 
 def test_feishu_bad_signature_code_19021(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     env = {"FEISHU_WEBHOOK_URL": stand_ins.env()["FEISHU_WEBHOOK_URL"], "FEISHU_SECRET": "wrong"}
-    result = cli("notify", "--to", "feishu", env=env)
+    result = cli("notify", "--status", "success", "--to", "feishu", env=env)
     assert result.code == 1
     assert "Feishu rejected the message: code 19021" in result.err
     assert "FEISHU_SECRET" in result.err
@@ -48,7 +48,7 @@ def test_wecom_markdown_with_mentions_and_byte_limit(
         "notify:\n  mentions:\n    when: always\n    users:\n      mona: {wecom: MonaLi}\n"
     )
     env = {**github_env(tmp_path), "WECOM_WEBHOOK_URL": stand_ins.env()["WECOM_WEBHOOK_URL"]}
-    result = cli("notify", "--to", "wecom", "--set", "summary=" + "企" * 3000, env=env)
+    result = cli("notify", "--status", "success", "--to", "wecom", "--set", "summary=" + "企" * 3000, env=env)
     assert result.code == 0, result.all
     content = stand_ins.of("wecom")[0].json["markdown"]["content"]
     assert len(content.encode()) <= 4096
@@ -60,13 +60,13 @@ def test_wecom_mentions_appended(cli, stand_ins: StandIns, tmp_path: Path) -> No
         "notify:\n  mentions:\n    users:\n      mona: {wecom: MonaLi}\n"
     )
     env = {**github_env(tmp_path), "WECOM_WEBHOOK_URL": stand_ins.env()["WECOM_WEBHOOK_URL"]}
-    assert cli("notify", "--to", "wecom", "--status", "failure", env=env).code == 0
+    assert cli("notify", "--status", "success", "--to", "wecom", "--status", "failure", env=env).code == 0
     assert stand_ins.of("wecom")[0].json["markdown"]["content"].endswith("<@MonaLi>")
 
 
 def test_wecom_bad_key(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     env = {"WECOM_WEBHOOK_URL": f"{stand_ins.base}/wecom/cgi-bin/webhook/send?key=nope"}
-    result = cli("notify", "--to", "wecom", env=env)
+    result = cli("notify", "--status", "success", "--to", "wecom", env=env)
     assert result.code == 1
     assert "errcode 93000" in result.err and "key is invalid" in result.err
 
@@ -77,7 +77,7 @@ def test_teams_adaptive_card(cli, stand_ins: StandIns, tmp_path: Path) -> None: 
         "TEAMS_WEBHOOK_URL": stand_ins.env()["TEAMS_WEBHOOK_URL"],
     }
     result = cli(
-        "notify", "--to", "teams", "--event", "deploy", "--set", "environment=prod", env=env
+        "notify", "--status", "success", "--to", "teams", "--event", "deploy", "--set", "environment=prod", env=env
     )
     assert result.code == 0, result.all
     [received] = stand_ins.of("teams")
@@ -90,7 +90,7 @@ def test_teams_adaptive_card(cli, stand_ins: StandIns, tmp_path: Path) -> None: 
 
 def test_teams_bad_signature(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     env = {"TEAMS_WEBHOOK_URL": f"{stand_ins.base}/teams/workflows/run?sig=wrong"}
-    result = cli("notify", "--to", "teams", env=env)
+    result = cli("notify", "--status", "success", "--to", "teams", env=env)
     assert result.code == 1
     assert "HTTP 401" in result.err and "sig=" in result.err
 
@@ -98,7 +98,7 @@ def test_teams_bad_signature(cli, stand_ins: StandIns) -> None:  # type: ignore[
 def test_generic_webhook_is_signed_and_verifiable(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in stand_ins.env().items() if k.startswith("CIBRIDGE_WEBHOOK")}
     result = cli(
-        "notify", "--to", "webhook", "--event", "deploy", env={**github_env(tmp_path), **env}
+        "notify", "--status", "success", "--to", "webhook", "--event", "deploy", env={**github_env(tmp_path), **env}
     )
     assert result.code == 0, result.all
     [received] = stand_ins.of("webhook")
@@ -126,7 +126,7 @@ def test_generic_webhook_wrong_secret_is_rejected(cli, stand_ins: StandIns) -> N
         "CIBRIDGE_WEBHOOK_URL": stand_ins.env()["CIBRIDGE_WEBHOOK_URL"],
         "CIBRIDGE_WEBHOOK_SECRET": "nope",
     }
-    result = cli("notify", "--to", "webhook", env=env)
+    result = cli("notify", "--status", "success", "--to", "webhook", env=env)
     assert result.code == 1
     assert "HTTP 401" in result.err
 
@@ -136,7 +136,7 @@ def test_teams_mentions_on_failure(cli, stand_ins: StandIns, tmp_path: Path) -> 
         "notify:\n  mentions:\n    users:\n      mona: {teams: mona@example.com}\n"
     )
     env = {**github_env(tmp_path), "TEAMS_WEBHOOK_URL": stand_ins.env()["TEAMS_WEBHOOK_URL"]}
-    assert cli("notify", "--to", "teams", "--status", "failure", env=env).code == 0
+    assert cli("notify", "--status", "success", "--to", "teams", "--status", "failure", env=env).code == 0
     [received] = stand_ins.of("teams")
     assert received.status == 202
     card = received.json["attachments"][0]["content"]

@@ -1,4 +1,7 @@
-"""Subcommands, registered explicitly in the order ``--help`` lists them."""
+"""Subcommands, registered explicitly in the order ``--help`` lists them.
+
+The names each module adds are listed beside it: the actions accept exactly these.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +17,14 @@ from cibridge.commands import (
     sign_cmd,
 )
 
-REGISTRY: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
-    notify_cmd.register,
-    render_cmd.register,
-    config_cmd.register,
-    secret_cmd.register,
-    sign_cmd.register,
-    demo_cmd.register,
+Register = Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+
+REGISTRY: list[tuple[tuple[str, ...], Register]] = [
+    (("notify",), notify_cmd.register),
+    (("render",), render_cmd.register),
+    (("config",), config_cmd.register),
+    (("secret",), secret_cmd.register),
+    (("sign", "verify"), sign_cmd.register),
+    (("demo",), demo_cmd.register),
 ]
+NAMES = tuple(name for names, _register in REGISTRY for name in names)

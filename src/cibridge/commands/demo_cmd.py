@@ -6,10 +6,22 @@ import argparse
 import json
 
 from cibridge.errors import EXIT_OK
+from cibridge.labels import LOCALES
 from cibridge.notify.providers import NAMES as PROVIDERS
+from cibridge.notify.providers import SPECS
+from cibridge.notify.service import NotifyRequest
 from cibridge.runtime import Runtime
 
-PROVIDER_ENV = ("SLACK_", "DINGTALK_", "FEISHU_", "WECOM_", "TEAMS_", "CIBRIDGE_WEBHOOK_")
+# The demo's requests go to loopback only: never through a proxy, never with real settings.
+DROPPED_ENV = (
+    *(spec.env_prefix for spec in SPECS),
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,35 +33,30 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "them, and shows what each one received. No credentials, no internet.",
     )
     parser.add_argument("--sample", action="store_true", help="use a sample context, not git")
-    parser.add_argument("--locale", choices=["en", "zh-CN"], default="en")
+    parser.add_argument("--locale", choices=tuple(LOCALES), default="en")
     parser.set_defaults(handler=run)
 
 
-def _notify(runtime: Runtime, env: dict[str, str], **options: object) -> int:
+def _notify(runtime: Runtime, env: dict[str, str], request: NotifyRequest) -> int:
+    """One notify run against the stand-ins: their environment, none of the repository's
+    provider settings, the same context."""
     from cibridge.commands import notify_cmd
     from cibridge.config import Config
+    from cibridge.notify import service
+    from cibridge.transport import HttpSettings, Transport
 
-    defaults: dict[str, object] = {
-        "to": None,
-        "event": "build",
-        "status": None,
-        "template": None,
-        "channel": None,
-        "set": None,
-        "update": None,
-        "thread": None,
-        "locale": runtime.args.locale,
-        "mention": None,
-        "fail_on_error": "true",
-        "dry_run": False,
-        "config": runtime.args.config,
-        "working_directory": str(runtime.cwd),
-    }
-    args = argparse.Namespace(**{**defaults, **options})
-    inner = Runtime(args, env, runtime.platform)
-    inner.context = runtime.context  # the same run, seen once
-    inner.config = Config(data={"notify": runtime.config.raw("notify") or {}})
-    return notify_cmd.run(inner)
+    deps = service.Dependencies(
+        config=Config(data={"notify": runtime.config.raw("notify") or {}}),
+        context=runtime.context,
+        env=env,
+        templates_dir=runtime.templates_dir(),
+        transport=Transport(HttpSettings.from_env(env)),
+    )
+    request.locale = runtime.args.locale
+    request.fail_on_error = True
+    result = service.notify(request, deps)
+    notify_cmd.report(runtime, result)
+    return result.exit_code
 
 
 def run(runtime: Runtime) -> int:
@@ -62,40 +69,27 @@ def run(runtime: Runtime) -> int:
     with standins.StandIns() as stand_ins:
         # Only the stand-ins: real credentials in the environment or the repository's
         # provider settings must never receive demo traffic.
-        env = {k: v for k, v in runtime.env.items() if not k.startswith(PROVIDER_ENV)}
+        env = {k: v for k, v in runtime.env.items() if not k.startswith(DROPPED_ENV)}
         env.update(stand_ins.env())
         platform.print(f"stand-ins listening on {stand_ins.base}")
         with platform.group("1. Build succeeded → every provider"):
-            codes.append(_notify(runtime, env, to=list(PROVIDERS), status="success"))
+            codes.append(_notify(runtime, env, NotifyRequest(list(PROVIDERS), status="success")))
         api_env = {
             **env,
             "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
             "SLACK_API_URL": f"{stand_ins.base}/slack/api",
         }
         with platform.group("2. Deploy running → Slack (Web API), then updated in place"):
-            codes.append(
-                _notify(
-                    runtime,
-                    api_env,
-                    to=["slack"],
-                    event="deploy",
-                    status="running",
-                    channel=["#deployments"],
-                )
+            running = NotifyRequest(
+                ["slack"], event="deploy", status="running", channels=["#deployments"]
             )
+            codes.append(_notify(runtime, api_env, running))
             posted = [r for r in stand_ins.of("slack") if r.path.endswith("chat.postMessage")]
             ts = json.loads(posted[-1].answer).get("ts", "") if posted else ""
-            codes.append(
-                _notify(
-                    runtime,
-                    api_env,
-                    to=["slack"],
-                    event="deploy",
-                    status="success",
-                    channel=["#deployments"],
-                    update=ts,
-                )
+            done = NotifyRequest(
+                ["slack"], event="deploy", status="success", channels=["#deployments"], update=ts
             )
+            codes.append(_notify(runtime, api_env, done))
         with platform.group("3. What each stand-in received"):
             for received in stand_ins.received:
                 verdict = (

@@ -1,21 +1,19 @@
-"""``cibridge notify``: render a message per provider and deliver it."""
+"""``cibridge notify``: the command line of the notify use case."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cibridge.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
+from cibridge.errors import CibridgeError
+from cibridge.labels import LOCALES
+from cibridge.notify.message import EVENTS, STATUSES
 from cibridge.notify.providers import NAMES as PROVIDERS
 from cibridge.runtime import Runtime
 
 if TYPE_CHECKING:
-    from cibridge.notify.providers import Delivery, Provider, SendOptions
-    from cibridge.notify.settings import ProviderSettings
-
-_STATUS_ALIASES = {"failed": "failure", "canceled": "cancelled", "skipped": "cancelled"}
+    from cibridge.notify.service import NotifyRequest, NotifyResult
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,11 +24,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "Exit 1 if any provider rejects it (unless --fail-on-error false).",
     )
     parser.add_argument("--to", action="append", choices=PROVIDERS, help="provider (repeatable)")
-    parser.add_argument("--event", choices=["build", "deploy", "alert"], default="build")
+    parser.add_argument("--event", choices=EVENTS, default="build")
     parser.add_argument(
         "--status",
-        help="success|failure|cancelled|running (default: the job's status where the platform "
-        "knows it, e.g. CI_JOB_STATUS)",
+        help=f"{'|'.join(STATUSES)} (default: the job's status where the platform reports it, "
+        "e.g. CI_JOB_STATUS in GitLab's after_script; required elsewhere)",
     )
     parser.add_argument(
         "--template",
@@ -46,7 +44,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="extra template value")
     parser.add_argument("--update", metavar="MESSAGE_ID", help="Slack: update this message (ts)")
     parser.add_argument("--thread", metavar="MESSAGE_ID", help="Slack: reply in this thread (ts)")
-    parser.add_argument("--locale", choices=["en", "zh-CN"], help="language of built-in templates")
+    parser.add_argument("--locale", choices=tuple(LOCALES), help="language of built-in templates")
     parser.add_argument(
         "--mention", choices=["failure", "always", "never"], help="when to @mention people"
     )
@@ -64,27 +62,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-@dataclass
-class TargetResult:
-    provider: str
-    label: str
-    ok: bool
-    detail: str = ""
-    message_id: str = ""
-    channel_id: str = ""
-    exit_code: int = EXIT_OK
-
-
-def normalise_status(value: str) -> str:
-    status = _STATUS_ALIASES.get(value.lower(), value.lower())
-    if status not in ("success", "failure", "cancelled", "running"):
-        raise CibridgeError(
-            f"--status {value!r} is not one of success, failure, cancelled, running"
-        )
-    return status
-
-
-def _templates(values: list[str] | None) -> dict[str, str]:
+def templates_by_provider(values: list[str] | None) -> dict[str, str]:
     chosen: dict[str, str] = {}
     for value in values or []:
         provider, sep, name = value.partition("=")
@@ -95,167 +73,61 @@ def _templates(values: list[str] | None) -> dict[str, str]:
     return chosen
 
 
-def run(runtime: Runtime) -> int:
-    args = runtime.args
-    config = runtime.config
-    targets = args.to or list(config.value("notify", "to") or [])
-    if not targets:
-        raise CibridgeError(
-            "no provider to notify", hint="pass --to slack (repeatable) or set notify.to in config"
-        )
-    context = runtime.context
-    status = normalise_status(args.status or context.status or "success")
-    context.status = status
-    fail_on_error = _fail_on_error(runtime)
-    results = [r for name in dict.fromkeys(targets) for r in _deliver(runtime, name, status)]
-    _report(runtime, results, fail_on_error)
-    worst = max(result.exit_code for result in results)
-    if worst == EXIT_FAILURE and not fail_on_error:
-        return EXIT_OK
-    return worst
-
-
-def _fail_on_error(runtime: Runtime) -> bool:
-    if runtime.args.fail_on_error is not None:
-        return bool(runtime.args.fail_on_error == "true")
-    return runtime.config.value("notify", "fail_on_error") is not False
-
-
-def _deliver(runtime: Runtime, name: str, status: str) -> list[TargetResult]:
-    """Render once for the provider, then send to each of its channels."""
-    from cibridge.notify.providers import create
-    from cibridge.notify.settings import ProviderSettings
-
-    settings = ProviderSettings(name, runtime.config, runtime.env)
-    provider = create(name, settings)
-    if not settings.enabled():
-        return [TargetResult(name, provider.label, True, "disabled in the config; skipped")]
-    channels = (runtime.args.channel or [None]) if provider.uses_channel else [None]
-    results = []
-    try:
-        payload, options = _render(runtime, provider, settings, status)
-    except CibridgeError as error:
-        return [TargetResult(name, provider.label, False, str(error), exit_code=error.exit_code)]
-    for channel in channels:
-        label = f"{provider.label} {channel}" if len(channels) > 1 else provider.label
-        try:
-            options.channel = channel
-            results.append(_send(runtime, provider, settings, payload, options, label))
-        except CibridgeError as error:
-            results.append(TargetResult(name, label, False, str(error), exit_code=error.exit_code))
-    return results
-
-
-def _render(
-    runtime: Runtime, provider: Provider, settings: ProviderSettings, status: str
-) -> tuple[Any, SendOptions]:
-    from cibridge import labels, render
-    from cibridge.notify import mentions, message
-    from cibridge.notify.providers import SendOptions
+def request_from_args(runtime: Runtime) -> NotifyRequest:
+    from cibridge.notify.service import NotifyRequest
 
     args = runtime.args
-    locale = (
-        args.locale or settings.value("locale") or runtime.config.value("notify", "locale") or "en"
-    )
-    variables = runtime.variables({"status": status})
-    variables["t"] = labels.for_locale(str(locale))
-    variables["msgtype"] = str(settings.value("msgtype", default=""))
-    people = mentions.resolve(runtime.config, variables, status, args.mention)
-    model = message.build(args.event, status, variables, variables["t"], provider.max_commits)
-    model["mentions"] = [p[key] for p in people for key in provider.mention_keys[:1] if key in p]
-    variables["message"] = model
-    templates = _templates(args.template)
-    template = templates.get(provider.name) or templates.get("*")
-    template = template or f"{provider.name}/{args.event}.{provider.extension}.j2"
-    payload = render.render(template, variables, render.search_path(runtime.templates_dir())).data
-    options = SendOptions(
+    return NotifyRequest(
+        targets=list(args.to or []),
+        event=args.event,
+        status=args.status or "",
+        templates=templates_by_provider(args.template),
+        channels=list(args.channel or []),
+        values=runtime.sets(),
         update=args.update,
         thread=args.thread,
-        mentions=people,
-        mention_all=mentions.applies(runtime.config, status, args.mention),
-    )
-    return payload, options
-
-
-def _send(
-    runtime: Runtime,
-    provider: Provider,
-    settings: ProviderSettings,
-    payload: Any,
-    options: SendOptions,
-    label: str,
-) -> TargetResult:
-    from cibridge import http
-    from cibridge.config import parse_seconds
-
-    delivery = provider.prepare(payload, options)
-    if runtime.args.dry_run or runtime.dry_run:
-        _print_delivery(runtime, label, delivery)
-        return TargetResult(provider.name, label, True, "dry run: not sent")
-    timeout = settings.value("timeout")
-    response = http.request(
-        delivery.method,
-        delivery.url,
-        json=None if delivery.raw is not None else delivery.body,
-        data=delivery.raw,
-        headers=delivery.headers,
-        timeout=http.DEFAULT_TIMEOUT
-        if timeout is None
-        else parse_seconds(timeout, settings.where("timeout")),
-        what=provider.label,
-    )
-    outcome = provider.outcome(response)
-    if not outcome.ok:
-        hint = f" ({outcome.hint})" if outcome.hint else ""
-        detail = f"{label} rejected the message: {outcome.error}{hint}"
-        return TargetResult(provider.name, label, False, detail, exit_code=EXIT_FAILURE)
-    return TargetResult(
-        provider.name,
-        label,
-        True,
-        "delivered",
-        message_id=outcome.message_id,
-        channel_id=outcome.channel_id,
+        locale=args.locale,
+        mention=args.mention,
+        fail_on_error=None if args.fail_on_error is None else args.fail_on_error == "true",
+        dry_run=runtime.dry_run or bool(getattr(args, "dry_run", False)),
     )
 
 
-def _print_delivery(runtime: Runtime, label: str, delivery: Delivery) -> None:
-    headers = {k: v for k, v in delivery.headers.items() if k.lower() != "authorization"}
-    if "Authorization" in delivery.headers:
-        headers["Authorization"] = "Bearer ***"
-    shown = {
-        "provider": label,
-        "method": delivery.method,
-        "url": delivery.shown_url(),
-        "headers": headers,
-        "body": delivery.body,
-    }
-    with (
-        runtime.platform.group(f"{label}: request (dry run, not sent)"),
-        runtime.platform.untrusted(),
-    ):
-        runtime.platform.print(json.dumps(shown, indent=2, ensure_ascii=False))
+def run(runtime: Runtime) -> int:
+    from cibridge.notify import service
+
+    try:
+        request = request_from_args(runtime)
+        result = service.notify(request, runtime.notify_dependencies(dry_run=request.dry_run))
+    except CibridgeError:
+        runtime.platform.set_outputs({"ok": "false", "message-id": "", "channel-id": ""})
+        raise
+    report(runtime, result)
+    return result.exit_code
 
 
-def _report(runtime: Runtime, results: list[TargetResult], fail_on_error: bool) -> None:
+def report(runtime: Runtime, result: NotifyResult) -> None:
+    from cibridge import report as reporting
+
     platform = runtime.platform
-    for result in results:
-        if result.ok:
-            platform.print(f"{result.label}: {result.detail}")
-        elif result.exit_code == EXIT_FAILURE and not fail_on_error:
-            platform.warning(result.detail)
-        else:
-            platform.error(result.detail)
-    first = next((r for r in results if r.message_id), None)
-    platform.set_outputs(
-        {
-            "ok": "true" if all(r.ok for r in results) else "false",
+    for target in result.targets:
+        if target.preview is not None:
+            with (
+                platform.group(f"{target.label}: request (dry run, not sent)"),
+                platform.untrusted(),
+            ):
+                platform.print(json.dumps(target.preview, indent=2, ensure_ascii=False))
+    lines = [reporting.Line(t.label, t.ok, t.detail, t.exit_code) for t in result.targets]
+    reporting.log_lines(platform, lines, failures_are_warnings=not result.fail_on_error)
+    first = next((t for t in result.targets if t.message_id), None)
+    reporting.publish(
+        platform,
+        title="cibridge notify",
+        columns=("provider", "ok", "detail"),
+        rows=[(t.label, "✅" if t.ok else "❌", t.detail) for t in result.targets],
+        outputs={
+            "ok": "true" if all(t.ok for t in result.targets) else "false",
             "message-id": first.message_id if first else "",
             "channel-id": first.channel_id if first else "",
-        }
+        },
     )
-    rows = "\n".join(
-        f"| {r.label} | {'✅' if r.ok else '❌'} | {r.detail.splitlines()[0] if r.detail else ''} |"
-        for r in results
-    )
-    platform.summary(f"### cibridge notify\n\n| provider | ok | detail |\n|---|---|---|\n{rows}\n")

@@ -49,11 +49,12 @@ class ProviderSettings:
 
     def webhook_url(self, label: str, env_name: str, hint: str) -> str:
         """The provider's webhook URL, or an error that says where to set it."""
-        from cibridge.http import ensure_url
+        from cibridge.urls import ensure_url
 
         url = self.secret("webhook_url", env_name)
         if not url:
             raise CibridgeError(f"{label}: no webhook URL is configured", hint=hint)
+        redact.register_url(url, whole_url_secret=True)
         return ensure_url(url, f"{label} webhook_url ({self.where('webhook_url')})")
 
     def where(self, key: str) -> str:

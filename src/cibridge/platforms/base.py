@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,17 +21,33 @@ class Console:
         self.stream = stream
         self.err = err if err is not None else sys.stderr
         self.json_outputs = env.get("CIBRIDGE_OUTPUT_FORMAT") == "json"
+        self.closed = False
 
     def print(self, text: str) -> None:
-        self.stream.write(redact.redact(text) + "\n")
-        self.stream.flush()
+        self.write(redact.redact(text) + "\n")
+
+    def write(self, text: str) -> None:
+        """Write already-redacted text; a reader that went away (``| head``) is not an error:
+        the command still finishes its work and reports through outputs and exit code."""
+        if self.closed:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except BrokenPipeError:
+            self.closed = True
+            # Python would complain again when it flushes stdout at exit.
+            with contextlib.suppress(OSError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self.stream.fileno())
 
     def mask(self, secret: str) -> None:
         """Only GitHub needs telling; elsewhere redaction alone keeps secrets out."""
 
     def print_err(self, text: str) -> None:
-        self.err.write(redact.redact(text) + "\n")
-        self.err.flush()
+        with contextlib.suppress(BrokenPipeError):
+            self.err.write(redact.redact(text) + "\n")
+            self.err.flush()
 
     def error(self, message: str) -> None:
         self.print_err(f"error: {message}")
@@ -56,3 +74,18 @@ class Console:
     @contextmanager
     def untrusted(self) -> Iterator[None]:
         yield
+
+
+def append_file(path: str, variable: str, data: bytes) -> None:
+    """Append to a file the runner gave us (outputs, summary, dotenv), or say why not."""
+    try:
+        with open(path, "ab") as handle:
+            handle.write(data)
+    except OSError as error:
+        from cibridge.errors import CibridgeError
+
+        raise CibridgeError(
+            f"cannot write to {variable} ({path}): {error.strerror or error}",
+            hint="the runner sets this file; check the job's disk space and that no earlier "
+            "step changed its permissions",
+        ) from None

@@ -7,12 +7,13 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from cibridge import gitlog, redact
 from cibridge.context import MAX_COMMITS, Author, Commit, Context, PullRequest
 from cibridge.errors import CibridgeError
-from cibridge.platforms.base import Console
+from cibridge.payload import Payload
+from cibridge.platforms.base import Console, append_file
 
 SUMMARY_LIMIT = 1024 * 1024
 
@@ -35,14 +36,15 @@ class GitHub(Console):
         # Unredacted on purpose: the runner needs the value to mask it.
         for line in secret.splitlines():
             if line.strip():
-                self.stream.write(f"::add-mask::{line}\n")
-        self.stream.flush()
+                self.write(f"::add-mask::{line}\n")
 
     def error(self, message: str) -> None:
-        self.print(f"::error title=cibridge::{_escape_data(message)}")
+        # Redact before escaping: escaping first would turn a secret's "%" or newline into
+        # a form the redactor no longer recognises.
+        self.write(f"::error title=cibridge::{_escape_data(redact.redact(message))}\n")
 
     def warning(self, message: str) -> None:
-        self.print(f"::warning title=cibridge::{_escape_data(message)}")
+        self.write(f"::warning title=cibridge::{_escape_data(redact.redact(message))}\n")
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         path = self.env.get("GITHUB_OUTPUT")
@@ -51,10 +53,11 @@ class GitHub(Console):
             return
         import secrets
 
-        with open(path, "a", encoding="utf-8") as handle:
-            for key, value in outputs.items():
-                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-                handle.write(f"{key}<<{delimiter}\n{redact.redact(value)}\n{delimiter}\n")
+        text = ""
+        for key, value in outputs.items():
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            text += f"{key}<<{delimiter}\n{redact.redact(value)}\n{delimiter}\n"
+        append_file(path, "GITHUB_OUTPUT", text.encode())
 
     def summary(self, markdown: str) -> None:
         path = self.env.get("GITHUB_STEP_SUMMARY")
@@ -65,8 +68,7 @@ class GitHub(Console):
         if len(data) > room:
             data = data[: max(0, room - 64)] + b"\n\n_(summary truncated at 1 MiB)_\n"
         self._summary_bytes += len(data)
-        with open(path, "ab") as handle:
-            handle.write(data + b"\n")
+        append_file(path, "GITHUB_STEP_SUMMARY", data + b"\n")
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
@@ -88,17 +90,31 @@ class GitHub(Console):
             self.print(f"::{token}::")
 
 
-def _load_event(env: Mapping[str, str]) -> dict[str, Any]:
+MAX_EVENT_BYTES = 64 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+
+
+def _load_event(env: Mapping[str, str], notes: list[str]) -> Payload:
     path = env.get("GITHUB_EVENT_PATH")
+    source = "event payload"
     if not path or not Path(path).is_file():
-        return {}
+        return Payload({}, source, notes)
     try:
-        loaded = json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_EVENT_BYTES + 1)
+        if len(raw) > MAX_EVENT_BYTES:
+            raise ValueError(f"larger than {MAX_EVENT_BYTES // 1024 // 1024} MiB")
+        loaded = json.loads(raw)
+    except RecursionError:
+        notes.append(f"GITHUB_EVENT_PATH={path}: the event payload is nested too deeply; ignored")
+        return Payload({}, source, notes)
     except (OSError, ValueError) as error:
         raise CibridgeError(
             f"GITHUB_EVENT_PATH={path} is not a readable JSON event payload: {error}"
         ) from None
-    return loaded if isinstance(loaded, dict) else {}
+    if not isinstance(loaded, dict):
+        notes.append(f"GITHUB_EVENT_PATH={path}: the event payload is not an object; ignored")
+        loaded = {}
+    return Payload(loaded, source, notes)
 
 
 def github_context(env: Mapping[str, str], cwd: str) -> Context:
@@ -107,7 +123,8 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
     repo_url = f"{server}/{repository}" if repository else ""
     run_id = env.get("GITHUB_RUN_ID", "")
     event_name = env.get("GITHUB_EVENT_NAME", "")
-    payload = _load_event(env)
+    notes: list[str] = []
+    payload = _load_event(env, notes)
     ref = env.get("GITHUB_REF", "")
     ref_name = env.get("GITHUB_REF_NAME", "")
     is_tag = env.get("GITHUB_REF_TYPE") == "tag" or ref.startswith("refs/tags/")
@@ -126,30 +143,32 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
         workflow=env.get("GITHUB_WORKFLOW", ""),
         job=env.get("GITHUB_JOB", ""),
         version=ref_name if is_tag else "",
+        notes=notes,
     )
     attempt = env.get("GITHUB_RUN_ATTEMPT", "1")
     if context.run_url and attempt not in ("", "1"):
         context.run_url += f"/attempts/{attempt}"
     commit_url = f"{repo_url}/commit/"
     if event_name == "push":
-        context.commits = [_push_commit(item) for item in payload.get("commits") or []]
-        context.commits.reverse()  # payload is oldest first; everything else newest first
-        if len(payload.get("commits") or []) >= MAX_COMMITS:
+        listed = payload.objects("commits")
+        context.commits = [_push_commit(item) for item in reversed(listed)]
+        # The payload is oldest first; everything else newest first.
+        if len(listed) >= MAX_COMMITS:
             context.notes.append(
                 f"GitHub lists at most {MAX_COMMITS} commits in a push event; "
                 "older ones are left out"
             )
-    elif event_name in ("pull_request", "pull_request_target") and "pull_request" in payload:
-        pull = payload["pull_request"]
-        context.sha = pull.get("head", {}).get("sha") or context.sha
+    elif event_name in ("pull_request", "pull_request_target") and payload.present("pull_request"):
+        pull = payload.mapping("pull_request")
+        context.sha = pull.text("head", "sha") or context.sha
         context.pull_request = PullRequest(
-            number=int(pull.get("number") or payload.get("number") or 0),
-            title=pull.get("title", ""),
-            url=pull.get("html_url", ""),
-            source_branch=pull.get("head", {}).get("ref", ""),
-            target_branch=pull.get("base", {}).get("ref", ""),
+            number=pull.integer("number") or payload.integer("number"),
+            title=pull.text("title"),
+            url=pull.text("html_url"),
+            source_branch=pull.text("head", "ref"),
+            target_branch=pull.text("base", "ref"),
         )
-        base = pull.get("base", {}).get("sha", "")
+        base = pull.text("base", "sha")
         found = gitlog.commits(cwd, f"{base}..{context.sha}", commit_url) if base else None
         if found is None:
             context.notes.append(
@@ -157,25 +176,23 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
                 "base commit: use actions/checkout with fetch-depth: 0 to list the PR's commits"
             )
         context.commits = found or []
-    elif event_name == "release" and "release" in payload:
-        tag = payload["release"].get("tag_name", "")
-        context.tag = context.version = tag
+    elif event_name == "release" and payload.present("release"):
+        context.tag = context.version = payload.text("release", "tag_name")
     if not context.commits and context.sha and event_name != "pull_request":
         found = gitlog.commits(cwd, "-1", commit_url)
         context.commits = found or []
     return context
 
 
-def _push_commit(item: dict[str, Any]) -> Commit:
-    author = item.get("author") or {}
+def _push_commit(item: Payload) -> Commit:
     return Commit(
-        sha=item.get("id", ""),
-        message=item.get("message", ""),
+        sha=item.text("id"),
+        message=item.text("message"),
         author=Author(
-            name=author.get("name", ""),
-            email=author.get("email", ""),
-            login=author.get("username", ""),
+            name=item.text("author", "name"),
+            email=item.text("author", "email"),
+            login=item.text("author", "username"),
         ),
-        url=item.get("url", ""),
-        timestamp=item.get("timestamp", ""),
+        url=item.text("url"),
+        timestamp=item.text("timestamp"),
     )

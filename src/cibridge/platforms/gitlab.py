@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from cibridge import gitlog, redact
 from cibridge.context import ZERO_SHA, Author, Commit, Context, PullRequest
 from cibridge.errors import CibridgeError
+from cibridge.payload import parse_number
 from cibridge.platforms.base import Console
 
 DOTENV_LIMIT = 5 * 1024
@@ -47,17 +48,28 @@ class GitLab(Console):
         path = self.env.get("CIBRIDGE_DOTENV", "cibridge.env")
         try:
             with open(path, encoding="utf-8") as handle:
-                existing = handle.read()
+                existing = handle.read(DOTENV_LIMIT + 1)
         except FileNotFoundError:
             existing = ""
+        except (OSError, UnicodeDecodeError) as error:
+            raise CibridgeError(
+                f"cannot read the dotenv report {path}: {error}",
+                hint="set CIBRIDGE_DOTENV to a writable file path inside the project directory",
+            ) from None
         text = existing + "".join(lines)
         if len(text.encode()) > DOTENV_LIMIT:
             raise CibridgeError(
                 f"dotenv report {path} would be {len(text.encode())} bytes; GitLab accepts 5 KB",
                 hint="pass large values as artifacts instead of outputs",
             )
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise CibridgeError(
+                f"cannot write the dotenv report {path}: {error.strerror or error}",
+                hint="set CIBRIDGE_DOTENV to a writable path inside the project directory",
+            ) from None
         super().set_outputs(outputs)
 
     @contextmanager
@@ -99,7 +111,7 @@ def gitlab_context(env: Mapping[str, str], cwd: str) -> Context:
         iid = env["CI_MERGE_REQUEST_IID"]
         mr_project = env.get("CI_MERGE_REQUEST_PROJECT_URL", project_url)
         context.pull_request = PullRequest(
-            number=int(iid),
+            number=parse_number(iid, "CI_MERGE_REQUEST_IID", context.notes),
             title=env.get("CI_MERGE_REQUEST_TITLE", ""),
             url=f"{mr_project}/-/merge_requests/{iid}",
             source_branch=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", ""),

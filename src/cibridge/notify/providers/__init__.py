@@ -6,9 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cibridge.untrusted import excerpt
+
 if TYPE_CHECKING:
-    from cibridge.http import Response
     from cibridge.notify.settings import ProviderSettings
+    from cibridge.transport import Response
 
 
 @dataclass
@@ -34,7 +36,7 @@ class Delivery:
     def shown_url(self) -> str:
         if self.public_url:
             return self.url
-        from cibridge.http import origin
+        from cibridge.urls import origin
 
         return f"{origin(self.url)}/… (webhook address redacted)"
 
@@ -55,11 +57,14 @@ def errcode_outcome(
     """DingTalk and WeCom answer HTTP 200 with ``errcode``: 0 is success, anything else not."""
     data = response.json()
     if not isinstance(data, dict) or "errcode" not in data:
-        return Outcome(False, f"HTTP {response.status}: {response.text[:200]}")
-    code = int(data["errcode"])
+        return Outcome(False, f"HTTP {response.status}: {response.excerpt()}")
+    try:
+        code = int(data["errcode"])
+    except (TypeError, ValueError):
+        return Outcome(False, f"HTTP {response.status}: {response.excerpt()}")
     if code == 0:
         return Outcome(True)
-    message = str(data.get("errmsg", ""))
+    message = excerpt(data.get("errmsg", ""))
     hint = (explain(code, message) if explain else "") or hints.get(code, "")
     return Outcome(False, f"errcode {code}: {message}", hint)
 
@@ -92,15 +97,81 @@ class ProviderBase:
 ProviderFactory = Callable[["ProviderSettings"], Provider]
 
 
-# name -> (module, class): only the providers a run asks for are imported.
-REGISTRY: Mapping[str, tuple[str, str]] = {
-    "slack": ("cibridge.notify.providers.slack", "Slack"),
-    "dingtalk": ("cibridge.notify.providers.dingtalk", "DingTalk"),
-    "feishu": ("cibridge.notify.providers.feishu", "Feishu"),
-    "wecom": ("cibridge.notify.providers.wecom", "WeCom"),
-    "teams": ("cibridge.notify.providers.teams", "Teams"),
-    "webhook": ("cibridge.notify.providers.webhook", "Webhook"),
-}
+@dataclass(frozen=True)
+class SecretVar:
+    """A well-known environment variable holding one of a provider's credentials."""
+
+    env: str
+    input: str  # the notify action's input that sets it
+    url: bool = False  # a webhook address: a credential as a whole, path and query included
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    module: str
+    cls: str
+    secrets: tuple[SecretVar, ...]
+
+    @property
+    def env_prefix(self) -> str:
+        """Every variable the provider reads starts with this (SLACK_API_URL, SLACK_CHANNEL)."""
+        return self.secrets[0].env.rsplit("_", 2)[0] + "_"
+
+
+# The one table of providers: their code (imported only when a run asks for them), the
+# environment variables they read and the action inputs that set those variables.
+SPECS: tuple[Spec, ...] = (
+    Spec(
+        "slack",
+        "cibridge.notify.providers.slack",
+        "Slack",
+        (
+            SecretVar("SLACK_WEBHOOK_URL", "slack-webhook-url", url=True),
+            SecretVar("SLACK_BOT_TOKEN", "slack-bot-token"),
+        ),
+    ),
+    Spec(
+        "dingtalk",
+        "cibridge.notify.providers.dingtalk",
+        "DingTalk",
+        (
+            SecretVar("DINGTALK_WEBHOOK_URL", "dingtalk-webhook-url", url=True),
+            SecretVar("DINGTALK_SECRET", "dingtalk-secret"),
+        ),
+    ),
+    Spec(
+        "feishu",
+        "cibridge.notify.providers.feishu",
+        "Feishu",
+        (
+            SecretVar("FEISHU_WEBHOOK_URL", "feishu-webhook-url", url=True),
+            SecretVar("FEISHU_SECRET", "feishu-secret"),
+        ),
+    ),
+    Spec(
+        "wecom",
+        "cibridge.notify.providers.wecom",
+        "WeCom",
+        (SecretVar("WECOM_WEBHOOK_URL", "wecom-webhook-url", url=True),),
+    ),
+    Spec(
+        "teams",
+        "cibridge.notify.providers.teams",
+        "Teams",
+        (SecretVar("TEAMS_WEBHOOK_URL", "teams-webhook-url", url=True),),
+    ),
+    Spec(
+        "webhook",
+        "cibridge.notify.providers.webhook",
+        "Webhook",
+        (
+            SecretVar("CIBRIDGE_WEBHOOK_URL", "webhook-url", url=True),
+            SecretVar("CIBRIDGE_WEBHOOK_SECRET", "webhook-secret"),
+        ),
+    ),
+)
+REGISTRY: Mapping[str, Spec] = {spec.name: spec for spec in SPECS}
 NAMES = tuple(REGISTRY)
 
 if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
@@ -119,6 +190,6 @@ if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
 def create(name: str, settings: ProviderSettings) -> Provider:
     import importlib
 
-    module_name, class_name = REGISTRY[name]
-    factory: ProviderFactory = getattr(importlib.import_module(module_name), class_name)
+    spec = REGISTRY[name]
+    factory: ProviderFactory = getattr(importlib.import_module(spec.module), spec.cls)
     return factory(settings)

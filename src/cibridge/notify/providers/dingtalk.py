@@ -10,9 +10,9 @@ import urllib.parse
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions, errcode_outcome
+from cibridge.transport import Response
 
 MAX_BYTES = 20_000
 

@@ -10,9 +10,10 @@ import time
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
+from cibridge.transport import Response
+from cibridge.untrusted import excerpt
 
 MAX_BYTES = 20 * 1024
 
@@ -58,10 +59,10 @@ class Feishu(ProviderBase):
     def outcome(self, response: Response) -> Outcome:
         data = response.json()
         if not isinstance(data, dict):
-            return Outcome(False, f"HTTP {response.status}: {response.text[:200]}")
+            return Outcome(False, f"HTTP {response.status}: {response.excerpt()}")
         code = data.get("code", data.get("StatusCode"))
         if code == 0 and response.ok:
             return Outcome(True)
         code_int = int(code) if isinstance(code, int) else -1
-        message = str(data.get("msg") or data.get("StatusMessage") or "")
-        return Outcome(False, f"code {code}: {message}", HINTS.get(code_int, ""))
+        message = excerpt(data.get("msg") or data.get("StatusMessage") or "")
+        return Outcome(False, f"code {excerpt(code, 40)}: {message}", HINTS.get(code_int, ""))

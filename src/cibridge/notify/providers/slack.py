@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
 from cibridge.notify.settings import ProviderSettings
+from cibridge.transport import Response
+from cibridge.untrusted import excerpt
 
 DEFAULT_API = "https://slack.com/api"
 MAX_BLOCKS = 50
@@ -97,7 +98,7 @@ class Slack(ProviderBase):
 
     def outcome(self, response: Response) -> Outcome:
         if not self.api:
-            body = response.text.strip()
+            body = response.excerpt()
             if response.ok:
                 return Outcome(ok=True)
             code = body or f"HTTP {response.status}"
@@ -105,16 +106,18 @@ class Slack(ProviderBase):
         data = response.json()
         if not isinstance(data, dict):
             return Outcome(
-                False, f"HTTP {response.status}, not a Slack API answer: {response.text[:200]}"
+                False, f"HTTP {response.status}, not a Slack API answer: {response.excerpt()}"
             )
         if data.get("ok") is True:
             return Outcome(
-                True, message_id=str(data.get("ts", "")), channel_id=str(data.get("channel", ""))
+                True,
+                message_id=excerpt(data.get("ts", ""), 40),
+                channel_id=excerpt(data.get("channel", ""), 40),
             )
-        code = str(data.get("error") or f"HTTP {response.status}")
-        detail = "; ".join(
-            str(m) for m in (data.get("response_metadata") or {}).get("messages", [])
-        )
+        code = excerpt(data.get("error") or f"HTTP {response.status}", 80)
+        metadata = data.get("response_metadata")
+        messages = metadata.get("messages") if isinstance(metadata, dict) else None
+        detail = excerpt("; ".join(str(m) for m in messages)) if isinstance(messages, list) else ""
         return Outcome(False, code + (f" ({detail})" if detail else ""), HINTS.get(code, ""))
 
 

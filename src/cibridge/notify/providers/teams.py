@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
+from cibridge.transport import Response
 
 MAX_BYTES = 28 * 1024
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -55,7 +55,7 @@ class Teams(ProviderBase):
     def outcome(self, response: Response) -> Outcome:
         if response.ok:
             return Outcome(True)
-        detail = response.text.strip()[:300]
+        detail = response.excerpt()
         return Outcome(
             False, f"HTTP {response.status} {detail}".strip(), HINTS.get(response.status, "")
         )

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from cibridge import signing
-from cibridge.http import Response
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
+from cibridge.transport import Response
 
 SIGNATURE_HEADER = "X-Cibridge-Signature-256"
 
@@ -36,4 +36,4 @@ class Webhook(ProviderBase):
     def outcome(self, response: Response) -> Outcome:
         if response.ok:
             return Outcome(True)
-        return Outcome(False, f"HTTP {response.status} {response.text.strip()[:300]}".strip())
+        return Outcome(False, f"HTTP {response.status} {response.excerpt()}".strip())

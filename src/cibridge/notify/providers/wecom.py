@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from cibridge.errors import CibridgeError
-from cibridge.http import Response
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions, errcode_outcome
+from cibridge.transport import Response
 
 BYTE_LIMITS = {"markdown": 4096, "text": 2048}
 

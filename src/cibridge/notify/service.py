@@ -1,0 +1,259 @@
+"""The notify use case: render a message per provider and deliver it to each target.
+
+Entry points (CLI, action, demo) build a :class:`NotifyRequest`; this module neither
+parses arguments nor reads the process environment. One target's failure, of any kind,
+is that target's result; the others are still rendered and sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cibridge.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeError
+from cibridge.notify.message import EVENTS, STATUSES
+
+if TYPE_CHECKING:
+    from cibridge.config import Config
+    from cibridge.context import Context
+    from cibridge.notify.providers import Delivery, Provider, SendOptions
+    from cibridge.notify.settings import ProviderSettings
+    from cibridge.transport import Transport
+
+STATUS_ALIASES = {"failed": "failure", "canceled": "cancelled", "skipped": "cancelled"}
+
+# Where a platform's job status comes from, and what to do when it is not known.
+STATUS_FIX = {
+    "github": "pass `status: ${{ job.status }}` to the notify step: inside an action "
+    "job.status is the action's own status, not the job's (actions/runner#1682)",
+    "gitlab": "pass --status, or run cibridge in after_script, where GitLab sets "
+    "CI_JOB_STATUS (the notify component does this for you)",
+    "local": "pass --status success|failure|cancelled|running",
+}
+
+
+@dataclass
+class NotifyRequest:
+    targets: list[str]
+    event: str = "build"
+    status: str = ""  # empty: the job's status as the platform reports it
+    templates: Mapping[str, str] = field(default_factory=dict)  # provider or "*" -> template
+    channels: list[str] = field(default_factory=list)
+    values: Mapping[str, str] = field(default_factory=dict)  # --set
+    update: str | None = None
+    thread: str | None = None
+    locale: str | None = None
+    mention: str | None = None
+    fail_on_error: bool | None = None  # None: notify.fail_on_error in the config, else true
+    dry_run: bool = False
+
+
+@dataclass
+class TargetResult:
+    provider: str
+    label: str
+    ok: bool
+    detail: str = ""
+    message_id: str = ""
+    channel_id: str = ""
+    exit_code: int = EXIT_OK
+    preview: dict[str, Any] | None = None  # the request a dry run would have sent
+
+
+@dataclass
+class NotifyResult:
+    status: str
+    fail_on_error: bool
+    targets: list[TargetResult]
+
+    @property
+    def exit_code(self) -> int:
+        worst = max((target.exit_code for target in self.targets), default=EXIT_OK)
+        if worst == EXIT_FAILURE and not self.fail_on_error:
+            return EXIT_OK
+        return worst
+
+
+@dataclass
+class Dependencies:
+    """What the use case needs from the run, handed down by the entry point."""
+
+    config: Config
+    context: Context
+    env: Mapping[str, str]
+    templates_dir: Path
+    transport: Transport | None = None  # None for dry runs: nothing is sent
+
+
+def normalise_status(value: str) -> str:
+    status = STATUS_ALIASES.get(value.lower(), value.lower())
+    if status not in STATUSES:
+        raise CibridgeError(f"status {value!r} is not one of {', '.join(STATUSES)}")
+    return status
+
+
+def job_status(request: NotifyRequest, context: Context) -> str:
+    """The status the message reports: stated, or observed by the platform; never guessed."""
+    if request.status:
+        return normalise_status(request.status)
+    if context.status:
+        return normalise_status(context.status)
+    raise CibridgeError(
+        "the job's status is not known, so the message cannot say how the job ended",
+        hint=STATUS_FIX.get(context.platform, STATUS_FIX["local"]),
+    )
+
+
+def notify(request: NotifyRequest, deps: Dependencies) -> NotifyResult:
+    if request.event not in EVENTS:
+        raise CibridgeError(f"event {request.event!r} is not one of {', '.join(EVENTS)}")
+    targets = request.targets or list(deps.config.value("notify", "to") or [])
+    if not targets:
+        raise CibridgeError(
+            "no provider to notify", hint="pass --to slack (repeatable) or set notify.to in config"
+        )
+    status = job_status(request, deps.context)
+    deps.context.status = status
+    fail_on_error = request.fail_on_error
+    if fail_on_error is None:
+        fail_on_error = deps.config.value("notify", "fail_on_error") is not False
+    results = [r for name in dict.fromkeys(targets) for r in _deliver(request, deps, name, status)]
+    return NotifyResult(status, fail_on_error, results)
+
+
+def _failed(name: str, label: str, error: Exception) -> TargetResult:
+    if isinstance(error, CibridgeError):
+        return TargetResult(name, label, False, str(error), exit_code=error.exit_code)
+    detail = f"{label}: internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}"
+    return TargetResult(name, label, False, detail, exit_code=EXIT_BUG)
+
+
+def _deliver(
+    request: NotifyRequest, deps: Dependencies, name: str, status: str
+) -> list[TargetResult]:
+    """Render once for the provider, then send to each of its channels."""
+    from cibridge.notify.providers import REGISTRY, create
+    from cibridge.notify.settings import ProviderSettings
+
+    if name not in REGISTRY:
+        known = ", ".join(REGISTRY)
+        return [_failed(name, name, CibridgeError(f"unknown provider {name!r} (known: {known})"))]
+    label = name
+    try:
+        settings = ProviderSettings(name, deps.config, deps.env)
+        provider = create(name, settings)
+        label = provider.label
+        if not settings.enabled():
+            return [TargetResult(name, label, True, "disabled in the config; skipped")]
+        payload, options = _render(request, deps, provider, settings, status)
+    except Exception as error:  # this provider only; the others still go out
+        return [_failed(name, label, error)]
+    channels: list[str | None] = [None]
+    if provider.uses_channel and request.channels:
+        channels = list(request.channels)
+    results = []
+    for channel in channels:
+        shown = f"{label} {channel}" if len(channels) > 1 else label
+        try:
+            options.channel = channel
+            results.append(_send(request, deps, provider, settings, payload, options, shown))
+        except Exception as error:  # this channel only
+            results.append(_failed(name, shown, error))
+    return results
+
+
+def _render(
+    request: NotifyRequest,
+    deps: Dependencies,
+    provider: Provider,
+    settings: ProviderSettings,
+    status: str,
+) -> tuple[Any, SendOptions]:
+    from cibridge import labels, render
+    from cibridge.notify import mentions, message
+    from cibridge.notify.providers import SendOptions
+
+    locale = (
+        request.locale or settings.value("locale") or deps.config.value("notify", "locale") or "en"
+    )
+    variables = deps.context.template_vars({"status": status})
+    variables.update(request.values)
+    variables["t"] = labels.for_locale(str(locale))
+    variables["msgtype"] = str(settings.value("msgtype", default=""))
+    people = mentions.resolve(deps.config, variables, status, request.mention)
+    model = message.build(request.event, status, variables, variables["t"], provider.max_commits)
+    model["mentions"] = [p[key] for p in people for key in provider.mention_keys[:1] if key in p]
+    variables["message"] = model
+    template = request.templates.get(provider.name) or request.templates.get("*")
+    template = template or f"{provider.name}/{request.event}.{provider.extension}.j2"
+    dirs = render.search_path(deps.templates_dir)
+    payload = render.render(template, variables, dirs, env=deps.env).data
+    options = SendOptions(
+        update=request.update,
+        thread=request.thread,
+        mentions=people,
+        mention_all=mentions.applies(deps.config, status, request.mention),
+    )
+    return payload, options
+
+
+def _send(
+    request: NotifyRequest,
+    deps: Dependencies,
+    provider: Provider,
+    settings: ProviderSettings,
+    payload: Any,
+    options: SendOptions,
+    label: str,
+) -> TargetResult:
+    from cibridge.config import parse_seconds
+
+    delivery = provider.prepare(payload, options)
+    if request.dry_run or deps.transport is None:
+        return TargetResult(
+            provider.name, label, True, "dry run: not sent", preview=preview(label, delivery)
+        )
+    timeout = settings.value("timeout")
+    response = deps.transport.request(
+        delivery.method,
+        delivery.url,
+        json=None if delivery.raw is not None else delivery.body,
+        data=delivery.raw,
+        headers=delivery.headers,
+        timeout=None if timeout is None else parse_seconds(timeout, settings.where("timeout")),
+        what=label,
+    )
+    if 300 <= response.status < 400:
+        note = response.redirect_note()
+        detail = f"{label} did not take the message: {note}"
+        return TargetResult(provider.name, label, False, detail, exit_code=EXIT_FAILURE)
+    outcome = provider.outcome(response)
+    if not outcome.ok:
+        hint = f" ({outcome.hint})" if outcome.hint else ""
+        detail = f"{label} rejected the message: {outcome.error}{hint}"
+        return TargetResult(provider.name, label, False, detail, exit_code=EXIT_FAILURE)
+    return TargetResult(
+        provider.name,
+        label,
+        True,
+        "delivered",
+        message_id=outcome.message_id,
+        channel_id=outcome.channel_id,
+    )
+
+
+def preview(label: str, delivery: Delivery) -> dict[str, Any]:
+    """The request as a dry run shows it: credentials and webhook addresses left out."""
+    headers = {
+        key: ("***" if key.lower() in ("authorization", "x-api-key") else value)
+        for key, value in delivery.headers.items()
+    }
+    return {
+        "provider": label,
+        "method": delivery.method,
+        "url": delivery.shown_url(),
+        "headers": headers,
+        "body": delivery.body,
+    }

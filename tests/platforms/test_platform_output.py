@@ -1,0 +1,42 @@
+"""Reporting back to the runner: escaping, redaction order and files that cannot be written."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from cibridge import redact
+from cibridge.platforms.github import GitHub
+
+
+def test_annotation_is_redacted_before_it_is_escaped() -> None:
+    secret = "p%40ss\nword-123"  # escaping first would turn this into p%2540ss%0Aword-123
+    redact.register(secret)
+    out = io.StringIO()
+    GitHub({}, out, io.StringIO()).error(f"rejected with {secret} in it")
+    assert "p%40ss" not in out.getvalue() and "word-123" not in out.getvalue()
+    assert "p%2540ss" not in out.getvalue()
+    assert out.getvalue().startswith("::error title=cibridge::rejected with ***")
+
+
+def test_unwritable_github_output_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "outputs-dir"
+    target.mkdir()  # a directory cannot be appended to
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(target)}
+    result = cli("--dry-run", "notify", "--status", "success", "--to", "webhook", env={
+        **env, "CIBRIDGE_WEBHOOK_URL": "https://hooks.example/x"})
+    assert result.code == 2
+    assert "cannot write to GITHUB_OUTPUT" in result.out
+    assert "Traceback" not in result.all
+
+
+def test_unwritable_dotenv_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        "GITLAB_CI": "true",
+        "CIBRIDGE_DOTENV": str(tmp_path),  # a directory
+        "CIBRIDGE_WEBHOOK_URL": "https://hooks.example/x",
+    }
+    result = cli("--dry-run", "notify", "--status", "success", "--to", "webhook", env=env)
+    assert result.code == 2
+    assert "dotenv report" in result.err
+    assert "Traceback" not in result.all
