@@ -1,5 +1,5 @@
 """One whole `cibridge notify --to slack` process against a bare requests.post to the same
-loopback receiver, in the same run. Target: median ratio <= 1.25.
+loopback receiver, in the same run. Target: median ratio <= 1.5 (issue 6).
 
     python benchmarks/notify.py [--runs 30]
     PYTHONPATH=src <action venv>/bin/python benchmarks/notify.py   # as the action runs it
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from _timing import report, time_commands
 
+TARGET = 1.5
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "github_push.json"
 
 
@@ -55,7 +56,7 @@ def main() -> int:
             "GITHUB_OUTPUT": str(Path(scratch) / "output"),
             "SLACK_WEBHOOK_URL": url,
         }
-        notify = [python, "-m", "cibridge", "notify", "--to", "slack"]
+        notify = [python, "-m", "cibridge", "notify", "--to", "slack", "--status", "success"]
         timings = time_commands(
             {
                 "python: requests.post": [python, "-c", baseline],
@@ -73,15 +74,15 @@ def main() -> int:
             cwd=scratch,
         )
     local = time_commands(
-        {"cibridge notify (local git)": [python, "-m", "cibridge", "notify", "--to", "slack"]},
+        {"cibridge notify (local git)": [*notify[:4], "--to", "slack", "--status", "success"]},
         args.runs,
         env={"SLACK_WEBHOOK_URL": url},
         cwd=str(Path(__file__).resolve().parents[1]),
     )
     server.shutdown()
     ratios = report({**timings, **cold, **local}, "python: requests.post")
-    verdict = "meets" if ratios["cibridge notify (GitHub push)"] <= 1.25 else "MISSES"
-    print(f"GitHub-job notify {verdict} the 1.25 target")
+    verdict = "meets" if ratios["cibridge notify (GitHub push)"] <= TARGET else "MISSES"
+    print(f"GitHub-job notify {verdict} the {TARGET} target")
     return 0
 
 

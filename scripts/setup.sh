@@ -5,6 +5,13 @@
 # requirements.lock, the interpreter and the platform: a warm runner reuses it, and the
 # cibridge code itself always runs from this checkout of the action (PYTHONPATH=src), so
 # it matches the action ref without reinstalling anything.
+#
+# The cache root is shared by every job on a self-hosted runner. A venv someone else could
+# have written to would run their code with this job's secrets, so it is reused only from a
+# root this user owns that nobody else can write to; otherwise this run builds its own.
+#
+# Runs with bash 3.2 and the BSD tools of macOS as well as with GNU: no `mv -T`, `stat -c`,
+# `readlink -f` or template-less `mktemp`.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,15 +26,50 @@ if [ -z "$python" ] || ! command -v "$python" >/dev/null 2>&1; then
   exit 2
 fi
 lock="$root/requirements.lock"
-# One interpreter start checks the version and fingerprints lock + interpreter + platform.
-if ! fingerprint="$("$python" -c 'import hashlib, platform, sys
+cache_root="${CIBRIDGE_CACHE_DIR:-${RUNNER_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}}/cibridge}"
+
+# The warm path starts Python once: it checks the version, fingerprints lock + interpreter +
+# platform, and says whether the cache root (created 0700 if missing) and the venv in it can
+# be trusted. Output: "<fingerprint> ok" or "<fingerprint> <why not>".
+if ! probe="$("$python" -c 'import hashlib, os, platform, sys
 if sys.version_info < (3, 10):
     sys.exit(f"::error title=cibridge::cibridge needs Python 3.10 or newer ({platform.python_version()} found); add actions/setup-python")
 data = open(sys.argv[1], "rb").read() + sys.version.encode() + platform.machine().encode() + sys.platform.encode()
-print(hashlib.sha256(data).hexdigest()[:16])' "$lock")"; then
+fingerprint = hashlib.sha256(data).hexdigest()[:16]
+
+def why_not(root):
+    if not hasattr(os, "getuid"):
+        return "file ownership cannot be checked on this platform"
+    try:
+        os.makedirs(root, 0o700, exist_ok=True)
+        for path in (root, os.path.join(root, "venv-" + fingerprint)):
+            if path != root and not os.path.lexists(path):
+                continue
+            info = os.stat(path)
+            if info.st_uid != os.getuid():
+                return f"{path} is owned by uid {info.st_uid}, not {os.getuid()}"
+            if info.st_mode & 0o022:
+                return f"{path} is writable by group or others (mode {info.st_mode & 0o7777:o})"
+    except OSError as error:
+        return f"{root} cannot be used ({error.strerror})"
+    return "ok"
+
+reason = why_not(sys.argv[2])
+print(fingerprint, reason.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))' "$lock" "$cache_root")"; then
   exit 2
 fi
-cache_root="${CIBRIDGE_CACHE_DIR:-${RUNNER_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}}/cibridge}"
+fingerprint="${probe%% *}"
+problem="${probe#* }"
+
+if [ "$problem" != ok ]; then
+  message="not reusing the cached Python environment under $cache_root: $problem; building a private one for this run"
+  if [ "${GITHUB_ACTIONS:-}" = true ]; then
+    echo "::warning title=cibridge::$message" >&2
+  else
+    echo "cibridge: warning: $message" >&2
+  fi
+  cache_root="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/cibridge.XXXXXX")"
+fi
 venv="$cache_root/venv-$fingerprint"
 
 venv_python() {
@@ -37,7 +79,6 @@ venv_python() {
 state=warm
 if [ ! -f "$venv/.complete" ]; then
   state=cold
-  mkdir -p "$cache_root"
   staging="$(mktemp -d "$cache_root/.staging-XXXXXX")"
   if [ "${CIBRIDGE_INSTALLER:-}" != pip ] && command -v uv >/dev/null 2>&1; then
     uv venv --quiet --python "$python" "$staging/venv"
@@ -48,9 +89,15 @@ if [ ! -f "$venv/.complete" ]; then
       --disable-pip-version-check --no-input --no-deps --only-binary=:all: --require-hashes -r "$lock"
   fi
   touch "$staging/venv/.complete"
-  # Another job on the same runner may have finished first: keep whichever landed.
-  mv -T "$staging/venv" "$venv" 2>/dev/null || true
-  rm -rf "$staging"
+  # rename(2) never moves a directory into an existing one (what `mv` does without GNU's
+  # -T), so when another job on this runner finished first, its venv is kept and this
+  # one is dropped.
+  if "$python" -c 'import os, sys; os.rename(sys.argv[1], sys.argv[2])' "$staging/venv" "$venv" 2>/dev/null \
+    || [ -f "$venv/.complete" ]; then
+    rm -rf "$staging"
+  else
+    venv="$staging/venv" # an unfinished leftover holds the name: use this run's own copy
+  fi
 fi
 
 interpreter="$(venv_python "$venv")"

@@ -75,6 +75,7 @@ class Context:
     pull_request: PullRequest | None = None
     started_at: str = ""
     notes: list[str] = field(default_factory=list)
+    range_base: str = ""  # the commit before the shipped range (push "before", GitLab's)
 
     def template_vars(self, extra: Mapping[str, str] | None = None) -> dict[str, Any]:
         values: dict[str, Any] = {name: getattr(self, name) for name in _SCALARS}

@@ -22,9 +22,12 @@ def git(cwd: str, *args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def commits(cwd: str, revision_range: str, url_prefix: str = "") -> list[Commit] | None:
+def commits(
+    cwd: str, revision_range: str, url_prefix: str = "", max_count: int | None = MAX_COMMITS
+) -> list[Commit] | None:
     """Commits in ``revision_range`` (newest first), or None when git cannot answer."""
-    out = git(cwd, "log", f"--max-count={MAX_COMMITS}", f"--format={_FORMAT}", revision_range)
+    limit = [f"--max-count={max_count}"] if max_count is not None else []
+    out = git(cwd, "log", *limit, f"--format={_FORMAT}", revision_range)
     if out is None:
         return None
     found = []

@@ -1,13 +1,30 @@
-"""Filters templates use to keep data as data inside each provider's markup."""
+"""Filters templates use to keep data as data inside each provider's markup.
+
+Text goes through the markup's own escaping (``mrkdwn`` for Slack, ``markdown`` for the
+others). A URL needs more than that: it sits inside link syntax (``<url|text>``,
+``[text](url)``) or in a button, so it is checked for a web scheme and every character that
+could end the link early is percent-encoded. A URL that fails the check comes back as "",
+so a template can test the filtered value and show plain text instead of a link.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _MD_LINE_START = re.compile(r"(?m)^(\s*)([#+\-=])|^(\s*\d+)([.)])")
+
+# Only absolute web URLs become links: javascript:, data:, file: or a scheme-less value
+# could run code or point somewhere the reader would not expect.
+_WEB_URL = re.compile(r"(?i)https?://[^/?#\\\s]")
+# Characters RFC 3986 never allows raw in a URL; encoding them changes no valid URL.
+_URL_UNSAFE = frozenset(' "<>\\^`{|}')
+_URL_PLAIN = re.compile(r"[!#-;=?-\[\]_a-z~]*")  # printable ASCII less the characters above
+# Slack and Teams allow 3000 characters in a button URL; longer ones are rejected.
+URL_MAX_LENGTH = 3000
 
 
 def mrkdwn(value: Any) -> str:
@@ -19,6 +36,50 @@ def markdown(value: Any) -> str:
     """Markdown (DingTalk, WeCom, Feishu, Teams): backslash-escape what would become markup."""
     text = _MD_INLINE.sub(r"\\\1", str(value))
     return _MD_LINE_START.sub(lambda m: f"{m[1] or m[3] or ''}\\{m[2] or m[4]}", text)
+
+
+def _percent(char: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+
+
+def _invisible(char: str) -> bool:
+    # Control, format (bidi overrides) and separator characters can hide what a link says.
+    return unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def safe_url(value: Any, max_length: int = URL_MAX_LENGTH, also: str = "") -> str:
+    """An http(s) URL fit for a JSON URL field (a button), or "" when it is not one.
+
+    Whitespace, control characters and the characters URLs never contain raw are
+    percent-encoded, plus any in ``also``; a result over ``max_length`` is dropped rather
+    than cut, since a cut URL leads somewhere else.
+    """
+    text = "" if value is None else str(value).strip()
+    if not _WEB_URL.match(text):
+        return ""
+    if _URL_PLAIN.fullmatch(text) and not any(c in text for c in also):
+        encoded = text  # the usual case, without a look at every character
+    else:
+        encoded = "".join(
+            _percent(c) if c in _URL_UNSAFE or c in also or _invisible(c) else c for c in text
+        )
+    return encoded if len(encoded) <= max_length else ""
+
+
+def slack_url(value: Any, max_length: int = URL_MAX_LENGTH) -> str:
+    """The URL part of Slack's ``<url|text>``: nothing in it can close the link or add one."""
+    # Slack decodes &amp; back to & in links, as in all mrkdwn text.
+    return safe_url(value, max_length).replace("&", "&amp;")
+
+
+def markdown_url(value: Any, max_length: int = URL_MAX_LENGTH) -> str:
+    """The URL part of Markdown's ``[text](url)`` (DingTalk, Feishu, WeCom, Teams)."""
+    return safe_url(value, max_length, also="()")
+
+
+def web_url(value: Any) -> bool:
+    """Test: ``links | selectattr("url", "web_url")`` keeps the links ``safe_url`` accepts."""
+    return bool(safe_url(value))
 
 
 def one_line(value: Any) -> str:
@@ -44,7 +105,12 @@ def duration(seconds: Any) -> str:
 FILTERS: dict[str, Callable[..., Any]] = {
     "mrkdwn": mrkdwn,
     "markdown": markdown,
+    "safe_url": safe_url,
+    "slack_url": slack_url,
+    "markdown_url": markdown_url,
     "one_line": one_line,
     "truncate_chars": truncate_chars,
     "duration": duration,
 }
+
+TESTS: dict[str, Callable[..., bool]] = {"web_url": web_url}

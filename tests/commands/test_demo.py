@@ -28,3 +28,25 @@ def test_demo_in_chinese(tmp_path: Path) -> None:
     result = run_process("demo", "--sample", "--locale", "zh-CN", cwd=tmp_path)
     assert result.code == 0, result.err
     assert "构建通知" in result.out
+
+
+def test_demo_reads_only_the_environment_it_is_given(
+    httpserver: HTTPServer, tmp_path: Path, monkeypatch, capsys  # type: ignore[no-untyped-def]
+) -> None:
+    """One environment mapping flows down from the entry point: a real webhook URL and a
+    proxy in the process environment are never used, whatever the mapping says."""
+    from cibridge.cli import main
+
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", httpserver.url_for("/process-env"))
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/proxy"))
+    given = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "TEAMS_WEBHOOK_URL": httpserver.url_for("/mapping"),
+        "HTTP_PROXY": httpserver.url_for("/mapping-proxy"),
+    }
+    code = main(["demo", "--sample"], env=given)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Microsoft Teams: delivered" in out
+    assert httpserver.log == []

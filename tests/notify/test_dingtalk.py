@@ -151,3 +151,24 @@ def test_at_all_on_failure_only(cli, stand_ins: StandIns, tmp_path: Path) -> Non
     success, failure = (r.json for r in stand_ins.of("dingtalk"))
     assert "at" not in success
     assert failure["at"]["isAtAll"] is True
+
+
+def test_mentions_and_keyword_are_added_to_the_body_not_in_place_of_it() -> None:
+    """Unit level: prepare() keeps the rendered text and appends what DingTalk needs."""
+    from cibridge.config import Config
+    from cibridge.notify.providers import SendOptions
+    from cibridge.notify.providers.dingtalk import DingTalk
+    from cibridge.notify.settings import ProviderSettings
+
+    env = {"DINGTALK_WEBHOOK_URL": "https://oapi.example/robot/send?access_token=t0k3n", "DINGTALK_KEYWORD": "CI"}
+    provider = DingTalk(ProviderSettings("dingtalk", Config(), env))
+    payload = {"msgtype": "markdown", "markdown": {"title": "Build", "text": "### Build passed"}}
+    options = SendOptions(mentions=[{"dingtalk_mobile": "13800000000"}])
+    delivery = provider.prepare(payload, options)
+    text = delivery.body["markdown"]["text"]
+    assert text.startswith("### Build passed\n\n@13800000000")
+    assert text.endswith("\n\nCI")
+    assert delivery.body["at"] == {"atMobiles": ["13800000000"], "atUserIds": [], "isAtAll": False}
+    assert payload["markdown"]["text"] == "### Build passed"  # the rendered payload is not mutated
+    plain = provider.prepare({"msgtype": "text", "text": {"content": "CI done"}}, SendOptions())
+    assert plain.body == {"msgtype": "text", "text": {"content": "CI done"}}  # keyword present

@@ -32,3 +32,38 @@ def test_shrink_cuts_the_longest_texts_first_and_spares_identifiers() -> None:
 def test_shrink_reports_when_structure_alone_is_too_big() -> None:
     payload = {"items": [{"text": "abcdefghij"} for _ in range(100)]}
     assert not limits.shrink(payload, 100, lambda p: len(json.dumps(p)))
+
+
+def test_chars_exact_boundary_and_minimal_cut() -> None:
+    assert limits.chars("abcde", 5) == "abcde"
+    assert limits.chars("abcdef", 5) == "abcd…"
+    assert len(limits.chars("x" * 100, 10)) == 10
+    assert limits.chars("abc", 0) == "…"
+
+
+def test_utf8_bytes_exact_boundary_and_minimal_cut() -> None:
+    assert limits.utf8_bytes("a" * 10, 10) == "a" * 10
+    cut = limits.utf8_bytes("a" * 11, 10)
+    assert cut == "a" * 7 + "…" and len(cut.encode()) == 10  # … is 3 bytes in UTF-8
+    # a three-byte character that would straddle the limit is dropped whole
+    assert limits.utf8_bytes("长" * 4, 10) == "长" * 2 + "…"
+
+
+def test_shrink_cuts_no_more_than_needed() -> None:
+    payload = {"a": "x" * 100, "b": "y" * 100}
+    size = lambda p: len(p["a"]) + len(p["b"])  # noqa: E731
+    assert limits.shrink(payload, 150, size)
+    assert size(payload) == 150  # exactly at the limit, not below
+    assert len(payload["a"]) == len(payload["b"]) == 75
+
+
+def test_shrink_exactly_at_the_limit_changes_nothing() -> None:
+    payload = {"a": "x" * 50}
+    assert limits.shrink(payload, 50, lambda p: len(p["a"]))
+    assert payload == {"a": "x" * 50}
+
+
+def test_cap_floor_is_eight() -> None:
+    assert limits._cap([20, 20], 16) == 8
+    assert limits._cap([20, 20], 15) is None
+    assert limits._cap([20, 5], 17) == 12

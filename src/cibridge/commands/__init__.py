@@ -11,16 +11,18 @@ from collections.abc import Callable
 from cibridge.commands import (
     config_cmd,
     demo_cmd,
+    jira_cmd,
     notify_cmd,
     render_cmd,
     secret_cmd,
     sign_cmd,
 )
 
-Register = Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 REGISTRY: list[tuple[tuple[str, ...], Register]] = [
     (("notify",), notify_cmd.register),
+    (("jira",), jira_cmd.register),
     (("render",), render_cmd.register),
     (("config",), config_cmd.register),
     (("secret",), secret_cmd.register),

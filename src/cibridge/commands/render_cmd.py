@@ -59,7 +59,7 @@ def run(runtime: Runtime) -> int:
         raise CibridgeError(
             "render needs a TEMPLATE", hint="e.g. cibridge render slack/build.yml.j2"
         )
-    result = render.render(args.template, variables, dirs)
+    result = render.render(args.template, variables, dirs, env=runtime.env)
     text = json.dumps(result.data, indent=2, ensure_ascii=False) if result.is_data else result.text
     with runtime.platform.untrusted():
         runtime.platform.print(text.rstrip("\n"))

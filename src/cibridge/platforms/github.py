@@ -150,6 +150,7 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
         context.run_url += f"/attempts/{attempt}"
     commit_url = f"{repo_url}/commit/"
     if event_name == "push":
+        context.range_base = payload.text("before")
         listed = payload.objects("commits")
         context.commits = [_push_commit(item) for item in reversed(listed)]
         # The payload is oldest first; everything else newest first.

@@ -118,12 +118,19 @@ def gitlab_context(env: Mapping[str, str], cwd: str) -> Context:
             target_branch=env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", ""),
         )
     before = env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or env.get("CI_COMMIT_BEFORE_SHA", "")
+    context.range_base = before
     found = None
+    default = env.get("CI_DEFAULT_BRANCH", "")
+    if before == ZERO_SHA and default and context.branch and context.branch != default:
+        # A new branch: GitLab sends no "before"; its commits are those not on the default
+        # branch (GitLab fetches that ref for merge-request-less pipelines with GIT_DEPTH 0).
+        before = f"origin/{default}"
+        context.range_base = before
     if before and before != ZERO_SHA and context.sha:
         found = gitlog.commits(cwd, f"{before}..{context.sha}", commit_url)
         if found is None:
             context.notes.append(
-                f"the checkout does not have {before[:8]}; set GIT_DEPTH: 0 to list every commit"
+                f"the checkout does not have {before[:16]}; set GIT_DEPTH: 0 to list every commit"
             )
     if not found and context.sha:
         # The checkout knows the real author and full message; the variables are a fallback.

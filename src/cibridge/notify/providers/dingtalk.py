@@ -7,12 +7,14 @@ import hashlib
 import hmac
 import time
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cibridge.errors import CibridgeError
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions, errcode_outcome
-from cibridge.transport import Response
+
+if TYPE_CHECKING:
+    from cibridge.transport import Response
 
 MAX_BYTES = 20_000
 

@@ -7,13 +7,15 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cibridge.errors import CibridgeError
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
-from cibridge.transport import Response
 from cibridge.untrusted import excerpt
+
+if TYPE_CHECKING:
+    from cibridge.transport import Response
 
 MAX_BYTES = 20 * 1024
 

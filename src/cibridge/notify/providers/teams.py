@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cibridge.errors import CibridgeError
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
-from cibridge.transport import Response
+
+if TYPE_CHECKING:
+    from cibridge.transport import Response
 
 MAX_BYTES = 28 * 1024
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"

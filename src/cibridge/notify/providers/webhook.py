@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cibridge import signing
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
-from cibridge.transport import Response
+
+if TYPE_CHECKING:
+    from cibridge.transport import Response
 
 SIGNATURE_HEADER = "X-Cibridge-Signature-256"
 

@@ -1,0 +1,54 @@
+"""Which issues a run ships: keys from the commits in range, the pull request and branch,
+a ``--since`` range, explicit keys or any text."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from cibridge import gitlog
+from cibridge.context import MAX_COMMITS, ZERO_SHA, Context
+from cibridge.errors import CibridgeError
+
+
+@dataclass
+class Discovery:
+    issues: Sequence[str] = ()  # --issue
+    texts: Sequence[str] = ()  # --issues-from-text
+    since: str = ""  # --since REF
+    from_context: bool = True
+    projects: Collection[str] = field(default_factory=tuple)
+
+
+def texts(discovery: Discovery, context: Context, cwd: str) -> list[tuple[str, str]]:
+    """(source, text) pairs to look for keys in, most specific first."""
+    found: list[tuple[str, str]] = [("--issue", key) for key in discovery.issues]
+    found += [("--issues-from-text", text) for text in discovery.texts]
+    if discovery.since:
+        commits = gitlog.commits(cwd, f"{discovery.since}..{context.sha or 'HEAD'}")
+        if commits is None:
+            raise CibridgeError(
+                f"--since {discovery.since}: git cannot list {discovery.since}..HEAD here",
+                hint="fetch the full history (actions/checkout fetch-depth: 0, GitLab "
+                "GIT_DEPTH: 0) and the tag (git fetch --tags)",
+            )
+        found += [(f"commit {c.short_sha}", c.message) for c in commits]
+    if not discovery.from_context:
+        return found
+    if context.pull_request:
+        found.append(("pull request title", context.pull_request.title))
+        found.append(("pull request branch", context.pull_request.source_branch))
+    elif context.branch:
+        found.append(("branch", context.branch))
+    found += [(f"commit {c.short_sha}", c.message) for c in _commits(context, cwd)]
+    return found
+
+
+def _commits(context: Context, cwd: str):  # type: ignore[no-untyped-def]
+    """The context's commits; a push payload capped at 2048 commits is completed from git."""
+    base = context.range_base
+    if len(context.commits) >= MAX_COMMITS and base and base != ZERO_SHA and context.sha:
+        complete = gitlog.commits(cwd, f"{base}..{context.sha}", max_count=None)
+        if complete:
+            return complete
+    return context.commits

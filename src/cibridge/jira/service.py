@@ -1,0 +1,247 @@
+"""The jira use case: update every issue the shipped commits reference.
+
+Issues are worked on in parallel (bounded); the requests for one issue run in order. Each
+issue ends with its own verdict: one that fails never stops the others, and nothing that
+is not idempotent is retried blindly (the transport's rule).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cibridge.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeError
+
+if TYPE_CHECKING:
+    from cibridge.jira.client import Issue, JiraClient
+
+DEFAULT_CONCURRENCY = 8
+
+
+@dataclass
+class JiraRequest:
+    keys: dict[str, list[str]]  # key -> where it was found
+    transition: str = ""
+    resolution: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    comment: str | None = None  # rendered comment (Markdown subset); None: no comment
+    comment_marker: Mapping[str, str] = field(default_factory=dict)  # run + environment
+    remote_link: tuple[str, str] | None = None  # (url, title)
+    link_to: Sequence[str] = ()
+    link_type: str = "Relates"
+    fix_version: str = ""
+    release_version: bool = False
+    release_date: str = ""
+    strict: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+
+
+@dataclass
+class IssueResult:
+    key: str
+    summary: str = ""
+    from_status: str = ""
+    to_status: str = ""
+    found_in: list[str] = field(default_factory=list)
+    actions: dict[str, str] = field(default_factory=dict)  # step -> done | skipped: why | failed
+    errors: list[str] = field(default_factory=list)
+    exit_code: int = EXIT_OK
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def fail(self, step: str, error: Exception) -> None:
+        if isinstance(error, CibridgeError):
+            self.errors.append(f"{self.key}: {error}")
+            self.exit_code = max(self.exit_code, error.exit_code)
+        else:
+            self.errors.append(f"{self.key}: internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}")
+            self.exit_code = EXIT_BUG
+        self.actions[step] = "failed"
+
+    def as_output(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "summary": self.summary,
+            "from": self.from_status,
+            "to": self.to_status,
+            "actions": self.actions,
+            "ok": self.ok,
+        }
+
+
+@dataclass
+class JiraResult:
+    issues: list[IssueResult]
+    unknown: list[str]
+    strict: bool
+
+    @property
+    def exit_code(self) -> int:
+        worst = max((issue.exit_code for issue in self.issues), default=EXIT_OK)
+        if self.strict and self.unknown:
+            worst = max(worst, EXIT_FAILURE)
+        return worst
+
+    def count(self, step: str, state: str) -> int:
+        return sum(1 for i in self.issues if i.actions.get(step, "").startswith(state))
+
+
+def global_id(*parts: str) -> str:
+    """A stable remote-link id: the same run and issue upsert one link, never two."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return f"cibridge:{digest}"
+
+
+class _Versions:
+    """Fix versions per project, looked up and created once even with issues in parallel."""
+
+    def __init__(self, client: JiraClient) -> None:
+        self.client = client
+        self.lock = threading.Lock()
+        self.by_project: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def ensure(self, issue: Issue, name: str) -> dict[str, Any]:
+        with self.lock:
+            if issue.project not in self.by_project:
+                found = self.client.versions(issue.project)
+                self.by_project[issue.project] = {str(v.get("name")): v for v in found}
+            versions = self.by_project[issue.project]
+            if name not in versions:
+                versions[name] = self.client.create_version(issue.project_id, name)
+            return versions[name]
+
+
+def run(request: JiraRequest, client: JiraClient, progress: Callable[[str], None]) -> JiraResult:
+    keys = list(request.keys)
+    found, unknown = client.issues(keys) if keys else ({}, [])
+    for key in unknown:
+        progress(f"{key}: not found in Jira (or not visible to this account); skipped")
+    versions = _Versions(client)
+    results = {key: IssueResult(key, found_in=request.keys[key]) for key in keys if key in found}
+
+    def work(key: str) -> IssueResult:
+        result = results[key]
+        try:
+            _update(request, client, found[key], result, versions)
+        except Exception as error:  # this issue only
+            result.fail("update", error)
+        progress(_progress_line(result))
+        return result
+
+    workers = max(1, min(request.concurrency, len(results) or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jira") as pool:
+        done = list(pool.map(work, list(results)))
+    if request.release_version and request.fix_version:
+        _release(request, client, versions, done)
+    return JiraResult(done, unknown, request.strict)
+
+
+def _progress_line(result: IssueResult) -> str:
+    steps = ", ".join(f"{step} {state}" for step, state in result.actions.items())
+    return f"{result.key}: {steps or 'nothing to do'}"
+
+
+def _update(
+    request: JiraRequest, client: JiraClient, issue: Issue, result: IssueResult, versions: _Versions
+) -> None:
+    result.summary = issue.summary
+    result.from_status = result.to_status = issue.status
+    steps: list[tuple[str, Callable[[], str]]] = []
+    if request.transition:
+        steps.append(("transition", lambda: _transition(request, client, issue, result)))
+    if request.comment is not None:
+        steps.append(("comment", lambda: _comment(request, client, issue)))
+    if request.remote_link:
+        steps.append(("remote link", lambda: _remote_link(request, client, issue)))
+    for other in request.link_to:
+        steps.append((f"link {other}", lambda other=other: _link(request, client, issue, other)))
+    if request.fix_version:
+        steps.append(("fix version", lambda: _fix_version(request, client, issue, versions)))
+    for step, action in steps:
+        try:
+            result.actions[step] = action()
+        except Exception as error:  # the next step of this issue still runs
+            result.fail(step, error)
+
+
+def _transition(request: JiraRequest, client: JiraClient, issue: Issue, result: IssueResult) -> str:
+    from cibridge.jira.transitions import choose, required_fields
+
+    wanted = request.transition
+    if issue.status.casefold() == wanted.casefold():
+        return f"skipped: already {issue.status}"
+    available = client.transitions(issue.key)
+    chosen = choose(issue, available, wanted)
+    fields = required_fields(issue.key, chosen, request.resolution, request.fields)
+    client.transition(issue.key, str(chosen["id"]), fields)
+    result.to_status = str((chosen.get("to") or {}).get("name") or wanted)
+    return "done"
+
+
+def _comment(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
+    marker = dict(request.comment_marker)
+    for existing in client.comments(issue.key):
+        for prop in existing.get("properties") or []:
+            if isinstance(prop, dict) and prop.get("key") == "cibridge" and prop.get("value") == marker:
+                return "skipped: already commented for this run and environment"
+    assert request.comment is not None
+    client.add_comment(issue.key, _body(client, request.comment), marker)
+    return "done"
+
+
+def _body(client: JiraClient, markdown: str) -> Any:
+    if client.api_version >= 3:
+        from cibridge.jira.adf import to_adf
+
+        return to_adf(markdown)
+    from cibridge.jira.wiki import to_wiki
+
+    return to_wiki(markdown)
+
+
+def _remote_link(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
+    assert request.remote_link is not None
+    url, title = request.remote_link
+    client.remote_link(issue.key, global_id(issue.key, url), url, title, issue.summary)
+    return "done"
+
+
+def _link(request: JiraRequest, client: JiraClient, issue: Issue, other: str) -> str:
+    if other.upper() == issue.key.upper():
+        return "skipped: an issue cannot link to itself"
+    client.issue_link(issue.key, other, request.link_type)
+    return "done"
+
+
+def _fix_version(request: JiraRequest, client: JiraClient, issue: Issue, versions: _Versions) -> str:
+    if request.fix_version in issue.fix_versions:
+        return f"skipped: already has {request.fix_version}"
+    versions.ensure(issue, request.fix_version)
+    client.add_fix_version(issue.key, request.fix_version)
+    return "done"
+
+
+def _release(
+    request: JiraRequest, client: JiraClient, versions: _Versions, results: list[IssueResult]
+) -> None:
+    for project, by_name in versions.by_project.items():
+        version = by_name.get(request.fix_version) or {}
+        touched = [r for r in results if r.key.split("-")[0] == project]
+        try:
+            if version.get("released"):
+                state = "skipped: already released"
+            else:
+                client.release_version(str(version.get("id", "")), request.fix_version, request.release_date)
+                state = "done"
+        except Exception as error:  # reported on every issue of that project
+            for result in touched:
+                result.fail("release", error)
+            continue
+        for result in touched:
+            result.actions["release"] = state
