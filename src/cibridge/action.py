@@ -22,12 +22,19 @@ from collections.abc import MutableMapping
 
 from cibridge.cli import main
 from cibridge.commands import NAMES as COMMANDS
-from cibridge.notify.providers import SPECS
+from cibridge.secret_env import INPUTS
 
-SECRET_INPUTS = frozenset(var.env for spec in SPECS for var in spec.secrets)
+SECRET_INPUTS = frozenset(INPUTS.values())
 _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*=")
-REPEATABLE = frozenset({"to", "set", "template", "channel"})
-SWITCHES = frozenset({"dry-run"})
+# Options an input may give several of: separated by commas and newlines, or by newlines
+# only where a value may itself contain a comma.
+LISTS = frozenset({"to", "channel", "issue", "link-to"})
+LINES = frozenset({"set", "template", "field"})
+SWITCHES = frozenset({"dry-run", "strict", "release-version"})
+# A boolean input whose "false" is the switch: remote-link: false -> --no-remote-link.
+NEGATED = frozenset({"remote-link"})
+# "true" means the option alone (its default value); anything else is the option's value.
+OPTIONAL_VALUE = frozenset({"comment"})
 OPT_PREFIX = "CIBRIDGE_OPT_"
 SECRET_PREFIX = "CIBRIDGE_IN_"  # noqa: S105 - a variable-name prefix
 
@@ -56,10 +63,21 @@ def _set_values(raw: str) -> list[str]:
 def _values(option: str, raw: str) -> list[str]:
     if option == "set":
         return _set_values(raw)
-    if option not in REPEATABLE:
+    if option not in LISTS | LINES:
         return [raw.strip()]
-    separators = r"[\n,]" if option in ("to", "channel") else r"\n"
+    separators = r"[\n,]" if option in LISTS else r"\n"
     return [item.strip() for item in re.split(separators, raw) if item.strip()]
+
+
+def _arguments(option: str, raw: str) -> list[str]:
+    value = raw.strip()
+    if option in SWITCHES:
+        return [f"--{option}"] if value.lower() == "true" else []
+    if option in NEGATED:
+        return [f"--no-{option}"] if value.lower() == "false" else []
+    if option in OPTIONAL_VALUE and value.lower() in ("true", "false"):
+        return [f"--{option}"] if value.lower() == "true" else []
+    return [arg for item in _values(option, raw) for arg in (f"--{option}", item)]
 
 
 def argv_from_env(env: MutableMapping[str, str]) -> list[str]:
@@ -72,13 +90,7 @@ def argv_from_env(env: MutableMapping[str, str]) -> list[str]:
     for key in sorted(env):
         raw = env[key]
         if key.startswith(OPT_PREFIX) and raw.strip():
-            option = key[len(OPT_PREFIX) :].lower().replace("_", "-")
-            if option in SWITCHES:
-                if raw.strip().lower() == "true":
-                    argv.append(f"--{option}")
-                continue
-            for value in _values(option, raw):
-                argv.extend([f"--{option}", value])
+            argv.extend(_arguments(key[len(OPT_PREFIX) :].lower().replace("_", "-"), raw))
         elif key.startswith(SECRET_PREFIX) and raw:
             name = key[len(SECRET_PREFIX) :]
             if name not in SECRET_INPUTS:

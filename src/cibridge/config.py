@@ -3,25 +3,29 @@
 Values are resolved lazily: ``${VAR}``, ``*_ref`` secrets and ``enc:`` tokens are looked up
 only when a command reads them, so a missing secret is an error only for the integration
 that needs it. Every value remembers the file and line it came from for error messages.
+The environment is the mapping the entry point read once (``Config.env``); nothing here
+reads ``os.environ``, so the demo and tests decide exactly what a run can see.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cibridge import encryption, redact
+from cibridge.config_schema import Path_, load_file
+from cibridge.config_schema import yaml_loader as yaml_loader  # render.py's import
 from cibridge.errors import CibridgeError
 
 DEFAULT_NAMES = (".cibridge.yml", ".cibridge.yaml")
 CONFIG_ENV = "CIBRIDGE_CONFIG"
 SECRETS_DIR_ENV = "CIBRIDGE_SECRETS_DIR"
+MAX_SECRET_BYTES = 64 * 1024
 SECRET_KEYS = frozenset(
     {
         "password",
@@ -36,15 +40,38 @@ SECRET_KEYS = frozenset(
         "app_key",
     }
 )
+# Header and query-parameter names whose values are credentials. Substrings, so
+# X-Api-Key, PRIVATE-TOKEN, access_token and X-Amz-Signature all count; a few short names
+# (Azure's ``sig``, DingTalk's ``sign``, an OAuth ``code``) only as whole names, since
+# "sig" is in "design".
+_CREDENTIAL_WORDS = (
+    "token",
+    "secret",
+    "key",
+    "password",
+    "passwd",
+    "pwd",
+    "auth",
+    "cookie",
+    "credential",
+    "signature",
+    "session",
+)
+_CREDENTIAL_NAMES = frozenset({"sig", "sign", "code"})
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_USERINFO = re.compile(r"(?i)(?<=[a-z0-9+.-]://)[^/?#@\s]+(?=@)")
+_QUERY_PAIR = re.compile(r"(?<=[?&;])([^=&#\s]+)=([^&#\s]+)")
 
-Path_ = tuple[str | int, ...]
+
+class NotSet(CibridgeError):
+    """A ``${VAR}`` or secret that is not set: an error where it is used, a warning in
+    ``config check`` (the CI that runs the command may well have it)."""
 
 
-def yaml_loader() -> type[yaml.SafeLoader]:
-    """libyaml's safe loader where PyYAML was built with it (several times faster)."""
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return loader
+@dataclass
+class Findings:
+    errors: list[CibridgeError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -52,6 +79,7 @@ class Config:
     data: dict[str, Any] = field(default_factory=dict)
     lines: dict[Path_, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def raw(self, *path: str | int) -> Any:
         node: Any = self.data
@@ -73,26 +101,101 @@ class Config:
     def value(self, *path: str | int) -> Any:
         """The value at ``path`` with ``${VAR}`` and ``enc:`` resolved (None when absent)."""
         raw = self.raw(*path)
-        if isinstance(raw, str):
-            is_secret = bool(path) and str(path[-1]) in SECRET_KEYS
-            return resolve_string(raw, self.where(*path), secret=is_secret)
-        return raw
+        if not isinstance(raw, str):
+            return raw
+        resolved = resolve_string(raw, self.where(*path), self.env, secret=is_secret_path(path))
+        for part in credentials_in(resolved):
+            redact.register(part)
+        return resolved
 
     def secret(self, *path: str | int) -> str | None:
         """Secret ``name`` at ``path``: the plain value, else the one ``name_ref`` names."""
         *parent, name = path
         if self.raw(*path) is not None:
             resolved = self.value(*path)
-            return None if resolved is None else str(resolved)
+            if resolved is None:
+                return None
+            # Asked for as a secret, so a secret, whatever its key is called.
+            redact.register(str(resolved))
+            return str(resolved)
         ref = self.raw(*parent, f"{name}_ref")
         if ref is None:
             return None
-        return lookup_secret(str(ref), self.where(*parent, f"{name}_ref"), required=True)
+        where = self.where(*parent, f"{name}_ref")
+        return lookup_secret(str(ref), where, self.env, required=True)
 
     def show(self) -> dict[str, Any]:
-        """The merged configuration with values resolved and every secret redacted."""
+        """The merged configuration with values resolved and every credential masked."""
         shown: dict[str, Any] = _show(self, (), self.data)
         return shown
+
+    def check(self) -> Findings:
+        """Resolve every value that can be resolved here: what can never work (an ``enc:``
+        value no key decrypts, a ``*_ref`` outside the secrets folder) is an error; what
+        only this machine lacks (an unset variable or secret, no ``CIBRIDGE_KEY``) a warning."""
+        findings = Findings()
+        for path, leaf in _leaves(self.data, ()):
+            if isinstance(leaf, str):
+                _check_leaf(self, path, leaf, findings)
+        return findings
+
+
+def _leaves(node: Any, path: Path_) -> Iterator[tuple[Path_, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _leaves(value, (*path, index))
+    else:
+        yield path, node
+
+
+def _check_leaf(config: Config, path: Path_, leaf: str, findings: Findings) -> None:
+    where = config.where(*path)
+    try:
+        if str(path[-1]).endswith("_ref"):
+            lookup_secret(leaf, where, config.env, required=True)
+        else:
+            resolve_string(leaf, where, config.env, secret=is_secret_path(path))
+    except (NotSet, encryption.MissingKey) as missing:
+        findings.warnings.append(
+            f"{missing.message} (an error only where it is used)\n  hint: {missing.hint}"
+        )
+    except CibridgeError as error:
+        findings.errors.append(error)
+
+
+def is_credential_name(name: str) -> bool:
+    from urllib.parse import unquote
+
+    lowered = unquote(name).lower()
+    return lowered in _CREDENTIAL_NAMES or any(word in lowered for word in _CREDENTIAL_WORDS)
+
+
+def is_secret_path(path: Path_) -> bool:
+    """A secret key (``password``), or a credential header (``headers.Authorization``)."""
+    if not path:
+        return False
+    in_headers = len(path) > 1 and path[-2] == "headers"
+    return str(path[-1]) in SECRET_KEYS or (in_headers and is_credential_name(str(path[-1])))
+
+
+def credentials_in(text: str) -> list[str]:
+    """Credentials inside URLs in ``text``: user info and credential query values."""
+    found = []
+    for userinfo in _USERINFO.findall(text):
+        found += [userinfo, userinfo.partition(":")[2]]
+    found += [value for name, value in _QUERY_PAIR.findall(text) if is_credential_name(name)]
+    return [part for part in found if part]
+
+
+def mask_credentials(text: str) -> str:
+    def query(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"{name}={redact.MASK}" if is_credential_name(name) else match.group(0)
+
+    return _QUERY_PAIR.sub(query, _USERINFO.sub(redact.MASK, text))
 
 
 def _show(config: Config, path: Path_, node: Any) -> Any:
@@ -100,18 +203,27 @@ def _show(config: Config, path: Path_, node: Any) -> Any:
         return {key: _show(config, (*path, key), value) for key, value in node.items()}
     if isinstance(node, list):
         return [_show(config, (*path, index), value) for index, value in enumerate(node)]
-    key = str(path[-1]) if path else ""
-    if key.endswith("_ref"):
-        found = lookup_secret(str(node), config.where(*path), required=False)
-        state = "set" if found is not None else f"MISSING: set {env_name(str(node))}"
-        return f"{node} ({state})"
-    if isinstance(node, str):
-        try:
-            resolved = resolve_string(node, config.where(*path), secret=key in SECRET_KEYS)
-        except CibridgeError as error:
-            return f"<unresolved: {error.message.split(': ', 1)[-1]}>"
-        return redact.MASK if key in SECRET_KEYS and resolved else resolved
-    return node
+    if not isinstance(node, str):
+        return node
+    if path and str(path[-1]).endswith("_ref"):
+        return _show_ref(config, path, node)
+    # An enc: value is secret wherever it is written.
+    secret = is_secret_path(path) or node.startswith(encryption.PREFIX)
+    try:
+        resolved = resolve_string(node, config.where(*path), config.env, secret=secret)
+    except CibridgeError as error:
+        return f"<unresolved: {error.message.split(': ', 1)[-1]}>"
+    if secret:
+        return redact.MASK if resolved else resolved
+    return mask_credentials(resolved)
+
+
+def _show_ref(config: Config, path: Path_, name: str) -> str:
+    try:
+        found = lookup_secret(name, config.where(*path), config.env, required=False)
+    except CibridgeError as error:
+        return f"{name} (ERROR: {error.message.split(': ', 1)[-1]})"
+    return f"{name} ({'set' if found is not None else f'MISSING: set {env_name(name)}'})"
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -133,55 +245,116 @@ def env_name(secret_name: str) -> str:
     return secret_name.upper().replace("-", "_").replace(".", "_")
 
 
-def lookup_secret(name: str, where: str, *, required: bool) -> str | None:
-    """A secret named ``name`` from the environment or ``$CIBRIDGE_SECRETS_DIR/name``."""
+def lookup_secret(name: str, where: str, env: Mapping[str, str], *, required: bool) -> str | None:
+    """A secret named ``name`` from ``env`` or the file ``$CIBRIDGE_SECRETS_DIR/name``;
+    registered with the redactor before anyone can print it."""
+    _check_secret_name(name, where)
     variable = env_name(name)
-    value = os.environ.get(variable)
-    if not value:
-        directory = os.environ.get(SECRETS_DIR_ENV)
-        candidate = Path(directory, name) if directory else None
-        if candidate is not None and candidate.is_file():
-            value = candidate.read_text().rstrip("\r\n")
+    value = env.get(variable) or _secret_file(name, where, env)
     if value and value.startswith(encryption.PREFIX):
-        value = encryption.decrypt(value, where)
+        value = encryption.decrypt(value, where, env)
     if not value:
         if not required:
             return None
-        place = f" or the file ${SECRETS_DIR_ENV}/{name}"
-        raise CibridgeError(
+        raise NotSet(
             f"{where}: secret {name!r} is not set",
-            hint=f"set the environment variable {variable}{place} (from your CI's secret store)",
+            hint=f"set the environment variable {variable} or the file ${SECRETS_DIR_ENV}/{name} "
+            "(from your CI's secret store)",
         )
     redact.register(value)
     return value
 
 
-def resolve_string(raw: str, where: str, *, secret: bool = False) -> str:
+def _outside(name: str, where: str) -> CibridgeError:
+    return CibridgeError(
+        f"{where}: secret {name!r} must be a name inside {SECRETS_DIR_ENV}",
+        hint="write the secret's file name (e.g. slack-webhook-url), not a path; a symlink "
+        f"there must point inside {SECRETS_DIR_ENV}",
+    )
+
+
+def _check_secret_name(name: str, where: str) -> None:
+    if not name or name in (".", "..") or any(char in name for char in "/\\\0"):
+        raise _outside(name, where)
+
+
+def _secret_file(name: str, where: str, env: Mapping[str, str]) -> str | None:
+    directory = env.get(SECRETS_DIR_ENV)
+    if not directory:
+        return None
+    candidate = Path(directory, name)
+    if not os.path.lexists(candidate):
+        return None
+    # Real paths on both sides: a symlink may point elsewhere in the folder (Kubernetes
+    # mounts secrets as links into a ..data directory) but never out of it.
+    # realpath, not resolve(): a symlink loop must read as "not set", not raise.
+    real = Path(os.path.realpath(candidate))
+    if not real.is_relative_to(os.path.realpath(directory)):
+        raise _outside(name, where)
+    return _read_secret(real, name, where) if real.exists() else None
+
+
+def _read_secret(path: Path, name: str, where: str) -> str:
+    place = f"{where}: secret file {SECRETS_DIR_ENV}/{name}"
+    try:
+        data = _read_regular_file(path, MAX_SECRET_BYTES + 1)
+    except OSError as error:
+        raise CibridgeError(
+            f"{place} cannot be read: {error.strerror}", hint="check its permissions"
+        ) from None
+    if data is None:
+        raise CibridgeError(f"{place} is not a regular file", hint="store the secret as a file")
+    if len(data) > MAX_SECRET_BYTES:
+        raise CibridgeError(f"{place} is larger than 64 KiB", hint="a secret file holds one value")
+    try:
+        return data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise CibridgeError(f"{place} is not UTF-8 text", hint="store the value as text") from None
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes, or None when ``path`` is not a regular file. Opened without
+    blocking, so a FIFO planted there cannot hang the run."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, flags)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        return handle.read(limit)
+
+
+def resolve_string(raw: str, where: str, env: Mapping[str, str], *, secret: bool = False) -> str:
+    """``raw`` with ``${VAR}`` from ``env`` substituted and an ``enc:`` result decrypted;
+    the result is registered with the redactor when it is a ``secret``."""
+
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        value = os.environ.get(name)
-        if value is None or value == "":
+        value = env.get(name)
+        if not value:
             if default is not None:
                 return default
-            raise CibridgeError(
+            raise NotSet(
                 f"{where}: ${{{name}}} is not set",
                 hint=f"export {name} in the job's environment (a CI secret or variable), "
                 f"or write ${{{name}:-default}}",
             )
+        if is_credential_name(name):
+            redact.register(value)
         return value
 
     value = _VAR.sub(substitute, raw)
     if value.startswith(encryption.PREFIX):
-        value = encryption.decrypt(value, where)
+        value = encryption.decrypt(value, where, env)
     if secret:
         redact.register(value)
     return value
 
 
-def discover(explicit: list[str], cwd: Path) -> list[Path]:
+def discover(explicit: list[str], cwd: Path, env: Mapping[str, str]) -> list[Path]:
     if explicit:
         return [Path(p) for p in explicit]
-    from_env = os.environ.get(CONFIG_ENV, "")
+    from_env = env.get(CONFIG_ENV, "")
     if from_env:
         return [Path(p) for p in re.split(rf"[,{re.escape(os.pathsep)}]", from_env) if p]
     for name in DEFAULT_NAMES:
@@ -190,54 +363,17 @@ def discover(explicit: list[str], cwd: Path) -> list[Path]:
     return []
 
 
-def load(paths: list[Path]) -> Config:
-    config = Config()
+def load(paths: list[Path], env: Mapping[str, str]) -> Config:
+    """The files merged in order (later wins); an empty file is a valid empty config."""
+    config = Config(env=env)
     for path in paths:
-        text = _read(path)
-        try:
-            node = yaml.compose(text, Loader=yaml_loader())
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            problem = getattr(error, "problem", None) or str(error)
-            raise CibridgeError(
-                f"{path}{line}: not valid YAML: {problem}",
-                hint="check indentation and quoting on that line (values with ': ' or '#' "
-                "need quotes)",
-            ) from None
-        if node is None:
-            continue
-        from cibridge.config_schema import validate
-
-        validate(node, str(path))
-        data = yaml.load(text, Loader=yaml_loader())  # noqa: S506 - a safe loader
+        loaded = load_file(path)
         config.files.append(str(path))
-        for where_path, line in _lines(node, (), str(path)):
-            config.lines[where_path] = line
-        _merge(config.data, data)
+        if loaded is not None:
+            data, lines = loaded
+            config.lines.update(lines)
+            _merge(config.data, data)
     return config
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CibridgeError(
-            f"configuration file {path} does not exist",
-            hint="pass --config PATH, set CIBRIDGE_CONFIG, or create .cibridge.yml",
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CibridgeError(f"cannot read configuration file {path}: {error}") from None
-
-
-def _lines(node: yaml.Node, path: Path_, file: str) -> Iterator[tuple[Path_, str]]:
-    yield path, f"{file}:{node.start_mark.line + 1}"
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield from _lines(value, (*path, str(key.value)), file)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            yield from _lines(item, (*path, index), file)
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:

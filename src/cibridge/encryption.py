@@ -1,13 +1,15 @@
 """Fernet-encrypted configuration values (``enc:`` prefix) and key rotation.
 
 ``CIBRIDGE_KEY`` holds one or more comma-separated Fernet keys: the first encrypts, all of
-them decrypt, so a key can be rotated by prepending the new one. ``cryptography`` is
-imported here only, so commands that never meet an ``enc:`` value do not pay for it.
+them decrypt, so a key can be rotated by prepending the new one. The keys come from the
+environment mapping the entry point read once, never from ``os.environ``, so a test or the
+demo decides exactly which keys exist. ``cryptography`` is imported here only, so commands
+that never meet an ``enc:`` value do not pay for it.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from cibridge import redact
@@ -18,34 +20,46 @@ if TYPE_CHECKING:
 
 PREFIX = "enc:"
 KEY_ENV = "CIBRIDGE_KEY"
+_KEYGEN_HINT = "create one with `cibridge secret keygen`"
 
 
-def _keys() -> list[str]:
-    raw = os.environ.get(KEY_ENV, "")
-    keys = [k.strip() for k in raw.split(",") if k.strip()]
+class MissingKey(CibridgeError):
+    """No key at all: ``config check`` reports it as a warning, since the CI may have one."""
+
+
+def configured(env: Mapping[str, str]) -> bool:
+    return bool(_split(env))
+
+
+def _split(env: Mapping[str, str]) -> list[str]:
+    return [key.strip() for key in env.get(KEY_ENV, "").split(",") if key.strip()]
+
+
+def _keys(env: Mapping[str, str], where: str) -> list[str]:
+    keys = _split(env)
     for key in keys:
         redact.register(key)
     if not keys:
-        raise CibridgeError(
-            f"{KEY_ENV} is not set",
-            hint=f"export {KEY_ENV} from your CI secret store "
-            "(create one with `cibridge secret keygen`)",
+        place = f"{where}: " if where else ""
+        raise MissingKey(
+            f"{place}{KEY_ENV} is not set",
+            hint=f"export {KEY_ENV} from your CI secret store ({_KEYGEN_HINT})",
         )
     return keys
 
 
-def _fernet() -> MultiFernet:
+def _fernet(env: Mapping[str, str], where: str = "") -> MultiFernet:
     from cryptography.fernet import Fernet, MultiFernet
 
     fernets = []
-    for position, key in enumerate(_keys(), start=1):
+    for position, key in enumerate(_keys(env, where), start=1):
         try:
             fernets.append(Fernet(key.encode()))
         except ValueError:
             raise CibridgeError(
                 f"{KEY_ENV} key #{position} is not a valid Fernet key "
                 "(32 url-safe base64-encoded bytes)",
-                hint="generate one with `cibridge secret keygen`",
+                hint=f"replace it; {_KEYGEN_HINT}",
             ) from None
     return MultiFernet(fernets)
 
@@ -56,21 +70,25 @@ def keygen() -> str:
     return Fernet.generate_key().decode()
 
 
-def encrypt(plaintext: str) -> str:
-    return PREFIX + _fernet().encrypt(plaintext.encode()).decode()
+def encrypt(plaintext: str, env: Mapping[str, str]) -> str:
+    return PREFIX + _fernet(env).encrypt(plaintext.encode()).decode()
 
 
-def decrypt(token: str, where: str = "value") -> str:
+def decrypt(token: str, where: str, env: Mapping[str, str]) -> str:
+    """The plaintext of an ``enc:`` token, registered with the redactor before it is
+    returned: whoever asked for it may print it by mistake."""
     from cryptography.fernet import InvalidToken
 
     body = token[len(PREFIX) :] if token.startswith(PREFIX) else token
+    fernet = _fernet(env, where)
     try:
-        plaintext = _fernet().decrypt(body.strip().encode()).decode()
-    except InvalidToken:
+        plaintext = fernet.decrypt(body.strip().encode()).decode()
+    except (InvalidToken, UnicodeDecodeError):
         raise CibridgeError(
             f"{where}: cannot decrypt the enc: value with any key in {KEY_ENV}",
             hint="the value was encrypted with another key, or was cut when pasted; "
-            f"add the old key after the new one in {KEY_ENV} (comma-separated)",
+            f"add the old key after the new one in {KEY_ENV} (comma-separated), or encrypt "
+            "it again with `cibridge secret encrypt`",
         ) from None
     redact.register(plaintext)
     return plaintext

@@ -15,7 +15,13 @@ from cibridge.errors import CibridgeError
 if TYPE_CHECKING:
     from cibridge.config import Config
     from cibridge.context import Context
+    from cibridge.notify.service import Dependencies
     from cibridge.platforms import Platform
+    from cibridge.transport import Transport
+
+
+# Values the context provides as structures; a string in their place would break templates.
+RESERVED_SETS = frozenset({"commits", "pull_request", "message", "t", "duration_seconds"})
 
 
 def parse_sets(pairs: list[str] | None) -> dict[str, str]:
@@ -24,7 +30,13 @@ def parse_sets(pairs: list[str] | None) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise CibridgeError(
-                f"--set {pair!r} is not KEY=VALUE", hint="write --set service_name=checkout"
+                f"--set {pair[:60]!r} is not KEY=VALUE", hint="write --set service_name=checkout"
+            )
+        if key.strip() in RESERVED_SETS:
+            raise CibridgeError(
+                f"--set {key.strip()}: `{key.strip()}` is filled from the CI context and cannot "
+                "be set",
+                hint="choose another name and use it in your template",
             )
         values[key.strip()] = value
     return values
@@ -42,7 +54,8 @@ class Runtime:
     def config(self) -> Config:
         from cibridge import config
 
-        return config.load(config.discover(getattr(self.args, "config", None) or [], self.cwd))
+        explicit = getattr(self.args, "config", None) or []
+        return config.load(config.discover(explicit, self.cwd, self.env), self.env)
 
     @cached_property
     def context(self) -> Context:
@@ -52,6 +65,24 @@ class Runtime:
         for note in context.notes:
             self.platform.warning(note)
         return context
+
+    @cached_property
+    def transport(self) -> Transport:
+        """One HTTP session for the whole run (connection reuse, one OAuth token)."""
+        from cibridge.transport import HttpSettings, Transport
+
+        return Transport(HttpSettings.from_env(self.env))
+
+    def notify_dependencies(self, *, dry_run: bool) -> Dependencies:
+        from cibridge.notify.service import Dependencies
+
+        return Dependencies(
+            config=self.config,
+            context=self.context,
+            env=self.env,
+            templates_dir=self.templates_dir(),
+            transport=None if dry_run else self.transport,
+        )
 
     def sets(self) -> dict[str, str]:
         return parse_sets(getattr(self.args, "set", None))

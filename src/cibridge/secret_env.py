@@ -24,6 +24,16 @@ OTHER = (
     "PROMETHEUS_PASSWORD",
     "PROMETHEUS_TOKEN",
 )
+# Action input -> the variable it sets: the providers' credentials, and Jira's (whose
+# inputs also carry the non-secret base URL and user so one step can configure it all).
+INPUTS: dict[str, str] = {
+    **{var.input: var.env for spec in SPECS for var in spec.secrets},
+    "jira-base-url": "JIRA_BASE_URL",
+    "jira-user-email": "JIRA_USER_EMAIL",
+    "jira-api-token": "JIRA_API_TOKEN",
+    "jira-pat": "JIRA_PAT",
+    "jira-client-secret": "JIRA_CLIENT_SECRET",
+}
 WEBHOOK_URLS = tuple(var.env for spec in SPECS for var in spec.secrets if var.url)
 SECRETS = tuple(var.env for spec in SPECS for var in spec.secrets if not var.url) + OTHER
 

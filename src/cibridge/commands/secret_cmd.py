@@ -53,7 +53,7 @@ def keygen(runtime: Runtime) -> int:
 def encrypt(runtime: Runtime) -> int:
     from cibridge import encryption
 
-    sys.stdout.write(encryption.encrypt(_read_value("value to encrypt: ")) + "\n")
+    sys.stdout.write(encryption.encrypt(_read_value("value to encrypt: "), runtime.env) + "\n")
     return 0
 
 
@@ -61,5 +61,7 @@ def decrypt(runtime: Runtime) -> int:
     from cibridge import encryption
 
     # Written straight to stdout: redaction would replace exactly what was asked for.
-    sys.stdout.write(encryption.decrypt(_read_value("enc: value: ").strip(), "stdin") + "\n")
+    sys.stdout.write(
+        encryption.decrypt(_read_value("enc: value: ").strip(), "stdin", runtime.env) + "\n"
+    )
     return 0

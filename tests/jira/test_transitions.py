@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from cibridge.jira.client import Issue, JiraError
+from cibridge.jira.transitions import choose, required_fields
+
+ISSUE = Issue("PROJ-1", "10001", "Fix it", "In Progress", "PROJ", "10000", "Bug", [], [])
+DONE = {
+    "id": "31",
+    "name": "Finish",
+    "to": {"name": "Done"},
+    "fields": {
+        "resolution": {
+            "required": True,
+            "name": "Resolution",
+            "schema": {"type": "resolution"},
+            "hasDefaultValue": False,
+        },
+        "customfield_10010": {
+            "required": False,
+            "name": "Deployed to",
+            "schema": {"type": "array", "items": "option"},
+        },
+        "customfield_10020": {"required": True, "name": "Build", "schema": {"type": "number"}, "hasDefaultValue": True},
+    },
+}
+REVIEW = {"id": "21", "name": "Send to review", "to": {"name": "In Review"}, "fields": {}}
+
+
+def test_chosen_by_target_status_case_insensitive_then_id_then_name() -> None:
+    assert choose(ISSUE, [REVIEW, DONE], "done") is DONE
+    assert choose(ISSUE, [REVIEW, DONE], "21") is REVIEW
+    assert choose(ISSUE, [REVIEW, DONE], "send TO review") is REVIEW
+
+
+def test_no_transitions_is_a_permission_problem() -> None:
+    with pytest.raises(JiraError, match="offers no transition") as raised:
+        choose(ISSUE, [], "Done")
+    assert "Transition Issues permission" in raised.value.hint
+
+
+def test_unreachable_status_lists_the_reachable_ones() -> None:
+    with pytest.raises(JiraError, match="cannot reach status 'Deployed'") as raised:
+        choose(ISSUE, [REVIEW, DONE], "Deployed")
+    assert "Done, In Review" in raised.value.hint
+
+
+def test_required_fields_filled_and_typed() -> None:
+    fields = required_fields("PROJ-1", DONE, "Fixed", {"Deployed to": "prod, eu"})
+    assert fields == {
+        "resolution": {"name": "Fixed"},
+        "customfield_10010": [{"name": "prod"}, {"name": "eu"}],
+    }
+
+
+def test_missing_required_field_is_named_before_jira_is_asked() -> None:
+    with pytest.raises(JiraError, match=r"requires Resolution \(resolution\)") as raised:
+        required_fields("PROJ-1", DONE, "", {})
+    assert "--resolution" in raised.value.hint
+
+
+def test_field_not_on_the_screen() -> None:
+    with pytest.raises(JiraError, match="'priority' is not on the 'Send to review'"):
+        required_fields("PROJ-1", REVIEW, "", {"priority": "High"})

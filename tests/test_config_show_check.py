@@ -1,0 +1,227 @@
+"""``config show`` masks every credential; ``config check`` passes nothing that will fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from cibridge import encryption
+from cibridge.config import Config, load
+
+JIRA = ("integration_configs", "project_management", "jira")
+
+
+def _show(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Config:
+    path = tmp_path / "c.yml"
+    path.write_text(text)
+    return load([path], env or {})
+
+
+def _headers(**headers: str) -> str:
+    lines = "".join(f'        "{name}": "{value}"\n' for name, value in headers.items())
+    return "integration_configs:\n  project_management:\n    jira:\n      headers:\n" + lines
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Authorization",
+        "Proxy-Authorization",
+        "X-Api-Key",
+        "X-Auth-Token",
+        "X-Client-Secret",
+        "apikey",
+        "Cookie",
+        "PRIVATE-TOKEN",
+        "JOB-TOKEN",
+    ],
+)
+def test_credential_headers_are_masked(tmp_path: Path, name: str) -> None:
+    shown = _show(tmp_path, _headers(**{name: "hdr-value-1234"})).show()
+    assert shown["integration_configs"]["project_management"]["jira"]["headers"] == {name: "***"}
+
+
+@pytest.mark.parametrize("name", ["X-Scope-OrgID", "Accept", "X-Request-Id", "X-Design-Id"])
+def test_ordinary_headers_are_shown(tmp_path: Path, name: str) -> None:
+    shown = _show(tmp_path, _headers(**{name: "visible"})).show()
+    assert shown["integration_configs"]["project_management"]["jira"]["headers"] == {
+        name: "visible"
+    }
+
+
+def _url_shown(tmp_path: Path, url: str, env: dict[str, str] | None = None) -> str:
+    text = f"integration_configs:\n  monitoring:\n    prometheus:\n      url: '{url}'\n"
+    shown: str = _show(tmp_path, text, env).show()["integration_configs"]["monitoring"][
+        "prometheus"
+    ]["url"]
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("api_token=t0k3n", "api_token=***"),
+        ("access_token=t0k3n&page=2", "access_token=***&page=2"),
+        ("sig=abc%3D&sv=2022", "sig=***&sv=2022"),
+        ("key=k3y", "key=***"),
+        ("password=pw", "password=***"),
+        ("X-Amz-Signature=abcdef", "X-Amz-Signature=***"),
+        ("api%5Ftoken=t0k3n", "api%5Ftoken=***"),
+        ("q=up&step=15", "q=up&step=15"),
+    ],
+)
+def test_credential_query_values_are_masked(tmp_path: Path, query: str, expected: str) -> None:
+    assert _url_shown(tmp_path, f"https://prom.example/api?{query}") == (
+        f"https://prom.example/api?{expected}"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://user:p4ss@prom.example/x", "https://ghp_tokenonly@prom.example/x"],
+)
+def test_user_info_is_masked(tmp_path: Path, url: str) -> None:
+    assert _url_shown(tmp_path, url) == "https://***@prom.example/x"
+
+
+def test_masking_applies_after_substitution(tmp_path: Path) -> None:
+    shown = _url_shown(tmp_path, "https://${PROM_USERINFO}@prom.example/", {"PROM_USERINFO": "u:p"})
+    assert shown == "https://***@prom.example/"
+
+
+def test_an_enc_value_is_masked_under_any_key(tmp_path: Path) -> None:
+    key = Fernet.generate_key().decode()
+    token = encryption.encrypt("https://prom.internal", {"CIBRIDGE_KEY": key})
+    assert _url_shown(tmp_path, token, {"CIBRIDGE_KEY": key}) == "***"
+
+
+def test_show_cli_prints_no_credential(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "c.yml"
+    path.write_text(
+        _headers(Authorization="Bearer canary-hdr-1", **{"X-Scope-OrgID": "tenant-a"})
+        + "      base_url: https://bot:canary-pw-2@jira.example/?api_token=canary-q-3\n"
+    )
+    result = cli("--config", str(path), "config", "show")
+    assert result.code == 0, result.err
+    assert "canary" not in result.all
+    assert "X-Scope-OrgID: tenant-a" in result.out
+    assert "base_url: https://***@jira.example/?api_token=***" in result.out
+
+
+def test_show_reports_a_ref_outside_the_secrets_dir(tmp_path: Path) -> None:
+    text = "integrations:\n  dingtalk:\n    secret_ref: ../../etc/passwd\n"
+    shown = _show(tmp_path, text).show()
+    assert shown["integrations"]["dingtalk"]["secret_ref"].startswith(
+        "../../etc/passwd (ERROR: secret '../../etc/passwd' must be a name inside"
+    )
+
+
+# config check
+
+
+def _check(cli, tmp_path: Path, text: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    path = tmp_path / "c.yml"
+    path.write_text(text)
+    return cli("--config", str(path), "config", "check", env=env)
+
+
+def test_check_fails_on_enc_value_no_key_decrypts(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    token = encryption.encrypt("x-secret", {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    text = f"integrations:\n  dingtalk:\n    secret: {token}\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    assert result.code == 2
+    assert f"{tmp_path / 'c.yml'}:3: cannot decrypt the enc: value" in result.err
+    assert "hint: " in result.err and "CIBRIDGE_KEY" in result.err
+    assert "ok:" not in result.out
+
+
+def test_check_fails_on_enc_value_in_a_plain_key(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    token = encryption.encrypt("x", {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    text = f"notify:\n  templates_dir: {token}\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    assert result.code == 2
+    assert ":2: cannot decrypt" in result.err
+
+
+def test_check_passes_when_the_key_decrypts(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    key = Fernet.generate_key().decode()
+    token = encryption.encrypt("x-secret", {"CIBRIDGE_KEY": key})
+    text = f"integrations:\n  dingtalk:\n    secret: {token}\n"
+    result = _check(
+        cli, tmp_path, text, {"CIBRIDGE_KEY": f"{Fernet.generate_key().decode()},{key}"}
+    )
+    assert result.code == 0, result.err
+    assert result.out.startswith("ok: ")
+    assert "warning" not in result.err
+
+
+def test_check_fails_on_an_invalid_key(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "integrations:\n  dingtalk:\n    secret: enc:gAAAA\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_KEY": "not-a-key"})
+    assert result.code == 2
+    assert "key #1 is not a valid Fernet key" in result.err
+
+
+def test_check_warns_when_no_key_is_set(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = _check(cli, tmp_path, "integrations:\n  dingtalk:\n    secret: enc:gAAAA\n")
+    assert result.code == 0
+    assert f"warning: {tmp_path / 'c.yml'}:3: CIBRIDGE_KEY is not set" in result.err
+    assert "1 warning(s)" in result.out
+
+
+def test_check_warns_on_unset_var_and_missing_ref(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "integrations:\n  slack:\n    webhook_url: ${HOOK_NOT_SET}\n"
+        "  dingtalk:\n    secret_ref: ding-secret\n"
+    )
+    result = _check(cli, tmp_path, text)
+    assert result.code == 0, result.err
+    assert f"warning: {tmp_path / 'c.yml'}:3: ${{HOOK_NOT_SET}} is not set" in result.err
+    assert f"warning: {tmp_path / 'c.yml'}:5: secret 'ding-secret' is not set" in result.err
+    assert "DING_SECRET" in result.err
+    assert "2 warning(s)" in result.out
+
+
+def test_check_errors_on_a_ref_outside_the_secrets_dir(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "integrations:\n  dingtalk:\n    secret_ref: ../../etc/passwd\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_SECRETS_DIR": str(tmp_path)})
+    assert result.code == 2
+    assert ":3: secret '../../etc/passwd' must be a name inside CIBRIDGE_SECRETS_DIR" in result.err
+
+
+def test_check_reports_every_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    token = encryption.encrypt("x", {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    text = f"integrations:\n  dingtalk:\n    secret: {token}\n    webhook_url_ref: /etc/passwd\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    assert result.code == 2
+    assert ":3: cannot decrypt" in result.err
+    assert ":4: secret '/etc/passwd' must be a name" in result.err
+
+
+def test_explicit_empty_file_is_an_empty_configuration(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty.yml"
+    empty.write_text("")
+    result = cli("--config", str(empty), "config", "check")
+    assert result.code == 0
+    assert result.out.startswith(f"ok: {empty} (nothing)")
+    comments = tmp_path / "comments.yml"
+    comments.write_text("# nothing configured yet\n")
+    from_env = cli("config", "check", env={"CIBRIDGE_CONFIG": str(comments)})
+    assert from_env.code == 0
+    assert from_env.out.startswith(f"ok: {comments} (nothing)")
+    assert "no configuration file found" not in from_env.out + result.out
+
+
+def test_check_help_says_which_problems_are_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    from cibridge.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["config", "check", "--help"])
+    text = capsys.readouterr().out
+    errors, _, warnings = text.partition("Warnings (exit 0)")
+    assert "Errors (exit 2)" in errors
+    assert "an enc: value that no key in CIBRIDGE_KEY decrypts" in errors
+    assert "${VAR} that is not set" in warnings
+    assert "*_ref secret that is not set" in warnings
