@@ -125,7 +125,11 @@ build:
   after_script:
     - cibridge notify --to webhook
 """
-    variables = {"CIBRIDGE_WEBHOOK_URL": stand_ins.env()["CIBRIDGE_WEBHOOK_URL"]}
+    env = stand_ins.env()
+    variables = {
+        "CIBRIDGE_WEBHOOK_URL": env["CIBRIDGE_WEBHOOK_URL"],
+        "CIBRIDGE_WEBHOOK_SECRET": env["CIBRIDGE_WEBHOOK_SECRET"],
+    }
     run = run_gitlab_ci_local(tmp_path, pipeline, variables)
     assert run.code != 0
     assert "SCRIPT_NOTIFY_EXIT=2" in run.output

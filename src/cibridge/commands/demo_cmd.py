@@ -46,7 +46,7 @@ def _notify(runtime: Runtime, env: dict[str, str], request: NotifyRequest) -> in
     from cibridge.transport import HttpSettings, Transport
 
     deps = service.Dependencies(
-        config=Config(data={"notify": runtime.config.raw("notify") or {}}),
+        config=Config(data={"notify": runtime.config.raw("notify") or {}}, env=env),
         context=runtime.context,
         env=env,
         templates_dir=runtime.templates_dir(),
