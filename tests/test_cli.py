@@ -43,8 +43,9 @@ def test_internal_error_is_reported_redacted(cli, monkeypatch) -> None:  # type:
     assert parser  # the handler is bound at parse time, so patch through set_defaults
     monkeypatch.setattr(cli_module, "build_parser", lambda: _with_handler(parser, "render", boom))
     result = cli("render", "x", env={"SLACK_BOT_TOKEN": "xoxb-supersecretvalue"})
-    assert result.code == 1
+    assert result.code == 3  # a bug, never confused with a rejection (1) or usage (2)
     assert "internal error: RuntimeError" in result.err
+    assert "this is a bug in cibridge" in result.err
     assert "supersecretvalue" not in result.all
 
 

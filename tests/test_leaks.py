@@ -27,13 +27,29 @@ CANARIES = [
 ]
 
 
+def _forms(canary: str) -> set[str]:
+    """A canary as it could leak: as is, percent-encoded, base64 (Basic auth), JSON-escaped."""
+    import base64
+    import json
+    from urllib.parse import quote, quote_plus
+
+    return {
+        canary,
+        quote(canary, safe=""),
+        quote_plus(canary),
+        base64.b64encode(canary.encode()).decode().rstrip("="),
+        json.dumps(canary)[1:-1],
+    }
+
+
 def _check(texts: list[str]) -> None:
+    forms = {form: canary for canary in CANARIES for form in _forms(canary)}
     for text in texts:
         for line in text.splitlines():
             if line.startswith("::add-mask::"):
                 continue  # the one place a secret must appear: telling the runner to mask it
-            for canary in CANARIES:
-                assert canary not in line, f"{canary!r} leaked in: {line[:200]}"
+            for form, canary in forms.items():
+                assert form not in line, f"{canary!r} leaked (as {form!r}) in: {line[:200]}"
 
 
 @pytest.fixture
@@ -57,26 +73,50 @@ EVERY_PROVIDER = [
     for name in ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook")
     for arg in ("--to", name)
 ]
+# Each scenario with the exit code and a line it must print, so a command that fails
+# early and prints nothing cannot pass as "leaked nothing".
 SCENARIOS = [
-    ["notify", "--status", "success", *EVERY_PROVIDER, "--channel", "#deployments"],
-    ["--dry-run", "notify", "--status", "running", *EVERY_PROVIDER, "--channel", "C0DEPLOYS"],
-    ["-v", "notify", "--status", "failure", "--to", "slack", "--channel", "#missing-channel"],
-    ["-v", "notify", "--to", "dingtalk", "--to", "feishu", "--status", "failure"],
-    ["config", "show"],
-    ["render", "--show-context"],
-    ["demo", "--sample"],
+    (
+        ["notify", "--status", "success", *EVERY_PROVIDER, "--channel", "#deployments"],
+        0,
+        "delivered",
+    ),
+    (
+        ["--dry-run", "notify", "--status", "running", *EVERY_PROVIDER, "--channel", "C0DEPLOYS"],
+        0,
+        "dry run, not sent",
+    ),
+    (
+        ["-v", "notify", "--status", "failure", "--to", "slack", "--channel", "#missing-channel"],
+        1,
+        "channel_not_found",
+    ),
+    (
+        ["-v", "notify", "--to", "dingtalk", "--to", "feishu", "--status", "failure"],
+        0,
+        "Feishu: delivered",
+    ),
+    (["config", "show"], 0, "integration_configs"),
+    (["config", "check"], 0, "ok"),
+    (["render", "--show-context"], 0, '"repository"'),
+    (["demo", "--sample"], 0, "What each stand-in received"),
 ]
 
 
-@pytest.mark.parametrize("argv", SCENARIOS, ids=lambda a: " ".join(a[:3]))
+@pytest.mark.parametrize(
+    ("argv", "code", "marker"),
+    SCENARIOS,
+    ids=lambda a: " ".join(a[:3]) if isinstance(a, list) else str(a),
+)
 def test_no_canary_in_any_output(
-    argv: list[str], canary_env: dict[str, str], tmp_path: Path
+    argv: list[str], code: int, marker: str, canary_env: dict[str, str], tmp_path: Path
 ) -> None:
     configs = [a for p in sorted(SEED.glob("*.yml")) for a in ("--config", str(p))]
     result = run_process(*configs, *argv, env=canary_env, cwd=tmp_path)
     files = [tmp_path / "github_output", tmp_path / "github_summary"]
     _check([result.out, result.err, *(f.read_text() for f in files if f.exists())])
-    assert result.code in (0, 1), result.err  # they ran; outcomes may be failures
+    assert result.code == code, result.all
+    assert marker in result.all
 
 
 def test_errors_with_secrets_in_the_url_are_redacted(
@@ -86,7 +126,9 @@ def test_errors_with_secrets_in_the_url_are_redacted(
         **canary_env,
         "DINGTALK_WEBHOOK_URL": f"http://127.0.0.1:9/robot/send?access_token={standins.DINGTALK_TOKEN}",
     }
-    result = run_process("-v", "notify", "--status", "success", "--to", "dingtalk", env=env, cwd=tmp_path)
+    result = run_process(
+        "-v", "notify", "--status", "success", "--to", "dingtalk", env=env, cwd=tmp_path
+    )
     assert result.code == 1
     _check([result.out, result.err])
 
@@ -100,7 +142,9 @@ def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) ->
         "SLACK_API_URL": f"{stand_ins.base}/slack/api",
     }
     result = run_process(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "slack",
         "--to",
@@ -115,7 +159,17 @@ def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) ->
 
 
 def test_add_mask_comes_before_anything_else(canary_env: dict[str, str], tmp_path: Path) -> None:
-    argv = ["notify", "--status", "success", "--to", "slack", "--to", "dingtalk", "--channel", "#deployments"]
+    argv = [
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        "--to",
+        "dingtalk",
+        "--channel",
+        "#deployments",
+    ]
     lines = run_process(*argv, env=canary_env, cwd=tmp_path).out.splitlines()
     first_other = next(i for i, line in enumerate(lines) if not line.startswith("::add-mask::"))
     masked = lines[:first_other]

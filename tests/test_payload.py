@@ -5,11 +5,15 @@ from cibridge.payload import Payload, parse_number
 
 def test_reads_fields_and_notes_wrong_shapes() -> None:
     notes: list[str] = []
-    data = Payload({"a": {"b": "x", "n": "12", "bad": True}, "list": [{"k": 1}, "s"]}, "body", notes)
+    data = Payload(
+        {"a": {"b": "x", "n": "12", "bad": True}, "list": [{"k": 1}, "s"]}, "body", notes
+    )
     assert data.text("a", "b") == "x"
     assert data.integer("a", "n") == 12
     assert data.integer("a", "bad") == 0
-    assert data.text("a", "missing") == "" and notes == ["body: `a.bad` is bool, not a number; ignored"]
+    assert data.text("a", "missing") == "" and notes == [
+        "body: `a.bad` is bool, not a number; ignored"
+    ]
     assert [item.integer("k") for item in data.objects("list")] == [1]
     assert notes[-1] == "body: `list[1]` is str, not an object; ignored"
     assert data.text("a", "b", "c") == ""

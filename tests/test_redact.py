@@ -72,7 +72,9 @@ def test_webhook_url_parts_are_registered() -> None:
 
 
 def test_api_url_keeps_its_path_but_not_its_credentials() -> None:
-    redact.register_url("https://bob:hunter2-pw@jira.example.com/rest?api_token=tok-777", whole_url_secret=False)
+    redact.register_url(
+        "https://bob:hunter2-pw@jira.example.com/rest?api_token=tok-777", whole_url_secret=False
+    )
     shown = redact.redact("GET https://jira.example.com/rest/api/3 hunter2-pw tok-777")
     assert "jira.example.com/rest/api/3" in shown
     assert "hunter2-pw" not in shown and "tok-777" not in shown

@@ -62,7 +62,10 @@ def register(secret: str | None) -> None:
     new = forms(secret) - _secrets
     _secrets.update(new)
     _compiled = None
-    for form in sorted(new):
+    # The value itself first (a listener splits it into lines), then its encodings.
+    lines = {line.strip() for line in secret.splitlines()}
+    told = [secret, *sorted(new - lines - {secret})]
+    for form in told:
         for listener in _listeners:
             listener(form)
 

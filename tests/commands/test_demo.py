@@ -31,7 +31,10 @@ def test_demo_in_chinese(tmp_path: Path) -> None:
 
 
 def test_demo_reads_only_the_environment_it_is_given(
-    httpserver: HTTPServer, tmp_path: Path, monkeypatch, capsys  # type: ignore[no-untyped-def]
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    monkeypatch,
+    capsys,  # type: ignore[no-untyped-def]
 ) -> None:
     """One environment mapping flows down from the entry point: a real webhook URL and a
     proxy in the process environment are never used, whatever the mapping says."""

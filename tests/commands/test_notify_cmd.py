@@ -15,7 +15,9 @@ def _to(*providers: str) -> list[str]:
 
 
 def test_every_provider_in_one_step(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--status", "success", *_to(*ALL), env={**github_env(tmp_path), **stand_ins.env()})
+    result = cli(
+        "notify", "--status", "success", *_to(*ALL), env={**github_env(tmp_path), **stand_ins.env()}
+    )
     assert result.code == 0, result.all
     assert sorted({r.service for r in stand_ins.received}) == sorted(ALL)
     assert all(r.status < 300 for r in stand_ins.received)
@@ -99,7 +101,15 @@ def test_template_override_per_provider(cli, stand_ins: StandIns, tmp_path: Path
         "text: \"Deployed {{ repository }} by {{ actor }}: {{ commits[0].title if commits else '-' }}\"\n"
     )
     env = {**github_env(tmp_path), **stand_ins.env()}
-    result = cli("notify", "--status", "success", *_to("slack", "wecom"), "--template", f"slack={custom}", env=env)
+    result = cli(
+        "notify",
+        "--status",
+        "success",
+        *_to("slack", "wecom"),
+        "--template",
+        f"slack={custom}",
+        env=env,
+    )
     assert result.code == 0, result.all
     assert stand_ins.of("slack")[0].json == {
         "text": 'Deployed acme/checkout by mona: Fix "quotes" and `ticks` {{ 7*7 }}'
@@ -116,7 +126,9 @@ def test_repository_template_directory_overrides_builtin(
         'msgtype: text\ntext:\n  content: "{{ t.deploy }} {{ environment }} {{ message.status_text }}"\n'
     )
     result = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "dingtalk",
         "--event",
@@ -134,7 +146,16 @@ def test_repository_template_directory_overrides_builtin(
 def test_broken_template_is_exit_2_with_place(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     broken = tmp_path / "broken.yml.j2"
     broken.write_text("text: ok\nmore: {{ missing_value }}\n")
-    result = cli("notify", "--status", "success", "--to", "slack", "--template", str(broken), env=stand_ins.env())
+    result = cli(
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        "--template",
+        str(broken),
+        env=stand_ins.env(),
+    )
     assert result.code == 2
     assert "broken.yml.j2:2: 'missing_value' is undefined" in result.err
     assert stand_ins.received == []
@@ -142,7 +163,9 @@ def test_broken_template_is_exit_2_with_place(cli, stand_ins: StandIns, tmp_path
 
 def test_unreachable_provider_is_exit_1(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "wecom",
         env={"WECOM_WEBHOOK_URL": "http://127.0.0.1:9/cgi-bin/webhook/send?key=abcdefgh"},
@@ -153,7 +176,9 @@ def test_unreachable_provider_is_exit_1(cli, stand_ins: StandIns) -> None:  # ty
 
 
 def test_dry_run_prints_every_target(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--status", "success", "--dry-run", *_to("slack", "dingtalk"), env=stand_ins.env())
+    result = cli(
+        "notify", "--status", "success", "--dry-run", *_to("slack", "dingtalk"), env=stand_ins.env()
+    )
     assert result.code == 0
     assert stand_ins.received == []
     assert result.out.count('"provider":') == 2

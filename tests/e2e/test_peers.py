@@ -9,16 +9,18 @@ from pathlib import Path
 
 from tests.e2e.harness import alertmanager, prometheus, pushgateway
 
-from cibridge import http
+from cibridge.transport import HttpSettings, Transport
+
+http = Transport(HttpSettings())
 
 
 def test_prometheus_answers_queries(tmp_path: Path) -> None:
     with prometheus(tmp_path) as base:
-        response = http.request("GET", f"{base}/api/v1/query?query=vector(1)")
+        response = http.request("GET", f"{base}/api/v1/query?query=vector(1)", what="Prometheus")
         body = response.json()
         assert body["status"] == "success"
         assert body["data"]["result"][0]["value"][1] == "1"
-        bad = http.request("GET", f"{base}/api/v1/query?query=sum(")
+        bad = http.request("GET", f"{base}/api/v1/query?query=sum(", what="Prometheus")
         assert bad.status == 400 and bad.json()["errorType"] == "bad_data"
 
 
@@ -33,7 +35,7 @@ def test_alertmanager_silences(tmp_path: Path) -> None:
             "createdBy": "cibridge-e2e",
             "comment": "deploy",
         }
-        created = http.request("POST", f"{base}/api/v2/silences", json=silence)
+        created = http.request("POST", f"{base}/api/v2/silences", json=silence, what="Alertmanager")
         assert created.status == 200 and created.json()["silenceID"]
 
 
@@ -45,6 +47,7 @@ def test_pushgateway_accepts_a_deploy_gauge(tmp_path: Path) -> None:
             f"{base}/metrics/job/cibridge/service/api",
             data=body,
             headers={"Content-Type": "text/plain"},
+            what="Pushgateway",
         )
         assert pushed.status == 200
         with urllib.request.urlopen(f"{base}/api/v1/metrics", timeout=5) as response:

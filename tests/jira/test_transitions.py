@@ -22,7 +22,12 @@ DONE = {
             "name": "Deployed to",
             "schema": {"type": "array", "items": "option"},
         },
-        "customfield_10020": {"required": True, "name": "Build", "schema": {"type": "number"}, "hasDefaultValue": True},
+        "customfield_10020": {
+            "required": True,
+            "name": "Build",
+            "schema": {"type": "number"},
+            "hasDefaultValue": True,
+        },
     },
 }
 REVIEW = {"id": "21", "name": "Send to review", "to": {"name": "In Review"}, "fields": {}}

@@ -29,7 +29,9 @@ def test_signature_matches_dingtalks_documented_algorithm() -> None:
 
 def test_signed_markdown_delivery(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "dingtalk",
         "--locale",
@@ -48,7 +50,14 @@ def test_signed_markdown_delivery(cli, stand_ins: StandIns, tmp_path: Path) -> N
 
 
 def test_wrong_secret_is_explained(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
-    result = cli("notify", "--status", "success", "--to", "dingtalk", env=env_for(stand_ins, DINGTALK_SECRET="SECwrong"))
+    result = cli(
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "dingtalk",
+        env=env_for(stand_ins, DINGTALK_SECRET="SECwrong"),
+    )
     assert result.code == 1
     assert "errcode 310000: sign not match" in result.err
     assert "DINGTALK_SECRET must be the robot's" in result.err
@@ -81,7 +90,9 @@ def test_mentions_mobiles_appear_in_text_and_at(cli, stand_ins: StandIns, tmp_pa
         "notify:\n  mentions:\n    users:\n      mona: {dingtalk_mobile: '13800000000', dingtalk_user_id: mona01}\n"
     )
     result = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "dingtalk",
         "--status",
@@ -98,7 +109,14 @@ def test_action_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type:
     (tmp_path / ".cibridge.yml").write_text(
         "integration_configs:\n  communication:\n    dingtalk:\n      msgtype: actionCard\n"
     )
-    result = cli("notify", "--status", "success", "--to", "dingtalk", env={**github_env(tmp_path), **env_for(stand_ins)})
+    result = cli(
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "dingtalk",
+        env={**github_env(tmp_path), **env_for(stand_ins)},
+    )
     assert result.code == 0, result.all
     card = stand_ins.of("dingtalk")[0].json["actionCard"]
     assert card["btns"][0]["actionURL"] == "https://github.com/acme/checkout/actions/runs/987"
@@ -106,7 +124,14 @@ def test_action_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type:
 
 def test_byte_limit_with_long_cjk_commits(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify", "--status", "success", "--to", "dingtalk", "--set", "summary=" + "长" * 12000, env=env_for(stand_ins)
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "dingtalk",
+        "--set",
+        "summary=" + "长" * 12000,
+        env=env_for(stand_ins),
     )
     assert result.code == 0, result.all
     assert len(stand_ins.of("dingtalk")[0].json["markdown"]["text"].encode()) <= 20_000
@@ -114,7 +139,14 @@ def test_byte_limit_with_long_cjk_commits(cli, stand_ins: StandIns, tmp_path: Pa
 
 def test_unknown_token(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     url = f"{stand_ins.base}/dingtalk/robot/send?access_token=nope"
-    result = cli("notify", "--status", "success", "--to", "dingtalk", env=env_for(stand_ins, DINGTALK_WEBHOOK_URL=url))
+    result = cli(
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "dingtalk",
+        env=env_for(stand_ins, DINGTALK_WEBHOOK_URL=url),
+    )
     assert result.code == 1
     assert "errcode 300001" in result.err and "does not exist" in result.err
 
@@ -143,10 +175,30 @@ def test_at_all_on_failure_only(cli, stand_ins: StandIns, tmp_path: Path) -> Non
         "integration_configs:\n  communication:\n    dingtalk:\n      at_all: true\n"
     )
     assert (
-        cli("notify", "--status", "success", "--to", "dingtalk", "--status", "success", env=env_for(stand_ins)).code == 0
+        cli(
+            "notify",
+            "--status",
+            "success",
+            "--to",
+            "dingtalk",
+            "--status",
+            "success",
+            env=env_for(stand_ins),
+        ).code
+        == 0
     )
     assert (
-        cli("notify", "--status", "success", "--to", "dingtalk", "--status", "failure", env=env_for(stand_ins)).code == 0
+        cli(
+            "notify",
+            "--status",
+            "success",
+            "--to",
+            "dingtalk",
+            "--status",
+            "failure",
+            env=env_for(stand_ins),
+        ).code
+        == 0
     )
     success, failure = (r.json for r in stand_ins.of("dingtalk"))
     assert "at" not in success
@@ -160,7 +212,10 @@ def test_mentions_and_keyword_are_added_to_the_body_not_in_place_of_it() -> None
     from cibridge.notify.providers.dingtalk import DingTalk
     from cibridge.notify.settings import ProviderSettings
 
-    env = {"DINGTALK_WEBHOOK_URL": "https://oapi.example/robot/send?access_token=t0k3n", "DINGTALK_KEYWORD": "CI"}
+    env = {
+        "DINGTALK_WEBHOOK_URL": "https://oapi.example/robot/send?access_token=t0k3n",
+        "DINGTALK_KEYWORD": "CI",
+    }
     provider = DingTalk(ProviderSettings("dingtalk", Config(), env))
     payload = {"msgtype": "markdown", "markdown": {"title": "Build", "text": "### Build passed"}}
     options = SendOptions(mentions=[{"dingtalk_mobile": "13800000000"}])

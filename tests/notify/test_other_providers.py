@@ -22,7 +22,14 @@ def test_feishu_signature_vector() -> None:
 def test_feishu_signed_card(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in stand_ins.env().items() if k.startswith("FEISHU")}
     result = cli(
-        "notify", "--status", "success", "--to", "feishu", "--status", "failure", env={**github_env(tmp_path), **env}
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "feishu",
+        "--status",
+        "failure",
+        env={**github_env(tmp_path), **env},
     )
     assert result.code == 0, result.all
     [received] = stand_ins.of("feishu")
@@ -48,7 +55,9 @@ def test_wecom_markdown_with_mentions_and_byte_limit(
         "notify:\n  mentions:\n    when: always\n    users:\n      mona: {wecom: MonaLi}\n"
     )
     env = {**github_env(tmp_path), "WECOM_WEBHOOK_URL": stand_ins.env()["WECOM_WEBHOOK_URL"]}
-    result = cli("notify", "--status", "success", "--to", "wecom", "--set", "summary=" + "企" * 3000, env=env)
+    result = cli(
+        "notify", "--status", "success", "--to", "wecom", "--set", "summary=" + "企" * 3000, env=env
+    )
     assert result.code == 0, result.all
     content = stand_ins.of("wecom")[0].json["markdown"]["content"]
     assert len(content.encode()) <= 4096
@@ -60,7 +69,10 @@ def test_wecom_mentions_appended(cli, stand_ins: StandIns, tmp_path: Path) -> No
         "notify:\n  mentions:\n    users:\n      mona: {wecom: MonaLi}\n"
     )
     env = {**github_env(tmp_path), "WECOM_WEBHOOK_URL": stand_ins.env()["WECOM_WEBHOOK_URL"]}
-    assert cli("notify", "--status", "success", "--to", "wecom", "--status", "failure", env=env).code == 0
+    assert (
+        cli("notify", "--status", "success", "--to", "wecom", "--status", "failure", env=env).code
+        == 0
+    )
     assert stand_ins.of("wecom")[0].json["markdown"]["content"].endswith("<@MonaLi>")
 
 
@@ -77,7 +89,16 @@ def test_teams_adaptive_card(cli, stand_ins: StandIns, tmp_path: Path) -> None: 
         "TEAMS_WEBHOOK_URL": stand_ins.env()["TEAMS_WEBHOOK_URL"],
     }
     result = cli(
-        "notify", "--status", "success", "--to", "teams", "--event", "deploy", "--set", "environment=prod", env=env
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "teams",
+        "--event",
+        "deploy",
+        "--set",
+        "environment=prod",
+        env=env,
     )
     assert result.code == 0, result.all
     [received] = stand_ins.of("teams")
@@ -98,7 +119,14 @@ def test_teams_bad_signature(cli, stand_ins: StandIns) -> None:  # type: ignore[
 def test_generic_webhook_is_signed_and_verifiable(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in stand_ins.env().items() if k.startswith("CIBRIDGE_WEBHOOK")}
     result = cli(
-        "notify", "--status", "success", "--to", "webhook", "--event", "deploy", env={**github_env(tmp_path), **env}
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "webhook",
+        "--event",
+        "deploy",
+        env={**github_env(tmp_path), **env},
     )
     assert result.code == 0, result.all
     [received] = stand_ins.of("webhook")
@@ -136,7 +164,10 @@ def test_teams_mentions_on_failure(cli, stand_ins: StandIns, tmp_path: Path) -> 
         "notify:\n  mentions:\n    users:\n      mona: {teams: mona@example.com}\n"
     )
     env = {**github_env(tmp_path), "TEAMS_WEBHOOK_URL": stand_ins.env()["TEAMS_WEBHOOK_URL"]}
-    assert cli("notify", "--status", "success", "--to", "teams", "--status", "failure", env=env).code == 0
+    assert (
+        cli("notify", "--status", "success", "--to", "teams", "--status", "failure", env=env).code
+        == 0
+    )
     [received] = stand_ins.of("teams")
     assert received.status == 202
     card = received.json["attachments"][0]["content"]

@@ -62,7 +62,14 @@ def test_2048_commit_push_is_truncated_not_rejected(
 def test_markup_in_data_is_escaped(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
     result = cli(
-        "notify", "--status", "success", "--to", "slack", "--set", "summary=<!channel> & <https://evil|click>", env=env
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        "--set",
+        "summary=<!channel> & <https://evil|click>",
+        env=env,
     )
     assert result.code == 0, result.all
     section = stand_ins.of("slack")[0].json["attachments"][0]["blocks"][1]["text"]["text"]
@@ -72,7 +79,9 @@ def test_markup_in_data_is_escaped(cli, stand_ins: StandIns, tmp_path: Path) -> 
 def test_api_post_update_and_thread(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {**github_env(tmp_path), **api_env(stand_ins)}
     posted = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "slack",
         "--event",
@@ -89,7 +98,9 @@ def test_api_post_update_and_thread(cli, stand_ins: StandIns, tmp_path: Path) ->
     assert channel == "C0DEPLOYS" and ts
     (tmp_path / "github_output").unlink()
     updated = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "slack",
         "--event",
@@ -107,7 +118,18 @@ def test_api_post_update_and_thread(cli, stand_ins: StandIns, tmp_path: Path) ->
     update = stand_ins.of("slack")[-1]
     assert update.path.endswith("/chat.update") and update.json["ts"] == ts
     assert stand_ins.behaviour.slack_messages[f"C0DEPLOYS/{ts}"]["text"].startswith("✅")
-    reply = cli("notify", "--status", "success", "--to", "slack", "--channel", channel, "--thread", ts, env=env)
+    reply = cli(
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        "--channel",
+        channel,
+        "--thread",
+        ts,
+        env=env,
+    )
     assert reply.code == 0, reply.all
     assert stand_ins.of("slack")[-1].json["thread_ts"] == ts
     assert stand_ins.of("slack")[0].headers["Authorization"] == f"Bearer {standins.SLACK_TOKEN}"
@@ -118,7 +140,14 @@ def test_channel_key_from_config_is_resolved(cli, stand_ins: StandIns, tmp_path:
         "integration_configs:\n  communication:\n    slack:\n      channels:\n        deployment-status: '#deployments'\n"
     )
     result = cli(
-        "notify", "--status", "success", "--to", "slack", "--channel", "deployment-status", env=api_env(stand_ins)
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        "--channel",
+        "deployment-status",
+        env=api_env(stand_ins),
     )
     assert result.code == 0, result.all
     assert stand_ins.of("slack")[0].json["channel"] == "#deployments"
@@ -126,7 +155,9 @@ def test_channel_key_from_config_is_resolved(cli, stand_ins: StandIns, tmp_path:
 
 def test_update_of_unknown_message_fails_with_hint(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "slack",
         "--channel",
@@ -151,7 +182,9 @@ def test_error_inside_http_200_fails_the_step(cli, stand_ins: StandIns, tmp_path
 
 def test_webhook_http_error_plain_text_body(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "slack",
         env={"SLACK_WEBHOOK_URL": f"{stand_ins.base}/slack/services/T/B/revoked"},
@@ -162,14 +195,18 @@ def test_webhook_http_error_plain_text_body(cli, stand_ins: StandIns) -> None:  
 
 def test_bad_token(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     env = {**api_env(stand_ins), "SLACK_BOT_TOKEN": "xoxb-wrong"}
-    result = cli("notify", "--status", "success", "--to", "slack", "--channel", "C0DEPLOYS", env=env)
+    result = cli(
+        "notify", "--status", "success", "--to", "slack", "--channel", "C0DEPLOYS", env=env
+    )
     assert result.code == 1
     assert "invalid_auth" in result.err and "SLACK_BOT_TOKEN" in result.err
 
 
 def test_fail_on_error_false_turns_failure_into_warning(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "slack",
         "--channel",
@@ -186,7 +223,12 @@ def test_fail_on_error_false_turns_failure_into_warning(cli, stand_ins: StandIns
 def test_429_is_retried_after_retry_after(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     stand_ins.behaviour.throttle_next = 1
     result = cli(
-        "notify", "--status", "success", "--to", "slack", env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]},
     )
     assert result.code == 0, result.all
     assert [r.status for r in stand_ins.of("slack")] == [429, 200]
@@ -196,7 +238,12 @@ def test_429_beyond_retries_fails(cli, stand_ins: StandIns) -> None:  # type: ig
     stand_ins.behaviour.throttle_next = 10
     stand_ins.behaviour.retry_after = "0"
     result = cli(
-        "notify", "--status", "success", "--to", "slack", env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        env={"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]},
     )
     assert result.code == 1
     assert "HTTP 429" in result.err
@@ -205,7 +252,9 @@ def test_429_beyond_retries_fails(cli, stand_ins: StandIns) -> None:  # type: ig
 
 def test_update_needs_the_web_api(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     result = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "slack",
         "--update",
@@ -231,7 +280,15 @@ def test_nothing_configured(cli) -> None:  # type: ignore[no-untyped-def]
 
 def test_dry_run_sends_nothing_and_hides_the_webhook(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
     url = stand_ins.env()["SLACK_WEBHOOK_URL"]
-    result = cli("--dry-run", "notify", "--status", "success", "--to", "slack", env={"SLACK_WEBHOOK_URL": url})
+    result = cli(
+        "--dry-run",
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        env={"SLACK_WEBHOOK_URL": url},
+    )
     assert result.code == 0
     assert stand_ins.received == []
     shown = json.loads(result.out[result.out.index("{") : result.out.rindex("}") + 1])
@@ -244,8 +301,14 @@ def test_mentions_on_failure_only(cli, stand_ins: StandIns, tmp_path: Path) -> N
         "notify:\n  mentions:\n    users:\n      mona@example.com: {slack: U0MONA}\n"
     )
     env = {**github_env(tmp_path), "SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
-    assert cli("notify", "--status", "success", "--to", "slack", "--status", "success", env=env).code == 0
-    assert cli("notify", "--status", "success", "--to", "slack", "--status", "failure", env=env).code == 0
+    assert (
+        cli("notify", "--status", "success", "--to", "slack", "--status", "success", env=env).code
+        == 0
+    )
+    assert (
+        cli("notify", "--status", "success", "--to", "slack", "--status", "failure", env=env).code
+        == 0
+    )
     success, failure = (json.dumps(r.json) for r in stand_ins.of("slack"))
     assert "<@U0MONA>" not in success
     assert "<@U0MONA>" in failure
@@ -272,7 +335,9 @@ def test_fit_enforces_block_limits(size: int) -> None:
 def test_several_channels_get_one_message_each(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {**github_env(tmp_path), **api_env(stand_ins)}
     result = cli(
-        "notify", "--status", "success",
+        "notify",
+        "--status",
+        "success",
         "--to",
         "slack",
         "--to",

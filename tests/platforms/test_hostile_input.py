@@ -25,8 +25,16 @@ def _context(tmp_path: Path, event: str, payload: object):  # type: ignore[no-un
     [
         ("push", {"commits": "abc"}, "`commits` is str, not a list"),
         ("push", {"commits": [1, {"id": "a" * 40, "message": "ok"}]}, "`commits[0]` is int"),
-        ("push", {"commits": [{"id": "a", "author": "mona"}]}, "`commits[0].author` is str, not an object"),
-        ("pull_request", {"pull_request": {"number": "abc"}}, "`pull_request.number` is str, not a number"),
+        (
+            "push",
+            {"commits": [{"id": "a", "author": "mona"}]},
+            "`commits[0].author` is str, not an object",
+        ),
+        (
+            "pull_request",
+            {"pull_request": {"number": "abc"}},
+            "`pull_request.number` is str, not a number",
+        ),
         ("pull_request", {"pull_request": "abc"}, "`pull_request` is str, not an object"),
         ("release", {"release": {"tag_name": ["v1"]}}, "`release.tag_name` is list"),
     ],
@@ -70,7 +78,7 @@ def test_set_cannot_replace_context_structures(cli) -> None:  # type: ignore[no-
 
 def test_closed_stdout_is_not_a_crash(tmp_path: Path) -> None:
     """`cibridge render --list | head -1`: the reader goes away; no traceback, exit 0."""
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S602 - the pipe is the point
         f"{sys.executable} -m cibridge render --list | head -1",
         shell=True,
         capture_output=True,
@@ -80,7 +88,7 @@ def test_closed_stdout_is_not_a_crash(tmp_path: Path) -> None:
     )
     assert done.stdout.count("\n") == 1
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
-    pipe = subprocess.run(
+    pipe = subprocess.run(  # noqa: S602
         f"set -o pipefail; {sys.executable} -m cibridge demo --sample | head -3",
         shell=True,
         executable="/bin/bash",

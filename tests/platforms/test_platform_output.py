@@ -23,8 +23,15 @@ def test_unwritable_github_output_is_a_clear_error(cli, tmp_path: Path) -> None:
     target = tmp_path / "outputs-dir"
     target.mkdir()  # a directory cannot be appended to
     env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(target)}
-    result = cli("--dry-run", "notify", "--status", "success", "--to", "webhook", env={
-        **env, "CIBRIDGE_WEBHOOK_URL": "https://hooks.example/x"})
+    result = cli(
+        "--dry-run",
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "webhook",
+        env={**env, "CIBRIDGE_WEBHOOK_URL": "https://hooks.example/x"},
+    )
     assert result.code == 2
     assert "cannot write to GITHUB_OUTPUT" in result.out
     assert "Traceback" not in result.all

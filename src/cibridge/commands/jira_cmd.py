@@ -76,7 +76,9 @@ def _fields(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise CibridgeError(f"--field {pair[:60]!r} is not ID=VALUE", hint="e.g. --field customfield_10010=prod")
+            raise CibridgeError(
+                f"--field {pair[:60]!r} is not ID=VALUE", hint="e.g. --field customfield_10010=prod"
+            )
         fields[key.strip()] = value
     return fields
 
@@ -109,7 +111,10 @@ def build_request(runtime: Runtime, projects: tuple[str, ...]) -> JiraRequest:
         resolution=args.resolution or "",
         fields=_fields(args.field),
         comment=comment,
-        comment_marker={"run": run_url or context.run_id or context.sha, "environment": context.environment},
+        comment_marker={
+            "run": run_url or context.run_id or context.sha,
+            "environment": context.environment,
+        },
         remote_link=None if args.no_remote_link or not run_url else (run_url, _link_title(runtime)),
         link_to=[key.upper() for key in args.link_to],
         link_type=args.link_type,
@@ -151,7 +156,9 @@ def run(runtime: Runtime) -> int:
             runtime.platform.print("jira: no issue keys in what this run ships; nothing to do")
         result = service.run(request, client, runtime.platform.print)
     except CibridgeError:
-        runtime.platform.set_outputs({"issues": "[]", "transitioned": "0", "skipped": "0", "failed": "0"})
+        runtime.platform.set_outputs(
+            {"issues": "[]", "transitioned": "0", "skipped": "0", "failed": "0"}
+        )
         raise
     report(runtime, result, runtime.args.fail_on_error == "true")
     code = result.exit_code
@@ -163,9 +170,9 @@ def _printer(runtime: Runtime):  # type: ignore[no-untyped-def]
 
     def show(method: str, url: str, body: Any) -> None:
         shown = {"method": method, "url": url, "body": body}
-        with runtime.platform.group(f"Jira: {method} {url.removeprefix(origin(url))} (dry run, not sent)"):
-            with runtime.platform.untrusted():
-                runtime.platform.print(json.dumps(shown, indent=2, ensure_ascii=False))
+        title = f"Jira: {method} {url.removeprefix(origin(url))} (dry run, not sent)"
+        with runtime.platform.group(title), runtime.platform.untrusted():
+            runtime.platform.print(json.dumps(shown, indent=2, ensure_ascii=False))
 
     return show
 
@@ -190,7 +197,9 @@ def report(runtime: Runtime, result: JiraResult, fail_on_error: bool) -> None:
             (
                 i.key,
                 i.summary,
-                f"{i.from_status} → {i.to_status}" if i.from_status != i.to_status else i.from_status,
+                f"{i.from_status} → {i.to_status}"
+                if i.from_status != i.to_status
+                else i.from_status,
                 i.actions.get("comment", ""),
                 i.actions.get("remote link", ""),
                 "✅" if i.ok else "❌",

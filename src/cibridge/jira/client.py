@@ -151,7 +151,7 @@ class JiraClient:
 
     def _fetch(self, keys: list[str]) -> Iterator[Issue]:
         if self.api_version >= 3:
-            body = {"issueIdsOrKeys": keys, "fields": FIELDS}
+            body: dict[str, Any] = {"issueIdsOrKeys": keys, "fields": FIELDS}
             url = self.api("issue/bulkfetch")
             data = self.call("POST", url, what="bulkfetch", json=body, read=True)
             issues = data.get("issues") if isinstance(data, dict) else None
@@ -187,12 +187,16 @@ class JiraClient:
         body: dict[str, Any] = {"transition": {"id": transition_id}}
         if fields:
             body["fields"] = dict(fields)
-        self.call("POST", self.api(f"issue/{_key(key)}/transitions"), what=f"{key} transition", json=body)
+        self.call(
+            "POST", self.api(f"issue/{_key(key)}/transitions"), what=f"{key} transition", json=body
+        )
 
     # -- comments -----------------------------------------------------------------------
 
     def comments(self, key: str) -> list[dict[str, Any]]:
-        url = self.api(f"issue/{_key(key)}/comment?maxResults=100&orderBy=-created&expand=properties")
+        url = self.api(
+            f"issue/{_key(key)}/comment?maxResults=100&orderBy=-created&expand=properties"
+        )
         data = self.call("GET", url, what=f"{key} comments")
         found = data.get("comments") if isinstance(data, dict) else None
         return [c for c in found or [] if isinstance(c, dict)]
@@ -213,16 +217,24 @@ class JiraClient:
             "relationship": "deployed by",
             "object": {"url": url, "title": title[:255], "summary": summary[:255]},
         }
-        self.call("POST", self.api(f"issue/{_key(key)}/remotelink"), what=f"{key} remote link", json=body)
+        self.call(
+            "POST", self.api(f"issue/{_key(key)}/remotelink"), what=f"{key} remote link", json=body
+        )
 
     def issue_link(self, key: str, other: str, link_type: str) -> None:
-        body = {"type": {"name": link_type}, "inwardIssue": {"key": key}, "outwardIssue": {"key": other}}
+        body = {
+            "type": {"name": link_type},
+            "inwardIssue": {"key": key},
+            "outwardIssue": {"key": other},
+        }
         self.call("POST", self.api("issueLink"), what=f"{key} link to {other}", json=body)
 
     # -- versions -----------------------------------------------------------------------
 
     def versions(self, project: str) -> list[dict[str, Any]]:
-        data = self.call("GET", self.api(f"project/{_key(project)}/versions"), what=f"{project} versions")
+        data = self.call(
+            "GET", self.api(f"project/{_key(project)}/versions"), what=f"{project} versions"
+        )
         return [v for v in data or [] if isinstance(v, dict)] if isinstance(data, list) else []
 
     def create_version(self, project_id: str, name: str) -> dict[str, Any]:
@@ -232,7 +244,12 @@ class JiraClient:
 
     def release_version(self, version_id: str, name: str, date: str) -> None:
         body = {"released": True, "releaseDate": date}
-        self.call("PUT", self.api(f"version/{quote(version_id, safe='')}"), what=f"release {name}", json=body)
+        self.call(
+            "PUT",
+            self.api(f"version/{quote(version_id, safe='')}"),
+            what=f"release {name}",
+            json=body,
+        )
 
     def add_fix_version(self, key: str, name: str) -> None:
         body = {"update": {"fixVersions": [{"add": {"name": name}}]}}

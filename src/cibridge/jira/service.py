@@ -7,6 +7,7 @@ is not idempotent is retried blindly (the transport's rule).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -60,7 +61,9 @@ class IssueResult:
             self.errors.append(f"{self.key}: {error}")
             self.exit_code = max(self.exit_code, error.exit_code)
         else:
-            self.errors.append(f"{self.key}: internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}")
+            self.errors.append(
+                f"{self.key}: internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}"
+            )
             self.exit_code = EXIT_BUG
         self.actions[step] = "failed"
 
@@ -160,7 +163,7 @@ def _update(
     if request.remote_link:
         steps.append(("remote link", lambda: _remote_link(request, client, issue)))
     for other in request.link_to:
-        steps.append((f"link {other}", lambda other=other: _link(request, client, issue, other)))
+        steps.append((f"link {other}", functools.partial(_link, request, client, issue, other)))
     if request.fix_version:
         steps.append(("fix version", lambda: _fix_version(request, client, issue, versions)))
     for step, action in steps:
@@ -188,7 +191,11 @@ def _comment(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
     marker = dict(request.comment_marker)
     for existing in client.comments(issue.key):
         for prop in existing.get("properties") or []:
-            if isinstance(prop, dict) and prop.get("key") == "cibridge" and prop.get("value") == marker:
+            if (
+                isinstance(prop, dict)
+                and prop.get("key") == "cibridge"
+                and prop.get("value") == marker
+            ):
                 return "skipped: already commented for this run and environment"
     assert request.comment is not None
     client.add_comment(issue.key, _body(client, request.comment), marker)
@@ -219,7 +226,9 @@ def _link(request: JiraRequest, client: JiraClient, issue: Issue, other: str) ->
     return "done"
 
 
-def _fix_version(request: JiraRequest, client: JiraClient, issue: Issue, versions: _Versions) -> str:
+def _fix_version(
+    request: JiraRequest, client: JiraClient, issue: Issue, versions: _Versions
+) -> str:
     if request.fix_version in issue.fix_versions:
         return f"skipped: already has {request.fix_version}"
     versions.ensure(issue, request.fix_version)
@@ -237,7 +246,9 @@ def _release(
             if version.get("released"):
                 state = "skipped: already released"
             else:
-                client.release_version(str(version.get("id", "")), request.fix_version, request.release_date)
+                client.release_version(
+                    str(version.get("id", "")), request.fix_version, request.release_date
+                )
                 state = "done"
         except Exception as error:  # reported on every issue of that project
             for result in touched:

@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 # OAuth 2.0 client credentials (service accounts).
 AUTH_ENV = AuthEnv(
     user="JIRA_USER_EMAIL",
-    password="JIRA_API_TOKEN",
-    token="JIRA_PAT",
+    password="JIRA_API_TOKEN",  # noqa: S106 - variable names, not values
+    token="JIRA_PAT",  # noqa: S106
     client_id="JIRA_CLIENT_ID",
-    client_secret="JIRA_CLIENT_SECRET",
+    client_secret="JIRA_CLIENT_SECRET",  # noqa: S106
 )
 GATEWAY = "https://api.atlassian.com/ex/jira"
 
@@ -37,7 +37,9 @@ class JiraSettings:
 
 def is_cloud(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
-    return host.endswith(".atlassian.net") or host.endswith(".jira.com") or host == "api.atlassian.com"
+    return (
+        host.endswith(".atlassian.net") or host.endswith(".jira.com") or host == "api.atlassian.com"
+    )
 
 
 def load(config: Config, env: Mapping[str, str], transport: Transport | None) -> JiraSettings:

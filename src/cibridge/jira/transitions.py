@@ -36,12 +36,10 @@ def choose(issue: Issue, available: Sequence[Mapping[str, Any]], wanted: str) ->
             f"{issue.project} (or the workflow has no transition out of {issue.status!r})",
         )
     folded = wanted.casefold()
-    for matches in (
-        lambda t: _target(t).casefold() == folded,
-        lambda t: str(t.get("id")) == wanted,
-        lambda t: str(t.get("name", "")).casefold() == folded,
-    ):
-        found = [t for t in available if matches(t)]
+    by_target = [t for t in available if _target(t).casefold() == folded]
+    by_id = [t for t in available if str(t.get("id")) == wanted]
+    by_name = [t for t in available if str(t.get("name", "")).casefold() == folded]
+    for found in (by_target, by_id, by_name):
         if found:
             return found[0]
     reachable = ", ".join(sorted({_target(t) for t in available if _target(t)}))
@@ -69,7 +67,8 @@ def required_fields(
         if meta is None and field_id != "resolution":
             on_screen = ", ".join(sorted(screen)) or "none"
             raise JiraError(
-                f"{key}: field {field_id!r} is not on the {transition.get('name')!r} transition screen",
+                f"{key}: field {field_id!r} is not on the {transition.get('name')!r} "
+                "transition screen",
                 400,
                 hint=f"fields on that screen: {on_screen}",
             )

@@ -1,0 +1,1 @@
+"""Jira: issue keys in what a run ships, comment bodies, and the service that updates issues."""

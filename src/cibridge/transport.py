@@ -1,0 +1,759 @@
+"""The HTTP layer every integration uses: one ``requests`` session per run.
+
+``requests`` (and urllib3) is imported on the first request only, so ``render``, ``config``
+and dry runs never pay for it, and settings come from the environment mapping the entry
+point passes down (this module never reads ``os.environ``). urllib3 does the retries (its
+``Retry``, with cibridge's rules), bounds decompression and pools connections; requests
+prepares requests and handles proxies and CA bundles. Added here because neither library
+does it: a wall-clock deadline per attempt, a cap on the body read, and redirects that are
+followed for reads only, without reading their bodies and without carrying credentials to
+another origin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json as jsonlib
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cibridge import __version__, log, redact, urls
+from cibridge.errors import CibridgeError, failure
+from cibridge.untrusted import EXCERPT, excerpt
+
+if TYPE_CHECKING:
+    import requests
+
+    from cibridge.auth import Auth
+
+USER_AGENT = f"cibridge/{__version__}"
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+FOLLOWS_REDIRECTS = frozenset({"GET", "HEAD"})
+MAX_REDIRECTS = 5
+RETRY_ALWAYS = frozenset({429})
+RETRY_IDEMPOTENT = frozenset({500, 502, 503, 504})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Headers that carry credentials by their name (X-Api-Key, PRIVATE-TOKEN, Cookie, ...):
+# dropped with the auth object's headers when a redirect leaves the origin.
+CREDENTIAL_HEADER = re.compile(r"(?i)auth|token|key|secret|passw|cookie|session|signature")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"(?:[^\s\x00-\x1f\x7f][^\x00-\x08\x0a-\x1f\x7f]*)?")
+_UP = "check that the service is up and reachable from the runner"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    retries: int = 3
+    max_wait: float = 60.0  # the longest Retry-After honoured; a longer one ends the retries
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0  # per socket read, so a drip-feeding server needs `deadline`
+    deadline: float = 60.0  # wall clock for one attempt: connect, headers and body
+    max_body: int = 1_048_576
+    ca_bundle: str | None = None  # a PEM file or a c_rehash'ed directory
+    proxies: Mapping[str, str] = field(default_factory=dict)
+    no_proxy: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> HttpSettings:
+        def first(*names: str) -> tuple[str, str]:
+            found = ((name, env[name].strip()) for name in names if env.get(name, "").strip())
+            return next(found, ("", ""))
+
+        proxies = {}
+        for scheme in ("http", "https"):
+            name, value = first(
+                f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"
+            )
+            if value:
+                proxies[scheme] = _proxy(name, value)
+        deadline = _number(env, "CIBRIDGE_HTTP_DEADLINE", cls.deadline)
+        if deadline <= 0:
+            raise _bad_number("CIBRIDGE_HTTP_DEADLINE", env["CIBRIDGE_HTTP_DEADLINE"], cls.deadline)
+        return cls(
+            retries=int(_number(env, "CIBRIDGE_HTTP_RETRIES", cls.retries, whole=True)),
+            max_wait=_number(env, "CIBRIDGE_HTTP_MAX_WAIT", cls.max_wait),
+            deadline=deadline,
+            ca_bundle=_ca_bundle(*first("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")),
+            proxies=proxies,
+            no_proxy=first("no_proxy", "NO_PROXY")[1],
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]+" if whole else r"[0-9]+(\.[0-9]*)?|\.[0-9]+", raw):
+        raise _bad_number(name, raw, default)
+    return float(raw)
+
+
+def _bad_number(name: str, raw: str, default: float) -> CibridgeError:
+    kind = "a whole number, 0 or more" if name.endswith("RETRIES") else "a number of seconds"
+    return CibridgeError(
+        f"{name}={raw[:40]!r} is not {kind}",
+        hint=f"set {name} to {kind} (default {default:g}), or unset it",
+    )
+
+
+def _ca_bundle(name: str, path: str) -> str | None:
+    if not name:
+        return None
+    fix = f"point {name} at a PEM file of CA certificates or a c_rehash'ed directory, or unset it"
+    problem = ""
+    if os.path.isdir(path):
+        problem = "" if os.access(path, os.R_OK | os.X_OK) else " is a directory it cannot read"
+    elif not os.path.exists(path):
+        problem = ": no such file or directory"
+    elif not os.path.isfile(path):
+        problem = " is neither a file nor a directory"
+    else:
+        try:
+            with open(path, "rb") as bundle:
+                head = bundle.read(1 << 20)
+            problem = "" if b"-----BEGIN" in head else " holds no PEM certificate"
+        except OSError as error:
+            problem = f" cannot be read: {error.strerror}"
+    if problem:
+        raise CibridgeError(f"{name}={path!r}{problem}", hint=fix)
+    return path
+
+
+def _proxy(name: str, value: str) -> str:
+    scheme = value.partition("://")[0].lower() if "://" in value else "http"
+    if scheme not in ("http", "https"):
+        raise CibridgeError(
+            f"{name}: {excerpt(scheme, 20)} proxies are not supported ({urls.origin(value)})",
+            hint=f"set {name} to an http:// or https:// proxy",
+        )
+    return value
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    url: str = ""
+    truncated: bool = False  # the body was cut at HttpSettings.max_body
+
+    @property
+    def text(self) -> str:
+        charset = re.search(r"charset=\"?([\w.:-]+)", self.headers.get("content-type", ""))
+        try:
+            return self.body.decode(charset.group(1) if charset else "utf-8", "replace")
+        except LookupError:
+            return self.body.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The decoded body, or None when it is not JSON (or nests too deep to decode)."""
+        try:
+            return jsonlib.loads(self.body or b"null")
+        except (ValueError, RecursionError):
+            return None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def excerpt(self, limit: int = EXCERPT) -> str:
+        """What an error message shows of the answer: one line, no control characters."""
+        # Redacted before it is cut, so a secret cut in half by the limit is still masked.
+        return excerpt(redact.redact(self.text), limit)
+
+    def redirect_note(self) -> str:
+        """Why a write stopped at a redirect, showing only the origin it points to."""
+        location = self.headers.get("location", "")
+        if self.status not in REDIRECTS or not location:
+            return f"answered HTTP {self.status}"
+        from urllib.parse import urljoin
+
+        try:
+            target = urls.origin(urljoin(self.url, location))
+        except ValueError:
+            target = "an unreadable address"
+        if target == urls.origin(self.url):
+            target = f"another path on {target}"
+        note = "not followed for a write; update the URL"
+        return f"answered {self.status} redirect to {target} ({note})"
+
+
+@dataclass
+class Call:
+    """One request as the retry policy and the watchdog see it (through its thread)."""
+
+    what: str
+    method: str
+    origin: str
+    deadline: float
+    max_wait: float
+    sleep: Callable[[float], None]
+    jitter: Callable[[], float]
+    started: float = 0.0  # of the current attempt
+    attempt: object = None  # identifies the current attempt to its watchdog
+    deadline_hit: bool = False
+    redirected: bool = False
+    watched: set[Any] = field(default_factory=set)  # connections armed for this call
+
+
+_local = threading.local()
+
+
+def current_call() -> Call | None:
+    call: Call | None = getattr(_local, "call", None)
+    return call
+
+
+class Transport:
+    """One per run: the session (created on the first request), its pools and settings."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self.sleep = sleep  # between retries; tests record the waits instead
+        self.jitter = jitter  # in [0, 1): spreads the backoff of clients that failed together
+        self._session: requests.Session | None = None
+        self._lock = threading.Lock()
+        for proxy in settings.proxies.values():
+            for part in urls.secret_parts(proxy, whole_url_secret=False):
+                redact.register(part)
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: Auth | None = None,
+        timeout: float | None = None,
+        what: str,
+    ) -> Response:
+        """Send one request, retrying what is safe to retry. HTTP errors are returned;
+        transport faults raise CibridgeError (exit 1; exit 2 for an unusable URL or header).
+        ``timeout`` replaces the per-read timeout; ``what`` names the service in messages."""
+        method = method.upper()
+        problem = _url_problem(url)
+        if problem:
+            raise CibridgeError(
+                f"{what}: the URL for {method} is not usable: {problem} (not shown: it may "
+                "hold a secret)",
+                hint="check the URL; percent-encode @ : / in a user name or password (%40 %3A %2F)",
+            )
+        url, user, password = urls.split_userinfo(url)
+        if auth is None and (user or password):
+            from cibridge.auth import Basic
+
+            auth = Basic(user or "", password or "")
+        sent = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if json is not None:
+            data = jsonlib.dumps(json, ensure_ascii=False).encode()
+            sent["Content-Type"] = "application/json; charset=utf-8"
+        sent.update(headers or {})
+        response, auth_sent = self._exchange(method, url, data, sent, auth, timeout, what)
+        if response.status == 401 and auth_sent and auth is not None and auth.renew():
+            log.debug(f"{what}: HTTP 401; renewed the credentials, trying once more")
+            response, _ = self._exchange(method, url, data, sent, auth, timeout, what)
+        return response
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        auth: Auth | None,
+        timeout: float | None,
+        what: str,
+    ) -> tuple[Response, bool]:
+        """The response (after any redirects), and whether the auth was still sent with it."""
+        import http.client
+
+        import requests
+        import urllib3.exceptions
+
+        credentials = auth.headers() if auth is not None else {}
+        problem = _header_problem({**headers, **credentials})
+        if problem:
+            raise CibridgeError(f"{what}: {problem}", hint="fix the header or the secret in it")
+        settings, session = self.settings, self._session_()
+        read = settings.read_timeout if timeout is None else timeout
+        deadline = settings.deadline if timeout is None else max(settings.deadline, timeout)
+        call = Call(
+            what, method, urls.origin(url), deadline, settings.max_wait, self.sleep, self.jitter
+        )
+        previous, _local.call = current_call(), call
+        try:
+            for hop in range(MAX_REDIRECTS + 1):
+                raw = session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers={**headers, **credentials},
+                    timeout=(settings.connect_timeout, read),
+                    allow_redirects=False,
+                    stream=True,
+                    verify=settings.ca_bundle or True,
+                    proxies=self._proxies_for(url),
+                )
+                # The base class's: cibridge's session answers None, so that requests never
+                # follows (nor reads the body of) a redirect itself.
+                location = requests.Session.get_redirect_target(session, raw)
+                if method not in FOLLOWS_REDIRECTS:
+                    location = None
+                if location is None:
+                    break
+                raw.close()  # a redirect's body is never read
+                if hop == MAX_REDIRECTS:
+                    raise failure(
+                        f"{what}: {method} {call.origin}: more than {MAX_REDIRECTS} redirects",
+                        hint="use the address the redirects end at",
+                    )
+                url, stripped = self._follow(session, call, url, location, raw.status_code)
+                if stripped:
+                    credentials = {}
+                    headers = {k: v for k, v in headers.items() if not CREDENTIAL_HEADER.search(k)}
+            try:
+                content, truncated = _read_capped(raw, settings.max_body)
+            finally:
+                raw.close()  # back to the pool when read to the end, else closed
+            if call.deadline_hit:  # the cut may look like the end of a body without a length
+                raise TimeoutError("the deadline passed while reading the body")
+        except (
+            OSError,
+            ValueError,
+            http.client.HTTPException,
+            urllib3.exceptions.HTTPError,
+        ) as error:
+            log.debug(f"{what}: {method} {call.origin} -> {type(error).__name__}")
+            raise _fault(error, call, settings, read) from None
+        finally:
+            _local.call = previous
+            for connection in call.watched:
+                connection.release(call)
+        ms = (time.monotonic() - call.started) * 1000
+        log.debug(f"{what}: {method} {call.origin} -> {raw.status_code} ({ms:.0f} ms)")
+        lowered = {key.lower(): value for key, value in raw.headers.items()}
+        return Response(raw.status_code, content, lowered, url, truncated), bool(credentials)
+
+    def _follow(
+        self, session: requests.Session, call: Call, url: str, location: str, status: int
+    ) -> tuple[str, bool]:
+        """The next URL of a read's redirect, and whether credentials must stay behind."""
+        from urllib.parse import urljoin
+
+        from requests.utils import requote_uri
+
+        target = urljoin(url, requote_uri(location))
+        if _url_problem(target):
+            raise failure(
+                f"{call.what}: {call.method} {call.origin} redirected to an address that is "
+                "not an http(s) URL",
+                hint="ask the service's owner about the redirect, or use the final URL",
+            )
+        target = urls.split_userinfo(target)[0]  # credentials never come from a Location
+        log.debug(f"{call.what}: {call.method} {call.origin} -> {status} to {urls.origin(target)}")
+        call.origin, call.redirected = urls.origin(target), True
+        return target, session.should_strip_auth(url, target)
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        if not self.settings.proxies:
+            return {}
+        if self.settings.no_proxy:
+            from requests.utils import should_bypass_proxies
+
+            if should_bypass_proxies(url, no_proxy=self.settings.no_proxy):
+                return {}
+        return dict(self.settings.proxies)
+
+    def _session_(self) -> requests.Session:
+        with self._lock:
+            if self._session is None:
+                self._session = _new_session(self.settings)
+            return self._session
+
+
+def _read_capped(raw: requests.Response, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the decoded body, and whether there was more (left unread)."""
+    chunks: list[bytes] = []
+    size = 0
+    # urllib3 >= 2.6 inflates no more than each chunk asks for, so a gzip bomb stops here.
+    for chunk in raw.iter_content(chunk_size=min(65536, limit + 1)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
+
+
+def _header_problem(headers: Mapping[str, str]) -> str | None:
+    """Why a header cannot be sent (checked before sending: http.client's own error would
+    quote the value, which may be a token)."""
+    for name, value in headers.items():
+        if not _HEADER_NAME.fullmatch(name):
+            return f"the header name {excerpt(name, 60)!r} is not valid"
+        if not _HEADER_VALUE.fullmatch(value) or not _latin1(value):
+            return (
+                f"the value of header {name} has a line break, control character, leading "
+                "space or a character headers cannot carry (check the secret for a newline)"
+            )
+    return None
+
+
+def _latin1(value: str) -> bool:
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _url_problem(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    if re.search(r"[\s\x00-\x1f\x7f]", url):
+        return "it contains a space, line break or control character"
+    if not re.match(r"(?i)https?://", url):
+        return "it does not start with http:// or https://"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a port that is not a number
+    except ValueError:
+        return "its host or port cannot be read"
+    return None if parts.hostname else "it has no host"
+
+
+def _new_session(settings: HttpSettings) -> requests.Session:
+    session_class, adapter_class, policy_class = _classes()
+    session = session_class()
+    # Proxies and CA bundles come from HttpSettings; trust_env would read os.environ
+    # (and ~/.netrc) behind the caller's back.
+    session.trust_env = False
+    retries = settings.retries
+    policy = policy_class(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,  # a TLS verification failure will not pass on a second try
+        redirect=False,
+        allowed_methods=IDEMPOTENT,  # read errors: only these may have been half-done safely
+        raise_on_status=False,
+    )
+    adapter = adapter_class(max_retries=policy)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+@functools.cache
+def _classes() -> tuple[type[requests.Session], type[Any], type[Any]]:
+    import socket
+    from itertools import takewhile
+
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.exceptions import (
+        ConnectTimeoutError,
+        InvalidHeader,
+        MaxRetryError,
+        ResponseError,
+    )
+    from urllib3.util.retry import Retry
+
+    class Policy(Retry):
+        """urllib3's Retry with cibridge's rules: 429 for any method, 5xx only for
+        idempotent ones, Retry-After up to max_wait, backoff with jitter, injectable sleep."""
+
+        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+            return status_code in RETRY_ALWAYS or (
+                status_code in RETRY_IDEMPOTENT and method.upper() in IDEMPOTENT
+            )
+
+        def get_retry_after(self, response: Any) -> float | None:
+            value = response.headers.get("Retry-After")
+            try:
+                return None if value is None else self.parse_retry_after(value)
+            except InvalidHeader:
+                return None  # garbage such as "²": back off instead
+
+        def get_backoff_time(self) -> float:
+            errors = list(takewhile(lambda h: h.redirect_location is None, reversed(self.history)))
+            call = current_call()
+            jitter = call.jitter() if call else random.random()
+            return min(8.0, 0.5 * 2.0 ** max(len(errors) - 1, 0)) * (0.5 + jitter / 2)
+
+        def increment(
+            self,
+            method: Any = None,
+            url: Any = None,
+            response: Any = None,
+            error: Any = None,
+            _pool: Any = None,
+            _stacktrace: Any = None,
+        ) -> Any:
+            call = current_call()
+            wait = None if response is None else self.get_retry_after(response)
+            if call is not None and wait is not None and wait > call.max_wait:
+                log.debug(
+                    f"{call.what}: asked to wait {wait:.0f}s, over {call.max_wait:g}s; giving up"
+                )
+                raise MaxRetryError(_pool, url, ResponseError("Retry-After over the limit"))
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+
+        def sleep(self, response: Any = None) -> None:
+            wait = None if response is None else self.get_retry_after(response)
+            wait = self.get_backoff_time() if wait is None else wait
+            call = current_call()
+            last = self.history[-1] if self.history else None
+            cause = f"HTTP {last.status}" if last and last.status else "no answer"
+            cause = type(last.error).__name__ if last and last.error else cause
+            if call is not None:
+                ms = (time.monotonic() - call.started) * 1000
+                done = f"{call.what}: {call.method} {call.origin} -> {cause} ({ms:.0f} ms)"
+                log.debug(f"{done}; retrying in {wait:.2f}s")
+            (call.sleep if call else time.sleep)(wait)
+
+    class Watched(HTTPConnection):
+        """A connection whose socket is shut down when an attempt outlives its deadline: a
+        read timeout is per read, so only this ends a server that drips one byte at a time."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._guard = threading.Lock()
+            self._timer: threading.Timer | None = None
+            self._owner: Call | None = None
+            self._attempt: object = None
+            # A duplicate of the socket: TLS wrapping detaches the original during the
+            # handshake, and shutting a duplicate down ends the connection all the same.
+            self._spare: socket.socket | None = None
+
+        def watch(self, call: Call) -> None:
+            attempt = object()
+            with self._guard:
+                if self._timer is not None:
+                    self._timer.cancel()
+                call.watched.add(self)
+                self._owner, self._attempt = call, attempt
+                call.attempt, call.started, call.deadline_hit = attempt, time.monotonic(), False
+                self._timer = threading.Timer(call.deadline, self._expire, (call, attempt))
+                self._timer.daemon = True
+                self._timer.start()
+
+        def release(self, call: Call | None = None) -> None:
+            """The attempt is over (for ``call``, or whoever holds the connection)."""
+            with self._guard:
+                if call is not None and self._owner is not call:
+                    return  # already back in the pool and watched for someone else
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer, self._owner = None, None
+                spare = self._spare if self.sock is None else None
+                self._spare = None if spare else self._spare
+            if spare is not None:
+                spare.close()
+
+        def close(self) -> None:
+            super().close()
+            # While an attempt runs, http.client "closes" a connection to hand its socket
+            # to a response that reads to the end: the watchdog still needs the spare then.
+            with self._guard:
+                spare = self._spare if self._timer is None else None
+                self._spare = None if spare else self._spare
+            if spare is not None:
+                spare.close()
+
+        def _expire(self, call: Call, attempt: object) -> None:
+            with self._guard:
+                if call.attempt is not attempt or self._attempt is not attempt:
+                    return
+                call.deadline_hit = True
+                spare = self._spare
+            if spare is not None:
+                with contextlib.suppress(OSError):
+                    spare.shutdown(socket.SHUT_RDWR)
+
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            with self._guard:
+                spare, self._spare = self._spare, sock.dup()
+                late = self._owner is not None and self._owner.deadline_hit
+            if spare is not None:
+                spare.close()
+            if late:
+                sock.close()
+                raise ConnectTimeoutError(self, "the deadline passed while connecting")
+            return sock
+
+        def getresponse(self) -> Any:
+            response = super().getresponse()
+            call = self._owner
+            if call is not None and call.deadline_hit and call.attempt is self._attempt:
+                # The cut left headers that http.client reads as complete: a timeout all
+                # the same (urllib3 makes it a read timeout, retried for idempotent methods).
+                response.close()
+                raise TimeoutError("the deadline passed while reading the headers")
+            return response
+
+    class WatchedTLS(Watched, HTTPSConnection):
+        pass
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = Watched
+
+        def _get_conn(self, timeout: float | None = None) -> Any:
+            connection = super()._get_conn(timeout)
+            call = current_call()
+            if isinstance(connection, Watched) and call is not None:
+                connection.watch(call)
+            return connection
+
+        def _put_conn(self, conn: Any) -> None:
+            if isinstance(conn, Watched):
+                conn.release()
+            super()._put_conn(conn)
+
+    class TLSPool(Pool, HTTPSConnectionPool):
+        ConnectionCls = WatchedTLS
+
+    pools = {"http": Pool, "https": TLSPool}
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            manager.pool_classes_by_scheme = pools
+            return manager
+
+    class Session(requests.Session):
+        def get_redirect_target(self, resp: requests.Response) -> str | None:
+            return None  # Transport follows redirects itself (see _exchange)
+
+    return Session, Adapter, Policy
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and everything it wraps: causes, contexts, urllib3 reasons, requests args."""
+    found: list[BaseException] = []
+    queue = [error]
+    while queue:
+        current = queue.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        linked = [current.__cause__, current.__context__, *current.args]
+        linked += [getattr(current, "reason", None), getattr(current, "original_error", None)]
+        queue += [item for item in linked if isinstance(item, BaseException)]
+    return found
+
+
+def _fault(error: BaseException, call: Call, settings: HttpSettings, read: float) -> CibridgeError:
+    """A message for a transport fault that names the origin only: exception texts are
+    never quoted, since they can hold the URL's path, a header value or the server's bytes."""
+    import http.client
+    import socket
+    import ssl
+
+    import requests.exceptions as rq
+    import urllib3.exceptions as u3
+
+    chain = _causes(error)
+
+    def find(*kinds: type[BaseException]) -> BaseException | None:
+        return next((item for item in chain if isinstance(item, kinds)), None)
+
+    what, where = call.what, f"{call.what}: {call.method} {call.origin}"
+    if call.deadline_hit:
+        return failure(
+            f"{where} did not finish within the {call.deadline:g}s deadline",
+            hint=f"{_UP}; CIBRIDGE_HTTP_DEADLINE sets the limit",
+        )
+    if find(rq.InvalidURL, rq.InvalidSchema, rq.MissingSchema, u3.LocationValueError, UnicodeError):
+        if call.redirected:
+            return failure(f"{where} redirected to an address that cannot be used", hint=_UP)
+        return CibridgeError(
+            f"{what}: the URL for {call.method} is not usable (not shown: it may hold a secret)",
+            hint="check the URL's host and port",
+        )
+    if find(rq.ProxyError, u3.ProxyError):
+        return failure(
+            f"{where}: the proxy did not connect: {_reason(chain)}",
+            hint="check HTTPS_PROXY/HTTP_PROXY, or add the host to NO_PROXY to go direct",
+        )
+    if find(ssl.SSLError, u3.SSLError, ssl.CertificateError):
+        verify = find(ssl.SSLCertVerificationError)
+        detail = getattr(verify, "verify_message", "")
+        detail = f"certificate verify failed: {detail}" if detail else ""
+        detail = excerpt(
+            detail or getattr(find(ssl.SSLError), "reason", "") or "handshake failed", 120
+        )
+        return failure(
+            f"{what}: TLS error talking to {call.origin}: {detail}",
+            hint="for a private CA set REQUESTS_CA_BUNDLE or SSL_CERT_FILE to its bundle "
+            "(a PEM file or a c_rehash'ed directory)",
+        )
+    if any(
+        isinstance(e, u3.ConnectTimeoutError) and not isinstance(e, u3.NewConnectionError)
+        for e in chain
+    ):
+        return failure(f"{where}: no connection within {settings.connect_timeout:g}s", hint=_UP)
+    if find(u3.ReadTimeoutError, TimeoutError, rq.ReadTimeout):
+        return failure(f"{where} timed out after {read:g}s", hint=_UP)
+    if find(u3.NameResolutionError, socket.gaierror):
+        return failure(
+            f"{what}: cannot reach {call.origin}: its host name does not resolve",
+            hint="check the host name and the runner's DNS (and HTTPS_PROXY/NO_PROXY)",
+        )
+    broken: list[tuple[type[BaseException], str]] = [
+        (http.client.RemoteDisconnected, "the server closed the connection without answering"),
+        (http.client.BadStatusLine, "the answer is not HTTP"),
+        (http.client.IncompleteRead, "the answer broke off before its end"),
+        (rq.ContentDecodingError, "the answer's Content-Encoding cannot be decoded"),
+        (u3.DecodeError, "the answer's Content-Encoding cannot be decoded"),
+        (u3.ProtocolError, "the connection broke off"),
+        (rq.ChunkedEncodingError, "the connection broke off"),
+    ]
+    for kind, text in broken:
+        if find(kind):
+            return failure(f"{where}: {text}", hint=f"{_UP}, and that no proxy cuts the answer")
+    return failure(
+        f"{what}: cannot reach {call.origin}: {_reason(chain)}",
+        hint="check the URL, DNS and HTTPS_PROXY/NO_PROXY for this runner",
+    )
+
+
+def _reason(chain: list[BaseException]) -> str:
+    for item in chain:
+        if isinstance(item, OSError) and item.errno is not None and item.strerror:
+            return excerpt(f"[Errno {item.errno}] {item.strerror}", 120)
+    return type(chain[-1]).__name__
