@@ -58,7 +58,8 @@ class IssueResult:
 
     def fail(self, step: str, error: Exception) -> None:
         if isinstance(error, CibridgeError):
-            self.errors.append(f"{self.key}: {error}")
+            text = str(error)
+            self.errors.append(text if text.startswith(self.key) else f"{self.key}: {text}")
             self.exit_code = max(self.exit_code, error.exit_code)
         else:
             self.errors.append(
