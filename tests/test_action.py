@@ -122,3 +122,48 @@ def test_notify_action_inputs_match_the_provider_table() -> None:
             assert env[f"CIBRIDGE_IN_{var.env}"] == f"${{{{ inputs.{var.input} }}}}"
     declared = {k.removeprefix("CIBRIDGE_IN_") for k in env if k.startswith("CIBRIDGE_IN_")}
     assert declared == {var.env for spec in SPECS for var in spec.secrets}
+
+
+def test_jira_inputs_become_options() -> None:
+    env = {
+        "CIBRIDGE_COMMAND": "jira",
+        "CIBRIDGE_OPT_ISSUE": "PROJ-1, proj-2\nOPS-3",
+        "CIBRIDGE_OPT_COMMENT": "true",
+        "CIBRIDGE_OPT_REMOTE_LINK": "false",
+        "CIBRIDGE_OPT_RELEASE_VERSION": "false",
+        "CIBRIDGE_OPT_STRICT": "true",
+        "CIBRIDGE_OPT_FIELD": "customfield_1=a, b\nResolution=Fixed",
+    }
+    assert argv_from_env(env) == [
+        "jira",
+        "--comment",
+        "--field",
+        "customfield_1=a, b",
+        "--field",
+        "Resolution=Fixed",
+        "--issue",
+        "PROJ-1",
+        "--issue",
+        "proj-2",
+        "--issue",
+        "OPS-3",
+        "--no-remote-link",
+        "--strict",
+    ]
+    named = argv_from_env({"CIBRIDGE_COMMAND": "jira", "CIBRIDGE_OPT_COMMENT": "my.md.j2"})
+    assert named == ["jira", "--comment", "my.md.j2"]
+
+
+def test_every_action_passes_only_known_credentials() -> None:
+    import yaml
+
+    from cibridge.secret_env import INPUTS
+    from conftest import REPO
+
+    for path in (REPO / "notify" / "action.yml", REPO / "jira" / "action.yml"):
+        action = yaml.safe_load(path.read_text())
+        env = action["runs"]["steps"][-1]["env"]
+        for key, value in env.items():
+            if key.startswith("CIBRIDGE_IN_"):
+                name = value.removeprefix("${{ inputs.").removesuffix(" }}")
+                assert INPUTS[name] == key.removeprefix("CIBRIDGE_IN_"), (path, key)
