@@ -18,6 +18,10 @@ _MIN_PATH_SEGMENT = 8
 # because a mangled URL can put a password or a forged log line where the host should be.
 _HOST = re.compile(r"[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\]")
 _PORT = re.compile(r"[0-9]{1,5}")
+# A path segment that reads as a word ("services", "workflows", "incoming-hook") names the
+# route, not the secret; registered, it would be masked in every line of every log (GitHub's
+# ::add-mask:: included). The path as a whole is registered all the same.
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 
 def _split(url: str) -> tuple[str, str, str]:
@@ -91,7 +95,11 @@ def secret_parts(url: str, *, whole_url_secret: bool) -> list[str]:
             parts.append(value)
     if whole_url_secret and path.strip("/"):
         parts.append(path)
-        parts += [s for s in path.split("/") if len(s) >= _MIN_PATH_SEGMENT]
+        parts += [
+            segment
+            for segment in path.split("/")
+            if len(segment) >= _MIN_PATH_SEGMENT and not _WORD.fullmatch(segment)
+        ]
     found: dict[str, None] = {}
     for part in parts:
         # unquote_plus too: in a query "+" is a space once decoded.

@@ -56,7 +56,7 @@ def test_seed_oauth2_with_cloud_id_goes_through_the_gateway(tmp_path: Path) -> N
 def test_project_mapping_is_the_allowlist(tmp_path: Path) -> None:
     text = (SEED / "integration-configs.yml").read_text()
     env = {"JIRA_CLIENT_SECRET": "x" * 8, "JIRA_PAT": "pat-abcdef"}
-    with pytest.raises(CibridgeError, match="OAuth 2.0 needs token_url"):
+    with pytest.raises(CibridgeError, match=r"OAuth 2\.0 needs token_url"):
         _load(env, text, tmp_path)  # the seed's auth block names no token_url
     fixed = text.replace('type: "oauth2"', 'type: "pat"').replace("client_secret_ref", "token_ref")
     found = _load({"JIRA_CLIENT_SECRET": "pat-abcdefgh"}, fixed, tmp_path)
@@ -66,5 +66,5 @@ def test_project_mapping_is_the_allowlist(tmp_path: Path) -> None:
 def test_missing_base_url_and_bad_version() -> None:
     with pytest.raises(CibridgeError, match="no base URL"):
         _load({})
-    with pytest.raises(CibridgeError, match="api_version '4' .* is not 2 or 3"):
+    with pytest.raises(CibridgeError, match=r"api_version '4' .* is not 2 or 3"):
         _load({"JIRA_BASE_URL": "https://j.example", "JIRA_API_VERSION": "4"})
