@@ -80,3 +80,34 @@ def test_shrink_leaves_numbers_and_booleans_alone() -> None:
 def test_origin_ignores_at_signs_after_the_fragment_and_keeps_the_scheme() -> None:
     assert urls.origin("https://h.example/p#to@x") == "https://h.example"
     assert urls.origin("HTTPS://H.example:8443/x").lower() == "https://h.example:8443"
+
+
+def test_config_raw_past_the_end_of_a_list_is_absent() -> None:
+    from cibridge.config import Config
+
+    config = Config(data={"to": ["slack", "dingtalk"]})
+    assert config.raw("to", 1) == "dingtalk"
+    assert config.raw("to", 2) is None
+
+
+def test_credential_detection_by_path() -> None:
+    from cibridge.config import credentials_in, is_secret_path
+
+    assert is_secret_path(("integrations", "x", "headers", "Authorization"))
+    assert not is_secret_path(("headers",))
+    assert not is_secret_path(("Authorization",))
+    assert not is_secret_path(("integrations", "x", "headers", "X-Scope-OrgID"))
+    assert credentials_in("https://u1:pa:ss@h/x and https://u2:two@h") == [
+        "u1:pa:ss",
+        "pa:ss",
+        "u2:two",
+        "two",
+    ]
+
+
+def test_a_secret_file_keeps_inner_and_trailing_spaces(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cibridge.config import lookup_secret
+
+    (tmp_path / "token").write_text("  padded value  \n")
+    env = {"CIBRIDGE_SECRETS_DIR": str(tmp_path)}
+    assert lookup_secret("token", "here", env, required=True) == "  padded value  "
