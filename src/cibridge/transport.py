@@ -12,8 +12,6 @@ another origin.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json as jsonlib
 import os
 import random
@@ -37,15 +35,12 @@ USER_AGENT = f"cibridge/{__version__}"
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 FOLLOWS_REDIRECTS = frozenset({"GET", "HEAD"})
 MAX_REDIRECTS = 5
-RETRY_ALWAYS = frozenset({429})
-RETRY_IDEMPOTENT = frozenset({500, 502, 503, 504})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Headers that carry credentials by their name (X-Api-Key, PRIVATE-TOKEN, Cookie, ...):
 # dropped with the auth object's headers when a redirect leaves the origin.
 CREDENTIAL_HEADER = re.compile(r"(?i)auth|token|key|secret|passw|cookie|session|signature")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"(?:[^\s\x00-\x1f\x7f][^\x00-\x08\x0a-\x1f\x7f]*)?")
-_UP = "check that the service is up and reachable from the runner"
 
 
 @dataclass(frozen=True)
@@ -351,6 +346,8 @@ class Transport:
             urllib3.exceptions.HTTPError,
         ) as error:
             log.debug(f"{what}: {method} {call.origin} -> {type(error).__name__}")
+            from cibridge.transport_faults import _fault
+
             raise _fault(error, call, settings, read) from None
         finally:
             _local.call = previous
@@ -394,6 +391,8 @@ class Transport:
     def _session_(self) -> requests.Session:
         with self._lock:
             if self._session is None:
+                from cibridge.transport_session import _new_session
+
                 self._session = _new_session(self.settings)
             return self._session
 
@@ -446,314 +445,3 @@ def _url_problem(url: str) -> str | None:
     except ValueError:
         return "its host or port cannot be read"
     return None if parts.hostname else "it has no host"
-
-
-def _new_session(settings: HttpSettings) -> requests.Session:
-    session_class, adapter_class, policy_class = _classes()
-    session = session_class()
-    # Proxies and CA bundles come from HttpSettings; trust_env would read os.environ
-    # (and ~/.netrc) behind the caller's back.
-    session.trust_env = False
-    retries = settings.retries
-    policy = policy_class(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        other=0,  # a TLS verification failure will not pass on a second try
-        redirect=False,
-        allowed_methods=IDEMPOTENT,  # read errors: only these may have been half-done safely
-        raise_on_status=False,
-    )
-    adapter = adapter_class(max_retries=policy)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
-@functools.cache
-def _classes() -> tuple[type[requests.Session], type[Any], type[Any]]:
-    import socket
-    from itertools import takewhile
-
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-    from urllib3.exceptions import (
-        ConnectTimeoutError,
-        InvalidHeader,
-        MaxRetryError,
-        ResponseError,
-    )
-    from urllib3.util.retry import Retry
-
-    class Policy(Retry):
-        """urllib3's Retry with cibridge's rules: 429 for any method, 5xx only for
-        idempotent ones, Retry-After up to max_wait, backoff with jitter, injectable sleep."""
-
-        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-            return status_code in RETRY_ALWAYS or (
-                status_code in RETRY_IDEMPOTENT and method.upper() in IDEMPOTENT
-            )
-
-        def get_retry_after(self, response: Any) -> float | None:
-            value = response.headers.get("Retry-After")
-            try:
-                return None if value is None else self.parse_retry_after(value)
-            except InvalidHeader:
-                return None  # garbage such as "²": back off instead
-
-        def get_backoff_time(self) -> float:
-            errors = list(takewhile(lambda h: h.redirect_location is None, reversed(self.history)))
-            call = current_call()
-            jitter = call.jitter() if call else random.random()
-            return min(8.0, 0.5 * 2.0 ** max(len(errors) - 1, 0)) * (0.5 + jitter / 2)
-
-        def increment(
-            self,
-            method: Any = None,
-            url: Any = None,
-            response: Any = None,
-            error: Any = None,
-            _pool: Any = None,
-            _stacktrace: Any = None,
-        ) -> Any:
-            call = current_call()
-            wait = None if response is None else self.get_retry_after(response)
-            if call is not None and wait is not None and wait > call.max_wait:
-                log.debug(
-                    f"{call.what}: asked to wait {wait:.0f}s, over {call.max_wait:g}s; giving up"
-                )
-                raise MaxRetryError(_pool, url, ResponseError("Retry-After over the limit"))
-            return super().increment(method, url, response, error, _pool, _stacktrace)
-
-        def sleep(self, response: Any = None) -> None:
-            wait = None if response is None else self.get_retry_after(response)
-            wait = self.get_backoff_time() if wait is None else wait
-            call = current_call()
-            last = self.history[-1] if self.history else None
-            cause = f"HTTP {last.status}" if last and last.status else "no answer"
-            cause = type(last.error).__name__ if last and last.error else cause
-            if call is not None:
-                ms = (time.monotonic() - call.started) * 1000
-                done = f"{call.what}: {call.method} {call.origin} -> {cause} ({ms:.0f} ms)"
-                log.debug(f"{done}; retrying in {wait:.2f}s")
-            (call.sleep if call else time.sleep)(wait)
-
-    class Watched(HTTPConnection):
-        """A connection whose socket is shut down when an attempt outlives its deadline: a
-        read timeout is per read, so only this ends a server that drips one byte at a time."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._guard = threading.Lock()
-            self._timer: threading.Timer | None = None
-            self._owner: Call | None = None
-            self._attempt: object = None
-            # A duplicate of the socket: TLS wrapping detaches the original during the
-            # handshake, and shutting a duplicate down ends the connection all the same.
-            self._spare: socket.socket | None = None
-
-        def watch(self, call: Call) -> None:
-            attempt = object()
-            with self._guard:
-                if self._timer is not None:
-                    self._timer.cancel()
-                call.watched.add(self)
-                self._owner, self._attempt = call, attempt
-                call.attempt, call.started, call.deadline_hit = attempt, time.monotonic(), False
-                self._timer = threading.Timer(call.deadline, self._expire, (call, attempt))
-                self._timer.daemon = True
-                self._timer.start()
-
-        def release(self, call: Call | None = None) -> None:
-            """The attempt is over (for ``call``, or whoever holds the connection)."""
-            with self._guard:
-                if call is not None and self._owner is not call:
-                    return  # already back in the pool and watched for someone else
-                if self._timer is not None:
-                    self._timer.cancel()
-                self._timer, self._owner = None, None
-                spare = self._spare if self.sock is None else None
-                self._spare = None if spare else self._spare
-            if spare is not None:
-                spare.close()
-
-        def close(self) -> None:
-            super().close()
-            # While an attempt runs, http.client "closes" a connection to hand its socket
-            # to a response that reads to the end: the watchdog still needs the spare then.
-            with self._guard:
-                spare = self._spare if self._timer is None else None
-                self._spare = None if spare else self._spare
-            if spare is not None:
-                spare.close()
-
-        def _expire(self, call: Call, attempt: object) -> None:
-            with self._guard:
-                if call.attempt is not attempt or self._attempt is not attempt:
-                    return
-                call.deadline_hit = True
-                spare = self._spare
-            if spare is not None:
-                with contextlib.suppress(OSError):
-                    spare.shutdown(socket.SHUT_RDWR)
-
-        def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            with self._guard:
-                spare, self._spare = self._spare, sock.dup()
-                late = self._owner is not None and self._owner.deadline_hit
-            if spare is not None:
-                spare.close()
-            if late:
-                sock.close()
-                raise ConnectTimeoutError(self, "the deadline passed while connecting")
-            return sock
-
-        def getresponse(self) -> Any:
-            response = super().getresponse()
-            call = self._owner
-            if call is not None and call.deadline_hit and call.attempt is self._attempt:
-                # The cut left headers that http.client reads as complete: a timeout all
-                # the same (urllib3 makes it a read timeout, retried for idempotent methods).
-                response.close()
-                raise TimeoutError("the deadline passed while reading the headers")
-            return response
-
-    class WatchedTLS(Watched, HTTPSConnection):
-        pass
-
-    class Pool(HTTPConnectionPool):
-        ConnectionCls = Watched
-
-        def _get_conn(self, timeout: float | None = None) -> Any:
-            connection = super()._get_conn(timeout)
-            call = current_call()
-            if isinstance(connection, Watched) and call is not None:
-                connection.watch(call)
-            return connection
-
-        def _put_conn(self, conn: Any) -> None:
-            if isinstance(conn, Watched):
-                conn.release()
-            super()._put_conn(conn)
-
-    class TLSPool(Pool, HTTPSConnectionPool):
-        ConnectionCls = WatchedTLS
-
-    pools = {"http": Pool, "https": TLSPool}
-
-    class Adapter(HTTPAdapter):
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = pools
-
-        def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-            manager.pool_classes_by_scheme = pools
-            return manager
-
-    class Session(requests.Session):
-        def get_redirect_target(self, resp: requests.Response) -> str | None:
-            return None  # Transport follows redirects itself (see _exchange)
-
-    return Session, Adapter, Policy
-
-
-def _causes(error: BaseException) -> list[BaseException]:
-    """The error and everything it wraps: causes, contexts, urllib3 reasons, requests args."""
-    found: list[BaseException] = []
-    queue = [error]
-    while queue:
-        current = queue.pop(0)
-        if any(current is seen for seen in found):
-            continue
-        found.append(current)
-        linked = [current.__cause__, current.__context__, *current.args]
-        linked += [getattr(current, "reason", None), getattr(current, "original_error", None)]
-        queue += [item for item in linked if isinstance(item, BaseException)]
-    return found
-
-
-def _fault(error: BaseException, call: Call, settings: HttpSettings, read: float) -> CibridgeError:
-    """A message for a transport fault that names the origin only: exception texts are
-    never quoted, since they can hold the URL's path, a header value or the server's bytes."""
-    import http.client
-    import socket
-    import ssl
-
-    import requests.exceptions as rq
-    import urllib3.exceptions as u3
-
-    chain = _causes(error)
-
-    def find(*kinds: type[BaseException]) -> BaseException | None:
-        return next((item for item in chain if isinstance(item, kinds)), None)
-
-    what, where = call.what, f"{call.what}: {call.method} {call.origin}"
-    if call.deadline_hit:
-        return failure(
-            f"{where} did not finish within the {call.deadline:g}s deadline",
-            hint=f"{_UP}; CIBRIDGE_HTTP_DEADLINE sets the limit",
-        )
-    if find(rq.InvalidURL, rq.InvalidSchema, rq.MissingSchema, u3.LocationValueError, UnicodeError):
-        if call.redirected:
-            return failure(f"{where} redirected to an address that cannot be used", hint=_UP)
-        return CibridgeError(
-            f"{what}: the URL for {call.method} is not usable (not shown: it may hold a secret)",
-            hint="check the URL's host and port",
-        )
-    if find(rq.ProxyError, u3.ProxyError):
-        return failure(
-            f"{where}: the proxy did not connect: {_reason(chain)}",
-            hint="check HTTPS_PROXY/HTTP_PROXY, or add the host to NO_PROXY to go direct",
-        )
-    if find(ssl.SSLError, u3.SSLError, ssl.CertificateError):
-        verify = find(ssl.SSLCertVerificationError)
-        detail = getattr(verify, "verify_message", "")
-        detail = f"certificate verify failed: {detail}" if detail else ""
-        detail = excerpt(
-            detail or getattr(find(ssl.SSLError), "reason", "") or "handshake failed", 120
-        )
-        return failure(
-            f"{what}: TLS error talking to {call.origin}: {detail}",
-            hint="for a private CA set REQUESTS_CA_BUNDLE or SSL_CERT_FILE to its bundle "
-            "(a PEM file or a c_rehash'ed directory)",
-        )
-    if any(
-        isinstance(e, u3.ConnectTimeoutError) and not isinstance(e, u3.NewConnectionError)
-        for e in chain
-    ):
-        return failure(f"{where}: no connection within {settings.connect_timeout:g}s", hint=_UP)
-    if find(u3.ReadTimeoutError, TimeoutError, rq.ReadTimeout):
-        return failure(f"{where} timed out after {read:g}s", hint=_UP)
-    if find(u3.NameResolutionError, socket.gaierror):
-        return failure(
-            f"{what}: cannot reach {call.origin}: its host name does not resolve",
-            hint="check the host name and the runner's DNS (and HTTPS_PROXY/NO_PROXY)",
-        )
-    broken: list[tuple[type[BaseException], str]] = [
-        (http.client.RemoteDisconnected, "the server closed the connection without answering"),
-        (http.client.BadStatusLine, "the answer is not HTTP"),
-        (http.client.IncompleteRead, "the answer broke off before its end"),
-        (rq.ContentDecodingError, "the answer's Content-Encoding cannot be decoded"),
-        (u3.DecodeError, "the answer's Content-Encoding cannot be decoded"),
-        (u3.ProtocolError, "the connection broke off"),
-        (rq.ChunkedEncodingError, "the connection broke off"),
-    ]
-    for kind, text in broken:
-        if find(kind):
-            return failure(f"{where}: {text}", hint=f"{_UP}, and that no proxy cuts the answer")
-    return failure(
-        f"{what}: cannot reach {call.origin}: {_reason(chain)}",
-        hint="check the URL, DNS and HTTPS_PROXY/NO_PROXY for this runner",
-    )
-
-
-def _reason(chain: list[BaseException]) -> str:
-    for item in chain:
-        if isinstance(item, OSError) and item.errno is not None and item.strerror:
-            return excerpt(f"[Errno {item.errno}] {item.strerror}", 120)
-    return type(chain[-1]).__name__
