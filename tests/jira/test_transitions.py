@@ -55,7 +55,7 @@ def test_required_fields_filled_and_typed() -> None:
     fields = required_fields("PROJ-1", DONE, "Fixed", {"Deployed to": "prod, eu"})
     assert fields == {
         "resolution": {"name": "Fixed"},
-        "customfield_10010": [{"name": "prod"}, {"name": "eu"}],
+        "customfield_10010": [{"value": "prod"}, {"value": "eu"}],
     }
 
 

@@ -87,6 +87,7 @@ def test_the_registry_mounts_each_service_once() -> None:
         "wecom",
         "teams",
         "webhook",
+        "jira",
     ]
     assert len(SERVICES) == len({s.prefix for s in services})
     with pytest.raises(ValueError, match="share a path prefix"):
@@ -94,9 +95,9 @@ def test_the_registry_mounts_each_service_once() -> None:
 
 
 def test_unknown_path_is_404_and_recorded(stand_ins: StandIns) -> None:
-    reply = send(stand_ins.base, "/jira/rest/api/3/issue/PROJ-1", method="GET")
+    reply = send(stand_ins.base, "/nobody/rest/api/3/issue/PROJ-1", method="GET")
     assert (reply.status, reply.body) == (404, b"not found")
-    [received] = stand_ins.of("jira")
+    [received] = stand_ins.of("nobody")
     assert (received.status, received.answer) == (404, b"not found")
 
 

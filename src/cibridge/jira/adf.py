@@ -27,10 +27,9 @@ from cibridge.jira.markdown import (
     Quote,
     Rule,
     clean,
-    fit,
     parse,
-    utf16_length,
 )
+from cibridge.jira.sizing import fit, utf16_length
 
 # Jira's limit for a text field, comments included. What it counts for an ADF body is not
 # documented, so the whole JSON is counted: the cautious reading.

@@ -16,9 +16,10 @@ from cibridge.jira.client import JiraError
 if TYPE_CHECKING:
     from cibridge.jira.client import Issue
 
-# Field types whose value Jira takes as {"name": ...} (resolution, priority, ...) or as a
-# list of those; the rest take the string as it is.
-_BY_NAME = frozenset({"resolution", "priority", "user", "version", "component", "option"})
+# Field types whose value Jira takes as {"name": ...} (resolution, priority, ...), select
+# options as {"value": ...}, or lists of those; the rest take the string as it is.
+_BY_NAME = frozenset({"resolution", "priority", "user", "version", "component"})
+_BY_VALUE = frozenset({"option"})
 
 
 def _target(transition: Mapping[str, Any]) -> str:
@@ -112,9 +113,13 @@ def _value(meta: Mapping[str, Any], value: str) -> Any:
     items = str(schema.get("items", ""))
     if kind == "array":
         parts = [part.strip() for part in value.split(",") if part.strip()]
+        if items in _BY_VALUE:
+            return [{"value": part} for part in parts]
         return [{"name": part} for part in parts] if items in _BY_NAME else parts
     if kind in _BY_NAME:
         return {"name": value}
+    if kind in _BY_VALUE:
+        return {"value": value}
     if kind == "number":
         try:
             return float(value) if "." in value else int(value)

@@ -31,10 +31,9 @@ from cibridge.jira.markdown import (
     Quote,
     Rule,
     clean,
-    fit,
     parse,
-    utf16_length,
 )
+from cibridge.jira.sizing import fit, utf16_length
 
 # Data Center's default jira.text.field.character.limit, which comments obey.
 MAX_BODY_CHARS = 32_767
@@ -43,7 +42,7 @@ TRUNCATED = "… (cut short: a Jira comment holds at most 32,767 characters)"
 _BACKSLASHED = frozenset("!^~+?%{}()*_-@#")
 _REFERENCES = {"\\": "&#92;", "&": "&amp;", "[": "&#91;", "]": "&#93;", "|": "&#124;"}
 _EMOTICON = re.compile(r":(?=[DPp])")
-_LINE_START = re.compile(r"^(h[1-6]|bq)\.", re.MULTILINE)
+_LINE_START = re.compile(r"^([ \t]*(?:h[1-6]|bq))\.", re.MULTILINE)
 # In the URL of [text|url] these would end the link or mean something to the renderer.
 _URL_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#@$&'()*+,;=%]")
 _WRAP = {"strong": "*", "em": "_", "strike": "-"}
@@ -74,11 +73,11 @@ _LANGUAGE_ALIASES = {
 
 
 def escape(text: str) -> str:
-    """``text`` as wiki markup that renders as exactly that text."""
+    """``text`` as wiki markup that renders as exactly that text, wherever it is put."""
     escaped = "".join(
         "\\" + char if char in _BACKSLASHED else _REFERENCES.get(char, char) for char in text
     )
-    return _EMOTICON.sub("&#58;", escaped)
+    return _LINE_START.sub(r"\1&#46;", _EMOTICON.sub("&#58;", escaped))
 
 
 def _url(href: str) -> str:
@@ -116,15 +115,11 @@ def _inline(nodes: Inlines, newline: str, active: frozenset[str] = frozenset()) 
     return "".join(parts)
 
 
-def _text(nodes: Inlines, newline: str = "\n") -> str:
-    return _LINE_START.sub(r"\1&#46;", _inline(nodes, newline))
-
-
 def _list(node: ListBlock, prefix: str = "") -> list[str]:
     marker = prefix + ("#" if node.ordered else "*")
     lines: list[str] = []
     for item in node.items:
-        lines.append(f"{marker} {_text(item.inlines, _BREAK)}")
+        lines.append(f"{marker} {_inline(item.inlines, _BREAK)}")
         for sub in item.sublists:
             lines.extend(_list(sub, marker))
     return lines
@@ -145,15 +140,15 @@ def _code(node: CodeBlock) -> str:
 
 def _row(cells: tuple[Inlines, ...], separator: str) -> str:
     # An empty cell needs a space, or "||" would read as a header separator.
-    return separator + separator.join(_text(cell, _BREAK) or " " for cell in cells) + separator
+    return separator + separator.join(_inline(cell, _BREAK) or " " for cell in cells) + separator
 
 
 def block(node: Block) -> str:
     """One block of the tree as wiki markup."""
     if isinstance(node, Paragraph):
-        return _text(node.inlines)
+        return _inline(node.inlines, "\n")
     if isinstance(node, Heading):
-        text = _text(node.inlines, _BREAK)
+        text = _inline(node.inlines, _BREAK)
         return f"h{node.level}. {text}" if text else ""
     if isinstance(node, CodeBlock):
         return _code(node)

@@ -15,6 +15,15 @@ from collections.abc import Callable
 
 from cibridge.standins.dingtalk import DINGTALK_SECRET, DINGTALK_TOKEN, DingTalk
 from cibridge.standins.feishu import FEISHU_HOOK, FEISHU_SECRET, Feishu
+from cibridge.standins.jira import (
+    JIRA_CLIENT_ID,
+    JIRA_CLIENT_SECRET,
+    JIRA_EMAIL,
+    JIRA_PAT,
+    JIRA_TOKEN,
+    Jira,
+    jira_of,
+)
 from cibridge.standins.server import (
     Answer,
     Behaviour,
@@ -40,6 +49,11 @@ __all__ = [
     "DINGTALK_TOKEN",
     "FEISHU_HOOK",
     "FEISHU_SECRET",
+    "JIRA_CLIENT_ID",
+    "JIRA_CLIENT_SECRET",
+    "JIRA_EMAIL",
+    "JIRA_PAT",
+    "JIRA_TOKEN",
     "SERVICES",
     "SLACK_CHANNELS",
     "SLACK_HOOK",
@@ -49,12 +63,14 @@ __all__ = [
     "WECOM_KEY",
     "Answer",
     "Behaviour",
+    "Jira",
     "RawHandler",
     "Received",
     "Request",
     "Service",
     "StandIns",
     "_slack_block_errors",
+    "jira_of",
 ]
 
 # The registry: every stand-in the server mounts, in the order their environment
@@ -66,6 +82,7 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
     WeCom,
     Teams,
     Webhook,
+    Jira,
 )
 
 

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import pytest
+
+from cibridge.jira.keys import Source, discover, find_keys, parse_key
+
+# Commit messages, titles and branch names as people write them, and the keys in them.
+REAL_WORLD = [
+    ("PROJ-123 Fix login redirect", ["PROJ-123"]),
+    ("[PROJ-7] Bump requests to 2.32.3", ["PROJ-7"]),
+    ("fix(api): handle 429 (PROJ-8, PROJ-9)", ["PROJ-8", "PROJ-9"]),
+    ("Merge pull request #42 from acme/feature/PROJ-42-add-login", ["PROJ-42"]),
+    ("Merge branch 'bugfix/abc-17_null_check' into 'main'", ["ABC-17"]),
+    ("Closes PROJ-5. See https://jira.example.com/browse/PROJ-6 for details", ["PROJ-5", "PROJ-6"]),
+    ('Revert "PROJ-11: cache tokens"\n\nThis reverts commit 1a2b3c4.', ["PROJ-11"]),
+    ("PROJ-1 PROJ-2 proj-1 again", ["PROJ-1", "PROJ-2"]),
+    ("Upgrade OpenSSL for CVE-2024-1234 and CVE-2023-44487", []),
+    ("Use UTF-8 everywhere, hash with SHA-256, dates in ISO-8601", []),
+    ("Release 2024-01-15 (v1.4.2)", []),
+    ("Build for x86-64 and arm64; license GPL-3", []),
+    ("Escape XSS (CWE-79), follow PEP-8 and RFC-7231", []),
+    ("Pin runner to ubuntu-22.04 and python-3.12.1", []),
+    ("Update COVID-19 banner", []),
+    ("Squash: thisNOT-123 is not a key, nor is Covid-19", []),
+    ("DATA_2-15 migrate tables", ["DATA_2-15"]),
+    ("修复PROJ-12的登录问题", ["PROJ-12"]),
+    ("PROJ-12：中文冒号", ["PROJ-12"]),
+    ("", []),
+]
+
+
+@pytest.mark.parametrize(("text", "keys"), REAL_WORLD, ids=[t[:40] for t, _ in REAL_WORLD])
+def test_real_world_messages(text: str, keys: list[str]) -> None:
+    assert find_keys(text) == keys
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("proj-12", ["PROJ-12"]),  # lower-case, as in branch names
+        ("PROJ-12.", ["PROJ-12"]),
+        ("PROJ-12:", ["PROJ-12"]),
+        ("PROJ-12, PROJ-13;", ["PROJ-12", "PROJ-13"]),
+        ("\"PROJ-1\" 'PROJ-2' #PROJ-3 (PROJ-4) [PROJ-5] /PROJ-6 :PROJ-7", None),
+        ("PROJ-42_fix", ["PROJ-42"]),  # underscore separates, as in branch names
+        ("PROJ-42-add-login", ["PROJ-42"]),
+        ("PROJ-9999999", ["PROJ-9999999"]),  # seven digits
+        ("AB-1", ["AB-1"]),  # the shortest project
+    ],
+)
+def test_keys_found(text: str, keys: list[str] | None) -> None:
+    expected = keys if keys is not None else [f"PROJ-{n}" for n in range(1, 8)]
+    assert find_keys(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thisNOT-123",  # glued to a word: neither NOT-123 nor THISNOT-123
+        "Proj-12",  # title case: Covid-19, Windows-10
+        "PROJ-12abc",
+        "PROJ-12é",
+        "xPROJ-12",
+        "x-PROJ-12",
+        "x_PROJ-12",  # X_PROJ would be a key of its own, but it is mixed case
+        "CVE-2024-1234",
+        "ISO-8859-1",
+        "release-1.2.3",
+        "web-1.example.com",
+        "pkg.mod-1",
+        "PROJ-0",
+        "PROJ-012",
+        "PROJ-12345678",  # eight digits: usually a date
+        "X-123",  # one letter: only with an allowlist
+        "2024-01-15",
+        "A" * 31 + "-1",
+        "PROJ-",
+        "-12",
+    ],
+)
+def test_not_keys(text: str) -> None:
+    assert find_keys(text) == []
+
+
+def test_denylist_names_are_keys_with_an_allowlist() -> None:
+    assert find_keys("UTF-8 and SHA-256") == []
+    assert find_keys("UTF-8 and SHA-256", projects={"utf"}) == ["UTF-8"]
+
+
+def test_allowlist_keeps_only_its_projects_in_any_case() -> None:
+    text = "PROJ-1 OTHER-2 ops-3 Proj-4 X-5"
+    assert find_keys(text, projects=["proj", "OPS", "x"]) == ["PROJ-1", "OPS-3", "PROJ-4", "X-5"]
+
+
+def test_allowlist_still_needs_a_word_boundary_and_a_whole_number() -> None:
+    assert find_keys("thisNOT-123 NOT-12abc CVE-2024-1234", projects={"NOT", "CVE"}) == []
+
+
+def test_empty_allowlist_means_no_allowlist() -> None:
+    assert find_keys("PROJ-1", projects=[]) == ["PROJ-1"]
+    assert find_keys("PROJ-1", projects=[" "]) == ["PROJ-1"]
+
+
+def test_parse_key_takes_one_key_on_its_own() -> None:
+    assert parse_key(" proj-12 ") == "PROJ-12"
+    assert parse_key("UTF-8") == "UTF-8"  # named on purpose: no denylist
+    assert parse_key("X-1") == "X-1"
+    for value in ("PROJ-12 PROJ-13", "PROJ", "PROJ-0", "12", "PROJ-1a", ""):
+        assert parse_key(value) is None, value
+
+
+def test_discover_maps_each_key_to_where_it_was_found() -> None:
+    found = discover(
+        [
+            Source("branch", "feature/PROJ-42-login"),
+            ("pull request title", "PROJ-42 and PROJ-7: login"),
+            ("commit abc1234", "proj-7 tests\n\nRefs PROJ-42"),
+            ("commit abc1234", "PROJ-7 again from the same source"),
+            ("commit def5678", "no key here"),
+        ]
+    )
+    assert found == {
+        "PROJ-42": ["branch", "pull request title", "commit abc1234"],
+        "PROJ-7": ["pull request title", "commit abc1234"],
+    }
+    assert list(found) == ["PROJ-42", "PROJ-7"]  # first appearance first
+
+
+def test_discover_applies_the_allowlist() -> None:
+    texts = [("--issues-from-text", "PROJ-1 OTHER-2 UTF-8")]
+    assert discover(texts, projects={"other", "utf"}) == {
+        "OTHER-2": ["--issues-from-text"],
+        "UTF-8": ["--issues-from-text"],
+    }
+    assert discover([]) == {}
