@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from cibridge.jira.adf import to_adf
 from cibridge.jira.inline import Break, Code, Link, Status, Styled, Text, escape, inlines
 from cibridge.jira.markdown import (
     MAX_SOURCE_CHARS,
@@ -19,6 +22,7 @@ from cibridge.jira.markdown import (
     parse,
 )
 from cibridge.jira.sizing import utf16_length
+from cibridge.jira.wiki import to_wiki
 
 
 def strong(*children: object) -> Styled:
@@ -233,3 +237,23 @@ def test_clean_cuts_huge_sources() -> None:
 
 def test_utf16_length_counts_astral_characters_twice() -> None:
     assert utf16_length("a中😀") == 4
+
+
+# Each of these once took quadratic time (126 s for 20,000 "[" characters); now each takes
+# well under a second at this size, so the bound only trips on a quadratic path.
+QUADRATIC_ONCE = {
+    "unclosed brackets": "[" * 50_000,
+    "links without targets": "[a](" * 12_500,
+    "openers of another kind": "*a " * 8_000 + "b_ " * 8_000,
+    "backtick runs of every length": "".join("`" * n + " x " for n in range(1, 300)),
+    "unbalanced parentheses in a URL": "https://x.test/" + ")" * 50_000,
+    "runs merged into one text": "**a**__b__" * 5_000,
+}
+
+
+@pytest.mark.parametrize("source", QUADRATIC_ONCE.values(), ids=QUADRATIC_ONCE.keys())
+def test_hostile_input_takes_linear_time(source: str) -> None:
+    started = time.perf_counter()
+    to_adf(source)
+    to_wiki(source)
+    assert time.perf_counter() - started < 10

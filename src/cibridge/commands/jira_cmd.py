@@ -139,7 +139,11 @@ def _comment(runtime: Runtime, template: str) -> str:
     variables = runtime.variables({"deployed_by": runtime.context.actor})
     variables.setdefault("t", labels.for_locale("en"))
     dirs = render.search_path(runtime.templates_dir())
-    return render.render(template, variables, dirs, env=runtime.env).text
+    from cibridge.jira.inline import escape
+
+    # `jira_text` shows a value exactly, whatever Markdown or {status} markup it contains.
+    filters = {"jira_text": escape}
+    return render.render(template, variables, dirs, filters, env=runtime.env).text
 
 
 def run(runtime: Runtime) -> int:

@@ -73,6 +73,7 @@ def _inline(nodes: Inlines, styles: frozenset[str] = frozenset(), href: str = ""
 def _merged(nodes: list[Node]) -> list[Node]:
     """Adjacent text nodes with the same marks as one (``**a**__b__`` is one bold run)."""
     out: list[Node] = []
+    texts: list[str] = []  # of the text node out[-1], joined once when it is complete
     for node in nodes:
         previous = out[-1] if out else None
         if (
@@ -80,9 +81,14 @@ def _merged(nodes: list[Node]) -> list[Node]:
             and node["type"] == previous["type"] == "text"
             and node.get("marks") == previous.get("marks")
         ):
-            out[-1] = {**previous, "text": previous["text"] + node["text"]}
-        else:
-            out.append(node)
+            texts.append(node["text"])
+            continue
+        if texts:
+            out[-1] = {**out[-1], "text": "".join(texts)}
+        out.append(node)
+        texts = [node["text"]] if node["type"] == "text" else []
+    if texts:
+        out[-1] = {**out[-1], "text": "".join(texts)}
     return out
 
 

@@ -8,6 +8,7 @@ rule of three and link reference definitions are left out.
 
 from __future__ import annotations
 
+import bisect
 import re
 import string
 import unicodedata
@@ -114,149 +115,187 @@ def _delimiters(text: str, at: int, run: str) -> list[_Delim | Text]:
     return [Text(run)]
 
 
-def _code_span(text: str, at: int) -> tuple[Inline, int]:
-    end_of_run = len(text) - len(text[at:].lstrip("`"))
-    fence = text[at:end_of_run]
-    for found in re.finditer(rf"(?<!`){fence}(?!`)", text[end_of_run:]):
-        body = text[end_of_run : end_of_run + found.start()].replace("\n", " ")
-        if len(body) > 2 and body[0] == body[-1] == " " and body.strip():
-            body = body[1:-1]
-        return (Code(body) if body else Text(fence * 2)), end_of_run + found.end()
-    return Text(fence), end_of_run
+_BRACKETS = re.compile(r"\\.|[\[\]()\n]", re.DOTALL)
+_RUN = re.compile(r"\*+|_+|~+")
+_BACKTICKS = re.compile(r"`+")
 
 
-def _bracket_end(text: str, at: int, opening: str, closing: str) -> int:
-    """Index of the bracket closing the one at ``at`` on the same line, or -1."""
-    depth, index = 0, at
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
+def _bracket_pairs(text: str) -> dict[int, int]:
+    """Each ``[`` and ``(`` with the bracket closing it on the same line, found in one pass
+    (a scan per bracket would make a line of ``[[[[`` cost quadratic time)."""
+    pairs: dict[int, int] = {}
+    stacks: dict[str, list[int]] = {"[": [], "(": []}
+    for found in _BRACKETS.finditer(text):
+        char = found.group(0)
         if char == "\n":
-            return -1
-        depth += (char == opening) - (char == closing)
-        if depth == 0:
-            return index
-        index += 1
-    return -1
-
-
-def _link(text: str, at: int) -> tuple[Inline, int] | None:
-    label_end = _bracket_end(text, at, "[", "]")
-    if label_end < 0 or text[label_end + 1 : label_end + 2] != "(":
-        return None
-    href_end = _bracket_end(text, label_end + 1, "(", ")")
-    href = text[label_end + 2 : href_end]
-    if href_end < 0 or not _WEB_HREF.fullmatch(href):
-        return None
-    label = inlines(text[at + 1 : label_end], in_link=True) or (Text(href),)
-    return Link(href, label), href_end + 1
+            stacks = {"[": [], "(": []}
+        elif char in stacks:
+            stacks[char].append(found.start())
+        elif len(char) == 1 and (stack := stacks["[" if char == "]" else "("]):
+            pairs[stack.pop()] = found.start()
+    return pairs
 
 
 def _bare_url(text: str, at: int) -> tuple[Inline, int] | None:
     match = _BARE_URL.match(text, at)
     url = match.group(0).rstrip(_URL_TRAILER) if match else ""
-    while url.endswith(")") and url.count(")") > url.count("("):
-        url = url[:-1].rstrip(_URL_TRAILER)
+    unbalanced, end = url.count(")") - url.count("("), len(url)
+    while unbalanced > 0 and url[end - 1] == ")":  # (see https://x.test) keeps its ")"
+        end, unbalanced = end - 1, unbalanced - 1
+        while url[end - 1] in _URL_TRAILER:
+            end -= 1
+    url = url[:end]
     if not _WEB_HREF.fullmatch(url):
         return None
     return Link(url, (Text(url),)), at + len(url)
 
 
-def _construct(text: str, at: int, in_link: bool) -> tuple[Inline, int] | None:
-    """The construct starting at ``text[at]`` and where it ends, or None if there is none."""
-    char = text[at]
-    if char == "\\":
-        escaped = text[at + 1 : at + 2]
-        if escaped == "\n":
-            return Break(), at + 2
-        return (Text(escaped), at + 2) if escaped and escaped in string.punctuation else None
-    if char == "\n":
-        return Break(), at + 1
-    if char == "`":
-        return _code_span(text, at)
-    if in_link:  # no links inside a link's text
-        return None
-    if char == "[":
-        return _link(text, at)
-    if char == "{":
-        status = _STATUS.match(text, at)
-        color = (status[1] or "neutral").lower() if status else ""
-        if status and color in STATUS_COLORS and status[2].strip():
-            return Status(status[2].strip(), color), status.end()
-        return None
-    if char == "<":
-        angle = _ANGLE_LINK.match(text, at)
-        return (Link(angle[1], (Text(angle[1]),)), angle.end()) if angle else None
-    return _bare_url(text, at)
+class _Scanner:
+    """One text's tokens; what it learns about the text is kept, so hostile input such as
+    thousands of unclosed brackets or backticks still takes linear time."""
 
+    def __init__(self, text: str, in_link: bool) -> None:
+        self.text = text
+        self.in_link = in_link
+        self.pairs: dict[int, int] | None = None
+        # Start of every backtick run by its length: a code span closes at the next run of
+        # its own length, and rescanning for each of many unclosed runs is quadratic.
+        self.runs: dict[int, list[int]] | None = None
 
-def _tokens(text: str, in_link: bool) -> list[Inline | _Delim]:
-    tokens: list[Inline | _Delim] = []
-    at = 0
-    while at < len(text):
-        special = _SPECIAL.search(text, at)
-        start = special.start() if special else len(text)
-        if start > at:
-            tokens.append(Text(text[at:start]))
-        if special is None:
-            break
-        at = start
-        if text[at] in "*_~":
-            run = text[at] * (len(text[at:]) - len(text[at:].lstrip(text[at])))
-            tokens.extend(_delimiters(text, at, run))
-            at += len(run)
-            continue
-        found = _construct(text, at, in_link)
-        if found is None:  # not the construct it looked like: one literal character
-            found = Text(text[at]), at + 1
-        tokens.append(found[0])
-        at = found[1]
-    return tokens
+    def tokens(self) -> list[Inline | _Delim]:
+        text, at = self.text, 0
+        tokens: list[Inline | _Delim] = []
+        while at < len(text):
+            special = _SPECIAL.search(text, at)
+            start = special.start() if special else len(text)
+            if start > at:
+                tokens.append(Text(text[at:start]))
+            if special is None:
+                break
+            at = start
+            if run := _RUN.match(text, at):
+                tokens.extend(_delimiters(text, at, run.group(0)))
+                at = run.end()
+                continue
+            found = self._construct(at)
+            if found is None:  # not the construct it looked like: one literal character
+                found = Text(text[at]), at + 1
+            tokens.append(found[0])
+            at = found[1]
+        return tokens
+
+    def _construct(self, at: int) -> tuple[Inline, int] | None:
+        """The construct starting at ``text[at]`` and where it ends, or None."""
+        text, char = self.text, self.text[at]
+        if char == "\\":
+            escaped = text[at + 1 : at + 2]
+            if escaped == "\n":
+                return Break(), at + 2
+            return (Text(escaped), at + 2) if escaped and escaped in string.punctuation else None
+        if char == "\n":
+            return Break(), at + 1
+        if char == "`":
+            return self._code_span(at)
+        if self.in_link:  # no links inside a link's text
+            return None
+        if char == "[":
+            return self._link(at)
+        if char == "{":
+            status = _STATUS.match(text, at)
+            color = (status[1] or "neutral").lower() if status else ""
+            if status and color in STATUS_COLORS and status[2].strip():
+                return Status(status[2].strip(), color), status.end()
+            return None
+        if char == "<":
+            angle = _ANGLE_LINK.match(text, at)
+            return (Link(angle[1], (Text(angle[1]),)), angle.end()) if angle else None
+        return _bare_url(text, at)
+
+    def _code_span(self, at: int) -> tuple[Inline, int]:
+        if self.runs is None:
+            self.runs = {}
+            for found in _BACKTICKS.finditer(self.text):
+                self.runs.setdefault(len(found.group(0)), []).append(found.start())
+        run = _BACKTICKS.match(self.text, at)
+        assert run is not None
+        fence, end_of_run = run.group(0), run.end()
+        same_length = self.runs.get(len(fence), [])
+        later = bisect.bisect_left(same_length, end_of_run)
+        if later == len(same_length):
+            return Text(fence), end_of_run
+        closing = same_length[later]
+        body = self.text[end_of_run:closing].replace("\n", " ")
+        if len(body) > 2 and body[0] == body[-1] == " " and body.strip():
+            body = body[1:-1]
+        return (Code(body) if body else Text(fence * 2)), closing + len(fence)
+
+    def _link(self, at: int) -> tuple[Inline, int] | None:
+        if self.pairs is None:
+            self.pairs = _bracket_pairs(self.text)
+        label_end = self.pairs.get(at, -1)
+        has_href = label_end > 0 and self.text[label_end + 1 : label_end + 2] == "("
+        href_end = self.pairs.get(label_end + 1, -1) if has_href else -1
+        if href_end < 0 or not _WEB_HREF.fullmatch(href := self.text[label_end + 2 : href_end]):
+            return None
+        label = inlines(self.text[at + 1 : label_end], in_link=True) or (Text(href),)
+        return Link(href, label), href_end + 1
 
 
 def _literal(items: list[Inline | _Delim]) -> Inlines:
     """``items`` with unmatched delimiters as the characters they were, texts merged."""
     merged: list[Inline] = []
+    pending: list[str] = []  # joined once: adding text to text is quadratic on long runs
     for item in items:
-        node = Text(item.char * item.length) if isinstance(item, _Delim) else item
-        if isinstance(node, Text) and merged and isinstance(merged[-1], Text):
-            merged[-1] = Text(merged[-1].text + node.text)
-        else:
-            merged.append(node)
+        if isinstance(item, (_Delim, Text)):
+            pending.append(item.char * item.length if isinstance(item, _Delim) else item.text)
+            continue
+        if pending:
+            merged.append(Text("".join(pending)))
+            pending = []
+        merged.append(item)
+    if pending:
+        merged.append(Text("".join(pending)))
     return tuple(merged)
 
 
 def _matching_opener(out: list[Inline | _Delim], openers: list[int], closer: _Delim) -> int:
-    """Position in ``openers`` of the nearest opener ``closer`` closes, or -1."""
-    for depth in range(len(openers) - 1, -1, -1):
+    """Position in ``openers`` of the nearest opener ``closer`` closes (there is one)."""
+    depth = len(openers) - 1
+    while True:
         opener = out[openers[depth]]
         if isinstance(opener, _Delim) and (opener.char, opener.length) == (
             closer.char,
             closer.length,
         ):
             return depth
-    return -1
+        depth -= 1
 
 
 def inlines(text: str, in_link: bool = False) -> Inlines:
     """The inline tree of ``text``; newlines are line breaks (none at either end)."""
     out: list[Inline | _Delim] = []
     openers: list[int] = []  # indexes in `out` of delimiters that may still open
-    for token in _tokens(text, in_link):
-        depth = -1
-        if isinstance(token, _Delim) and token.can_close:
-            depth = _matching_opener(out, openers, token)
-        if isinstance(token, _Delim) and depth >= 0:
-            start = openers[depth]
-            # Openers after the matching one were never closed: they stay literal inside.
-            children = _literal(out[start + 1 :])
-            del out[start:], openers[depth:]
-            out.append(Styled(_MARKS[token.char, token.length], children))
-            continue
-        if isinstance(token, _Delim) and token.can_open:
-            openers.append(len(out))
+    # How many openers of each kind wait: a closer with none skips the search, and a search
+    # removes every opener it passes, so matching stays linear.
+    waiting: dict[tuple[str, int], int] = dict.fromkeys(_MARKS, 0)
+    for token in _Scanner(text, in_link).tokens():
+        if isinstance(token, _Delim):
+            kind = (token.char, token.length)
+            if token.can_close and waiting[kind]:
+                depth = _matching_opener(out, openers, token)
+                start = openers[depth]
+                for index in openers[depth:]:
+                    passed = out[index]
+                    assert isinstance(passed, _Delim)
+                    waiting[passed.char, passed.length] -= 1
+                # Openers after the matching one were never closed: they stay literal inside.
+                children = _literal(out[start + 1 :])
+                del out[start:], openers[depth:]
+                out.append(Styled(_MARKS[kind], children))
+                continue
+            if token.can_open:
+                openers.append(len(out))
+                waiting[kind] += 1
         out.append(token)
     nodes = list(_literal(out))
     while nodes and isinstance(nodes[-1], Break):

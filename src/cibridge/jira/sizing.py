@@ -10,6 +10,8 @@ from cibridge.jira.inline import Break, Code, Inline, Inlines, Link, Styled, Tex
 from cibridge.jira.markdown import Block, CodeBlock, Heading, ListBlock, Paragraph, Quote, Table
 
 Rendered = TypeVar("Rendered")
+# A cut this close to the budget is as good as the longest one.
+CLOSE_ENOUGH = 64
 
 
 def utf16_length(text: str) -> int:
@@ -69,6 +71,39 @@ def _cut(block: Block, units: int) -> Block:
     return Table(block.header, block.rows[:units]) if isinstance(block, Table) else block
 
 
+def _longest_cut(
+    block: Block,
+    render: Callable[[Block], Rendered],
+    size: Callable[[Rendered], int],
+    budget: int,
+    full_size: int,
+) -> Rendered | None:
+    """The longest cut of ``block`` that fits ``budget``, or None; one within
+    ``CLOSE_ENOUGH`` of it ends the search. Size grows about linearly with the cut, so
+    guesses interpolate, alternating with bisection to keep the worst case logarithmic:
+    each guess renders up to the whole budget, and bisection alone needs ~30 of them."""
+    best = None
+    fits, fits_size = 0, 0  # the longest cut known to fit
+    too_long, too_long_size = _units(block), full_size  # the shortest known not to
+    bisect = False
+    while too_long - fits > 1:
+        if bisect:
+            guess = (fits + too_long) // 2
+        else:
+            share = (budget - fits_size) / max(1, too_long_size - fits_size)
+            guess = fits + int((too_long - fits) * share)
+        guess, bisect = min(max(guess, fits + 1), too_long - 1), not bisect
+        attempt = render(_cut(block, guess))
+        attempt_size = size(attempt)
+        if attempt_size > budget:
+            too_long, too_long_size = guess, attempt_size
+            continue
+        best, fits, fits_size = attempt, guess, attempt_size
+        if attempt_size >= budget - CLOSE_ENOUGH:
+            break
+    return best
+
+
 def fit(
     blocks: list[Block],
     render: Callable[[Block], Rendered],
@@ -80,19 +115,10 @@ def fit(
     kept: list[Rendered] = []
     for block in blocks:
         rendered = render(block)
-        if size(rendered) <= budget:
-            kept.append(rendered)
-            budget -= size(rendered)
-            continue
-        low, high, best = 1, _units(block) - 1, None
-        while low <= high:  # binary search for the longest cut that fits
-            middle = (low + high) // 2
-            attempt = render(_cut(block, middle))
-            if size(attempt) <= budget:
-                best, low = attempt, middle + 1
-            else:
-                high = middle - 1
-        if best is not None:
-            kept.append(best)
-        return kept, True
+        cost = size(rendered)
+        if cost > budget:
+            cut = _longest_cut(block, render, size, budget, cost)
+            return (kept if cut is None else [*kept, cut]), True
+        kept.append(rendered)
+        budget -= cost
     return kept, False

@@ -1,0 +1,24 @@
+"""The built-in deployment comment shows values as text, whatever markup they contain."""
+
+from __future__ import annotations
+
+import json
+
+from cibridge import labels, render, sample_context
+from cibridge.jira.adf import to_adf
+from cibridge.jira.inline import escape
+
+
+def test_values_cannot_add_lozenges_links_or_markup() -> None:
+    hostile = "{status:red}FAILED{/status} **x** [y](https://evil.example)"
+    variables = sample_context.build().template_vars(
+        {"status": "success", "environment": hostile, "deployed_by": "mona"}
+    )
+    variables["t"] = labels.for_locale("en")
+    text = render.render(
+        "jira/comment.md.j2", variables, render.search_path(None), {"jira_text": escape}
+    ).text
+    document = json.dumps(to_adf(text))
+    assert document.count('"type": "status"') == 1  # only the template's own lozenge
+    assert '"color": "red"' not in document
+    assert "evil.example" in document and '"href": "https://evil.example"' not in document
