@@ -1000,3 +1000,35 @@ def test_proxy_credentials_are_registered() -> None:
         HttpSettings.from_env({"HTTPS_PROXY": "http://proxyuser:proxy-pass-1@proxy.example:3128"})
     )
     assert redact.redact("proxy-pass-1 and proxyuser:proxy-pass-1") == "*** and ***"
+
+
+def test_429_without_retry_after_waits_for_the_rate_limit_reset(
+    httpserver: HTTPServer, transport, waits
+) -> None:
+    # Jira Cloud's 429s carry X-RateLimit-Reset (ISO 8601); without Retry-After it decides.
+    reset = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=4)
+    httpserver.expect_ordered_request("/r").respond_with_data(
+        "", status=429, headers={"X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    )
+    httpserver.expect_ordered_request("/r").respond_with_data("ok")
+    assert transport().request("POST", httpserver.url_for("/r"), json={}, what="T").text == "ok"
+    assert len(waits) == 1 and 2 <= waits[0] <= 4
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-01-01T00:00:10Z", 10.0),
+        ("2026-01-01T00:00:10+00:00", 10.0),
+        ("2026-01-01T00:00:10", 10.0),  # no zone: UTC, as Jira means it
+        ("2025-12-31T23:59:00Z", 0.0),  # already past: go now
+        ("tomorrow", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_reset_wait_reads_iso_8601(value: str | None, expected: float | None) -> None:
+    from cibridge.transport_session import reset_wait
+
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    assert reset_wait(value, now) == expected

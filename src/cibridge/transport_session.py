@@ -12,6 +12,7 @@ import functools
 import random
 import threading
 import time
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cibridge import log
@@ -24,6 +25,20 @@ if TYPE_CHECKING:
 
 RETRY_ALWAYS = frozenset({429})
 RETRY_IDEMPOTENT = frozenset({500, 502, 503, 504})
+
+
+def reset_wait(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds until an ``X-RateLimit-Reset`` time (ISO 8601, as Jira Cloud sends it with a
+    429), for answers that carry no usable Retry-After; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        reset = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if reset.tzinfo is None:
+        reset = reset.replace(tzinfo=timezone.utc)
+    return max(0.0, (reset - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def _new_session(settings: HttpSettings) -> requests.Session:
@@ -78,9 +93,11 @@ def _classes() -> tuple[type[requests.Session], type[Any], type[Any]]:
         def get_retry_after(self, response: Any) -> float | None:
             value = response.headers.get("Retry-After")
             try:
-                return None if value is None else self.parse_retry_after(value)
+                if value is not None:
+                    return self.parse_retry_after(value)
             except InvalidHeader:
-                return None  # garbage such as "²": back off instead
+                pass  # garbage such as "²": the reset time, else back off
+            return reset_wait(response.headers.get("X-RateLimit-Reset"))
 
         def get_backoff_time(self) -> float:
             errors = list(takewhile(lambda h: h.redirect_location is None, reversed(self.history)))

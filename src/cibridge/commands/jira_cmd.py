@@ -100,7 +100,11 @@ def build_request(runtime: Runtime, projects: tuple[str, ...]) -> JiraRequest:
         from_context=not args.no_context and not args.issue and not args.issues_from_text,
         projects=projects,
     )
-    found = keys.discover(discover.texts(discovery, context, str(runtime.cwd)), projects or None)
+    found = discover.named(args.issue)
+    for key, sources in keys.discover(
+        discover.texts(discovery, context, str(runtime.cwd)), projects or None
+    ).items():
+        found.setdefault(key, []).extend(sources)
     if args.concurrency < 1:
         raise CibridgeError("--concurrency must be at least 1")
     comment = _comment(runtime, args.comment) if args.comment else None

@@ -9,6 +9,22 @@ from dataclasses import dataclass, field
 from cibridge import gitlog
 from cibridge.context import MAX_COMMITS, ZERO_SHA, Context
 from cibridge.errors import CibridgeError
+from cibridge.jira.keys import parse_key
+
+
+def named(values: Sequence[str]) -> dict[str, list[str]]:
+    """The keys given with ``--issue``, each checked on its own: a value that is not a key is a
+    usage error rather than an issue quietly left alone."""
+    found: dict[str, list[str]] = {}
+    for value in values:
+        key = parse_key(value.strip())
+        if key is None:
+            raise CibridgeError(
+                f"--issue {value[:60]!r} is not a Jira issue key",
+                hint="a key is the project key, a dash and a number: --issue PROJ-123",
+            )
+        found.setdefault(key, ["--issue"])
+    return found
 
 
 @dataclass
@@ -22,8 +38,7 @@ class Discovery:
 
 def texts(discovery: Discovery, context: Context, cwd: str) -> list[tuple[str, str]]:
     """(source, text) pairs to look for keys in, most specific first."""
-    found: list[tuple[str, str]] = [("--issue", key) for key in discovery.issues]
-    found += [("--issues-from-text", text) for text in discovery.texts]
+    found: list[tuple[str, str]] = [("--issues-from-text", text) for text in discovery.texts]
     if discovery.since:
         commits = gitlog.commits(cwd, f"{discovery.since}..{context.sha or 'HEAD'}")
         if commits is None:

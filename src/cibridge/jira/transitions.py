@@ -75,19 +75,25 @@ def required_fields(
             )
         real_id = field_id if meta is None or field_id in screen else _id_of(screen, field_id)
         values[real_id] = _value(meta or {"schema": {"type": "resolution"}}, value)
-    missing = [
-        f"{meta.get('name', field_id)} ({field_id})"
+    missing = {
+        str(field_id): str(meta.get("name", field_id))
         for field_id, meta in screen.items()
         if isinstance(meta, dict)
         and meta.get("required")
         and not meta.get("hasDefaultValue")
         and field_id not in values
-    ]
+    }
     if missing:
+        named = ", ".join(f"{name} ({field_id})" for field_id, name in missing.items())
+        # The exact options that fill them, so the fix can be pasted.
+        fixes = [
+            "--resolution NAME" if field_id == "resolution" else f"--field {field_id}=VALUE"
+            for field_id in missing
+        ]
         raise JiraError(
-            f"{key}: the {transition.get('name')!r} transition requires {', '.join(missing)}",
+            f"{key}: the {transition.get('name')!r} transition requires {named}",
             400,
-            hint="pass --resolution NAME for a resolution, or --field ID=VALUE for the others",
+            hint=f"pass {' '.join(fixes)} (in the action: the resolution / field inputs)",
         )
     return values
 
