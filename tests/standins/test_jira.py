@@ -622,7 +622,7 @@ def test_the_client_sends_nothing_the_openapi_description_refuses(site: Site) ->
 def test_without_the_spec_only_the_stand_ins_own_checks_apply(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(jira_spec._loaded, "openapi", None)
+    monkeypatch.setitem(jira_spec._loaded, "platform", None)
     reply = site.call("POST", "issue/bulkfetch", {"issueIdsOrKeys": "PROJ-1"})
     assert (reply.status, reply.json["errorMessages"]) == (400, [errors.BULK_EMPTY])
     assert site.jira.spec_rejections == []

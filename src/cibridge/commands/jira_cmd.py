@@ -10,9 +10,17 @@ from cibridge.errors import CibridgeError
 from cibridge.runtime import Runtime
 
 if TYPE_CHECKING:
+    from cibridge.jira.deployments import Deployment
     from cibridge.jira.service import JiraRequest, JiraResult
 
 DEFAULT_COMMENT = "jira/comment.md.j2"
+STATUS_HINTS = {
+    "github": "pass `status: ${{ job.status }}` to the jira step (an action cannot see its "
+    "caller's job status, actions/runner#1682)",
+    "gitlab": "pass --status, or run cibridge jira in after_script, where GitLab sets "
+    "CI_JOB_STATUS",
+    "local": "pass --status success|failure|cancelled|running|rolled_back",
+}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,6 +66,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     what.add_argument("--fix-version", metavar="NAME", help="add this fix version (created)")
     what.add_argument(
         "--release-version", action="store_true", help="mark --fix-version released today"
+    )
+    what.add_argument(
+        "--deployment",
+        action="store_true",
+        help="record the deployment in Jira Software (Deployments API; OAuth credentials)",
+    )
+    what.add_argument(
+        "--status",
+        metavar="STATUS",
+        help="how the deployment ended: success, failure, cancelled, running, rolled_back",
+    )
+    what.add_argument(
+        "--environment-type",
+        metavar="TYPE",
+        help="production, staging, testing, development or unmapped (default: from the name)",
     )
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="template value")
     parser.add_argument("--concurrency", type=int, default=8, metavar="N")
@@ -127,7 +150,24 @@ def build_request(runtime: Runtime, projects: tuple[str, ...]) -> JiraRequest:
         release_date=date.today().isoformat(),
         strict=args.strict,
         concurrency=args.concurrency,
+        deployment=_deployment(runtime) if args.deployment else None,
     )
+
+
+def _deployment(runtime: Runtime) -> Deployment:
+    from cibridge.jira import deployments
+
+    context = runtime.context
+    status = runtime.args.status or context.status
+    if not status:
+        # As for notify: a deployment Jira shows as successful must have been seen to succeed.
+        raise CibridgeError(
+            "Jira deployment: the job's status is not known, so neither is the deployment's",
+            hint=STATUS_HINTS.get(context.platform, STATUS_HINTS["local"]),
+        )
+    kind = runtime.args.environment_type
+    types = {context.environment: kind} if kind and context.environment else None
+    return deployments.from_context(context, status, types)
 
 
 def _link_title(runtime: Runtime) -> str:
@@ -158,6 +198,7 @@ def run(runtime: Runtime) -> int:
     try:
         jira = settings.load(runtime.config, runtime.env, runtime.transport)
         request = build_request(runtime, jira.projects)
+        request.deployment_url = jira.deployments_url
         printer = _printer(runtime) if dry_run else None
         client = JiraClient(runtime.transport, jira.base_url, jira.auth, jira.api_version, printer)
         if not request.keys:
@@ -193,6 +234,8 @@ def report(runtime: Runtime, result: JiraResult, fail_on_error: bool) -> None:
         for error in issue.errors:
             line = reporting.Line(issue.key, False, error, issue.exit_code)
             reporting.log_lines(platform, [line], failures_are_warnings=not fail_on_error)
+    if result.deployment:
+        (platform.error if result.deployment_code else platform.print)(result.deployment)
     if result.unknown:
         message = f"not in Jira (or not visible): {', '.join(result.unknown)}"
         (platform.error if result.strict else platform.warning)(message)

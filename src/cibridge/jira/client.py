@@ -42,6 +42,8 @@ class JiraError(CibridgeError):
 def error_text(response: Response) -> str:
     """Jira's ``errorMessages`` and ``errors`` as one line, else an excerpt of the body."""
     data = response.json()
+    if isinstance(data, list):  # Jira Software's APIs answer a list of {message}
+        data = {"errorMessages": [m.get("message") for m in data if isinstance(m, dict)]}
     if isinstance(data, dict):
         parts = [str(m) for m in data.get("errorMessages") or [] if m]
         errors = data.get("errors")

@@ -19,6 +19,7 @@ from cibridge.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeE
 
 if TYPE_CHECKING:
     from cibridge.jira.client import Issue, JiraClient
+    from cibridge.jira.deployments import Deployment
 
 DEFAULT_CONCURRENCY = 8
 
@@ -39,6 +40,8 @@ class JiraRequest:
     release_date: str = ""
     strict: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
+    deployment: Deployment | None = None  # record it with the Deployments API
+    deployment_url: str = ""
 
 
 @dataclass
@@ -84,13 +87,15 @@ class JiraResult:
     issues: list[IssueResult]
     unknown: list[str]
     strict: bool
+    deployment: str = ""  # what was recorded, or why not
+    deployment_code: int = EXIT_OK
 
     @property
     def exit_code(self) -> int:
         worst = max((issue.exit_code for issue in self.issues), default=EXIT_OK)
         if self.strict and self.unknown:
             worst = max(worst, EXIT_FAILURE)
-        return worst
+        return max(worst, self.deployment_code)
 
     def count(self, step: str, state: str) -> int:
         return sum(1 for i in self.issues if i.actions.get(step, "").startswith(state))
@@ -143,7 +148,33 @@ def run(request: JiraRequest, client: JiraClient, progress: Callable[[str], None
         done = list(pool.map(work, list(results)))
     if request.release_version and request.fix_version:
         _release(request, client, versions, done)
-    return JiraResult(done, unknown, request.strict)
+    result = JiraResult(done, unknown, request.strict)
+    if request.deployment is not None and found:
+        _record_deployment(request, client, list(found), result, progress)
+    return result
+
+
+def _record_deployment(
+    request: JiraRequest,
+    client: JiraClient,
+    keys: list[str],
+    result: JiraResult,
+    progress: Callable[[str], None],
+) -> None:
+    """One submission for every issue found, whatever happened to each issue's updates: the
+    deployment took place either way."""
+    from cibridge.jira import deployments
+
+    assert request.deployment is not None
+    try:
+        outcome = deployments.submit(client, request.deployment_url, request.deployment, keys)
+    except CibridgeError as error:
+        result.deployment = f"Jira deployment not recorded: {error}"  # reported as an error
+        result.deployment_code = error.exit_code
+        return
+    result.deployment = outcome.line(request.deployment, len(keys))
+    if outcome.unknown_keys:
+        progress(f"Jira deployment: unknown to Jira: {', '.join(outcome.unknown_keys)}")
 
 
 def _progress_line(result: IssueResult) -> str:

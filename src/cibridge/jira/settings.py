@@ -33,6 +33,7 @@ class JiraSettings:
     api_version: int
     auth: Auth | None
     projects: tuple[str, ...]
+    deployments_url: str = ""  # where the Deployments API is
 
 
 def is_cloud(url: str) -> bool:
@@ -72,4 +73,9 @@ def load(config: Config, env: Mapping[str, str], transport: Transport | None) ->
         auth = settings.auth(AUTH_ENV, transport, "Jira")
     mapping = settings.value("project_mapping") or {}
     projects = tuple(str(key).upper() for key in mapping) if isinstance(mapping, dict) else ()
-    return JiraSettings(base, int(version), auth, projects)
+    from cibridge.jira.deployments import endpoint
+
+    configured = str(settings.value("deployments_url", "JIRA_DEPLOYMENTS_URL") or "")
+    site = str(settings.value("base_url", "JIRA_BASE_URL") or settings.value("url") or base)
+    deployments = endpoint(site, str(cloud_id or ""), configured)
+    return JiraSettings(base, int(version), auth, projects, deployments)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from cibridge.standins import jira_deployments as deploy_api
 from cibridge.standins import jira_errors as err
 from cibridge.standins import jira_writes as writes
 from cibridge.standins.jira_auth import (
@@ -108,6 +109,9 @@ class Jira:
         path = request.path[len(self.prefix) :]
         if path == "/oauth/token":
             return self.tokens.handle(request)
+        if path == deploy_api.PATH:
+            with self._lock:
+                return deploy_api.submit(request, self.state, self.tokens)
         matched = _API.fullmatch(path)
         if matched is None:
             return err.stand_in(404, f"no Jira resource at {path}")
@@ -269,6 +273,12 @@ class Jira:
             wanted = self.state.projects[project.upper()]
             found = [v for v in self.state.versions_of(wanted) if v.name == name]
             return copy.copy(found[0]) if found else None
+
+    @property
+    def deployments(self) -> list[dict[str, Any]]:
+        """Stored deployments (the latest update of each), in submission order."""
+        with self._lock:
+            return copy.deepcopy(list(self.state.deployments.values()))
 
     @property
     def links(self) -> list[IssueLink]:

@@ -23,8 +23,10 @@ from urllib.parse import parse_qs
 
 SPECS = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "specs"
 PLATFORM = SPECS / "jira-platform-v3.openapi.json"
+SOFTWARE = SPECS / "jira-software-v3.openapi.json"  # the Deployments API
 ADF = SPECS / "adf-v1-full.schema.json"
 SERVER = "https://your-domain.atlassian.net"  # the spec's only server; paths match under it
+SERVERS = {"platform": SERVER, "software": "https://your-domain.atlassian.com"}
 
 
 @dataclass
@@ -52,12 +54,18 @@ class _SpecRequest:
     """An HTTP request as openapi-core's ``Request`` protocol describes one."""
 
     def __init__(
-        self, method: str, path: str, query: str, headers: dict[str, str], raw: bytes
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        raw: bytes,
+        host_url: str = SERVER,
     ) -> None:
         from openapi_core.datatypes import RequestParameters
         from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-        self.host_url = SERVER
+        self.host_url = host_url
         self.path = path
         self.method = method.lower()
         self.body: bytes | None = raw or None
@@ -69,36 +77,44 @@ class _SpecRequest:
         )
 
 
-def _openapi() -> Any:
+def _openapi(name: str = "platform") -> Any:
     with _lock:
-        if "openapi" not in _loaded:
-            _loaded["openapi"] = None
+        if name not in _loaded:
+            _loaded[name] = None
             started = time.perf_counter()  # importing openapi-core is part of the cost
             try:
                 from openapi_core import Config, OpenAPI
             except ImportError:  # the demo without the test extras
                 return None
-            if not PLATFORM.is_file():
+            document = PLATFORM if name == "platform" else SOFTWARE
+            if not document.is_file():
                 return None
-            spec = json.loads(PLATFORM.read_bytes())
+            spec = json.loads(document.read_bytes())
             # The published document fails openapi-spec-validator (a default of the wrong
             # type), so the document itself is trusted and only requests are validated.
             # None is openapi-core's documented way to skip that check; its stubs omit it.
             config = Config(spec_validator_cls=None)  # type: ignore[arg-type]
-            _loaded["openapi"] = OpenAPI.from_dict(spec, config=config)
-            TIMINGS.parse = time.perf_counter() - started
-        return _loaded["openapi"]
+            _loaded[name] = OpenAPI.from_dict(spec, config=config)
+            if name == "platform":
+                TIMINGS.parse = time.perf_counter() - started
+        return _loaded[name]
 
 
 def spec_problems(
-    method: str, path: str, query: str, headers: dict[str, str], raw: bytes
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    raw: bytes,
+    document: str = "platform",
 ) -> list[str] | None:
-    """What the OpenAPI document says is wrong with a v3 request (``path`` without the
-    stand-in's prefix); None when the document is not available."""
-    api = _openapi()
+    """What the OpenAPI document (``platform``, or ``software`` for the Deployments API) says
+    is wrong with a request (``path`` as the document writes it); None when the document is
+    not available."""
+    api = _openapi(document)
     if api is None:
         return None
-    request = _SpecRequest(method, path, query, headers, raw)
+    request = _SpecRequest(method, path, query, headers, raw, SERVERS[document])
     started = time.perf_counter()
     with warnings.catch_warnings():
         # openapi-core warns once per request about the OAuth2 scheme it cannot check;

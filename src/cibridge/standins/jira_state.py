@@ -120,6 +120,8 @@ class JiraState:
     versions: dict[str, Version]  # by id
     transitions: list[Transition]
     links: list[IssueLink] = field(default_factory=list)
+    # (pipeline id, environment id, sequence number) -> the deployment as submitted
+    deployments: dict[tuple[str, str, int], dict[str, Any]] = field(default_factory=dict)
     counter: int = 20000  # ids for everything created at run time
 
     def next_id(self) -> int:
