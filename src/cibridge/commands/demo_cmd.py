@@ -24,6 +24,10 @@ DROPPED_ENV = (
 )
 
 
+# Services whose chapter shows what they hold, rather than every request they answered.
+SHOWN_IN_THEIR_CHAPTER = frozenset({"jira"})
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "demo",
@@ -90,8 +94,14 @@ def run(runtime: Runtime) -> int:
                 ["slack"], event="deploy", status="success", channels=["#deployments"], update=ts
             )
             codes.append(_notify(runtime, api_env, done))
-        with platform.group("3. What each stand-in received"):
+        with platform.group("3. Deployed → the Jira issues it ships"):
+            from cibridge.jira import demo as jira_demo
+
+            codes.append(jira_demo.chapter(runtime, env, stand_ins))
+        with platform.group("4. What each notification stand-in received"):
             for received in stand_ins.received:
+                if received.service in SHOWN_IN_THEIR_CHAPTER:
+                    continue
                 verdict = (
                     "accepted"
                     if received.status < 300 and b'"ok": false' not in received.answer

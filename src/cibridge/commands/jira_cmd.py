@@ -130,7 +130,7 @@ def build_request(runtime: Runtime, projects: tuple[str, ...]) -> JiraRequest:
         found.setdefault(key, []).extend(sources)
     if args.concurrency < 1:
         raise CibridgeError("--concurrency must be at least 1")
-    comment = _comment(runtime, args.comment) if args.comment else None
+    comment = render_comment(runtime, args.comment) if args.comment else None
     run_url = context.run_url
     return JiraRequest(
         keys=found,
@@ -177,7 +177,7 @@ def _link_title(runtime: Runtime) -> str:
     return f"{name} run {context.run_id}{where}".strip()
 
 
-def _comment(runtime: Runtime, template: str) -> str:
+def render_comment(runtime: Runtime, template: str) -> str:
     from cibridge import labels, render
 
     variables = runtime.variables({"deployed_by": runtime.context.actor})
