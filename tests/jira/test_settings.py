@@ -68,3 +68,30 @@ def test_missing_base_url_and_bad_version() -> None:
         _load({})
     with pytest.raises(CibridgeError, match=r"api_version '4' .* is not 2 or 3"):
         _load({"JIRA_BASE_URL": "https://j.example", "JIRA_API_VERSION": "4"})
+
+
+def test_an_oauth_integration_for_deployments_goes_through_atlassians_gateway(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "integrations:\n  jira:\n    type: oauth2\n    client_id: cid\n"
+        "    audience: api.atlassian.com\n    token_url: https://api.atlassian.com/oauth/token\n"
+    )
+    env = {
+        "JIRA_BASE_URL": "https://acme.atlassian.net",
+        "JIRA_CLIENT_SECRET": "s3cret-value",
+        "JIRA_CLOUD_ID": "abc-123",
+    }
+    found = _load(env, text, tmp_path)
+    assert isinstance(found.auth, auth.OAuth2ClientCredentials)
+    assert found.auth.audience == "api.atlassian.com"
+    assert found.deployments_url == (
+        "https://api.atlassian.com/jira/deployments/0.1/cloud/abc-123/bulk"
+    )
+    # Without a cloud id, the site's own path; JIRA_DEPLOYMENTS_URL overrides both.
+    del env["JIRA_CLOUD_ID"]
+    assert _load(env, text, tmp_path).deployments_url == (
+        "https://acme.atlassian.net/rest/deployments/0.1/bulk"
+    )
+    env["JIRA_DEPLOYMENTS_URL"] = "https://proxy.example/deployments"
+    assert _load(env, text, tmp_path).deployments_url == "https://proxy.example/deployments"
