@@ -24,6 +24,7 @@ CANARIES = [
     standins.SLACK_TOKEN,
     "canary-jira-client-secret",
     "canary-prometheus-password",
+    standins.JIRA_TOKEN,
 ]
 
 
@@ -99,7 +100,7 @@ SCENARIOS = [
     (["config", "show"], 0, "integration_configs"),
     (["config", "check"], 0, "ok"),
     (["render", "--show-context"], 0, '"repository"'),
-    (["demo", "--sample"], 0, "What each stand-in received"),
+    (["demo", "--sample"], 0, "What each notification stand-in received"),
 ]
 
 
@@ -180,3 +181,38 @@ def test_add_mask_comes_before_anything_else(canary_env: dict[str, str], tmp_pat
         canary_env["CIBRIDGE_KEY"],
     ):
         assert f"::add-mask::{secret}" in masked
+
+
+JIRA_ISSUES = ["--issue", "PROJ-1", "--issue", "SEC-1", "--issue", "LOCK-1"]
+JIRA_SCENARIOS = [
+    # LOCK-1 cannot move and SEC-1 is invisible: error paths as well as the happy one.
+    (["jira", *JIRA_ISSUES, "--transition", "Done", "--resolution", "Done", "--comment"], 1,
+     "PROJ-1: transition done"),
+    (["--dry-run", "jira", *JIRA_ISSUES, "--transition", "Done", "--resolution", "Done",
+      "--comment", "--fix-version", "v9"], 1, "dry run, not sent"),
+    (["-v", "jira", "--issue", "PROJ-2", "--deployment", "--status", "success",
+      "--environment", "production"], 1, "Deployments API takes only OAuth"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "marker"), JIRA_SCENARIOS, ids=lambda a: " ".join(a[:4]) if isinstance(a, list) else str(a)
+)  # fmt: skip
+def test_no_canary_in_any_jira_output(
+    argv: list[str], code: int, marker: str, canary_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**canary_env, "JIRA_CLIENT_SECRET": ""}  # the API token signs in, and must not show
+    result = run_process(*argv, env=env, cwd=tmp_path)
+    files = [tmp_path / "github_output", tmp_path / "github_summary"]
+    _check([result.out, result.err, *(f.read_text() for f in files if f.exists())])
+    assert result.code == code, result.all
+    assert marker in result.all
+
+
+def test_a_refused_jira_token_is_not_shown(canary_env: dict[str, str], tmp_path: Path) -> None:
+    wrong = "canary-wrong-jira-token"
+    CANARIES.append(wrong)
+    env = {**canary_env, "JIRA_CLIENT_SECRET": "", "JIRA_API_TOKEN": wrong}
+    result = run_process("-v", "jira", "--issue", "PROJ-1", "--comment", env=env, cwd=tmp_path)
+    _check([result.out, result.err])
+    assert result.code == 1 and "HTTP 401" in result.all
