@@ -119,6 +119,7 @@ class JiraClient:
         json: Any = None,
         ok: Sequence[int] = (),
         read: bool | None = None,
+        expect: type | None = None,
     ) -> Any:
         is_read = method == "GET" if read is None else read
         if self.dry_run is not None and not is_read:
@@ -130,7 +131,17 @@ class JiraClient:
             method, url, json=json, auth=self.auth, what=f"Jira {what}"
         )
         if response.ok or response.status in ok:
-            return response.json()
+            data = response.json()
+            if response.ok and expect is not None and not isinstance(data, expect):
+                # A login page, a proxy's answer, or not Jira at all: never read as "no issues".
+                raise JiraError(
+                    f"Jira {what}: HTTP {response.status} but not the JSON Jira answers with "
+                    f"({_shape(data, response)})",
+                    response.status,
+                    "check that JIRA_BASE_URL is the Jira site itself (no SSO login page, "
+                    "no proxy in between)",
+                )
+            return data
         if 300 <= response.status < 400:
             raise JiraError(f"Jira {what}: {response.redirect_note()}", response.status)
         raise JiraError(
@@ -155,35 +166,40 @@ class JiraClient:
         if self.api_version >= 3:
             body: dict[str, Any] = {"issueIdsOrKeys": keys, "fields": FIELDS}
             url = self.api("issue/bulkfetch")
-            data = self.call("POST", url, what="bulkfetch", json=body, read=True)
-            issues = data.get("issues") if isinstance(data, dict) else None
+            data = self.call("POST", url, what="bulkfetch", json=body, read=True, expect=dict)
+            issues = _listed(data, "issues", "bulkfetch")
         else:  # Data Center has no bulkfetch; its v2 search takes a key list
             jql = f"key in ({','.join(keys)})"
             body = {"jql": jql, "fields": FIELDS, "maxResults": len(keys)}
             url = self.api("search")
-            data = self.call("POST", url, what="search", json=body, ok=(400,), read=True)
-            issues = data.get("issues") if isinstance(data, dict) else None
-            if isinstance(data, dict) and data.get("errorMessages") and len(keys) > 1:
+            data = self.call(
+                "POST", url, what="search", json=body, ok=(400,), read=True, expect=dict
+            )
+            if isinstance(data, dict) and data.get("errorMessages"):
                 # Data Center refuses the whole JQL if one key does not exist: ask one by one.
-                for key in keys:
-                    yield from self._fetch([key])
+                if len(keys) > 1:
+                    for key in keys:
+                        yield from self._fetch([key])
                 return
-        for item in issues or []:
+            issues = _listed(data, "issues", "search")
+        for item in issues:
             if isinstance(item, dict):
                 yield Issue.parse(item)
 
     def issue(self, key: str) -> Issue:
         fields = ",".join(FIELDS)
-        data = self.call("GET", self.api(f"issue/{_key(key)}?fields={fields}"), what=key)
+        data = self.call(
+            "GET", self.api(f"issue/{_key(key)}?fields={fields}"), what=key, expect=dict
+        )
         return Issue.parse(data if isinstance(data, dict) else {})
 
     # -- transitions --------------------------------------------------------------------
 
     def transitions(self, key: str) -> list[dict[str, Any]]:
         url = self.api(f"issue/{_key(key)}/transitions?expand=transitions.fields")
-        data = self.call("GET", url, what=f"{key} transitions")
-        found = data.get("transitions") if isinstance(data, dict) else None
-        return [t for t in found or [] if isinstance(t, dict)]
+        data = self.call("GET", url, what=f"{key} transitions", expect=dict)
+        found = _listed(data, "transitions", f"{key} transitions")
+        return [t for t in found if isinstance(t, dict)]
 
     def transition(self, key: str, transition_id: str, fields: Mapping[str, Any]) -> None:
         body: dict[str, Any] = {"transition": {"id": transition_id}}
@@ -199,9 +215,9 @@ class JiraClient:
         url = self.api(
             f"issue/{_key(key)}/comment?maxResults=100&orderBy=-created&expand=properties"
         )
-        data = self.call("GET", url, what=f"{key} comments")
-        found = data.get("comments") if isinstance(data, dict) else None
-        return [c for c in found or [] if isinstance(c, dict)]
+        data = self.call("GET", url, what=f"{key} comments", expect=dict)
+        found = _listed(data, "comments", f"{key} comments")
+        return [c for c in found if isinstance(c, dict)]
 
     def add_comment(self, key: str, body: Any, marker: Mapping[str, Any]) -> str:
         payload = {"body": body, "properties": [{"key": "cibridge", "value": dict(marker)}]}
@@ -235,7 +251,10 @@ class JiraClient:
 
     def versions(self, project: str) -> list[dict[str, Any]]:
         data = self.call(
-            "GET", self.api(f"project/{_key(project)}/versions"), what=f"{project} versions"
+            "GET",
+            self.api(f"project/{_key(project)}/versions"),
+            what=f"{project} versions",
+            expect=list,
         )
         return [v for v in data or [] if isinstance(v, dict)] if isinstance(data, list) else []
 
@@ -267,6 +286,23 @@ class JiraClient:
     def set_property(self, key: str, name: str, value: Any) -> None:
         url = self.api(f"issue/{_key(key)}/properties/{quote(name, safe='')}")
         self.call("PUT", url, what=f"{key} property {name}", json=value)
+
+
+def _shape(data: Any, response: Response) -> str:
+    if data is None and response.body.strip():
+        return f"not JSON: {response.excerpt(60)!r}"
+    return f"a JSON {type(data).__name__}"
+
+
+def _listed(data: Any, field: str, what: str) -> list[Any]:
+    """``data[field]`` when it is a list; a JiraError naming the field when Jira's answer
+    does not have that shape."""
+    found = data.get(field, []) if isinstance(data, dict) else None
+    if not isinstance(found, list):
+        raise JiraError(
+            f"Jira {what}: the answer's {field!r} is not a list", 200, "is this a Jira site?"
+        )
+    return found
 
 
 def _key(key: str) -> str:
