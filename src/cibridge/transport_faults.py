@@ -12,7 +12,8 @@ from cibridge.errors import CibridgeError, failure
 from cibridge.untrusted import excerpt
 
 if TYPE_CHECKING:
-    from cibridge.transport import Call, HttpSettings
+    from cibridge.transport import Call
+    from cibridge.transport_settings import HttpSettings
 
 _UP = "check that the service is up and reachable from the runner"
 

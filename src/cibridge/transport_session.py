@@ -21,7 +21,7 @@ from cibridge.transport import IDEMPOTENT, Call, current_call
 if TYPE_CHECKING:
     import requests
 
-    from cibridge.transport import HttpSettings
+    from cibridge.transport_settings import HttpSettings
 
 RETRY_ALWAYS = frozenset({429})
 RETRY_IDEMPOTENT = frozenset({500, 502, 503, 504})
