@@ -9,7 +9,8 @@ from cryptography.fernet import Fernet
 
 from cibridge import encryption
 from cibridge.cli import main
-from cibridge.config import NotSet, discover, load
+from cibridge.config import discover, load
+from cibridge.config_secrets import NotSet
 from cibridge.errors import CibridgeError
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from cibridge import redact
-from cibridge.config import MAX_SECRET_BYTES, Config, NotSet, load, lookup_secret
+from cibridge.config import Config, load
+from cibridge.config_secrets import MAX_SECRET_BYTES, NotSet, lookup_secret
 from cibridge.errors import CibridgeError
 
 CHECKS = ("post_deployment_validation", "health_check_validation", "http_checks")

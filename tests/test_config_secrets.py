@@ -10,7 +10,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from cibridge import encryption, redact
-from cibridge.config import MAX_SECRET_BYTES, Config, load, lookup_secret
+from cibridge.config import Config, load
+from cibridge.config_secrets import MAX_SECRET_BYTES, lookup_secret
 from cibridge.errors import CibridgeError
 
 

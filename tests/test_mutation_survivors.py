@@ -106,7 +106,7 @@ def test_credential_detection_by_path() -> None:
 
 
 def test_a_secret_file_keeps_inner_and_trailing_spaces(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from cibridge.config import lookup_secret
+    from cibridge.config_secrets import lookup_secret
 
     (tmp_path / "token").write_text("  padded value  \n")
     env = {"CIBRIDGE_SECRETS_DIR": str(tmp_path)}
