@@ -21,6 +21,7 @@ OTHER = (
     "GH_TOKEN",
     "CI_JOB_TOKEN",
     "GITLAB_TOKEN",
+    "GITLAB_TRIGGER_TOKEN",
     "PROMETHEUS_PASSWORD",
     "PROMETHEUS_TOKEN",
 )
@@ -33,6 +34,15 @@ INPUTS: dict[str, str] = {
     "jira-api-token": "JIRA_API_TOKEN",
     "jira-pat": "JIRA_PAT",
     "jira-client-secret": "JIRA_CLIENT_SECRET",
+    "prometheus-url": "PROMETHEUS_URL",
+    "prometheus-token": "PROMETHEUS_TOKEN",
+    "prometheus-user": "PROMETHEUS_USER",
+    "prometheus-password": "PROMETHEUS_PASSWORD",
+    "alertmanager-url": "ALERTMANAGER_URL",
+    "pushgateway-url": "PUSHGATEWAY_URL",
+    "github-token": "GITHUB_TOKEN",
+    "gitlab-token": "GITLAB_TOKEN",
+    "gitlab-trigger-token": "GITLAB_TRIGGER_TOKEN",
 }
 WEBHOOK_URLS = tuple(var.env for spec in SPECS for var in spec.secrets if var.url)
 SECRETS = tuple(var.env for spec in SPECS for var in spec.secrets if not var.url) + OTHER

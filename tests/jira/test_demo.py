@@ -12,7 +12,7 @@ def _rows(table_text: str) -> dict[str, list[str]]:
     rows = {}
     for line in table_text.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if cells and cells[0] in ("PROJ-1", "OPS-1", "PROJ-5"):
+        if cells and cells[0] in ("PROJ-3", "OPS-1", "PROJ-5"):
             rows[cells[0]] = cells
     return rows
 
@@ -22,9 +22,9 @@ def test_the_demo_updates_the_shipped_issues_once(tmp_path: Path) -> None:
     assert result.code == 0, result.all
     chapter = result.out.split("Deployed → the Jira issues it ships", 1)[1]
     before, after = chapter.split("Before:", 1)[1].split("After both runs", 1)
-    assert _rows(before)["PROJ-1"][2:6] == ["In Progress", "", "", "0"]
-    finished = _rows(after.split("── 4.", 1)[0])
-    for key in ("PROJ-1", "OPS-1"):
+    assert _rows(before)["PROJ-3"][2:6] == ["In Review", "", "", "0"]
+    finished = _rows(after.split("── 5.", 1)[0])
+    for key in ("PROJ-3", "OPS-1"):
         status, resolution, versions, comments, links = finished[key][2:7]
         assert (status, resolution, versions, comments, links) == (
             "Done",

@@ -184,7 +184,7 @@ def test_search_jql_supports_the_shapes_cibridge_sends(
         ("ORDER BY key", errors.UNBOUNDED),
         ("labels = a OR labels = b", "stand-in: only clauses joined by AND are supported"),
         (
-            "fixVersion in releasedVersions()",
+            "fixVersion in unreleasedVersions()",
             "stand-in: only literal lists after 'in' are supported",
         ),
     ],

@@ -88,6 +88,8 @@ def test_the_registry_mounts_each_service_once() -> None:
         "teams",
         "webhook",
         "jira",
+        "github",
+        "gitlab",
     ]
     assert len(SERVICES) == len({s.prefix for s in services})
     with pytest.raises(ValueError, match="share a path prefix"):

@@ -16,6 +16,7 @@ from cibridge.commands import (
     render_cmd,
     secret_cmd,
     sign_cmd,
+    trigger_cmd,
 )
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -23,6 +24,7 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 REGISTRY: list[tuple[tuple[str, ...], Register]] = [
     (("notify",), notify_cmd.register),
     (("jira",), jira_cmd.register),
+    (("trigger",), trigger_cmd.register),
     (("render",), render_cmd.register),
     (("config",), config_cmd.register),
     (("secret",), secret_cmd.register),

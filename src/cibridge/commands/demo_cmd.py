@@ -25,7 +25,7 @@ DROPPED_ENV = (
 
 
 # Services whose chapter shows what they hold, rather than every request they answered.
-SHOWN_IN_THEIR_CHAPTER = frozenset({"jira"})
+SHOWN_IN_THEIR_CHAPTER = frozenset({"jira", "github", "gitlab"})
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -94,11 +94,15 @@ def run(runtime: Runtime) -> int:
                 ["slack"], event="deploy", status="success", channels=["#deployments"], update=ts
             )
             codes.append(_notify(runtime, api_env, done))
-        with platform.group("3. Deployed → the Jira issues it ships"):
+        with platform.group("3. Jira says Ready for Deployment → one pipeline starts"):
+            from cibridge.trigger import demo as trigger_demo
+
+            codes.append(trigger_demo.chapter(runtime, env))
+        with platform.group("4. Deployed → the Jira issues it ships"):
             from cibridge.jira import demo as jira_demo
 
             codes.append(jira_demo.chapter(runtime, env, stand_ins))
-        with platform.group("4. What each notification stand-in received"):
+        with platform.group("5. What each notification stand-in received"):
             for received in stand_ins.received:
                 if received.service in SHOWN_IN_THEIR_CHAPTER:
                     continue

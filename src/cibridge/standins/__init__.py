@@ -15,6 +15,13 @@ from collections.abc import Callable
 
 from cibridge.standins.dingtalk import DINGTALK_SECRET, DINGTALK_TOKEN, DingTalk
 from cibridge.standins.feishu import FEISHU_HOOK, FEISHU_SECRET, Feishu
+from cibridge.standins.github_api import GITHUB_API_TOKEN, GitHubApi
+from cibridge.standins.gitlab_api import (
+    GITLAB_API_TOKEN,
+    GITLAB_JOB_TOKEN,
+    GITLAB_TRIGGER_TOKEN,
+    GitLabApi,
+)
 from cibridge.standins.jira import (
     JIRA_CLIENT_ID,
     JIRA_CLIENT_SECRET,
@@ -49,6 +56,10 @@ __all__ = [
     "DINGTALK_TOKEN",
     "FEISHU_HOOK",
     "FEISHU_SECRET",
+    "GITHUB_API_TOKEN",
+    "GITLAB_API_TOKEN",
+    "GITLAB_JOB_TOKEN",
+    "GITLAB_TRIGGER_TOKEN",
     "JIRA_CLIENT_ID",
     "JIRA_CLIENT_SECRET",
     "JIRA_EMAIL",
@@ -63,6 +74,8 @@ __all__ = [
     "WECOM_KEY",
     "Answer",
     "Behaviour",
+    "GitHubApi",
+    "GitLabApi",
     "Jira",
     "RawHandler",
     "Received",
@@ -83,6 +96,8 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
     Teams,
     Webhook,
     Jira,
+    GitHubApi,
+    GitLabApi,
 )
 
 

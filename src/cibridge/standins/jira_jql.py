@@ -1,6 +1,7 @@
 """The slice of JQL cibridge sends: clauses joined by AND, and an optional ORDER BY.
 
 Supported: ``project``, ``status``, ``issuetype`` (``type``), ``labels``, ``fixVersion``
+(also ``fixVersion in releasedVersions()``)
 and ``key`` (``issuekey``) with ``=``, ``!=``, ``in (...)`` and ``not in (...)``; values
 bare or quoted. Jira's own errors come back for what Jira would refuse (an unknown field,
 a project or status that does not exist, a key nobody can see); shapes Jira accepts but
@@ -33,6 +34,8 @@ _FIELDS = {
     "issuekey": "key",
 }
 _ORDER_FIELDS = {"key", "issuekey", "created", "updated", "id"}
+RELEASED = "releasedVersions"
+RELEASED_CALL = "releasedVersions()"  # a Clause value standing for every released version
 
 
 class JqlError(Exception):
@@ -134,6 +137,8 @@ class _Parser:
             self.index += 1
             return Clause(field, True, self.values())
         if operator == "IN":
+            if field == "fixVersion" and self.word() == RELEASED.upper():
+                return Clause(field, False, (self.function(),))
             return Clause(field, False, self.values())
         if operator not in ("=", "!="):
             raise JqlError(f"the operator '{operator}' is not supported", stand_in=True)
@@ -144,6 +149,13 @@ class _Parser:
                 f"functions and lists after '{operator}' are not supported", stand_in=True
             )
         return Clause(field, operator == "!=", (value,))
+
+    def function(self) -> str:
+        """``releasedVersions()``, the one JQL function supported (no arguments)."""
+        self.index += 1
+        if [self.take("'('")[1], self.take("')'")[1]] != ["(", ")"]:
+            raise JqlError("releasedVersions() takes no arguments here", stand_in=True)
+        return RELEASED_CALL
 
     def values(self) -> tuple[str, ...]:
         if self.take("'('")[1] != "(":
@@ -188,6 +200,8 @@ def _check(state: JiraState, clause: Clause) -> None:
         ),
     }
     for value in clause.values:
+        if value == RELEASED_CALL:
+            continue
         if clause.field == "key":
             if not _KEY.fullmatch(value):
                 raise JqlError(f"The issue key '{value}' for field 'key' is invalid.")
@@ -225,6 +239,8 @@ def search(state: JiraState, jql: str) -> list[Issue]:
         for clause in query.clauses:
             have = _values(state, issue, clause.field)
             wanted = {v if clause.field == "labels" else v.casefold() for v in clause.values}
+            if RELEASED_CALL.casefold() in wanted:
+                wanted |= {v.name.casefold() for v in state.versions.values() if v.released}
             matched = matched and bool(have & wanted) != clause.negated
         if matched:
             found.append(issue)

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from cibridge.standins import jira_changelog as history
 from cibridge.standins import jira_errors as err
+from cibridge.standins import jira_expand as expand
 from cibridge.standins import jira_issues as reads
 from cibridge.standins import jira_transitions as flow
 from cibridge.standins import jira_writes as writes
@@ -44,13 +46,22 @@ ROUTES = [
     _route("issue/bulkfetch", {"POST": reads.bulkfetch}, CLOUD),
     _route("search", {"GET": gone, "POST": gone}, CLOUD),
     _route("search", {"GET": reads.search_v2, "POST": reads.search_v2}, DATA_CENTER),
-    _route("search/jql", {"GET": reads.search_jql, "POST": reads.search_jql}, CLOUD),
-    _route("issue/([^/]+)", {"GET": reads.get_issue, "PUT": writes.edit_issue}, BOTH),
     _route(
-        "issue/([^/]+)/transitions",
-        {"GET": flow.list_transitions, "POST": flow.transition},
+        "search/jql",
+        {"GET": expand.expanded(reads.search_jql), "POST": expand.expanded(reads.search_jql)},
+        CLOUD,
+    ),
+    _route(
+        "issue/([^/]+)",
+        {"GET": expand.expanded(reads.get_issue), "PUT": history.recording(writes.edit_issue)},
         BOTH,
     ),
+    _route(
+        "issue/([^/]+)/transitions",
+        {"GET": flow.list_transitions, "POST": history.recording(flow.transition)},
+        BOTH,
+    ),
+    _route("issue/([^/]+)/changelog", {"GET": history.list_changelog}, CLOUD),
     _route("issue/([^/]+)/comment", {"GET": flow.list_comments, "POST": flow.add_comment}, BOTH),
     _route(
         "issue/([^/]+)/remotelink",

@@ -1,0 +1,112 @@
+"""Exactly once: which (rule, pipeline, triggering change) already started a pipeline.
+
+The record is an issue entity property (``cibridge.trigger``) on the issue itself, so it
+survives runners, reruns and Jira's webhook retries with no store of cibridge's own: read
+before a dispatch, written right after a successful one, never after a failed one. Each
+entry names the run that dispatched it. Jira caps a property at 32 KB; the oldest entries
+go first when a long-lived issue gets near it.
+
+The triggering change is what makes a second deployment legitimate: the history entry that
+moved the issue into the target status (or added the label), or the released version. An
+issue moved out of "Ready for Deployment" and back in is a new change and deploys again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cibridge.jira.client import JiraError
+from cibridge.trigger.jira_reads import RECORD
+
+if TYPE_CHECKING:
+    from cibridge.jira.client import JiraClient
+    from cibridge.trigger.jira_reads import Change, TriggerIssue
+    from cibridge.trigger.rules import Match
+
+PROPERTY = RECORD
+MAX_CHARS = 30_000  # under Jira's 32,768, with room for the entry being added
+
+
+def change_of(match: Match, history: list[Change]) -> str:
+    """The change that started ``match``: the latest history entry that set the status it is
+    in (or added its label); ``initial`` when the issue was created that way."""
+    if match.change:
+        return match.change
+    wanted = match.history_value
+    for change in reversed(history):
+        if change.field != match.history_field:
+            continue
+        if match.history_field == "status" and change.after.casefold() == wanted.casefold():
+            return f"status:{change.id}"
+        if (
+            match.history_field == "labels"
+            and wanted in change.after.split()
+            and (wanted not in change.before.split())
+        ):
+            return f"label:{wanted}:{change.id}"
+    prefix = "status" if match.history_field == "status" else f"label:{wanted}"
+    return f"{prefix}:initial"
+
+
+def entry_key(match: Match, change: str) -> str:
+    return f"{match.rule}|{match.pipeline}|{change}"
+
+
+@dataclass
+class Record:
+    issue: str
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.entries.get(key)
+
+    def add(self, key: str, run: str, target: str, at: str) -> None:
+        self.entries[key] = {"run": run, "target": target, "at": at}
+        while len(self.entries) > 1 and len(json.dumps(self.value())) > MAX_CHARS:
+            oldest = min(self.entries, key=lambda k: str(self.entries[k].get("at", "")))
+            del self.entries[oldest]
+
+    def value(self) -> dict[str, Any]:
+        return {"version": 1, "dispatched": self.entries}
+
+
+def carried(issue: TriggerIssue) -> Record | None:
+    """The record as the issue's answer carried it (a search or GET with ``properties``);
+    None when the answer did not carry properties at all. Good for skipping; a dispatch
+    re-reads it with :func:`read` first, so a Jira that ignored ``properties`` cannot
+    cause a second start."""
+    if issue.properties is None:
+        return None
+    return _parse(issue.key, issue.properties.get(PROPERTY))
+
+
+def read(client: JiraClient, issue: str) -> Record:
+    return _parse(issue, client.property(issue, PROPERTY))
+
+
+def _parse(issue: str, value: Any) -> Record:
+    if value is None:
+        return Record(issue)
+    entries = value.get("dispatched") if isinstance(value, dict) else None
+    if not isinstance(entries, dict):
+        raise JiraError(
+            f"{issue}: the issue property {PROPERTY} is not cibridge's dispatch record",
+            200,
+            f"delete the property {PROPERTY} from {issue} if nothing else owns it",
+        )
+    return Record(issue, {str(k): v for k, v in entries.items() if isinstance(v, dict)})
+
+
+def write(client: JiraClient, record: Record, added: str) -> None:
+    """Store ``record`` after entry ``added`` joined it. The property is read again first
+    and merged, so another run's entry written since this run's read is kept (Jira has no
+    compare-and-set; serialising runs per issue closes the remaining window)."""
+    if client.dry_run is None:
+        latest = read(client, record.issue)
+        for key, entry in latest.entries.items():
+            if key != added:
+                record.entries.setdefault(key, entry)
+        record.add(added, *(str(record.entries[added].get(k, "")) for k in ("run", "target", "at")))
+    client.set_property(record.issue, PROPERTY, record.value())

@@ -1,0 +1,70 @@
+"""The exactly-once record: which change started what, and its size bound."""
+
+from __future__ import annotations
+
+import json
+
+from cibridge.trigger import once
+from cibridge.trigger.jira_reads import Change
+from cibridge.trigger.rules import Match
+
+STATUS = Match(
+    "issue_status_trigger", "p", "PROJ-1", "s", "why", "", "", "status", "Ready for Deployment"
+)
+LABEL = Match("label_trigger", "p", "PROJ-1", "s", "why", "", "", "labels", "deploy")
+
+
+def test_the_latest_arrival_in_the_status_is_the_change() -> None:
+    history = [
+        Change("10", "status", "In Review", "Ready for Deployment"),
+        Change("11", "status", "Ready for Deployment", "Deployed"),
+        Change("12", "labels", "", "deploy"),
+        Change("13", "status", "Deployed", "ready for deployment"),
+    ]
+    assert once.change_of(STATUS, history) == "status:13"
+    assert once.change_of(STATUS, history[:2]) == "status:10"
+    assert once.change_of(STATUS, []) == "status:initial"
+
+
+def test_a_label_change_is_the_one_that_added_it() -> None:
+    history = [Change("5", "labels", "", "deploy"), Change("6", "labels", "deploy", "deploy other")]
+    assert once.change_of(LABEL, history) == "label:deploy:5"
+    assert once.change_of(LABEL, []) == "label:deploy:initial"
+
+
+def test_a_version_match_carries_its_own_change() -> None:
+    version = Match("version_trigger", "p", "PROJ-1", "s", "why", "v1", "version:10101")
+    assert once.change_of(version, [Change("1", "status", "", "x")]) == "version:10101"
+
+
+def test_the_record_drops_the_oldest_entries_to_stay_under_jiras_limit() -> None:
+    record = once.Record("PROJ-1")
+    for n in range(400):
+        record.add(
+            f"rule|pipeline|status:{n}",
+            "https://ci.example.com/" + "r" * 60,
+            "github:a/b/c.yml",
+            f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}",
+        )
+    assert len(json.dumps(record.value())) <= once.MAX_CHARS
+    assert "rule|pipeline|status:399" in record.entries
+    assert "rule|pipeline|status:0" not in record.entries
+
+
+def test_writing_keeps_an_entry_another_run_wrote_meanwhile(stand_ins) -> None:  # type: ignore[no-untyped-def]
+    from cibridge import auth
+    from cibridge.jira.client import JiraClient
+    from cibridge.standins import JIRA_EMAIL, JIRA_TOKEN, jira_of
+    from cibridge.transport import HttpSettings, Transport
+
+    client = JiraClient(
+        Transport(HttpSettings()), stand_ins.base + "/jira", auth.Basic(JIRA_EMAIL, JIRA_TOKEN), 3
+    )
+    mine = once.read(client, "PROJ-1")
+    theirs = once.read(client, "PROJ-1")
+    theirs.add("label_trigger|p|label:x:1", "run B", "t", "2026-01-01T00:00:01")
+    once.write(client, theirs, "label_trigger|p|label:x:1")
+    mine.add("issue_status_trigger|p|status:2", "run A", "t", "2026-01-01T00:00:02")
+    once.write(client, mine, "issue_status_trigger|p|status:2")
+    stored = jira_of(stand_ins).issue("PROJ-1").properties[once.PROPERTY]["dispatched"]
+    assert sorted(entry["run"] for entry in stored.values()) == ["run A", "run B"]

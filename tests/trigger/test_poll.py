@@ -1,0 +1,50 @@
+"""Polling: the filter cannot widen a rule; the searches page through everything."""
+
+from __future__ import annotations
+
+from cibridge import auth
+from cibridge.jira.client import JiraClient
+from cibridge.standins import JIRA_EMAIL, JIRA_TOKEN, StandIns, jira_of
+from cibridge.transport import HttpSettings, Transport
+from cibridge.trigger import jira_reads
+from cibridge.trigger.poll import with_filter
+
+
+def test_filter_is_anded_and_an_or_is_parenthesised() -> None:
+    assert with_filter("labels = a", "") == "labels = a"
+    assert with_filter("labels = a", "project = X") == "labels = a AND project = X"
+    assert (
+        with_filter("labels = a", "project = X or project = Y")
+        == "labels = a AND (project = X or project = Y)"
+    )
+
+
+def test_search_follows_next_page_tokens_and_reads_release_state(stand_ins: StandIns) -> None:
+    jira = jira_of(stand_ins)
+    for n in range(250):
+        jira.add_issue("OPS", f"n{n}", labels=["bulk"])
+    client = JiraClient(
+        Transport(HttpSettings()), stand_ins.base + "/jira", auth.Basic(JIRA_EMAIL, JIRA_TOKEN), 3
+    )
+    cost = jira_reads.SearchCost()
+    found = list(jira_reads.search(client, "labels = bulk", cost))
+    assert len({i.key for i in found}) == 250 and cost.requests == 3
+    (released,) = [v for v in jira_reads.issue(client, "PROJ-5").fix_versions]
+    assert (released.name, released.released) == ("v1.2.2", True)
+    assert jira.spec_rejections == []
+
+
+def test_changes_come_from_the_issue_history(stand_ins: StandIns) -> None:
+    jira = jira_of(stand_ins)
+    client = JiraClient(
+        Transport(HttpSettings()), stand_ins.base + "/jira", auth.Basic(JIRA_EMAIL, JIRA_TOKEN), 3
+    )
+    client.transition("PROJ-3", "41", {})  # In Review -> Ready for Deployment
+    client.add_fix_version("PROJ-3", "v1.2.3")
+    (change,) = jira_reads.changes(client, "PROJ-3", ("status", "labels"))
+    assert (change.field, change.before, change.after) == (
+        "status",
+        "In Review",
+        "Ready for Deployment",
+    )
+    assert jira.spec_rejections == []
