@@ -181,13 +181,19 @@ def peer(name: str, args: list[str], ready_path: str, port: int) -> Iterator[str
 
 
 @contextmanager
-def prometheus(tmp_path: Path, scrape_targets: list[str] | None = None) -> Iterator[str]:
+def prometheus(
+    tmp_path: Path,
+    scrape_targets: list[str] | None = None,
+    job: str = "self",
+    rule_files: list[Path] | None = None,
+) -> Iterator[str]:
     port = free_port()
     config = tmp_path / "prometheus.yml"
     targets = json.dumps(scrape_targets or [f"127.0.0.1:{port}"])
     config.write_text(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        f"scrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: {targets}\n"
+        f"rule_files: {json.dumps([str(path) for path in rule_files or []])}\n"
+        f"scrape_configs:\n  - job_name: {job}\n    static_configs:\n      - targets: {targets}\n"
     )
     args = [
         f"--config.file={config}",
@@ -216,7 +222,7 @@ def alertmanager(tmp_path: Path) -> Iterator[str]:
 @contextmanager
 def pushgateway(tmp_path: Path) -> Iterator[str]:
     port = free_port()
-    with peer(
-        "prometheus-pushgateway", [f"--web.listen-address=127.0.0.1:{port}"], "/-/ready", port
-    ) as base:
+    # Debian's build persists to /var/lib/prometheus by default: keep each run's groups its own.
+    args = [f"--web.listen-address=127.0.0.1:{port}", f"--persistence.file={tmp_path / 'pg.data'}"]
+    with peer("prometheus-pushgateway", args, "/-/ready", port) as base:
         yield base

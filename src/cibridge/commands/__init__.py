@@ -11,6 +11,7 @@ from collections.abc import Callable
 from cibridge.commands import (
     config_cmd,
     demo_cmd,
+    gate_cmd,
     jira_cmd,
     notify_cmd,
     render_cmd,
@@ -24,6 +25,7 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 REGISTRY: list[tuple[tuple[str, ...], Register]] = [
     (("notify",), notify_cmd.register),
     (("jira",), jira_cmd.register),
+    (("gate",), gate_cmd.register),
     (("trigger",), trigger_cmd.register),
     (("render",), render_cmd.register),
     (("config",), config_cmd.register),

@@ -102,7 +102,11 @@ def run(runtime: Runtime) -> int:
             from cibridge.jira import demo as jira_demo
 
             codes.append(jira_demo.chapter(runtime, env, stand_ins))
-        with platform.group("5. What each notification stand-in received"):
+        with platform.group("5. After the deploy → the gate: a healthy service, then a broken one"):
+            from cibridge.gate import demo as gate_demo
+
+            codes.append(gate_demo.chapter(runtime, env))
+        with platform.group("6. What each notification stand-in received"):
             for received in stand_ins.received:
                 if received.service in SHOWN_IN_THEIR_CHAPTER:
                     continue

@@ -1,0 +1,62 @@
+"""Where the gate's deploy-window peers are: Alertmanager (``--silence``) and Pushgateway
+(``--push-metrics``).
+
+Each reads like Prometheus does: ``integration_configs.monitoring.<name>`` (with an
+``auth:`` block), ``integrations.<name>``, or the environment: ``ALERTMANAGER_URL`` /
+``PUSHGATEWAY_URL``, with ``<NAME>_TOKEN`` (bearer) or ``<NAME>_USER`` + ``<NAME>_PASSWORD``
+(basic), and ``headers`` for anything else (a tenant header, an API key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cibridge.errors import CibridgeError
+from cibridge.integration import AuthEnv, IntegrationSettings
+
+if TYPE_CHECKING:
+    from cibridge.auth import Auth
+    from cibridge.config import Config
+    from cibridge.transport import Transport
+
+OPTIONS = {"alertmanager": "--silence", "pushgateway": "--push-metrics"}
+
+
+@dataclass
+class Endpoint:
+    url: str  # without a trailing slash
+    auth: Auth | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def endpoint(name: str, config: Config, env: Mapping[str, str], transport: Transport) -> Endpoint:
+    """The URL, auth and headers of ``alertmanager`` or ``pushgateway``; a usage error (exit
+    2) saying where to set it when there is no URL."""
+    from cibridge.config import is_credential_name, resolve_string
+    from cibridge.urls import ensure_url
+
+    label = name.capitalize()
+    prefix = name.upper()
+    found = IntegrationSettings(name, "monitoring", config, env)
+    url = found.value("url", f"{prefix}_URL") or found.value("base_url")
+    if not url:
+        raise CibridgeError(
+            f"{OPTIONS[name]}: no {label} URL is configured",
+            hint=f"set {prefix}_URL, or url under integration_configs.monitoring.{name}",
+        )
+    base = ensure_url(str(url), f"{label} url ({found.where('url')})").rstrip("/")
+    names = AuthEnv(
+        user=f"{prefix}_USER",
+        password=f"{prefix}_PASSWORD",
+        token=f"{prefix}_TOKEN",
+        client_id=f"{prefix}_CLIENT_ID",
+        client_secret=f"{prefix}_CLIENT_SECRET",
+    )
+    headers: dict[str, str] = {}
+    raw = found.value("headers") or {}
+    for key, value in raw.items() if isinstance(raw, dict) else ():
+        secret = is_credential_name(str(key))
+        headers[str(key)] = resolve_string(str(value), found.where("headers"), env, secret=secret)
+    return Endpoint(base, found.auth(names, transport, label), headers)

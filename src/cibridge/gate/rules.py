@@ -1,0 +1,139 @@
+"""Prometheus alerting rules from the gate's metric checks (``cibridge gate rules``).
+
+What gated the deploy keeps watching it afterwards: each check becomes one alert with the
+same (rendered) query and thresholds, the check's ``duration`` as ``for:``, and labels naming
+the service and a severity taken from ``failure_action`` (rollback/fail: critical, alert:
+warning, warn: info). The expression fires when the gate would call an observation a
+failure:
+
+- ``max_value``: ``(query) > max_value``
+- ``min_value``: ``(query) < min_value``
+- ``expected_value`` + ``tolerance``: ``abs((query) - expected_value) > tolerance``
+
+joined with ``or`` when a check has several. No data never fires an alert, as no data never
+fails the gate by default. A ``baseline`` compares with the time before one deploy, which a
+standing rule has no notion of, so it is left out (a check with nothing else is skipped and
+:func:`left_out` says so); ``failure_action: ignore`` checks are skipped too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from cibridge.gate.settings import MetricCheck
+
+SEVERITY = {"rollback": "critical", "fail": "critical", "alert": "warning", "warn": "info"}
+_UNITS = (("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000),
+          ("m", 60_000), ("s", 1000), ("ms", 1))  # fmt: skip
+
+
+def prometheus_duration(seconds: float) -> str:
+    """``5m``, ``1h30m``, ``1500ms``: Prometheus's duration syntax, largest units first."""
+    remaining = round(seconds * 1000)
+    parts = []
+    for unit, size in _UNITS:
+        count, remaining = divmod(remaining, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+def _number(value: float) -> str:
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def condition(check: MetricCheck) -> str:
+    """The PromQL that selects the series the gate would count as failing ('' if none)."""
+    query = f"({check.query})"
+    parts = []
+    if check.expected_value is not None:
+        tolerance = check.tolerance.of(check.expected_value)
+        parts.append(f"abs({query} - {_number(check.expected_value)}) > {_number(tolerance)}")
+    if check.max_value is not None:
+        parts.append(f"{query} > {_number(check.max_value)}")
+    if check.min_value is not None:
+        parts.append(f"{query} < {_number(check.min_value)}")
+    return " or ".join(parts)
+
+
+def alert_name(name: str) -> str:
+    """``error_rate`` -> ``ErrorRate``: a valid metric name, as Prometheus wants alert names."""
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    camel = "".join(word[:1].upper() + word[1:] for word in words) or "GateCheck"
+    return camel if camel[0].isalpha() else f"Check{camel}"
+
+
+def _literal(text: str) -> str:
+    """Text shown in an annotation as it is: annotations are Go templates."""
+    return text.replace("{{", '{{ "{{" }}')
+
+
+def left_out(checks: Sequence[MetricCheck]) -> list[str]:
+    """Why some checks (or parts of them) are not in the rules, one line each."""
+    notes = []
+    for check in checks:
+        if check.failure_action == "ignore":
+            notes.append(f"{check.name}: skipped (failure_action: ignore)")
+        elif not condition(check):
+            notes.append(
+                f"{check.name}: skipped (only a baseline comparison, which needs a deploy)"
+            )
+        elif check.baseline is not None:
+            notes.append(f"{check.name}: its baseline comparison is left out (it needs a deploy)")
+    return notes
+
+
+def rule(check: MetricCheck, service: str, alert: str) -> dict[str, Any]:
+    labels = {"severity": SEVERITY[check.failure_action], "check": check.name}
+    if service:
+        labels = {"service": service, **labels}
+    threshold = ", ".join(
+        part for part in check.threshold().split(", ") if not part.startswith("baseline")
+    )
+    who = f" of {service}" if service else ""
+    body: dict[str, Any] = {"alert": alert, "expr": condition(check)}
+    if check.duration:
+        body["for"] = prometheus_duration(check.duration)
+    body["labels"] = labels
+    body["annotations"] = {
+        "summary": _literal(f"{check.name}{who} is ")
+        + "{{ $value | humanize }}"
+        + _literal(f", outside {threshold}"),
+        "description": _literal(
+            f"{check.query} has been outside {threshold} for "
+            f"{prometheus_duration(check.duration) if check.duration else 'one evaluation'}. "
+            f"The deployment gate checks this as {check.name} (failure_action: "
+            f"{check.failure_action}); this rule keeps watching it between deploys."
+        ),
+    }
+    return body
+
+
+def rules_document(checks: Sequence[MetricCheck], service: str) -> dict[str, Any]:
+    """A Prometheus rules file (``groups:``) for the rendered checks of one service."""
+    rules = []
+    used: set[str] = set()
+    for check in checks:
+        if check.failure_action == "ignore" or not condition(check):
+            continue
+        name = base = alert_name(check.name)
+        count = 1
+        while name in used:  # "a-b" and "a_b" would meet as "AB"
+            count += 1
+            name = f"{base}{count}"
+        used.add(name)
+        rules.append(rule(check, service, name))
+    group = f"cibridge-gate-{service}" if service else "cibridge-gate"
+    return {"groups": [{"name": group, "rules": rules}]}
+
+
+def dump(document: dict[str, Any], header: str = "") -> str:
+    """The rules file as YAML, with ``header`` as a leading comment."""
+    import yaml
+
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=4096)
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    return comment + text

@@ -1,0 +1,327 @@
+"""``post_deployment_validation`` as typed checks, every value checked before anything runs.
+
+The seed's fields keep their meaning (``expected_value`` + ``tolerance``, ``max_value``,
+``min_value``, ``duration``, ``failure_action``); the rest says how a window is observed
+(``interval``, ``initial_delay``, ``fail_after``, ``critical``), what missing data means
+(``on_no_data``, ``on_nan``), how series combine and what the pre-deploy baseline allows.
+A bad value is a configuration error (exit 2) naming the file, line and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from cibridge.errors import CibridgeError
+from cibridge.gate.values import Bound as Bound
+from cibridge.gate.values import Reader
+from cibridge.gate.values import parse_duration as parse_duration
+from cibridge.gate.values import seconds_text as seconds_text
+
+if TYPE_CHECKING:
+    from cibridge.config import Config
+
+SECTION = "post_deployment_validation"
+Policy = Literal["pass", "fail", "inconclusive"]
+Action = Literal["rollback", "fail", "alert", "warn", "ignore"]
+ACTIONS: tuple[Action, ...] = ("rollback", "fail", "alert", "warn", "ignore")
+POLICIES: tuple[Policy, ...] = ("pass", "fail", "inconclusive")
+# Actions whose failure fails the gate; the others only report (alert also sets action=alert).
+BLOCKING = frozenset({"rollback", "fail"})
+DEFAULT_INTERVAL = 30.0
+MAX_POINTS = 11_000  # Prometheus refuses a range query with more points per series
+NO_TOLERANCE = Bound(0.0)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Compare the post-deploy window with the same window before the deploy."""
+
+    window: float  # seconds before --deployed-at
+    max_increase: Bound | None = None  # relative to the baseline ("10%") or absolute
+    max_decrease: Bound | None = None
+    min_delta: float = 0.0  # absolute floor: smaller changes never fail
+
+
+@dataclass(frozen=True)
+class MetricCheck:
+    name: str
+    query: str
+    where: str
+    expected_value: float | None = None
+    tolerance: Bound = NO_TOLERANCE
+    max_value: float | None = None
+    min_value: float | None = None
+    duration: float = 0.0  # 0: one observation
+    interval: float = DEFAULT_INTERVAL
+    initial_delay: float = 0.0
+    fail_after: int = 1  # consecutive failed observations that fail the check
+    critical: bool = False  # the first failed observation fails the check and the gate
+    failure_action: Action = "fail"
+    on_no_data: Policy = "inconclusive"
+    on_nan: Policy = "inconclusive"
+    combine: Literal["all", "any"] = "all"
+    baseline: Baseline | None = None
+
+    @property
+    def observations(self) -> int:
+        return int(self.duration // self.interval) + 1 if self.duration else 1
+
+    def threshold(self) -> str:
+        """The thresholds as a reader wants them in a table: ``<= 0.5``, ``1 ± 0``."""
+        parts = []
+        if self.expected_value is not None:
+            parts.append(f"= {self.expected_value:g} ± {self.tolerance}")
+        if self.min_value is not None:
+            parts.append(f">= {self.min_value:g}")
+        if self.max_value is not None:
+            parts.append(f"<= {self.max_value:g}")
+        if self.baseline is not None:
+            parts.append(baseline_text(self.baseline))
+        return ", ".join(parts)
+
+
+def baseline_text(baseline: Baseline) -> str:
+    allowed = []
+    if baseline.max_increase is not None:
+        allowed.append(f"+{baseline.max_increase}")
+    if baseline.max_decrease is not None:
+        allowed.append(f"-{baseline.max_decrease}")
+    floor = f", min_delta {baseline.min_delta:g}" if baseline.min_delta else ""
+    return f"baseline {'/'.join(allowed)} vs {seconds_text(baseline.window)} before{floor}"
+
+
+@dataclass(frozen=True)
+class HttpCheck:
+    name: str
+    url: str
+    where: str
+    method: str = "GET"
+    expected_status: tuple[int, ...] = (200,)
+    timeout: float = 10.0
+    retries: int = 0  # further attempts after the first
+    interval: float = 1.0  # wait before the first retry; doubles each time
+    contains: str = ""
+    body_regex: str = ""
+    json_path: str = ""
+    json_value: Any = None  # expected value at json_path; None: the path must exist
+    max_latency: float | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    failure_action: Action = "fail"
+    critical: bool = False
+
+
+@dataclass(frozen=True)
+class TcpCheck:
+    name: str
+    host: str
+    port: str  # a placeholder until rendered
+    where: str
+    timeout: float = 10.0
+    retries: int = 0
+    interval: float = 1.0
+    failure_action: Action = "fail"
+    critical: bool = False
+
+
+@dataclass(frozen=True)
+class RollbackPolicy:
+    enabled: bool = False
+    max_failures: int = 1  # failed observations of rollback checks that fire the rollback
+    rollback_pipeline: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    metrics: tuple[MetricCheck, ...] = ()
+    http: tuple[HttpCheck, ...] = ()
+    tcp: tuple[TcpCheck, ...] = ()
+    rollback: RollbackPolicy = RollbackPolicy()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.metrics or self.http or self.tcp)
+
+
+def load(config: Config) -> GateSettings:
+    """The gate's checks as written (placeholders not rendered yet)."""
+    if config.raw(SECTION) is None:
+        return GateSettings()
+    metrics = tuple(
+        _metric(Reader(config, (SECTION, "metrics_validation", index)), index)
+        for index in range(len(config.raw(SECTION, "metrics_validation") or []))
+    )
+    health = (SECTION, "health_check_validation")
+    http = tuple(
+        _http(Reader(config, (*health, "http_checks", index)))
+        for index in range(len(config.raw(*health, "http_checks") or []))
+    )
+    tcp = tuple(
+        _tcp(Reader(config, (*health, "tcp_checks", index)))
+        for index in range(len(config.raw(*health, "tcp_checks") or []))
+    )
+    rollback = Reader(config, (SECTION, "rollback_policy"))
+    policy = RollbackPolicy(
+        # A rollback_policy block is on unless it says enabled: false.
+        enabled=config.raw(SECTION, "rollback_policy") is not None
+        and rollback.flag("enabled", True),
+        max_failures=rollback.count("max_failures", 1, low=1),
+        rollback_pipeline=rollback.text("rollback_pipeline"),
+        where=rollback.where(),
+    )
+    names = [check.name for check in metrics] + [c.name for c in http] + [c.name for c in tcp]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise CibridgeError(
+            f"{config.where(SECTION)}: more than one check is named {', '.join(twice)}",
+            hint="give each check its own name: reports and JUnit cases are keyed by it",
+        )
+    return GateSettings(metrics, http, tcp, policy)
+
+
+def _metric(read: Reader, index: int) -> MetricCheck:
+    name = read.text("name") or f"check {index + 1}"
+    query = read.text("query").strip()
+    if not query:
+        raise read.error("query", "is missing", "write the PromQL query this check evaluates")
+    duration = read.seconds("duration", 0.0)
+    interval = read.seconds("interval", min(DEFAULT_INTERVAL, duration) or DEFAULT_INTERVAL)
+    if interval <= 0:
+        raise read.error("interval", "is 0", "write how often to evaluate, e.g. 30s")
+    if duration / interval > MAX_POINTS:
+        raise read.error(
+            "interval",
+            f"gives {int(duration / interval)} observations over {seconds_text(duration)}",
+            f"Prometheus answers at most {MAX_POINTS} points per series: use a longer interval",
+        )
+    baseline = _baseline(read) if read.raw("baseline") is not None else None
+    check = MetricCheck(
+        name=name,
+        query=query,
+        where=read.where(),
+        expected_value=read.number("expected_value"),
+        tolerance=read.bound("tolerance") or Bound(0.0),
+        max_value=read.number("max_value"),
+        min_value=read.number("min_value"),
+        duration=duration,
+        interval=interval,
+        initial_delay=read.seconds("initial_delay", 0.0),
+        fail_after=read.count("fail_after", 1, low=1),
+        critical=read.flag("critical"),
+        failure_action=read.choice("failure_action", ACTIONS, "fail"),  # type: ignore[arg-type]
+        on_no_data=read.choice("on_no_data", POLICIES, "inconclusive"),  # type: ignore[arg-type]
+        on_nan=read.choice("on_nan", POLICIES, "inconclusive"),  # type: ignore[arg-type]
+        combine=read.choice("combine", ("all", "any"), "all"),  # type: ignore[arg-type]
+        baseline=baseline,
+    )
+    thresholds = (check.expected_value, check.max_value, check.min_value, baseline)
+    if all(item is None for item in thresholds):
+        raise CibridgeError(
+            f"{read.where()}: check {name!r} has no threshold",
+            hint="add expected_value (+ tolerance), max_value, min_value or baseline",
+        )
+    low, high = check.min_value, check.max_value
+    if low is not None and high is not None and low > high:
+        raise read.error("min_value", f"{low:g} is above max_value {high:g}", "swap them")
+    return check
+
+
+def _baseline(read: Reader) -> Baseline:
+    value = read.raw("baseline")
+    sub = Reader(read.config, (*read.path, "baseline"))
+    if not isinstance(value, dict):
+        raise read.error(
+            "baseline", f"is {value!r}", "write baseline: {window: 30m, max_increase: 10%}"
+        )
+    window = sub.seconds("window", 0.0)
+    if window <= 0:
+        raise sub.error("window", "is missing", "write how far back to look, e.g. window: 30m")
+    baseline = Baseline(
+        window=window,
+        max_increase=sub.bound("max_increase"),
+        max_decrease=sub.bound("max_decrease"),
+        min_delta=sub.number("min_delta") or 0.0,
+    )
+    if baseline.max_increase is None and baseline.max_decrease is None:
+        raise sub.error(
+            "max_increase", "is missing", "write max_increase: 10% (or max_decrease for drops)"
+        )
+    if baseline.min_delta < 0:
+        raise sub.error("min_delta", "is negative", "write the smallest change that matters")
+    return baseline
+
+
+def _statuses(read: Reader) -> tuple[int, ...]:
+    value = read.raw("expected_status")
+    if value is None:
+        return (200,)
+    items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    statuses: list[int] = []
+    for item in items:
+        text = str(item).strip().lower()
+        if re.fullmatch(r"[1-5]xx", text):
+            start = int(text[0]) * 100
+            statuses.extend(range(start, start + 100))
+        elif re.fullmatch(r"[1-5]\d\d", text):
+            statuses.append(int(text))
+        else:
+            raise read.error(
+                "expected_status", f"has {item!r}", "write a status (200), a list or 2xx"
+            )
+    return tuple(statuses)
+
+
+def _http(read: Reader) -> HttpCheck:
+    url = read.text("url").strip()
+    if not url:
+        raise read.error("url", "is missing", "write the URL to check, e.g. http://host/health")
+    method = read.text("method", "GET").upper()
+    if method not in ("GET", "HEAD"):
+        raise read.error("method", f"is {method!r}", "health checks read: use GET or HEAD")
+    pattern = read.text("body_regex")
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise read.error("body_regex", f"is not a valid regex: {error}", "") from None
+    budget = read.raw("max_latency")
+    headers = read.raw("headers") or {}
+    return HttpCheck(
+        name=read.text("name") or f"GET {url}",
+        url=url,
+        where=read.where(),
+        method=method,
+        expected_status=_statuses(read),
+        timeout=read.seconds("timeout", 10.0),
+        retries=read.count("retries", 0),
+        interval=read.seconds("interval", 1.0),
+        contains=read.text("contains"),
+        body_regex=pattern,
+        json_path=read.text("json_path"),
+        json_value=read.raw("json_value"),
+        max_latency=None if budget is None else read.seconds("max_latency", 0.0),
+        headers={str(k): str(v) for k, v in headers.items()},
+        failure_action=read.choice("failure_action", ACTIONS, "fail"),  # type: ignore[arg-type]
+        critical=read.flag("critical"),
+    )
+
+
+def _tcp(read: Reader) -> TcpCheck:
+    host = read.text("host").strip()
+    port = read.text("port").strip()
+    if not host or not port:
+        missing = "host" if not host else "port"
+        raise read.error(missing, "is missing", "write host and port of the service")
+    return TcpCheck(
+        name=read.text("name") or f"tcp {host}:{port}",
+        host=host,
+        port=port,
+        where=read.where(),
+        timeout=read.seconds("timeout", 10.0),
+        retries=read.count("retries", 0),
+        interval=read.seconds("interval", 1.0),
+        failure_action=read.choice("failure_action", ACTIONS, "fail"),  # type: ignore[arg-type]
+        critical=read.flag("critical"),
+    )

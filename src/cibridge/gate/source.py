@@ -1,0 +1,110 @@
+"""Where Prometheus is and how to reach it, from the config and the environment.
+
+``integration_configs.monitoring.prometheus`` (an ``auth:`` block), ``integrations.prometheus``
+(the seed's auth style) or ``PROMETHEUS_URL`` with ``PROMETHEUS_TOKEN`` /
+``PROMETHEUS_USER`` + ``PROMETHEUS_PASSWORD``. ``headers`` adds any header (values may be
+``${VAR}``); ``tenant`` is the multi-tenant header (``X-Scope-OrgID`` for Mimir/Cortex/Loki,
+``headers: {THANOS-TENANT: ...}`` for Thanos); ``ca_bundle`` trusts a private CA for this
+server only; ``timeout`` bounds each query (sent to Prometheus as well).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from cibridge.errors import CibridgeError
+from cibridge.integration import AuthEnv, IntegrationSettings
+
+if TYPE_CHECKING:
+    from cibridge.config import Config
+    from cibridge.gate.prometheus import PrometheusClient
+    from cibridge.transport import Transport
+
+AUTH_ENV = AuthEnv(
+    user="PROMETHEUS_USER",
+    password="PROMETHEUS_PASSWORD",  # noqa: S106 - variable names, not values
+    token="PROMETHEUS_TOKEN",  # noqa: S106
+    client_id="PROMETHEUS_CLIENT_ID",
+    client_secret="PROMETHEUS_CLIENT_SECRET",  # noqa: S106
+)
+TENANT_HEADER = "X-Scope-OrgID"
+
+
+def settings(config: Config, env: Mapping[str, str]) -> IntegrationSettings:
+    return IntegrationSettings("prometheus", "monitoring", config, env)
+
+
+def url(config: Config, env: Mapping[str, str]) -> str:
+    from cibridge.urls import ensure_url
+
+    found = settings(config, env)
+    if not found.enabled():
+        raise CibridgeError(
+            f"Prometheus is disabled ({found.where('enabled')}), and the gate has metric checks",
+            hint="set enabled: true, or remove the metric checks",
+        )
+    value = found.value("url", "PROMETHEUS_URL") or found.value("base_url")
+    if not value:
+        raise CibridgeError(
+            "Prometheus: no URL is configured, and the gate has metric checks",
+            hint="set PROMETHEUS_URL, or url under integration_configs.monitoring.prometheus",
+        )
+    return ensure_url(str(value), f"Prometheus url ({found.where('url')})").rstrip("/")
+
+
+def headers(config: Config, env: Mapping[str, str]) -> dict[str, str]:
+    from cibridge.config import is_credential_name, resolve_string
+    from cibridge.redact import register
+
+    found = settings(config, env)
+    sent: dict[str, str] = {}
+    raw = found.value("headers") or {}
+    where = found.where("headers")
+    for name, value in raw.items() if isinstance(raw, dict) else ():
+        secret = is_credential_name(str(name))
+        sent[str(name)] = resolve_string(str(value), where, env, secret=secret)
+    tenant = found.value("tenant", "PROMETHEUS_TENANT")
+    if tenant:
+        sent.setdefault(TENANT_HEADER, str(tenant))
+    for name in sent:
+        if sent[name] and name.lower() == "authorization":
+            register(sent[name])
+    return sent
+
+
+def client(
+    config: Config, env: Mapping[str, str], transport: Transport
+) -> tuple[PrometheusClient, Transport]:
+    """The client, and the transport it uses (its own when the server has its own CA)."""
+    from cibridge.gate.prometheus import PrometheusClient
+    from cibridge.gate.settings import parse_duration
+    from cibridge.transport import Transport
+
+    found = settings(config, env)
+    base = url(config, env)
+    ca_bundle = found.value("ca_bundle", "PROMETHEUS_CA_BUNDLE")
+    if ca_bundle:
+        from pathlib import Path
+
+        if not Path(str(ca_bundle)).exists():
+            raise CibridgeError(
+                f"Prometheus ca_bundle {ca_bundle} ({found.where('ca_bundle')}) does not exist",
+                hint="point it at a PEM file with the CA that signed Prometheus's certificate",
+            )
+        transport = Transport(replace(transport.settings, ca_bundle=str(ca_bundle)))
+    raw_timeout = found.value("timeout", "PROMETHEUS_TIMEOUT")
+    timeout = None
+    if raw_timeout not in (None, ""):
+        timeout = parse_duration(raw_timeout)
+        if not timeout:
+            raise CibridgeError(
+                f"Prometheus timeout {raw_timeout!r} ({found.where('timeout')}) is not a duration",
+                hint="write e.g. timeout: 30s",
+            )
+    auth = found.auth(AUTH_ENV, transport, "Prometheus")
+    prometheus = PrometheusClient(
+        transport, base, auth=auth, headers=headers(config, env), timeout=timeout
+    )
+    return prometheus, transport

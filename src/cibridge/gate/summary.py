@@ -1,0 +1,156 @@
+"""The gate's result as people and tools read it: a step summary (table and one Mermaid
+chart per metric with its threshold), JUnit cases for GitLab's Tests tab, and a JSON report.
+Everything leaves through the redactor."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from cibridge import junit, redact
+from cibridge.gate.results import ICONS, CheckResult, GateResult, number
+from cibridge.gate.settings import seconds_text
+from cibridge.report import table
+
+COLUMNS = ("check", "query", "value", "threshold", "verdict", "why")
+MAX_CHART_POINTS = 60
+
+
+def iso(moment: float) -> str:
+    when = datetime.fromtimestamp(moment, timezone.utc).replace(microsecond=0)
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def headline(result: GateResult) -> str:
+    icon = ICONS[result.verdict]
+    return f"{icon} gate {result.verdict}, action {result.action}: {result.why}"
+
+
+def rows(result: GateResult) -> list[tuple[str, ...]]:
+    shown: list[tuple[str, ...]] = []
+    for check in result.checks:
+        action = "" if check.blocking else f" ({check.failure_action} only)"
+        target = check.target.replace("`", "'")
+        shown.append(
+            (
+                check.name + action,
+                f"`{target}`",
+                check.value,
+                check.threshold,
+                f"{ICONS[check.verdict]} {check.verdict}",
+                check.why,
+            )
+        )
+    return shown
+
+
+def markdown(result: GateResult) -> str:
+    parts = [f"### cibridge gate\n\n**{headline(result)}**\n\n", table(COLUMNS, rows(result))]
+    if result.rollback_pipeline:
+        parts.append(f"\nRollback pipeline: `{result.rollback_pipeline}`\n")
+    for check in result.checks:
+        offenders = _offenders(check)
+        if offenders:
+            listed = "\n".join("- `" + line.replace("`", "'") + "`" for line in offenders[:20])
+            title = f"<summary>{check.name}: failing series</summary>"
+            parts.append(f"\n<details>{title}\n\n{listed}\n\n</details>\n")
+        if check.warnings:
+            warned = "\n".join(f"- {w}" for w in check.warnings[:10])
+            parts.append(f"\n{check.name}: Prometheus warnings\n\n{warned}\n")
+    charts = [chart(check, result.deployed_at) for check in result.checks]
+    parts += [f"\n{c}\n" for c in charts if c]
+    return "".join(parts)
+
+
+def _offenders(check: CheckResult) -> list[str]:
+    failing = next((o for o in check.observations if o.verdict == "fail" and o.offenders), None)
+    return failing.offenders if failing and len(failing.offenders) > 0 else []
+
+
+def chart(check: CheckResult, deployed_at: float) -> str:
+    """A Mermaid xychart of the check's values over its window, with its threshold line."""
+    points = [(o.at, o.value) for o in check.observations if o.value is not None]
+    points = [(at, v) for at, v in points if math.isfinite(v)]
+    if check.kind != "metric" or len(points) < 2:
+        return ""
+    step = max(1, math.ceil(len(points) / MAX_CHART_POINTS))
+    points = points[::step]
+    labels = ", ".join(f'"+{seconds_text(round(at - deployed_at))}"' for at, _v in points)
+    values = ", ".join(f"{v:.6g}" for _at, v in points)
+    title = check.name.replace('"', "'")
+    lines = [
+        "```mermaid",
+        "xychart-beta",
+        f'    title "{title} ({check.threshold.replace(chr(34), chr(39))})"',
+        f"    x-axis [{labels}]",
+        f"    line [{values}]",
+    ]
+    if check.limit is not None:
+        lines.append(f"    line [{', '.join(f'{check.limit:.6g}' for _ in points)}]")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def junit_cases(result: GateResult) -> list[junit.Case]:
+    cases = []
+    for check in result.checks:
+        case = junit.Case(check.name, f"cibridge.gate.{check.kind}", seconds=check.seconds)
+        details = f"{check.target}\nthreshold: {check.threshold}\nvalue: {check.value}"
+        if check.verdict != "pass":
+            message = f"{check.verdict}: {check.why}"
+            if check.blocking:
+                case.failure = message
+                case.details = details + "\n" + "\n".join(_offenders(check))
+            else:
+                case.skipped = f"{check.failure_action} only, {message}"
+        cases.append(case)
+    return cases
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def report(result: GateResult) -> dict[str, Any]:
+    return {
+        "result": result.verdict,
+        "action": result.action,
+        "why": result.why,
+        "rollback_pipeline": result.rollback_pipeline,
+        "deployed_at": iso(result.deployed_at),
+        "started": iso(result.started),
+        "finished": iso(result.finished),
+        "checks": [
+            {
+                "name": c.name,
+                "kind": c.kind,
+                "target": c.target,
+                "threshold": c.threshold,
+                "verdict": c.verdict,
+                "why": c.why,
+                "value": c.value,
+                "failure_action": c.failure_action,
+                "critical": c.critical,
+                "failed_observations": c.failed_observations,
+                "warnings": c.warnings,
+                "observations": [
+                    {
+                        "at": iso(o.at),
+                        "verdict": o.verdict,
+                        "value": _finite(o.value),
+                        "value_text": number(o.value),
+                        "why": o.why,
+                        "offenders": o.offenders,
+                    }
+                    for o in c.observations
+                ],
+            }
+            for c in result.checks
+        ],
+    }
+
+
+def report_json(result: GateResult) -> str:
+    return redact.redact(json.dumps(report(result), indent=2, ensure_ascii=False, allow_nan=False))

@@ -1,0 +1,155 @@
+"""Reading one configured value the way the gate's settings need it: numbers, durations
+(``5m``, ``1h30m``, ``500ms``), absolute or relative amounts (``0.05``, ``"5%"``), choices
+and flags, each error naming the file and line of the value and how to write it."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cibridge.errors import CibridgeError
+
+if TYPE_CHECKING:
+    from cibridge.config import Config
+
+_DURATION = re.compile(
+    r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?"
+)
+_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """An amount that is either absolute or a fraction of a reference (``"10%"``)."""
+
+    amount: float
+    relative: bool = False
+
+    def of(self, reference: float) -> float:
+        return abs(reference) * self.amount if self.relative else self.amount
+
+    def __str__(self) -> str:
+        return f"{self.amount * 100:g}%" if self.relative else f"{self.amount:g}"
+
+
+def seconds_text(seconds: float) -> str:
+    """A duration as Prometheus writes one: ``1h30m``, ``90s`` -> ``1m30s``, ``0.5s``."""
+    if seconds != int(seconds) or seconds < 60:
+        return f"{seconds:g}s"
+    whole = int(seconds)
+    parts = [(whole // 3600, "h"), (whole % 3600 // 60, "m"), (whole % 60, "s")]
+    return "".join(f"{amount}{unit}" for amount, unit in parts if amount)
+
+
+class Reader:
+    """Reads one check's values, each error naming its file and line."""
+
+    def __init__(self, config: Config, path: tuple[str | int, ...]) -> None:
+        self.config = config
+        self.path = path
+
+    def where(self, key: str = "") -> str:
+        return self.config.where(*self.path, key) if key else self.config.where(*self.path)
+
+    def raw(self, key: str) -> Any:
+        return self.config.value(*self.path, key)
+
+    def error(self, key: str, problem: str, hint: str) -> CibridgeError:
+        return CibridgeError(f"{self.where(key)}: {key} {problem}", hint=hint)
+
+    def text(self, key: str, default: str = "") -> str:
+        value = self.raw(key)
+        return default if value is None else str(value)
+
+    def number(self, key: str) -> float | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        number = _float(value)
+        if number is None:
+            raise self.error(key, f"is {value!r}, not a number", f"write e.g. {key}: 0.5")
+        return number
+
+    def count(self, key: str, default: int, low: int = 0) -> int:
+        value = self.raw(key)
+        if value is None:
+            return default
+        number = _float(value)
+        if number is None or number != int(number) or number < low:
+            raise self.error(key, f"is {value!r}", f"write a whole number, {low} or more")
+        return int(number)
+
+    def seconds(self, key: str, default: float) -> float:
+        value = self.raw(key)
+        if value is None:
+            return default
+        seconds = parse_duration(value)
+        if seconds is None:
+            raise self.error(
+                key, f"is {value!r}, not a duration", "write e.g. 30s, 5m, 1h30m or 500ms"
+            )
+        return seconds
+
+    def bound(self, key: str, *, percent_only: bool = False) -> Bound | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        text = str(value).strip()
+        if text.endswith("%"):
+            number = _float(text[:-1])
+            if number is not None and number >= 0:
+                return Bound(number / 100, relative=True)
+        elif not percent_only:
+            number = _float(value)
+            if number is not None and number >= 0:
+                return Bound(number)
+        example = '"10%"' if percent_only else '0.05 (absolute) or "5%" (relative)'
+        raise self.error(key, f"is {value!r}", f"write {example}")
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if str(value) not in choices:
+            raise self.error(key, f"is {value!r}", f"use one of {', '.join(choices)}")
+        return str(value)
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("true", "false"):
+            return str(value).lower() == "true"
+        raise self.error(key, f"is {value!r}", "write true or false")
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_duration(value: Any) -> float | None:
+    """Seconds in a Prometheus duration (``1h30m``, ``500ms``) or a plain number of seconds."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) and value >= 0 else None
+    text = str(value).strip()
+    number = _float(text)
+    if number is not None:
+        return number if number >= 0 else None
+    match = _DURATION.fullmatch(text)
+    if not text or not match:
+        return None
+    return float(
+        sum(int(part) * unit for part, unit in zip(match.groups(), _UNITS, strict=True) if part)
+    )

@@ -1,0 +1,43 @@
+"""The demo's gate chapter judges a healthy service pass and a broken one rollback, with a
+real Prometheus when one is installed and with health checks only when not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from tests.e2e.harness import require
+
+from cibridge.cli import build_parser
+from cibridge.gate import demo
+from cibridge.platforms import detect
+from cibridge.runtime import Runtime
+
+
+def run(env: dict[str, str]) -> int:
+    return demo.chapter(Runtime(build_parser().parse_args(["demo"]), env, detect(env)), env)
+
+
+def test_with_a_real_prometheus(capsys: pytest.CaptureFixture[str]) -> None:
+    require("prometheus")
+    assert run(dict(os.environ)) == 0
+    out = capsys.readouterr().out
+    assert "A real Prometheus" in out
+    assert (
+        '| error_ratio | `max(demo_error_ratio{job="checkout"})` | 0.25 | <= 0.01 | ❌ fail |'
+        in out
+    )
+    assert "gate fail, action rollback" in out and "gate pass, action none" in out
+
+
+def test_without_prometheus_health_checks_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    python = os.path.dirname(shutil.which("python3") or "/usr/bin/python3")
+    env = {**os.environ, "PATH": "/nonexistent"}
+    assert shutil.which("prometheus", path=env["PATH"]) is None and python
+    assert run(env) == 0
+    out = capsys.readouterr().out
+    assert "prometheus is not installed: this chapter runs the health checks only" in out
+    assert "error_ratio" not in out and "gate fail, action rollback" in out

@@ -1,0 +1,131 @@
+"""HTTP and TCP health checks: status, body, JSON path, latency budget, retries with backoff."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from cibridge.errors import CibridgeError
+from cibridge.gate.health import Clock, http_check, json_at, tcp_check
+from cibridge.gate.settings import HttpCheck, TcpCheck
+from cibridge.transport import HttpSettings, Transport
+
+TRANSPORT = Transport(HttpSettings())
+
+
+def fake_clock(step: float = 0.01) -> Clock:
+    ticks: Iterator[float] = itertools.count(0.0, step)
+    return Clock(sleep=lambda _s: None, monotonic=lambda: next(ticks))
+
+
+def check(server: HTTPServer, **fields: Any) -> HttpCheck:
+    return HttpCheck(name="health", url=server.url_for("/health"), where="x:1", **fields)
+
+
+def test_status_body_and_json_path(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/health").respond_with_json(
+        {"status": "UP", "checks": [{"db": True}]}
+    )
+    clock = fake_clock()
+    result = http_check(
+        check(
+            httpserver, body_regex=r'"status":\s*"UP"', json_path="$.checks[0].db", json_value=True
+        ),
+        TRANSPORT,
+        clock,
+    )
+    assert result.verdict == "pass" and result.why.startswith("HTTP 200 in ")
+    assert clock.waits == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "why"),
+    [
+        ({"expected_status": (204,)}, "HTTP 200 in 10 ms, expected 204"),
+        ({"contains": "DOWN"}, "does not contain 'DOWN'"),
+        ({"body_regex": "^nope"}, "does not match /^nope/"),
+        ({"json_path": "status.detail"}, "the body has no status.detail"),
+        ({"json_path": "status", "json_value": "DOWN"}, "status is 'UP', expected 'DOWN'"),
+    ],
+)
+def test_each_kind_of_failure_says_why(
+    httpserver: HTTPServer, fields: dict[str, Any], why: str
+) -> None:
+    httpserver.expect_request("/health").respond_with_json({"status": "UP"})
+    result = http_check(check(httpserver, **fields), TRANSPORT, fake_clock())
+    assert result.verdict == "fail" and why in result.why
+
+
+def test_retries_back_off_and_a_late_success_passes(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/health").respond_with_data("starting", status=503)
+    httpserver.expect_ordered_request("/health").respond_with_data("starting", status=503)
+    httpserver.expect_ordered_request("/health").respond_with_data("ok")
+    clock = fake_clock()
+    result = http_check(check(httpserver, retries=3, interval=2.0), TRANSPORT, clock)
+    assert result.verdict == "pass" and "(attempt 3)" in result.why
+    assert clock.waits == [2.0, 4.0]
+
+
+def test_all_attempts_failing_fails(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/health").respond_with_data("down", status=500)
+    clock = fake_clock()
+    result = http_check(check(httpserver, retries=2, interval=1.0), TRANSPORT, clock)
+    assert result.verdict == "fail" and result.why.endswith("(after 3 attempts)")
+    assert "HTTP 500" in result.why and clock.waits == [1.0, 2.0]
+    assert len(httpserver.log) == 3  # the transport itself does not retry on top
+
+
+def test_latency_budget(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/health").respond_with_data("ok")
+    slow = http_check(check(httpserver, max_latency=0.5), TRANSPORT, fake_clock(step=0.8))
+    assert slow.verdict == "fail" and "over the 500 ms budget" in slow.why
+    fast = http_check(check(httpserver, max_latency=0.5), TRANSPORT, fake_clock(step=0.1))
+    assert fast.verdict == "pass"
+
+
+def test_unreachable_service_fails_its_check() -> None:
+    result = http_check(
+        HttpCheck(name="h", url="http://127.0.0.1:9/health", where="x:1", timeout=2),
+        TRANSPORT,
+        fake_clock(),
+    )
+    assert result.verdict == "fail" and "127.0.0.1:9" in result.why
+
+
+def test_a_url_that_cannot_work_is_a_configuration_error() -> None:
+    with pytest.raises(CibridgeError) as caught:
+        http_check(HttpCheck(name="h", url="ftp://x/health", where="x:1"), TRANSPORT, fake_clock())
+    assert caught.value.exit_code == 2
+
+
+def test_json_at() -> None:
+    doc = {"a": {"b": [1, {"c": "x"}]}}
+    assert json_at(doc, "$.a.b[1].c") == "x" and json_at(doc, "a.b[0]") == 1
+    assert json_at(doc, "a.z") is not None and json_at(doc, "a.z") != "x"
+
+
+def test_tcp_connects_or_fails_after_retries() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        ok = tcp_check(TcpCheck("db", "127.0.0.1", str(port), "x:1", timeout=2), fake_clock())
+        assert ok.verdict == "pass" and ok.kind == "tcp" and ok.target == f"127.0.0.1:{port}"
+    clock = fake_clock()
+    refused = tcp_check(TcpCheck("db", "127.0.0.1", str(port), "x:1", timeout=2, retries=2), clock)
+    assert refused.verdict == "fail" and "cannot connect to 127.0.0.1" in refused.why
+    assert clock.waits == [1.0, 2.0] and "after 3 attempts" in refused.why
+
+
+def test_tcp_timeout_is_said_plainly() -> None:
+    def never(*_args: object, **_kwargs: object) -> socket.socket:
+        raise TimeoutError("timed out")
+
+    clock = Clock(sleep=lambda _s: None, connect=never)
+    result = tcp_check(TcpCheck("db", "10.255.255.1", "5432", "x:1", timeout=3), clock)
+    assert result.verdict == "fail" and "no answer within 3s" in result.why

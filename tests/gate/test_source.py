@@ -1,0 +1,99 @@
+"""Where Prometheus is: URL, auth, tenant and other headers, CA, timeout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cibridge import config, redact
+from cibridge.auth import Basic, Bearer
+from cibridge.errors import CibridgeError
+from cibridge.gate import source
+from cibridge.transport import HttpSettings, Transport
+
+TRANSPORT = Transport(HttpSettings())
+
+
+def load(tmp_path: Path, text: str, env: dict[str, str]) -> config.Config:
+    path = tmp_path / ".cibridge.yml"
+    path.write_text(text, encoding="utf-8")
+    return config.load([path], env)
+
+
+def test_the_seeds_grouped_style(tmp_path: Path) -> None:
+    env = {"PROMETHEUS_PASSWORD": "pw-from-secret-1"}
+    cfg = load(
+        tmp_path,
+        "integration_configs:\n  monitoring:\n    prometheus:\n      enabled: true\n"
+        "      url: 'http://prometheus:9090/'\n      timeout: 20s\n      tenant: team-a\n"
+        "      auth: {type: basic, username: monitor, password_ref: prometheus-password}\n",
+        env,
+    )
+    client, transport = source.client(cfg, env, TRANSPORT)
+    assert client.base_url == "http://prometheus:9090" and client.timeout == 20
+    assert isinstance(client.auth, Basic) and client.auth.user == "monitor"
+    assert client.headers == {"X-Scope-OrgID": "team-a"} and transport is TRANSPORT
+    assert redact.redact("pw-from-secret-1") != "pw-from-secret-1"
+
+
+def test_the_seeds_auth_style_and_environment(tmp_path: Path) -> None:
+    env = {"PROMETHEUS_URL": "https://prom.example.com", "PROMETHEUS_PASSWORD": "pw-2"}
+    cfg = load(
+        tmp_path,
+        "integrations:\n  prometheus:\n    type: basic_auth\n    username: ci-cd-monitor\n"
+        "    password: ${PROMETHEUS_PASSWORD}\n",
+        env,
+    )
+    client, _ = source.client(cfg, env, TRANSPORT)
+    assert client.base_url == "https://prom.example.com" and isinstance(client.auth, Basic)
+    token_only = {"PROMETHEUS_URL": "https://prom.example.com", "PROMETHEUS_TOKEN": "tok-3"}
+    client, _ = source.client(config.load([], token_only), token_only, TRANSPORT)
+    assert isinstance(client.auth, Bearer)
+
+
+def test_headers_resolve_variables_and_a_private_ca_gets_its_own_transport(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+    env = {"THANOS": "tenant-b", "API_KEY": "key-value-4"}
+    cfg = load(
+        tmp_path,
+        "integration_configs:\n  monitoring:\n    prometheus:\n      url: https://thanos\n"
+        f"      ca_bundle: {ca}\n"
+        "      headers: {THANOS-TENANT: '${THANOS}', X-Api-Key: '${API_KEY}'}\n",
+        env,
+    )
+    client, transport = source.client(cfg, env, TRANSPORT)
+    assert client.headers == {"THANOS-TENANT": "tenant-b", "X-Api-Key": "key-value-4"}
+    assert transport is not TRANSPORT and transport.settings.ca_bundle == str(ca)
+    assert "key-value-4" not in redact.redact("key-value-4")
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        ("notify: {}\n", {}, "Prometheus: no URL is configured"),
+        ("notify: {}\n", {"PROMETHEUS_URL": "prometheus:9090"}, "http"),
+        (
+            "integration_configs: {monitoring: {prometheus: {url: 'http://p', ca_bundle: /nope.pem}}}\n",
+            {},
+            "ca_bundle /nope.pem",
+        ),
+        (
+            "integration_configs: {monitoring: {prometheus: {url: 'http://p', timeout: soon}}}\n",
+            {},
+            "timeout 'soon'",
+        ),
+        (
+            "integration_configs: {monitoring: {prometheus: {url: 'http://p', enabled: false}}}\n",
+            {},
+            "Prometheus is disabled",
+        ),
+    ],
+)
+def test_problems_are_usage_errors(
+    tmp_path: Path, text: str, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(CibridgeError, match=message) as caught:
+        source.client(load(tmp_path, text, env), env, TRANSPORT)
+    assert caught.value.exit_code == 2
