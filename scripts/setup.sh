@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Prepares the Python environment a cibridge action step runs in, and prints its path.
 #
-# Only third-party dependencies go into a virtual environment, keyed on a hash of
+# A release ref carries bundle/ (scripts/build_bundle.py: the pure-Python dependencies of
+# requirements.lock, hash-checked), like a JavaScript action's dist/: then nothing is
+# installed, the runner's Python runs src/ and bundle/ as they are, and cryptography, the one
+# compiled dependency, is installed on demand by the commands that need it
+# (cibridge.binary_deps). Set CIBRIDGE_NO_BUNDLE=1 to use the venv below instead.
+#
+# Without a bundle (main, a branch, a SHA), only third-party dependencies go into a
+# virtual environment, keyed on a hash of
 # requirements.lock, the interpreter and the platform: a warm runner reuses it, and the
 # cibridge code itself always runs from this checkout of the action (PYTHONPATH=src), so
 # it matches the action ref without reinstalling anything.
@@ -30,7 +37,7 @@ cache_root="${CIBRIDGE_CACHE_DIR:-${RUNNER_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.
 
 # The warm path starts Python once: it checks the version, fingerprints lock + interpreter +
 # platform, and says whether the cache root (created 0700 if missing) and the venv in it can
-# be trusted. Output: "<fingerprint> ok" or "<fingerprint> <why not>".
+# be trusted. Output: "<fingerprint> <path separator> ok" or "... <why not>".
 if ! probe="$("$python" -c 'import hashlib, os, platform, sys
 if sys.version_info < (3, 10):
     sys.exit(f"::error title=cibridge::cibridge needs Python 3.10 or newer ({platform.python_version()} found); add actions/setup-python")
@@ -55,11 +62,13 @@ def why_not(root):
     return "ok"
 
 reason = why_not(sys.argv[2])
-print(fingerprint, reason.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))' "$lock" "$cache_root")"; then
+print(fingerprint, os.pathsep, reason.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))' "$lock" "$cache_root")"; then
   exit 2
 fi
 fingerprint="${probe%% *}"
-problem="${probe#* }"
+rest="${probe#* }"
+path_separator="${rest%% *}"
+problem="${rest#* }"
 
 if [ "$problem" != ok ]; then
   message="not reusing the cached Python environment under $cache_root: $problem; building a private one for this run"
@@ -71,6 +80,25 @@ if [ "$problem" != ok ]; then
   cache_root="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/cibridge.XXXXXX")"
 fi
 venv="$cache_root/venv-$fingerprint"
+bundle="$root/bundle"
+
+emit() { # interpreter, import path
+  if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    {
+      echo "python=$1"
+      echo "src=$2"
+      echo "cache=$cache_root"
+    } >>"$GITHUB_OUTPUT"
+  else
+    echo "$1"
+  fi
+}
+
+if [ -f "$bundle/bundle.json" ] && [ "${CIBRIDGE_NO_BUNDLE:-}" != 1 ]; then
+  echo "cibridge: Python environment bundled ($bundle), nothing to install" >&2
+  emit "$(command -v "$python")" "$root/src$path_separator$bundle"
+  exit 0
+fi
 
 venv_python() {
   if [ -x "$1/bin/python" ]; then echo "$1/bin/python"; else echo "$1/Scripts/python.exe"; fi
@@ -102,12 +130,4 @@ fi
 
 interpreter="$(venv_python "$venv")"
 echo "cibridge: Python environment $state ($venv)" >&2
-if [ -n "${GITHUB_OUTPUT:-}" ]; then
-  {
-    echo "python=$interpreter"
-    echo "src=$root/src"
-    echo "cache=$cache_root"
-  } >>"$GITHUB_OUTPUT"
-else
-  echo "$interpreter"
-fi
+emit "$interpreter" "$root/src"

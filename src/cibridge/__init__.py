@@ -1,3 +1,3 @@
 """cibridge: connect CI/CD pipelines to chat, Jira and monitoring."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -3,7 +3,8 @@
 ``CIBRIDGE_KEY`` holds one or more comma-separated Fernet keys: the first encrypts, all of
 them decrypt, so a key can be rotated by prepending the new one. The keys come from the
 environment mapping the entry point read once, never from ``os.environ``, so a test or the
-demo decides exactly which keys exist. ``cryptography`` is imported here only, so commands
+demo decides exactly which keys exist. ``cryptography`` is imported here only (through
+binary_deps, which installs it on demand where the action runs from its bundle), so commands
 that never meet an ``enc:`` value do not pay for it.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from cibridge import redact
+from cibridge import binary_deps, redact
 from cibridge.errors import CibridgeError
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def _keys(env: Mapping[str, str], where: str) -> list[str]:
 
 
 def _fernet(env: Mapping[str, str], where: str = "") -> MultiFernet:
+    binary_deps.require_fernet()
     from cryptography.fernet import Fernet, MultiFernet
 
     fernets = []
@@ -65,6 +67,7 @@ def _fernet(env: Mapping[str, str], where: str = "") -> MultiFernet:
 
 
 def keygen() -> str:
+    binary_deps.require_fernet()
     from cryptography.fernet import Fernet
 
     return Fernet.generate_key().decode()
@@ -77,6 +80,7 @@ def encrypt(plaintext: str, env: Mapping[str, str]) -> str:
 def decrypt(token: str, where: str, env: Mapping[str, str]) -> str:
     """The plaintext of an ``enc:`` token, registered with the redactor before it is
     returned: whoever asked for it may print it by mistake."""
+    binary_deps.require_fernet()
     from cryptography.fernet import InvalidToken
 
     body = token[len(PREFIX) :] if token.startswith(PREFIX) else token
