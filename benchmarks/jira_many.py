@@ -3,8 +3,7 @@
     python benchmarks/jira_many.py [--issues 100] [--latency 0.1] [--runs 3]
 
 Each run transitions and comments on fresh issues in the loopback Jira stand-in, which runs
-in its own process so its work does not compete with cibridge for the interpreter lock (and
-skips its OpenAPI and ADF-schema checks, which measure the stand-in, not cibridge). Reported:
+in its own process (`_standin_process.py`). Reported:
 
 - wall time of the whole `cibridge jira` process, default concurrency 8;
 - the ideal time at that concurrency: the requests every issue needs one after another
@@ -18,89 +17,34 @@ Target: wall <= 1.5 x ideal.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
 import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+from _standin_process import StandInProcess, run_cibridge, serve
+
+if TYPE_CHECKING:
+    from cibridge.standins import StandIns
 
 TARGET = 1.5
-ROOT = Path(__file__).resolve().parents[1]
 
 
-def serve(latency: float) -> None:
-    """The stand-in process: answers `seed N` with N fresh keys and `count` with the number of
-    requests received so far, one JSON line each; stops at end of input."""
-    from cibridge.standins import StandIns, jira_of, jira_spec
+def _seed(stand_ins: StandIns, count: str) -> list[str]:
+    from cibridge.standins import jira_of
 
-    # No OpenAPI or ADF-schema check (see the module doc): the ADF one alone costs the
-    # stand-in about 175 ms of CPU per comment.
-    jira_spec.PLATFORM = jira_spec.ADF = Path("/nonexistent")
-    with StandIns() as stand_ins:
-        jira = jira_of(stand_ins)
-        jira.knobs.latency = latency
-        print(json.dumps(stand_ins.env()), flush=True)
-        for line in sys.stdin:
-            command, _, argument = line.strip().partition(" ")
-            if command == "seed":
-                keys = [jira.add_issue("PROJ", f"bench {i}", status="In Progress") for i in
-                        range(int(argument))]  # fmt: skip
-                print(json.dumps(keys), flush=True)
-            elif command == "count":
-                print(json.dumps(len(stand_ins.received)), flush=True)
+    jira = jira_of(stand_ins)
+    return [jira.add_issue("PROJ", f"bench {i}", status="In Progress") for i in range(int(count))]
 
 
-class Server:
-    def __init__(self, latency: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--latency", str(latency)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.env: dict[str, str] = self._ask(None)
-
-    def _ask(self, command: str | None) -> object:
-        assert self.process.stdin and self.process.stdout
-        if command is not None:
-            self.process.stdin.write(command + "\n")
-            self.process.stdin.flush()
-        return json.loads(self.process.stdout.readline())
-
-    def seed(self, count: int) -> list[str]:
-        keys = self._ask(f"seed {count}")
-        assert isinstance(keys, list)
-        return [str(key) for key in keys]
-
-    def count(self) -> int:
-        return int(str(self._ask("count")))
-
-    def close(self) -> None:
-        assert self.process.stdin
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
-
-
-def run_jira(server: Server, keys: list[str], concurrency: int) -> tuple[float, int]:
+def run_jira(server: StandInProcess, keys: list[str], concurrency: int) -> tuple[float, int]:
     """Wall seconds of one whole process, and the requests it sent."""
-    argv = [sys.executable, "-m", "cibridge", "jira", "--no-context", "--transition", "Done"]
-    argv += ["--resolution", "Done", "--comment", "--environment", "production"]
-    argv += ["--concurrency", str(concurrency)]
+    argv = ["jira", "--no-context", "--transition", "Done", "--resolution", "Done"]
+    argv += ["--comment", "--environment", "production", "--concurrency", str(concurrency)]
     for key in keys:
         argv += ["--issue", key]
-    env = {**os.environ, **server.env, "CIBRIDGE_HTTP_RETRIES": "0"}
-    env.pop("GITHUB_ACTIONS", None)
-    env.pop("GITLAB_CI", None)
-    before = server.count()
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"cibridge jira failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return elapsed, server.count() - before
+    before = server.ask("count")
+    elapsed = run_cibridge(argv, server.env)
+    return elapsed, server.ask("count") - before
 
 
 def main() -> int:
@@ -112,18 +56,18 @@ def main() -> int:
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.latency)
+        serve(args.latency, {"seed": _seed, "count": lambda stand_ins, _: len(stand_ins.received)})
         return 0
-    server = Server(args.latency)
+    server = StandInProcess(__file__, args.latency)
     try:
         walls, requests = [], 0
         for _ in range(args.runs):
-            wall, requests = run_jira(server, server.seed(args.issues), args.concurrency)
+            wall, requests = run_jira(server, server.ask(f"seed {args.issues}"), args.concurrency)
             walls.append(wall)
         per_issue = (requests - 1) / args.issues  # one bulkfetch for all keys
         rounds = math.ceil(args.issues / args.concurrency)
         ideal = args.latency * (1 + rounds * per_issue)
-        serial, _ = run_jira(server, server.seed(args.issues), 1)
+        serial, _ = run_jira(server, server.ask(f"seed {args.issues}"), 1)
     finally:
         server.close()
     wall = statistics.median(walls)

@@ -2,8 +2,7 @@
 
     python benchmarks/trigger_poll.py [--issues 1000] [--latency 0.0] [--concurrency 8]
 
-The Jira and GitHub API stand-ins run in their own process (so their work does not compete
-with cibridge for the interpreter lock; the OpenAPI check is off, it measures the stand-in).
+The Jira and GitHub API stand-ins run in their own process (`_standin_process.py`).
 The seed's deployment-triggers.yml is used unchanged, with `--poll-filter "project = PROJ1"`
 so the poll sees exactly the seeded candidates: Stories in "Ready for Deployment".
 
@@ -17,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parents[1]
+from _standin_process import ROOT, StandInProcess, run_cibridge, serve
+
+if TYPE_CHECKING:
+    from cibridge.standins import StandIns
+
 SEED = ROOT / "tests" / "fixtures" / "seed" / "deployment-triggers.yml"
 PIPELINES = (
     "pipelines:\n  project1-deployment-pipeline:\n"
@@ -33,80 +32,46 @@ PIPELINES = (
 )
 
 
-def serve(latency: float) -> None:
-    """The stand-in process: `seed N` adds N candidates, `count` reports requests by kind."""
-    from cibridge.standins import StandIns, jira_of, jira_spec
+def _projects(stand_ins: StandIns) -> None:
+    from cibridge.standins import jira_of
     from cibridge.standins.jira_state import Project
 
-    jira_spec.PLATFORM = Path("/nonexistent")
-    with StandIns() as stand_ins:
-        jira = jira_of(stand_ins)
-        jira.state.projects["PROJ1"] = Project(10010, "PROJ1", "Project One")
-        jira.state.projects["PROJ2"] = Project(10011, "PROJ2", "Project Two")
-        jira.knobs.latency = latency
-        print(json.dumps(stand_ins.env()), flush=True)
-        for line in sys.stdin:
-            command, _, argument = line.strip().partition(" ")
-            if command == "seed":
-                for n in range(int(argument)):
-                    jira.add_issue("PROJ1", f"candidate {n}", issue_type="Story",
-                                   status="Ready for Deployment")  # fmt: skip
-                print(json.dumps(int(argument)), flush=True)
-            elif command == "count":
-                kinds = collections.Counter(
-                    f"{r.service} {r.path.split('?')[0].rsplit('/', 1)[-1]}"
-                    for r in stand_ins.received
-                )
-                print(json.dumps(kinds), flush=True)
+    jira = jira_of(stand_ins)
+    jira.state.projects["PROJ1"] = Project(10010, "PROJ1", "Project One")
+    jira.state.projects["PROJ2"] = Project(10011, "PROJ2", "Project Two")
 
 
-class Server:
-    def __init__(self, latency: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--latency", str(latency)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+def _seed(stand_ins: StandIns, count: str) -> int:
+    from cibridge.standins import jira_of
+
+    for n in range(int(count)):
+        jira_of(stand_ins).add_issue(
+            "PROJ1", f"candidate {n}", issue_type="Story", status="Ready for Deployment"
         )
-        self.env: dict[str, str] = self._ask(None)
-
-    def _ask(self, command: str | None) -> dict[str, str]:
-        assert self.process.stdin and self.process.stdout
-        if command is not None:
-            self.process.stdin.write(command + "\n")
-            self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline())
-        return answer if isinstance(answer, dict) else {}
-
-    def seed(self, count: int) -> None:
-        self._ask(f"seed {count}")
-
-    def count(self) -> collections.Counter[str]:
-        return collections.Counter({k: int(v) for k, v in self._ask("count").items()})
-
-    def close(self) -> None:
-        assert self.process.stdin
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
+    return int(count)
 
 
-def poll(server: Server, config: Path, concurrency: int) -> tuple[float, collections.Counter[str]]:
+def _count(stand_ins: StandIns, _: str) -> dict[str, int]:
+    """Requests by kind: service and the last path segment."""
+    return collections.Counter(
+        f"{r.service} {r.path.split('?')[0].rsplit('/', 1)[-1]}" for r in stand_ins.received
+    )
+
+
+def _counted(server: StandInProcess) -> collections.Counter[str]:
+    return collections.Counter({k: int(v) for k, v in server.ask("count").items()})
+
+
+def poll(
+    server: StandInProcess, config: Path, concurrency: int
+) -> tuple[float, collections.Counter[str]]:
     from cibridge.standins import GITHUB_API_TOKEN
 
-    argv = [sys.executable, "-m", "cibridge", "--config", str(SEED), "--config", str(config)]
-    argv += ["trigger", "--poll", "--dispatch", "--poll-filter", "project = PROJ1"]
-    argv += ["--concurrency", str(concurrency)]
-    env = {**os.environ, **server.env, "GITHUB_TOKEN": GITHUB_API_TOKEN}
-    env["CIBRIDGE_HTTP_RETRIES"] = "0"
-    for name in ("GITHUB_ACTIONS", "GITLAB_CI", "CI_JOB_ID"):
-        env.pop(name, None)
-    before = server.count()
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"cibridge trigger failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return elapsed, server.count() - before
+    argv = ["--config", str(SEED), "--config", str(config), "trigger", "--poll", "--dispatch"]
+    argv += ["--poll-filter", "project = PROJ1", "--concurrency", str(concurrency)]
+    before = _counted(server)
+    elapsed = run_cibridge(argv, {**server.env, "GITHUB_TOKEN": GITHUB_API_TOKEN})
+    return elapsed, _counted(server) - before
 
 
 def main() -> int:
@@ -117,11 +82,11 @@ def main() -> int:
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.latency)
+        serve(args.latency, {"seed": _seed, "count": _count}, prepare=_projects)
         return 0
-    server = Server(args.latency)
+    server = StandInProcess(__file__, args.latency)
     try:
-        server.seed(args.issues)
+        server.ask(f"seed {args.issues}")
         with tempfile.TemporaryDirectory() as scratch:
             config = Path(scratch) / "pipelines.yml"
             config.write_text(PIPELINES)
