@@ -466,3 +466,85 @@ def test_a_rule_whose_query_jira_refuses_does_not_stop_the_others(
     )
     started = {(d["workflow"], d["inputs"]["issue_key"]) for d in _github(stand_ins).dispatches}
     assert ("production-deployment-pipeline.yml", "PROJ-4") in started  # the label rule ran
+
+
+def test_a_started_pipeline_whose_record_jira_refuses_is_in_the_outputs(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    key = jira.add_issue("PROJ1", "Ship it", issue_type="Story", status="Ready for Deployment")
+    jira.knobs.forbid("PROJ1")  # writes answer 403: the property cannot be stored
+    done = cli(*configs(tmp_path), "trigger", "--issue", key, "--dispatch", env=env)
+    assert done.code == 1, done.all
+    assert len(_github(stand_ins).dispatches) == 1
+    assert "the record could not be written" in done.all and "HTTP 403" in done.all
+    outputs = _outputs(done.out)
+    assert [p["issue"] for p in json.loads(outputs["pipelines"])] == [key]
+    assert outputs["dispatched"] == "1" and outputs["failed"] == "1"
+
+
+def test_an_issue_a_search_lists_twice_is_dispatched_once(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from cibridge.trigger import jira_reads
+
+    search = jira_reads.search
+
+    def twice(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = list(search(*args, **kwargs))
+        yield from found + found  # as v2 paging can, while issues change
+
+    monkeypatch.setattr(jira_reads, "search", twice)
+    jira_of(stand_ins).state.versions["10101"].released = True
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps({"webhookEvent": "jira:version_released", "version": {"name": "v1.2.3"}})
+    )
+    env = {**env, "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN}
+    done = cli(*configs(tmp_path), "trigger", "--event-file", str(event), "--dispatch", env=env)
+    assert done.code == 0, done.all
+    issues = sorted(p["variables"]["DEPLOY_ISSUE_KEY"] for p in _gitlab(stand_ins).pipelines)
+    assert issues == ["PROJ-2", "PROJ-4"]
+
+
+def test_a_webhook_body_cannot_issue_workflow_commands(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.platforms.test_platform_output import _commands_obeyed
+
+    name = "v9\n::error title=x::FORGED\n::add-mask::main\n::stop-commands::zzz"
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps({"webhookEvent": "jira:version_released", "version": {"name": name}})
+    )
+    github = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
+    done = cli(*configs(tmp_path), "trigger", "--event-file", str(event), env={**env, **github})
+    assert "::error title=x::FORGED" in done.out  # shown as text
+    obeyed = _commands_obeyed(done.out)
+    # Only cibridge's own commands (its annotations carry the text escaped, on one line).
+    assert not [c for c in obeyed if c.startswith(("::error title=x", "::stop-commands::zzz"))]
+    assert "::add-mask::main" not in obeyed
+
+
+def test_a_long_pipelines_output_fits_gitlabs_dotenv_report(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    for n in range(45):
+        jira.add_issue("PROJ1", f"S{n}", issue_type="Story", status="Ready for Deployment")
+    dotenv = tmp_path / "cibridge-trigger.env"
+    gitlab = {"GITLAB_CI": "true", "CIBRIDGE_DOTENV": str(dotenv), "CI_JOB_ID": "7"}
+    gitlab["GITLAB_TRIGGER_TOKEN"] = GITLAB_TRIGGER_TOKEN
+    done = cli(*configs(tmp_path), "trigger", "--poll", "--dispatch", env={**env, **gitlab})
+    assert done.code == 0, done.all
+    started = len(_github(stand_ins).dispatches) + len(_gitlab(stand_ins).pipelines)
+    assert started > 45  # the seeded candidates and the seed's own matches
+    values = dict(line.split("=", 1) for line in dotenv.read_text().splitlines())
+    assert values["dispatched"] == str(started) and values["failed"] == "0"
+    listed = json.loads(values["pipelines"])
+    assert 0 < len(listed) < started and len(dotenv.read_bytes()) <= 5 * 1024
+    assert f"lists {len(listed)} of {started}" in done.all

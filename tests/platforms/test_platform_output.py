@@ -47,3 +47,39 @@ def test_unwritable_dotenv_is_a_clear_error(cli, tmp_path: Path) -> None:  # typ
     assert result.code == 2
     assert "dotenv report" in result.err
     assert "Traceback" not in result.all
+
+
+def _commands_obeyed(output: str) -> list[str]:
+    """The workflow commands a runner would obey in ``output``: a line starting "::" (leading
+    blanks allowed) outside a ::stop-commands:: block."""
+    obeyed, stop = [], ""
+    for line in output.splitlines():
+        text = line.strip()
+        if stop:
+            stop = "" if text == f"::{stop}::" else stop
+        elif text.startswith("::stop-commands::"):
+            stop = text.removeprefix("::stop-commands::")
+        elif text.startswith("::"):
+            obeyed.append(text)
+    return obeyed
+
+
+def test_printed_data_that_looks_like_a_workflow_command_is_only_shown() -> None:
+    out = io.StringIO()
+    github = GitHub({}, out, io.StringIO())
+    forged = "v9\n::error title=x::FORGED\n  ::add-mask::main\n::stop-commands::zzz"
+    github.print(f"trigger: {forged} from --event-file")
+    with github.group("title\n::warning::from a summary"):
+        github.print("plain line")
+    shown = out.getvalue()
+    assert "::error title=x::FORGED" in shown  # the text is still there, word for word
+    assert _commands_obeyed(shown) == ["::group::title ::warning::from a summary", "::endgroup::"]
+
+
+def test_text_inside_an_untrusted_block_is_not_wrapped_twice() -> None:
+    out = io.StringIO()
+    github = GitHub({}, out, io.StringIO())
+    with github.untrusted():
+        github.print("::set-output name=x::1")
+    assert out.getvalue().count("::stop-commands::") == 1
+    assert _commands_obeyed(out.getvalue()) == []

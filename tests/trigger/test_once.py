@@ -68,3 +68,25 @@ def test_writing_keeps_an_entry_another_run_wrote_meanwhile(stand_ins) -> None: 
     once.write(client, mine, "issue_status_trigger|p|status:2")
     stored = jira_of(stand_ins).issue("PROJ-1").properties[once.PROPERTY]["dispatched"]
     assert sorted(entry["run"] for entry in stored.values()) == ["run A", "run B"]
+
+
+def test_entries_of_what_still_matches_are_never_evicted_and_a_full_record_says_so() -> None:
+    import pytest
+
+    from cibridge.jira.client import JiraError
+
+    record = once.Record("PROJ-1")
+    keys = [f"version_trigger|p|version:{n}" for n in range(200)]
+    with pytest.raises(JiraError, match=r"dispatch record cibridge\.trigger is full") as full:
+        for n, key in enumerate(keys):
+            record.add(key, "https://ci.example.com/" + "r" * 60, "github:a/b/c.yml",
+                       f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}", keep=frozenset(keys))  # fmt: skip
+    assert "the pipeline started" in full.value.hint
+    # Nothing that still matches was dropped to make room.
+    assert all(key in record.entries for key in keys[: len(record.entries) - 1])
+
+
+def test_an_entry_of_another_shape_still_counts_as_dispatched() -> None:
+    key = "issue_status_trigger|project1-deployment-pipeline|status:initial"
+    record = once._parse("PROJ-1", {"dispatched": {key: "x"}})
+    assert record.get(key) == {"run": "x"}

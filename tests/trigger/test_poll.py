@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cibridge import auth
+from cibridge.errors import CibridgeError
 from cibridge.jira.client import JiraClient
 from cibridge.standins import JIRA_EMAIL, JIRA_TOKEN, StandIns, jira_of
 from cibridge.transport import HttpSettings, Transport
@@ -48,3 +51,22 @@ def test_changes_come_from_the_issue_history(stand_ins: StandIns) -> None:
         "Ready for Deployment",
     )
     assert jira.spec_rejections == []
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "project = PROJ1) OR (project is not EMPTY",
+        "project = X) OR project is not EMPTY OR (x = y",
+        ")",
+    ],
+)
+def test_a_filter_that_would_close_the_group_is_refused(hostile: str) -> None:
+    with pytest.raises(CibridgeError, match="parentheses do not balance"):
+        with_filter("labels = a", hostile)
+
+
+def test_parentheses_inside_quotes_do_not_count() -> None:
+    assert with_filter("labels = a", 'summary ~ "a)" or summary ~ "(b"') == (
+        'labels = a AND (summary ~ "a)" or summary ~ "(b")'
+    )

@@ -30,6 +30,8 @@ def test_a_matching_signature() -> None:
         ("sha256=00", "", BODY, ENV, 2, "needs --secret-env"),
         ("sha256=00", "SECRET", None, ENV, 2, "none was given"),
         ("sha256=00", "MISSING", BODY, ENV, 2, "not set or empty"),
+        # A blank secret is as guessable as none, even with a body signed with it.
+        (signing.sign(BODY, " \t"), "BLANK", BODY, {"BLANK": " \t"}, 2, "not set or empty"),
     ],
 )
 def test_refusals(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ from cibridge.payload import Payload
 from cibridge.platforms.base import Console, append_file
 
 SUMMARY_LIMIT = 1024 * 1024
+# The runner reads a workflow command at the start of a line, leading blanks allowed.
+_COMMAND_LINE = re.compile(r"^\s*::", re.MULTILINE)
 
 
 def _escape_data(text: str) -> str:
@@ -28,6 +31,7 @@ class GitHub(Console):
     def __init__(self, env: Mapping[str, str], stream: TextIO, err: TextIO | None = None) -> None:
         super().__init__(env, stream, err)
         self._summary_bytes = 0
+        self._quoting = 0  # open untrusted() blocks: commands are off inside them
 
     def context(self, env: Mapping[str, str], cwd: str) -> Context:
         return github_context(env, cwd)
@@ -70,24 +74,39 @@ class GitHub(Console):
         self._summary_bytes += len(data)
         append_file(path, "GITHUB_STEP_SUMMARY", data + b"\n")
 
+    def print(self, text: str) -> None:
+        # A line starting with "::" is a workflow command to the runner. cibridge writes its
+        # own commands with _command(), so one inside printed text came from data (a Jira
+        # summary, a webhook body, a commit message): it is shown, never obeyed.
+        if self._quoting == 0 and _COMMAND_LINE.search(text):
+            with self.untrusted():
+                super().print(text)
+            return
+        super().print(text)
+
+    def _command(self, line: str) -> None:
+        self.write(redact.redact(line) + "\n")
+
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
-        self.print(f"::group::{title}")
+        self._command(f"::group::{' '.join(title.splitlines())}")
         try:
             yield
         finally:
-            self.print("::endgroup::")
+            self._command("::endgroup::")
 
     @contextmanager
     def untrusted(self) -> Iterator[None]:
         import secrets
 
         token = secrets.token_hex(16)
-        self.print(f"::stop-commands::{token}")
+        self._command(f"::stop-commands::{token}")
+        self._quoting += 1
         try:
             yield
         finally:
-            self.print(f"::{token}::")
+            self._quoting -= 1
+            self._command(f"::{token}::")
 
 
 MAX_EVENT_BYTES = 64 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB

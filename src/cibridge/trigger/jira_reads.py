@@ -115,7 +115,7 @@ def _changes(entries: list[dict[str, Any]], fields: tuple[str, ...]) -> list[Cha
                     )
                 )
     # Oldest first whatever order the answer used: history ids grow with time.
-    return sorted(found, key=lambda c: int(c.id) if c.id.isdigit() else 0)
+    return sorted(found, key=lambda c: int(c.id) if c.id.isascii() and c.id.isdigit() else 0)
 
 
 def issue(client: JiraClient, key: str) -> TriggerIssue:
@@ -192,7 +192,8 @@ def search(client: JiraClient, jql: str, cost: SearchCost | None = None) -> Iter
                 return
         else:
             start += len(issues)
-            if not issues or start >= int(data.get("total") or 0):
+            total = data.get("total")
+            if not issues or not isinstance(total, int) or start >= total:
                 return
     raise JiraError(
         f"Jira search: more than {MAX_PAGES * PAGE:,} issues match {jql!r}",

@@ -62,10 +62,25 @@ class Record:
     def get(self, key: str) -> dict[str, Any] | None:
         return self.entries.get(key)
 
-    def add(self, key: str, run: str, target: str, at: str) -> None:
+    def add(
+        self, key: str, run: str, target: str, at: str, keep: frozenset[str] = frozenset()
+    ) -> None:
+        """Add an entry; the oldest entries of changes that no longer match (not in ``keep``)
+        make room under Jira's size limit. When only entries that still match are left, the
+        record is full: an error, never a silently forgotten dispatch."""
         self.entries[key] = {"run": run, "target": target, "at": at}
-        while len(self.entries) > 1 and len(json.dumps(self.value())) > MAX_CHARS:
-            oldest = min(self.entries, key=lambda k: str(self.entries[k].get("at", "")))
+        while len(json.dumps(self.value())) > MAX_CHARS:
+            evictable = [k for k in self.entries if k not in keep and k != key]
+            if not evictable:
+                raise JiraError(
+                    f"{self.issue}: the dispatch record {PROPERTY} is full "
+                    f"({len(self.entries)} entries that still match)",
+                    200,
+                    "the pipeline started; so many rules or versions match this issue that "
+                    "cibridge cannot remember them all: split the rules, or narrow "
+                    "version_pattern",
+                )
+            oldest = min(evictable, key=lambda k: str(self.entries[k].get("at", "")))
             del self.entries[oldest]
 
     def value(self) -> dict[str, Any]:
@@ -96,10 +111,15 @@ def _parse(issue: str, value: Any) -> Record:
             200,
             f"delete the property {PROPERTY} from {issue} if nothing else owns it",
         )
-    return Record(issue, {str(k): v for k, v in entries.items() if isinstance(v, dict)})
+    # An entry of another shape still says "dispatched": ignoring it would start it again.
+    return Record(
+        issue, {str(k): v if isinstance(v, dict) else {"run": str(v)} for k, v in entries.items()}
+    )
 
 
-def write(client: JiraClient, record: Record, added: str) -> None:
+def write(
+    client: JiraClient, record: Record, added: str, keep: frozenset[str] = frozenset()
+) -> None:
     """Store ``record`` after entry ``added`` joined it. The property is read again first
     and merged, so another run's entry written since this run's read is kept (Jira has no
     compare-and-set; serialising runs per issue closes the remaining window)."""
@@ -108,5 +128,7 @@ def write(client: JiraClient, record: Record, added: str) -> None:
         for key, entry in latest.entries.items():
             if key != added:
                 record.entries.setdefault(key, entry)
-        record.add(added, *(str(record.entries[added].get(k, "")) for k in ("run", "target", "at")))
+        entry = record.entries[added]
+        run, target, at = (str(entry.get(k, "")) for k in ("run", "target", "at"))
+        record.add(added, run, target, at, keep=keep)
     client.set_property(record.issue, PROPERTY, record.value())

@@ -31,10 +31,21 @@ class Candidates:
 
 
 def with_filter(jql: str, extra: str) -> str:
-    """``jql AND extra``; an ``extra`` with OR is parenthesised so it cannot widen the rule."""
+    """``jql AND extra``; an ``extra`` with OR is parenthesised, and one whose parentheses
+    do not balance (outside quotes) is refused, so no filter can widen the rule."""
     extra = extra.strip()
     if not extra:
         return jql
+    depth = 0
+    for character in re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', "", extra):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        raise CibridgeError(
+            f"--poll-filter {extra[:80]!r}: its parentheses do not balance",
+            hint="the filter is ANDed to each rule's query; write a complete JQL condition",
+        )
     if re.search(r"(?i)\bOR\b", extra):
         extra = f"({extra})"
     return f"{jql} AND {extra}"

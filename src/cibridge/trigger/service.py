@@ -23,12 +23,13 @@ if TYPE_CHECKING:
     from cibridge.trigger.jira_reads import TriggerIssue
     from cibridge.trigger.rules import Match, Rule
 
-DISPATCHED, ALREADY, MATCHED, WOULD, FAILED = (
+DISPATCHED, ALREADY, MATCHED, WOULD, FAILED, UNRECORDED = (
     "dispatched",
     "already dispatched",
     "matched",
     "would dispatch",
     "failed",
+    "dispatched, not recorded",  # started, but a rerun would start it again
 )
 
 
@@ -115,7 +116,9 @@ def run(request: TriggerRequest, deps: Dependencies) -> TriggerResult:
         # the version rule applies (the release is the change).
         chosen = [r for r in deps.rules if r.name == rules.VERSION]
         jql = f"fixVersion = {jira_reads.jql_quote(request.source.version)}"
-        issues = list(jira_reads.search(deps.client, jql))
+        # A search can list an issue twice (v2 paging while issues change): once each, or
+        # two workers would both pass the record check and start it twice.
+        issues = list({i.key: i for i in jira_reads.search(deps.client, jql)}.values())
         deps.say(
             f"version {request.source.version}: {len(issues)} issue(s) ({request.source.origin})"
         )
@@ -173,6 +176,8 @@ def _one(
     fields = tuple({m.history_field for m in verdict.matches if m.history_field})
     if history is None:  # not carried, or cut short: the whole history, paged
         history = jira_reads.changes(deps.client, issue.key, fields) if fields else []
+    # Entries of what still matches are never evicted to make room: that would start them again.
+    current = frozenset(once.entry_key(m, once.change_of(m, history)) for m in verdict.matches)
     for match in verdict.matches:
         change = once.change_of(match, history)
         key = once.entry_key(match, change)
@@ -207,16 +212,16 @@ def _one(
         if request.dry_run:
             result.outcomes.append(Outcome(match, shown, WOULD, started.detail))
             continue
-        record.add(key, request.run, shown, request.now)
         try:
-            once.write(deps.client, record, key)
+            record.add(key, request.run, shown, request.now, keep=current)
+            once.write(deps.client, record, key, keep=current)
         except CibridgeError as error:
             message = (
                 f"{started.detail}, but the record could not be written to {issue.key} "
                 f"(a rerun would start it again): {error}"
             )
             result.outcomes.append(
-                Outcome(match, shown, FAILED, message, started.url, EXIT_FAILURE)
+                Outcome(match, shown, UNRECORDED, message, started.url, EXIT_FAILURE)
             )
             continue
         result.outcomes.append(Outcome(match, shown, DISPATCHED, started.detail, started.url))

@@ -28,7 +28,7 @@ def check(body: bytes | None, signature: str, secret_env: str, env: Mapping[str,
             hint="pass --event-file with the exact bytes Jira sent",
         )
     secret = env.get(secret_env, "")
-    if not secret:
+    if not secret.strip():  # blanks are as guessable as nothing
         raise CibridgeError(
             f"--secret-env {secret_env}: the variable is not set or empty",
             hint=f"set {secret_env} from the CI's secret store (the secret of the Jira webhook)",
