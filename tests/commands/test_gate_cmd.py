@@ -597,3 +597,88 @@ def test_credentials_never_reach_any_output(cli, httpserver: HTTPServer, tmp_pat
             if not line.startswith("::add-mask::"):
                 assert not [form for form in forms if form in line], line
     assert "denied for" in (tmp_path / "r.json").read_text()
+
+
+# -- found by an attack review -------------------------------------------------------------
+
+
+def test_a_quote_in_a_comment_does_not_let_a_value_change_the_query(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    check = (
+        "    - name: err\n      query: |\n        # don't page on canaries\n"
+        "        sum(rate(http_requests_total[5m])) > {{ threshold }}\n      max_value: 0\n"
+    )
+    config(tmp_path, gate_config(check))
+    result = cli("gate", "--dry-run", "--set", "threshold=0 or vector(0)")
+    assert result.code == 2, result.all
+    assert "stands outside a string literal" in result.err
+    plain = cli("gate", "--dry-run", "--set", "threshold=0.5")
+    assert plain.code == 0 and "# don't page on canaries" in plain.out and "> 0.5" in plain.out
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, {"status": "success", "warnings": "oops", "data": {"resultType": "vector", "result": []}}),
+        (200, {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": ["abc", "1"]}]}}),
+        (200, {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [{}, "1"]}]}}),
+        (200, {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, {}]}]}}),
+        (401, {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0"]}]}}),
+        (429, {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0"]}]}}),
+        (503, {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0"]}]}}),
+    ],
+)  # fmt: skip
+def test_an_answer_of_the_wrong_shape_or_status_is_an_error_never_a_pass(
+    cli, httpserver: HTTPServer, tmp_path: Path, status: int, body: dict[str, object]
+) -> None:  # type: ignore[no-untyped-def]
+    httpserver.expect_request("/api/v1/query").respond_with_json(body, status=status)
+    config(tmp_path, gate_config("    - {name: err, query: 'x', max_value: 1}\n"))
+    env = {"PROMETHEUS_URL": httpserver.url_for("/"), "CIBRIDGE_HTTP_RETRIES": "0"}
+    result = cli("gate", env=env)
+    assert result.code == 1, result.all
+    # Unreadable warnings are dropped and the empty result read as no data; the rest is error.
+    expected = "inconclusive" if body.get("warnings") == "oops" else "error"
+    assert outputs(result.out)["result"] == expected
+    assert outputs(result.out)["action"] != "rollback"
+
+
+@pytest.mark.parametrize("when", ["nan", "inf", "-1e15", "1e300"])
+def test_deployed_at_that_is_no_time_is_a_usage_error(cli, tmp_path: Path, when: str) -> None:  # type: ignore[no-untyped-def]
+    config(tmp_path, gate_config(PASSING))
+    env = {"PROMETHEUS_URL": "http://127.0.0.1:9"}
+    result = cli("gate", "--set", "service_name=x", f"--deployed-at={when}", env=env)
+    assert result.code == 2, result.all
+    assert "is not a time" in result.err
+
+
+def test_an_unwritable_report_keeps_the_verdict_in_the_outputs(
+    cli, httpserver: HTTPServer, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    serve(httpserver, {"up{": "0", "http_requests_total": "0.5"})
+    config(
+        tmp_path,
+        gate_config(PASSING, "  rollback_policy: {max_failures: 1, rollback_pipeline: rb}\n"),
+    )
+    github = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "PROMETHEUS_URL": httpserver.url_for("/"),
+    }
+    result = cli(
+        "gate", "--set", "service_name=x", "--deployed-at=-1h", "--report", str(tmp_path), env=github
+    )  # fmt: skip
+    assert result.code == 2 and "cannot write it" in result.all
+    written = (tmp_path / "out").read_text()
+    assert "rollback" in written and "rb" in written
+    assert "cibridge gate" in (tmp_path / "summary").read_text()
+
+
+def test_a_zero_timeout_is_a_configuration_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config(
+        tmp_path,
+        "post_deployment_validation:\n  health_check_validation:\n    http_checks:\n"
+        "      - {url: 'http://127.0.0.1:9/', timeout: 0}\n",
+    )
+    result = cli("gate")
+    assert result.code == 2, result.all
+    assert "timeout is 0; it must be more than 0" in result.err

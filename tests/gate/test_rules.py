@@ -205,3 +205,17 @@ def test_a_real_prometheus_loads_the_rules_and_fires_what_the_gate_would_fail(
         "check": "error_rate",
     }
     assert rules["Availability"]["state"] == "inactive"  # up == 1: nothing to say
+
+
+def test_labels_cannot_open_a_template_either(tmp_path: Path) -> None:
+    """Prometheus expands rule labels as templates too: a check name or service holding "{{"
+    stays text, and promtool accepts the file."""
+    checks = [metric(name='x {{ printf "%s" }}', query="up", max_value=1)]
+    document = rules_document(checks, 'a"}} {{ .Value }}{{')
+    labels = document["groups"][0]["rules"][0]["labels"]
+    assert "{{ printf" not in labels["check"].replace('{{ "{{" }}', "")
+    assert "{{ .Value" not in labels["service"].replace('{{ "{{" }}', "")
+    path = tmp_path / "rules.yml"
+    path.write_text(dump(document))
+    checked = _promtool(path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -87,11 +87,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def parse_time(text: str | None, now: float) -> float:
     """Unix seconds from ISO 8601, a number of unix seconds, ``now``, ``10m ago`` or
     ``-10m`` (``--deployed-at=-10m``: argparse reads a separate ``-10m`` as an option)."""
-    from cibridge.gate.settings import parse_duration
-
     if not text or text.strip() == "now":
         return now
-    raw = text.strip()
+    moment = _moment(text.strip(), now)
+    # 1970 to 9999: nan, inf or a year no calendar has are not times.
+    if moment is None or not 0 <= moment < 253_402_300_800:
+        raise CibridgeError(
+            f"--deployed-at {text.strip()[:40]!r} is not a time",
+            hint="write ISO 8601 (2026-01-31T10:00:00Z), unix seconds, or '10m ago'",
+        )
+    return moment
+
+
+def _moment(raw: str, now: float) -> float | None:
+    from cibridge.gate.settings import parse_duration
+
     relative = _RELATIVE.fullmatch(raw)
     if relative:
         seconds = parse_duration(relative.group(1) or relative.group(2))
@@ -104,10 +114,7 @@ def parse_time(text: str | None, now: float) -> float:
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise CibridgeError(
-            f"--deployed-at {raw[:40]!r} is not a time",
-            hint="write ISO 8601 (2026-01-31T10:00:00Z), unix seconds, or '10m ago'",
-        ) from None
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
@@ -234,12 +241,21 @@ def publish(runtime: Runtime, result: GateResult) -> None:
 
     platform = runtime.platform
     report_path = ""
+    # A report that cannot be written must not take the verdict with it: the outputs and
+    # summary go out first, and the write problem (exit 2) is raised after them.
+    unwritten: list[CibridgeError] = []
     if runtime.args.report:
-        report_path = runtime.args.report
-        _write(report_path, summary.report_json(result), "--report")
+        try:
+            _write(runtime.args.report, summary.report_json(result), "--report")
+            report_path = runtime.args.report
+        except CibridgeError as error:
+            unwritten.append(error)
     if runtime.args.junit:
         cases = summary.junit_cases(result)
-        _write(runtime.args.junit, junit.render("cibridge gate", cases), "--junit")
+        try:
+            _write(runtime.args.junit, junit.render("cibridge gate", cases), "--junit")
+        except CibridgeError as error:
+            unwritten.append(error)
     for check in result.checks:
         for warning in check.warnings:
             platform.warning(f"{check.name}: Prometheus warning: {warning}")
@@ -256,6 +272,8 @@ def publish(runtime: Runtime, result: GateResult) -> None:
     )
     platform.summary(summary.markdown(result))
     platform.print(summary.headline(result))
+    if unwritten:
+        raise unwritten[0]
 
 
 def _write(path: str, text: str, option: str) -> None:

@@ -71,11 +71,14 @@ def _escape(value: str) -> str:
 
 
 def parse_value(raw: Any) -> float:
-    """Prometheus sends values as strings: ``"0.5"``, ``"NaN"``, ``"+Inf"``, ``"-Inf"``."""
+    """Prometheus sends values as strings: ``"0.5"``, ``"NaN"``, ``"+Inf"``, ``"-Inf"``;
+    anything else is an answer of the wrong shape (an error, never a value)."""
     try:
-        return float(raw)
-    except (TypeError, ValueError):
-        return math.nan
+        if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
+            return float(raw)
+    except ValueError:
+        pass
+    raise QueryError(f"Prometheus sent a value that is not a number: {raw!r}"[:200], "bad_response")
 
 
 class PrometheusClient:
@@ -145,7 +148,18 @@ def _answer(response: Response, instant: bool) -> Answer:
     body = response.json()
     if not isinstance(body, dict) or "status" not in body:
         raise _not_prometheus(response)
-    warnings = [excerpt(w, 300) for w in (body.get("warnings") or []) + (body.get("infos") or [])]
+    if body.get("status") == "success" and not response.ok:
+        # A success body under an error status (a proxy's cached page, a 429): not an answer.
+        problem = _not_prometheus(response)
+        if problem.kind == "not_json":
+            problem = QueryError(
+                f"Prometheus answered HTTP {response.status} with a success body, not trusted",
+                "http",
+                "something in front of Prometheus (a proxy, a rate limiter) answered: check it",
+            )
+        raise problem
+    notes = [body.get("warnings"), body.get("infos")]
+    warnings = [excerpt(w, 300) for found in notes if isinstance(found, list) for w in found]
     if body.get("status") != "success":
         kind = str(body.get("errorType") or "error")
         message = excerpt(body.get("error") or "no message", 500)
@@ -197,8 +211,15 @@ def _labels(metric: Any) -> Labels:
 
 def _point(pair: Any) -> tuple[float, float]:
     if not isinstance(pair, list) or len(pair) != 2:
-        raise QueryError(f"Prometheus sent a sample that is not [time, value]: {pair!r}"[:200], "x")
-    return float(pair[0]), parse_value(pair[1])
+        raise QueryError(
+            f"Prometheus sent a sample that is not [time, value]: {pair!r}"[:200], "bad_response"
+        )
+    when = parse_value(pair[0])
+    if not math.isfinite(when):
+        raise QueryError(
+            f"Prometheus sent a sample time that is no time: {pair!r}"[:200], "bad_response"
+        )
+    return when, parse_value(pair[1])
 
 
 def _series(data: dict[str, Any]) -> list[Series]:

@@ -97,6 +97,12 @@ def render_query(template: str, values: Mapping[str, Any], where: str) -> str:
                 quote = ""
         elif char in "\"'`":
             quote, literal_start = char, index
+        elif char == "#":
+            # A comment to the end of the line: its quotes open no literal, and what it
+            # holds (placeholders too) stays as written.
+            end = template.find("\n", index)
+            index = len(template) if end < 0 else end
+            continue
         index += 1
     out.append(template[position:])
     return "".join(out)

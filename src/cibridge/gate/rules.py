@@ -87,9 +87,10 @@ def left_out(checks: Sequence[MetricCheck]) -> list[str]:
 
 
 def rule(check: MetricCheck, service: str, alert: str) -> dict[str, Any]:
-    labels = {"severity": SEVERITY[check.failure_action], "check": check.name}
+    # Label values are Go templates too: a name or service holding "{{" stays text.
+    labels = {"severity": SEVERITY[check.failure_action], "check": _literal(check.name)}
     if service:
-        labels = {"service": service, **labels}
+        labels = {"service": _literal(service), **labels}
     threshold = ", ".join(
         part for part in check.threshold().split(", ") if not part.startswith("baseline")
     )

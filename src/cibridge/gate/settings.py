@@ -294,7 +294,7 @@ def _http(read: Reader) -> HttpCheck:
         where=read.where(),
         method=method,
         expected_status=_statuses(read),
-        timeout=read.seconds("timeout", 10.0),
+        timeout=read.positive_seconds("timeout", 10.0),
         retries=read.count("retries", 0),
         interval=read.seconds("interval", 1.0),
         contains=read.text("contains"),
@@ -319,7 +319,7 @@ def _tcp(read: Reader) -> TcpCheck:
         host=host,
         port=port,
         where=read.where(),
-        timeout=read.seconds("timeout", 10.0),
+        timeout=read.positive_seconds("timeout", 10.0),
         retries=read.count("retries", 0),
         interval=read.seconds("interval", 1.0),
         failure_action=read.choice("failure_action", ACTIONS, "fail"),  # type: ignore[arg-type]

@@ -81,6 +81,13 @@ class Reader:
             raise self.error(key, f"is {value!r}", f"write a whole number, {low} or more")
         return int(number)
 
+    def positive_seconds(self, key: str, default: float) -> float:
+        """A duration that must be more than zero (a timeout of 0 would wait for nothing)."""
+        seconds = self.seconds(key, default)
+        if seconds <= 0:
+            raise self.error(key, f"is {self.raw(key)!r}; it must be more than 0", "e.g. 10s")
+        return seconds
+
     def seconds(self, key: str, default: float) -> float:
         value = self.raw(key)
         if value is None:
