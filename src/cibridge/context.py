@@ -98,14 +98,11 @@ def now_iso() -> str:
 
 
 def duration_since(started_at: str) -> int | None:
-    if not started_at:
+    from cibridge import isotime
+
+    start = isotime.parse(started_at) if started_at else None
+    if start is None:
         return None
-    try:
-        start = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=timezone.utc)
     return max(0, int((datetime.now(timezone.utc) - start).total_seconds()))
 
 

@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from cibridge import log
+from cibridge import isotime, log
 from cibridge.transport import IDEMPOTENT, Call, current_call
 
 if TYPE_CHECKING:
@@ -30,14 +30,9 @@ RETRY_IDEMPOTENT = frozenset({500, 502, 503, 504})
 def reset_wait(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds until an ``X-RateLimit-Reset`` time (ISO 8601, as Jira Cloud sends it with a
     429), for answers that carry no usable Retry-After; None when absent or unreadable."""
-    if not value:
+    reset = isotime.parse(value) if value else None
+    if reset is None:
         return None
-    try:
-        reset = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if reset.tzinfo is None:
-        reset = reset.replace(tzinfo=timezone.utc)
     return max(0.0, (reset - (now or datetime.now(timezone.utc))).total_seconds())
 
 

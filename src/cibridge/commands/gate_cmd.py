@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cibridge import isotime
 from cibridge.errors import CibridgeError
 from cibridge.runtime import Runtime
 
@@ -111,13 +112,8 @@ def _moment(raw: str, now: float) -> float | None:
         return float(raw)
     except ValueError:
         pass
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
+    moment = isotime.parse(raw)
+    return None if moment is None else moment.timestamp()
 
 
 def load(runtime: Runtime) -> tuple[GateSettings, dict[str, Any]]:
