@@ -58,3 +58,22 @@ def test_an_empty_transition_list_is_still_a_list(httpserver: HTTPServer) -> Non
         {"expand": "transitions", "transitions": []}
     )
     assert _client(httpserver).transitions("PROJ-1") == []
+
+
+def test_null_fields_read_as_empty_not_as_the_word_none() -> None:
+    from cibridge.jira.client import Issue
+
+    issue = Issue.parse(
+        {
+            "key": "PROJ-1",
+            "id": None,
+            "fields": {
+                "status": {"name": None},
+                "project": {"key": "PROJ", "id": None},
+                "fixVersions": [{"name": None}, {"name": "v1"}],
+                "labels": None,
+            },
+        }
+    )
+    assert (issue.id, issue.status, issue.project_id) == ("", "", "")
+    assert issue.fix_versions == ["", "v1"] and issue.labels == []

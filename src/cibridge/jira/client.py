@@ -73,20 +73,22 @@ class Issue:
 
         def name(field: str, attribute: str = "name") -> str:
             value = fields.get(field)
-            return str(value.get(attribute, "")) if isinstance(value, dict) else ""
+            return str(value.get(attribute) or "") if isinstance(value, dict) else ""
 
-        versions = fields.get("fixVersions") if isinstance(fields.get("fixVersions"), list) else []
-        labels = fields.get("labels") if isinstance(fields.get("labels"), list) else []
+        versions = fields.get("fixVersions")
+        versions = versions if isinstance(versions, list) else []
+        labels = fields.get("labels")
+        labels = labels if isinstance(labels, list) else []
         return cls(
-            key=str(data.get("key", "")),
-            id=str(data.get("id", "")),
+            key=str(data.get("key") or ""),
+            id=str(data.get("id") or ""),
             summary=str(fields.get("summary") or ""),
             status=name("status"),
             project=name("project", "key"),
             project_id=name("project", "id"),
             issue_type=name("issuetype"),
-            fix_versions=[str(v.get("name")) for v in versions or [] if isinstance(v, dict)],
-            labels=[str(label) for label in labels or []],
+            fix_versions=[str(v.get("name") or "") for v in versions if isinstance(v, dict)],
+            labels=[str(label) for label in labels],
         )
 
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from cibridge.jira.client import JiraError
+from cibridge.jira.client import FIELDS, Issue, JiraError
 
 if TYPE_CHECKING:
     from cibridge.jira.client import JiraClient
 
-FIELDS = ("summary", "status", "project", "issuetype", "fixVersions", "labels")
 RECORD = "cibridge.trigger"  # the issue property ``once`` keeps its record in
 HISTORY_FIELDS = ("status", "labels")
 PAGE = 100  # Jira caps pages at 100 when fields are asked for
@@ -59,23 +58,17 @@ class TriggerIssue:
     @classmethod
     def parse(cls, data: Any) -> TriggerIssue:
         data = data if isinstance(data, dict) else {}
+        issue = Issue.parse(data)  # the fields every Jira read shares; versions in full here
         fields = data.get("fields") if isinstance(data.get("fields"), dict) else {}
-        assert isinstance(fields, dict)
-
-        def name(key: str, attribute: str = "name") -> str:
-            value = fields.get(key)
-            return str(value.get(attribute) or "") if isinstance(value, dict) else ""
-
         versions = fields.get("fixVersions")
-        labels = fields.get("labels")
         properties = data.get("properties")
         return cls(
-            key=str(data.get("key") or "").upper(),
-            summary=str(fields.get("summary") or ""),
-            status=name("status"),
-            project=name("project", "key").upper(),
-            issue_type=name("issuetype"),
-            labels=[str(label) for label in labels] if isinstance(labels, list) else [],
+            key=issue.key.upper(),
+            summary=issue.summary,
+            status=issue.status,
+            project=issue.project.upper(),
+            issue_type=issue.issue_type,
+            labels=issue.labels,
             fix_versions=[
                 FixVersion(
                     str(v.get("id") or ""), str(v.get("name") or ""), v.get("released") is True
