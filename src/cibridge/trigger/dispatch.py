@@ -91,7 +91,9 @@ class Dispatcher:
     ) -> None:
         self.transport = transport
         self.credentials = credentials
-        self.branches = dict(default_branches or {})  # repo or project -> default branch
+        # (github | gitlab, repository or project) -> its default branch: the same path can
+        # name a GitHub repository and a GitLab project. The event's own repository is known.
+        self.branches = {("github", repo): ref for repo, ref in (default_branches or {}).items()}
         self.printer = printer  # a dry run prints the request instead of sending it
         self._lock = threading.Lock()  # issues run concurrently: one lookup per repository
 
@@ -128,22 +130,15 @@ class Dispatcher:
         return Started(f"started {what}", run)
 
     def _github_default_branch(self, target: Target, token: str) -> str:
-        with self._lock:
-            return self._github_default_branch_locked(target, token)
+        def ask() -> str:
+            if self.transport is None or (self.printer is not None and not token):
+                return "<default branch>"  # a dry run without a token cannot ask
+            url = f"{target.api_url}/repos/{target.place}"
+            response = self._send("GET", url, "GitHub repository", token=token)
+            what = f"repository {target.place}"
+            return _default_branch_in(response, "GitHub", what, GITHUB_HINTS)
 
-    def _github_default_branch_locked(self, target: Target, token: str) -> str:
-        if target.place in self.branches:
-            return self.branches[target.place]
-        url = f"{target.api_url}/repos/{target.place}"
-        if self.transport is None or (self.printer is not None and not token):
-            return "<default branch>"  # a dry run without a token cannot ask
-        response = self._send("GET", url, "GitHub repository", token=token)
-        data = response.json()
-        branch = str(data.get("default_branch") or "") if isinstance(data, dict) else ""
-        if not response.ok or not branch:
-            raise _refused("GitHub", f"repository {target.place}", response, GITHUB_HINTS)
-        self.branches[target.place] = branch
-        return branch
+        return self._default_branch(target, ask)
 
     # -- GitLab ---------------------------------------------------------------------------
 
@@ -195,29 +190,31 @@ class Dispatcher:
         return Started(f"started {what}", url)
 
     def _gitlab_default_branch(self, target: Target) -> str:
-        with self._lock:
-            return self._gitlab_default_branch_locked(target)
+        def ask() -> str:
+            token = self.credentials.gitlab_token
+            if not token or self.transport is None:
+                raise CibridgeError(
+                    f"GitLab project {target.place}: no ref to run on",
+                    hint="set pipelines.<name>.gitlab.ref (a trigger token cannot read the "
+                    "project's default branch)",
+                )
+            url = f"{target.api_url}/projects/{quote(target.place, safe='')}"
+            headers = {"PRIVATE-TOKEN": token}
+            response = self._send("GET", url, "GitLab project", headers=headers)
+            what = f"project {target.place}"
+            return _default_branch_in(response, "GitLab", what, GITLAB_HINTS)
 
-    def _gitlab_default_branch_locked(self, target: Target) -> str:
-        if target.place in self.branches:
-            return self.branches[target.place]
-        token = self.credentials.gitlab_token
-        if not token or self.transport is None:
-            raise CibridgeError(
-                f"GitLab project {target.place}: no ref to run on",
-                hint="set pipelines.<name>.gitlab.ref (a trigger token cannot read the "
-                "project's default branch)",
-            )
-        url = f"{target.api_url}/projects/{quote(target.place, safe='')}"
-        response = self._send("GET", url, "GitLab project", headers={"PRIVATE-TOKEN": token})
-        data = response.json()
-        branch = str(data.get("default_branch") or "") if isinstance(data, dict) else ""
-        if not response.ok or not branch:
-            raise _refused("GitLab", f"project {target.place}", response, GITLAB_HINTS)
-        self.branches[target.place] = branch
-        return branch
+        return self._default_branch(target, ask)
 
     # -- both -----------------------------------------------------------------------------
+
+    def _default_branch(self, target: Target, ask: Callable[[], str]) -> str:
+        """Asked once per repository or project: issues are dispatched concurrently."""
+        key = (target.kind, target.place)
+        with self._lock:
+            if key not in self.branches:
+                self.branches[key] = ask()
+            return self.branches[key]
 
     def _send(
         self,
@@ -264,6 +261,17 @@ def service_message(response: Response) -> str:
         if parts:
             return excerpt("; ".join(parts))
     return response.excerpt() or f"HTTP {response.status}"
+
+
+def _default_branch_in(
+    response: Response, service: str, what: str, hints: Mapping[int, str]
+) -> str:
+    """``default_branch`` from a GitHub repository or GitLab project answer."""
+    data = response.json()
+    branch = str(data.get("default_branch") or "") if isinstance(data, dict) else ""
+    if not response.ok or not branch:
+        raise _refused(service, what, response, hints)
+    return branch
 
 
 def _refused(
