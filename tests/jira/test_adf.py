@@ -10,9 +10,9 @@ import pytest
 from jsonschema import Draft4Validator
 from jsonschema.validators import validator_for
 
-from cibridge.jira.adf import MAX_BODY_CHARS, TRUNCATED, to_adf
+from cibridge.jira.adf import to_adf
 from cibridge.jira.inline import escape
-from cibridge.jira.sizing import utf16_length
+from cibridge.jira.sizing import MAX_BODY_CHARS, TRUNCATED, utf16_length
 
 TESTS = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = TESTS / "fixtures" / "specs" / "adf-v1-full.schema.json"

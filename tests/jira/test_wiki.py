@@ -8,8 +8,8 @@ import re
 import pytest
 
 from cibridge.jira.inline import escape as markdown_escape
-from cibridge.jira.sizing import utf16_length
-from cibridge.jira.wiki import MAX_BODY_CHARS, TRUNCATED, escape, to_wiki
+from cibridge.jira.sizing import MAX_BODY_CHARS, TRUNCATED, utf16_length
+from cibridge.jira.wiki import escape, to_wiki
 
 # What Jira's BackslashEscapeRendererComponent turns back into the character.
 _ESCAPE = re.compile(r"\\([-#*_+?^~|%{}\[\]()!@])")

@@ -29,12 +29,10 @@ from cibridge.jira.markdown import (
     clean,
     parse,
 )
-from cibridge.jira.sizing import fit, utf16_length
+from cibridge.jira.sizing import MAX_BODY_CHARS, TRUNCATED, fit, utf16_length
 
-# Jira's limit for a text field, comments included. What it counts for an ADF body is not
-# documented, so the whole JSON is counted: the cautious reading.
-MAX_BODY_CHARS = 32_767
-TRUNCATED = "… (cut short: a Jira comment holds at most 32,767 characters)"
+# What Jira counts against MAX_BODY_CHARS for an ADF body is not documented, so the whole
+# JSON is counted: the cautious reading.
 _MARK_ORDER = ("strong", "em", "strike")
 Node = dict[str, Any]
 

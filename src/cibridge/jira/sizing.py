@@ -9,6 +9,10 @@ from typing import TypeVar
 from cibridge.jira.inline import Break, Code, Inline, Inlines, Link, Styled, Text
 from cibridge.jira.markdown import Block, CodeBlock, Heading, ListBlock, Paragraph, Quote, Table
 
+# Jira's limit for a text field, comments included (Data Center's default
+# jira.text.field.character.limit; Cloud documents the same number).
+MAX_BODY_CHARS = 32_767
+TRUNCATED = "… (cut short: a Jira comment holds at most 32,767 characters)"
 Rendered = TypeVar("Rendered")
 # A cut this close to the budget is as good as the longest one.
 CLOSE_ENOUGH = 64

@@ -33,11 +33,7 @@ from cibridge.jira.markdown import (
     clean,
     parse,
 )
-from cibridge.jira.sizing import fit, utf16_length
-
-# Data Center's default jira.text.field.character.limit, which comments obey.
-MAX_BODY_CHARS = 32_767
-TRUNCATED = "… (cut short: a Jira comment holds at most 32,767 characters)"
+from cibridge.jira.sizing import MAX_BODY_CHARS, TRUNCATED, fit, utf16_length
 
 _BACKSLASHED = frozenset("!^~+?%{}()*_-@#")
 _REFERENCES = {"\\": "&#92;", "&": "&amp;", "[": "&#91;", "]": "&#93;", "|": "&#124;"}
