@@ -25,3 +25,25 @@ def test_log_lines_route_by_outcome() -> None:
     report.log_lines(platform, lines, failures_are_warnings=True)
     assert out.getvalue() == "Slack: delivered\n"
     assert err.getvalue() == "warning: rejected\nerror: internal error\n"
+
+
+def test_a_list_output_keeps_what_fits_gitlabs_dotenv_report_and_says_so() -> None:
+    import json
+
+    from cibridge.platforms.github import GitHub
+    from cibridge.platforms.gitlab import GitLab
+
+    items = [f"PROJ-{n:05d}" for n in range(1000)]  # 12 bytes each with ", "
+    err = io.StringIO()
+    text = report.json_list(GitLab({}, io.StringIO(), err), "issues", items)
+    kept = json.loads(text)
+    assert kept == items[: len(kept)]
+    assert len(text.encode()) <= report.LIST_DOTENV_LIMIT
+    # The longest prefix: one more item would not fit.
+    assert len(json.dumps(items[: len(kept) + 1]).encode()) > report.LIST_DOTENV_LIMIT
+    assert f"the issues output lists {len(kept)} of 1000" in err.getvalue()
+    # GitHub's outputs have no such limit; a short list is untouched anywhere.
+    assert json.loads(report.json_list(GitHub({}, io.StringIO()), "issues", items)) == items
+    assert report.json_list(GitLab({}, io.StringIO(), err), "issues", items[:3]) == json.dumps(
+        items[:3]
+    )

@@ -6,6 +6,7 @@ turns them into what the platform shows, the same way for all of them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -15,6 +16,8 @@ from cibridge.errors import EXIT_FAILURE
 if TYPE_CHECKING:
     from cibridge.platforms import Platform
 
+# A list output's share of GitLab's 5 KB dotenv report; the outputs beside it need the rest.
+LIST_DOTENV_LIMIT = 4_000
 ICONS = {"ok": "✅", "failed": "❌", "skipped": "⏭️", "warning": "⚠️", "error": "💥"}
 
 
@@ -49,6 +52,25 @@ def log_lines(platform: Platform, lines: Sequence[Line], *, failures_are_warning
             platform.warning(line.detail)
         else:
             platform.error(line.detail)
+
+
+def json_list(platform: Platform, name: str, items: Sequence[object]) -> str:
+    """A list output as JSON. GitLab refuses a dotenv report over 5 KB, so there the list
+    keeps the first items that fit, and a warning says so: the log has them all."""
+    text = json.dumps(list(items), ensure_ascii=False)
+    if platform.name != "gitlab" or len(text.encode()) <= LIST_DOTENV_LIMIT:
+        return text
+    size, kept = 2, 0  # "[]", then each item with its ", " separator
+    for item in items:
+        size += len(json.dumps(item, ensure_ascii=False).encode()) + (2 if kept else 0)
+        if size > LIST_DOTENV_LIMIT:
+            break
+        kept += 1
+    platform.warning(
+        f"the {name} output lists {kept} of {len(items)} (GitLab's dotenv report holds "
+        "5 KB); the job log has them all"
+    )
+    return json.dumps(list(items[:kept]), ensure_ascii=False)
 
 
 def publish(

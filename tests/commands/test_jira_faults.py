@@ -3,6 +3,8 @@ others go on, and nothing that is not idempotent is sent twice."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cibridge.standins import StandIns, jira_of
@@ -119,3 +121,18 @@ def test_issue_keys_given_by_hand_are_upper_cased_and_deduplicated(
     )
     assert result.code == 0, result.all
     assert result.all.count("PROJ-1: transition done") == 1
+
+
+def test_many_issues_fit_gitlabs_dotenv_report(cli, stand_ins: StandIns, env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    keys = [jira.add_issue("PROJ", f"bulk {n}") for n in range(450)]
+    dotenv = tmp_path / "cibridge-jira.env"
+    gitlab = {"GITLAB_CI": "true", "CIBRIDGE_DOTENV": str(dotenv), "CI_JOB_ID": "7"}
+    argv = [arg for key in keys for arg in ("--issue", key)]
+    result = cli("jira", "--no-context", *argv, env={**env, **gitlab})
+    assert result.code == 0, result.all
+    values = dict(line.split("=", 1) for line in dotenv.read_text().splitlines())
+    listed = json.loads(values["issues"])
+    assert listed == keys[: len(listed)] and 0 < len(listed) < 450
+    assert len(dotenv.read_bytes()) <= 5 * 1024
+    assert f"the issues output lists {len(listed)} of 450" in result.all

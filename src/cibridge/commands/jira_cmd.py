@@ -259,7 +259,7 @@ def report(runtime: Runtime, result: JiraResult, fail_on_error: bool) -> None:
         ]
         + [(key, "", "", "", "", "not found") for key in result.unknown],
         outputs={
-            "issues": json.dumps([i.key for i in result.issues]),
+            "issues": reporting.json_list(platform, "issues", [i.key for i in result.issues]),
             "transitioned": str(result.count("transition", "done")),
             "skipped": str(result.count("transition", "skipped")),
             "failed": str(len(failed)),

@@ -18,8 +18,6 @@ NO_SOURCE_HINT = (
     "pass --issue KEY or --event-file FILE, run it from a repository_dispatch (GitHub) or a "
     "trigger with JIRA_ISSUE_KEY / TRIGGER_PAYLOAD (GitLab), or poll with --poll"
 )
-# The pipelines output's share of GitLab's 5 KB dotenv report; the counts need the rest.
-PIPELINES_DOTENV_LIMIT = 4_000
 EMPTY_OUTPUTS = {"pipelines": "[]", "dispatched": "0", "skipped": "0", "failed": "0"}
 
 
@@ -230,18 +228,7 @@ def report(runtime: Runtime, result: TriggerResult) -> None:
          "target": o.target}
         for o in started
     ]  # fmt: skip
-    pipelines = json.dumps(listed, ensure_ascii=False)
-    if platform.name == "gitlab" and len(pipelines.encode()) > PIPELINES_DOTENV_LIMIT:
-        # GitLab refuses a dotenv report over 5 KB: the first ones that fit, and say so.
-        while (
-            listed and len(json.dumps(listed, ensure_ascii=False).encode()) > PIPELINES_DOTENV_LIMIT
-        ):
-            listed.pop()
-        platform.warning(
-            f"the pipelines output lists {len(listed)} of {len(started)} (GitLab's dotenv "
-            "report holds 5 KB); the job log and the dispatched count have them all"
-        )
-        pipelines = json.dumps(listed, ensure_ascii=False)
+    pipelines = reporting.json_list(platform, "pipelines", listed)
     reporting.publish(
         platform,
         title="cibridge trigger",
