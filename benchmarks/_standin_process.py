@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cibridge.standins import StandIns
+    from cibridge.demo.standins import StandIns
 
 ROOT = Path(__file__).resolve().parents[1]
 Handler = Callable[["StandIns", str], Any]
@@ -33,7 +33,7 @@ def serve(
     """Start the stand-ins, print their environment, then answer ``COMMAND ARGUMENT`` lines
     with ``handlers[COMMAND]``'s JSON until the input ends. Every Jira request is
     ``latency`` seconds late."""
-    from cibridge.standins import StandIns, jira_of, jira_spec
+    from cibridge.demo.standins import StandIns, jira_of, jira_spec
 
     jira_spec.PLATFORM = jira_spec.ADF = Path("/nonexistent")
     with StandIns() as stand_ins:

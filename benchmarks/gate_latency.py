@@ -38,11 +38,11 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]  # the e2e harness and its loopb
 from tests.e2e.harness import prometheus  # noqa: E402
 from tests.e2e.metrics_app import MetricsApp  # noqa: E402
 
-from cibridge import config  # noqa: E402
+from cibridge.clients.prometheus import PrometheusClient  # noqa: E402
+from cibridge.config import loader as config  # noqa: E402
 from cibridge.gate import plan, service, settings  # noqa: E402
-from cibridge.gate.prometheus import PrometheusClient  # noqa: E402
 from cibridge.gate.results import GateResult  # noqa: E402
-from cibridge.transport import HttpSettings, Transport  # noqa: E402
+from cibridge.http.transport import HttpSettings, Transport  # noqa: E402
 
 SCRAPE = 1.0  # S: the harness's scrape_interval
 INTERVAL = 1.0  # I: the check's interval

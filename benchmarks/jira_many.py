@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 from _standin_process import StandInProcess, run_cibridge, serve
 
 if TYPE_CHECKING:
-    from cibridge.standins import StandIns
+    from cibridge.demo.standins import StandIns
 
 TARGET = 1.5
 
 
 def _seed(stand_ins: StandIns, count: str) -> list[str]:
-    from cibridge.standins import jira_of
+    from cibridge.demo.standins import jira_of
 
     jira = jira_of(stand_ins)
     return [jira.add_issue("PROJ", f"bench {i}", status="In Progress") for i in range(int(count))]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from _standin_process import ROOT, StandInProcess, run_cibridge, serve
 
 if TYPE_CHECKING:
-    from cibridge.standins import StandIns
+    from cibridge.demo.standins import StandIns
 
 SEED = ROOT / "tests" / "fixtures" / "seed" / "deployment-triggers.yml"
 PIPELINES = (
@@ -33,8 +33,8 @@ PIPELINES = (
 
 
 def _projects(stand_ins: StandIns) -> None:
-    from cibridge.standins import jira_of
-    from cibridge.standins.jira_state import Project
+    from cibridge.demo.standins import jira_of
+    from cibridge.demo.standins.jira_state import Project
 
     jira = jira_of(stand_ins)
     jira.state.projects["PROJ1"] = Project(10010, "PROJ1", "Project One")
@@ -42,7 +42,7 @@ def _projects(stand_ins: StandIns) -> None:
 
 
 def _seed(stand_ins: StandIns, count: str) -> int:
-    from cibridge.standins import jira_of
+    from cibridge.demo.standins import jira_of
 
     for n in range(int(count)):
         jira_of(stand_ins).add_issue(
@@ -65,7 +65,7 @@ def _counted(server: StandInProcess) -> collections.Counter[str]:
 def poll(
     server: StandInProcess, config: Path, concurrency: int
 ) -> tuple[float, collections.Counter[str]]:
-    from cibridge.standins import GITHUB_API_TOKEN
+    from cibridge.demo.standins import GITHUB_API_TOKEN
 
     argv = ["--config", str(SEED), "--config", str(config), "trigger", "--poll", "--dispatch"]
     argv += ["--poll-filter", "project = PROJ1", "--concurrency", str(concurrency)]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cibridge import redact
-from cibridge.cli import main
-from cibridge.standins import StandIns
+from cibridge.cli.main import main
+from cibridge.core import redact
+from cibridge.demo.standins import StandIns
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge.action import InputError, argv_from_env
+from cibridge.cli.action import InputError, argv_from_env
 
 
 def test_root_action_args_are_split_without_a_shell() -> None:
@@ -100,8 +100,8 @@ def test_secret_inputs_only_set_known_variables() -> None:
 
 
 def test_action_accepts_exactly_the_cli_commands() -> None:
-    from cibridge.action import COMMANDS
-    from cibridge.cli import build_parser
+    from cibridge.cli.action import COMMANDS
+    from cibridge.cli.main import build_parser
 
     parser = build_parser()
     [subparsers] = [a for a in parser._actions if a.dest == "command"]
@@ -112,7 +112,7 @@ def test_notify_action_inputs_match_the_provider_table() -> None:
     import yaml
 
     from cibridge.notify.providers import SPECS
-    from conftest import REPO
+    from tests.conftest import REPO
 
     action = yaml.safe_load((REPO / "notify" / "action.yml").read_text())
     env = action["runs"]["steps"][-1]["env"]
@@ -157,8 +157,8 @@ def test_jira_inputs_become_options() -> None:
 def test_every_action_passes_only_known_credentials() -> None:
     import yaml
 
-    from cibridge.secret_env import INPUTS
-    from conftest import REPO
+    from cibridge.config.env import INPUTS
+    from tests.conftest import REPO
 
     for path in (REPO / "notify" / "action.yml", REPO / "jira" / "action.yml"):
         action = yaml.safe_load(path.read_text())

@@ -10,10 +10,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request
 from werkzeug import Response as WerkzeugResponse
 
-from cibridge import redact
-from cibridge.auth import Auth, Basic, Bearer, HeaderAuth, OAuth2ClientCredentials
-from cibridge.errors import CibridgeError
-from cibridge.transport import HttpSettings, Transport
+from cibridge.core import redact
+from cibridge.core.errors import CibridgeError
+from cibridge.http.auth import Auth, Basic, Bearer, HeaderAuth, OAuth2ClientCredentials
+from cibridge.http.transport import HttpSettings, Transport
 
 
 @pytest.fixture

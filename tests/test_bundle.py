@@ -71,7 +71,7 @@ def test_cibridge_runs_from_the_bundle_alone(tmp_path: Path) -> None:
         [
             str(python),
             "-c",
-            "import sys, yaml, markupsafe, jsonschema, cibridge.config_schema as s; "
+            "import sys, yaml, markupsafe, jsonschema, cibridge.config.schema as s; "
             "print(yaml.__with_libyaml__, hasattr(markupsafe, '_speedups'), "
             "jsonschema.__file__.startswith(sys.argv[1]), s.yaml_loader().__name__)",
             str(bundle),

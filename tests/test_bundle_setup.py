@@ -41,7 +41,7 @@ def test_release_ref_installs_nothing_with_no_index_and_no_cache(tmp_path: Path)
     assert not list(cache.glob("venv-*")), "a release ref builds no venv"
     # the action's run step, as action.yml runs it: that interpreter, that PYTHONPATH
     run = subprocess.run(
-        [outputs["python"], "-m", "cibridge.action"],
+        [outputs["python"], "-m", "cibridge.cli.action"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -90,9 +90,9 @@ def test_gitlab_components(component: Path, tmp_path: Path) -> None:
 def test_one_vocabulary_everywhere() -> None:
     """Events, statuses, locales and providers are defined once; the component's options
     and the action's descriptions cannot drift from them."""
-    from cibridge.labels import LOCALES
     from cibridge.notify.message import EVENTS, STATUSES
     from cibridge.notify.providers import NAMES
+    from cibridge.render.labels import LOCALES
 
     spec, _jobs = yaml.safe_load_all((REPO / "templates" / "notify.yml").read_text())
     inputs = spec["spec"]["inputs"]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from cibridge import __version__
-from conftest import run_process
+from tests.conftest import run_process
 
 
 def test_version_from_console_and_module() -> None:
@@ -30,14 +30,14 @@ def test_verbose_shows_traceback_for_foreseeable_error(cli) -> None:  # type: ig
 
 
 def test_internal_error_is_reported_redacted(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from cibridge.commands import render_cmd
+    from cibridge.cli.commands import render_cmd
 
     def boom(runtime):  # type: ignore[no-untyped-def]
         token = runtime.secret_from_env("SLACK_BOT_TOKEN")
         raise RuntimeError(f"bot token {token} broke")
 
     monkeypatch.setattr(render_cmd, "run", boom)
-    import cibridge.cli as cli_module
+    import cibridge.cli.main as cli_module
 
     parser = cli_module.build_parser()
     assert parser  # the handler is bound at parse time, so patch through set_defaults

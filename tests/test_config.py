@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from cibridge.config import load
-from cibridge.errors import CibridgeError
-from conftest import SEED, SHARED_SEED
+from cibridge.config.loader import load
+from cibridge.core.errors import CibridgeError
+from tests.conftest import SEED, SHARED_SEED
 
 SEEDS = sorted(SEED.glob("*.yml"))
 
@@ -216,7 +216,7 @@ def test_shipped_schema_is_valid_and_accepts_the_seed() -> None:
     import jsonschema
     import yaml
 
-    from cibridge.config_schema import schema
+    from cibridge.config.schema import schema
 
     jsonschema.Draft202012Validator.check_schema(schema())
     validator = jsonschema.Draft202012Validator(schema())
@@ -234,13 +234,13 @@ def test_config_schema_command_prints_it(cli) -> None:  # type: ignore[no-untype
     ("value", "seconds"), [(30, 30.0), ("30s", 30.0), ("5m", 300.0), ("500ms", 0.5), ("1h", 3600.0)]
 )
 def test_durations(value: object, seconds: float) -> None:
-    from cibridge.config import parse_seconds
+    from cibridge.config.loader import parse_seconds
 
     assert parse_seconds(value, "x") == seconds
 
 
 def test_bad_duration() -> None:
-    from cibridge.config import parse_seconds
+    from cibridge.config.loader import parse_seconds
 
     with pytest.raises(CibridgeError, match=r"f\.yml:3: .soon. is not a duration"):
         parse_seconds("soon", "f.yml:3")
@@ -321,7 +321,7 @@ def test_runtime_and_shipped_schema_agree(tmp_path: Path, text: str) -> None:
     import jsonschema
     import yaml
 
-    from cibridge.config_schema import schema
+    from cibridge.config.schema import schema
 
     path = tmp_path / "c.yml"
     path.write_text(text)
@@ -342,7 +342,7 @@ def test_jsonschema_is_imported_only_to_validate_a_file(tmp_path: Path) -> None:
     empty = tmp_path / "empty.yml"
     empty.write_text("")
     probe = (
-        "import sys\nfrom cibridge.cli import main\n"
+        "import sys\nfrom cibridge.cli.main import main\n"
         "main(sys.argv[1:])\nprint('jsonschema' in sys.modules)\n"
     )
 

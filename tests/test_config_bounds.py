@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cibridge.config import load
-from cibridge.config_schema import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_NODES
-from cibridge.errors import CibridgeError
+from cibridge.config.loader import load
+from cibridge.config.schema import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_NODES
+from cibridge.core.errors import CibridgeError
 
 
 def _refused(path: Path) -> CibridgeError:

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from cibridge import encryption
-from cibridge.cli import main
-from cibridge.config import discover, load
-from cibridge.config_secrets import NotSet
-from cibridge.errors import CibridgeError
+from cibridge.cli.main import main
+from cibridge.config import encryption
+from cibridge.config.loader import discover, load
+from cibridge.config.secrets import NotSet
+from cibridge.core.errors import CibridgeError
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cibridge import redact
-from cibridge.config import Config, load
-from cibridge.config_secrets import MAX_SECRET_BYTES, NotSet, lookup_secret
-from cibridge.errors import CibridgeError
+from cibridge.config.loader import Config, load
+from cibridge.config.secrets import MAX_SECRET_BYTES, NotSet, lookup_secret
+from cibridge.core import redact
+from cibridge.core.errors import CibridgeError
 
 CHECKS = ("post_deployment_validation", "health_check_validation", "http_checks")
 

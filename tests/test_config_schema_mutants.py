@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cibridge import config_schema
-from cibridge.config import load
-from cibridge.config_schema import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_NODES
-from cibridge.errors import CibridgeError
+from cibridge.config import schema as config_schema
+from cibridge.config.loader import load
+from cibridge.config.schema import MAX_CONFIG_BYTES, MAX_DEPTH, MAX_NODES
+from cibridge.core.errors import CibridgeError
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from cibridge import encryption, redact
-from cibridge.config import Config, load
-from cibridge.config_secrets import MAX_SECRET_BYTES, lookup_secret
-from cibridge.errors import CibridgeError
+from cibridge.config import encryption
+from cibridge.config.loader import Config, load
+from cibridge.config.secrets import MAX_SECRET_BYTES, lookup_secret
+from cibridge.core import redact
+from cibridge.core.errors import CibridgeError
 
 
 def _is_redacted(secret: str) -> bool:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from cibridge import encryption
-from cibridge.config import Config, load
+from cibridge.config import encryption
+from cibridge.config.loader import Config, load
 
 JIRA = ("integration_configs", "project_management", "jira")
 
@@ -215,7 +215,7 @@ def test_explicit_empty_file_is_an_empty_configuration(cli, tmp_path: Path) -> N
 
 
 def test_check_help_says_which_problems_are_errors(capsys: pytest.CaptureFixture[str]) -> None:
-    from cibridge.cli import main
+    from cibridge.cli.main import main
 
     with pytest.raises(SystemExit):
         main(["config", "check", "--help"])

@@ -69,11 +69,11 @@ def test_the_wheel_carries_templates_schema_and_the_version(dist: tuple[Path, Pa
         entry_points = archive.read(f"cibridge-{__version__}.dist-info/entry_points.txt")
     shipped = {p.relative_to(REPO / "src").as_posix() for p in (REPO / "src").rglob("*.j2")}
     assert shipped and shipped <= set(names)
-    assert "cibridge/schema/cibridge.schema.json" in names
+    assert "cibridge/config/cibridge.schema.json" in names
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
     assert f"Version: {__version__}\n" in metadata
     assert re.search(r"^Requires-Dist: jsonschema>=4\.17\.3$", metadata, re.M)
-    assert b"cibridge-step = cibridge.action:main_entry" in entry_points
+    assert b"cibridge-step = cibridge.cli.action:main_entry" in entry_points
 
 
 def test_the_sdist_holds_the_sources_and_nothing_stray(dist: tuple[Path, Path]) -> None:
@@ -83,7 +83,7 @@ def test_the_sdist_holds_the_sources_and_nothing_stray(dist: tuple[Path, Path]) 
         names = set(archive.getnames())
     for needed in ("pyproject.toml", "README.md", "CHANGELOG.md", "requirements.lock"):
         assert f"{top}/{needed}" in names
-    assert f"{top}/src/cibridge/schema/cibridge.schema.json" in names
+    assert f"{top}/src/cibridge/config/cibridge.schema.json" in names
     assert f"{top}/templates/notify.yml" in names
     stray = [n for n in names if re.search(r"/(\.venv|\.hypothesis|\.git)/|__pycache__", n)]
     assert stray == []

@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from tests.e2e.harness import _path_env, require, run_gitlab_ci_local
 
 from cibridge import __version__
-from conftest import git
+from tests.conftest import git
+from tests.e2e.harness import _path_env, require, run_gitlab_ci_local
 
 REPO = Path(__file__).resolve().parents[1]
 PIPELINE_TIMEOUT = 600

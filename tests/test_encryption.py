@@ -3,9 +3,10 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from cibridge import encryption, redact
-from cibridge.errors import CibridgeError
-from conftest import run_process
+from cibridge.config import encryption
+from cibridge.core import redact
+from cibridge.core.errors import CibridgeError
+from tests.conftest import run_process
 
 
 def test_keygen_encrypt_decrypt_round_trip(cli) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 
-from cibridge import encryption, redact
+from cibridge.config import encryption
+from cibridge.core import redact
 
 
 def test_decrypt_takes_a_token_without_its_prefix(cli) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from cibridge import gitlog
-from conftest import git
+from cibridge.context import gitlog
+from tests.conftest import git
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cibridge import isotime
+from cibridge.core import isotime
 
 UTC = timezone.utc
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from cibridge import junit, redact
+from cibridge.core import redact
+from cibridge.report import junit
 
 
 def test_report_round_trips_and_escapes(tmp_path: Path) -> None:

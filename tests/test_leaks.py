@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from tests.notify.helpers import github_env
 
-from cibridge import standins
-from cibridge.standins import StandIns
-from conftest import SEED, run_process
+from cibridge.demo import standins
+from cibridge.demo.standins import StandIns
+from tests.conftest import SEED, run_process
+from tests.notify.helpers import github_env
 
 CANARIES = [
     "standinhooksecret",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from cibridge import redact, urls
+from cibridge.core import redact, urls
 from cibridge.notify import limits
 
 
@@ -83,7 +83,7 @@ def test_origin_ignores_at_signs_after_the_fragment_and_keeps_the_scheme() -> No
 
 
 def test_config_raw_past_the_end_of_a_list_is_absent() -> None:
-    from cibridge.config import Config
+    from cibridge.config.loader import Config
 
     config = Config(data={"to": ["slack", "dingtalk"]})
     assert config.raw("to", 1) == "dingtalk"
@@ -91,7 +91,7 @@ def test_config_raw_past_the_end_of_a_list_is_absent() -> None:
 
 
 def test_credential_detection_by_path() -> None:
-    from cibridge.config import credentials_in, is_secret_path
+    from cibridge.config.loader import credentials_in, is_secret_path
 
     assert is_secret_path(("integrations", "x", "headers", "Authorization"))
     assert not is_secret_path(("headers",))
@@ -106,7 +106,7 @@ def test_credential_detection_by_path() -> None:
 
 
 def test_a_secret_file_keeps_inner_and_trailing_spaces(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from cibridge.config_secrets import lookup_secret
+    from cibridge.config.secrets import lookup_secret
 
     (tmp_path / "token").write_text("  padded value  \n")
     env = {"CIBRIDGE_SECRETS_DIR": str(tmp_path)}

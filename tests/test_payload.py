@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from cibridge.payload import Payload, parse_number
+from cibridge.context.payload import Payload, parse_number
 
 
 def test_reads_fields_and_notes_wrong_shapes() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge import redact
+from cibridge.core import redact
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cibridge import render
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
+from cibridge.render import engine as render
 
 HOSTILE = 'x: 1\n"quoted" {{ 7*7 }} {% raw %}\n::set-output name=pwned::1\n- [evil]\n  nested: true'
 
@@ -466,7 +466,7 @@ def test_unsafe_cache_is_reported_in_verbose_mode(
     cached: Cached,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from cibridge import log
+    from cibridge.core import log
 
     root, _marker, again = cached
     root.chmod(0o777)

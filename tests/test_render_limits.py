@@ -15,16 +15,16 @@ from typing import Any
 
 import pytest
 
-from cibridge import render
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
+from cibridge.render import engine as render
 
 CHILD = r"""
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20))
 resource.setrlimit(resource.RLIMIT_CPU, (30, 30))
 from pathlib import Path
-from cibridge import render
-from cibridge.errors import CibridgeError
+from cibridge.render import engine as render
+from cibridge.core.errors import CibridgeError
 
 results = {}
 for name, path in json.loads(sys.argv[1]).items():

@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
-from cibridge import labels, render, sample_context
+from cibridge.context import sample as sample_context
 from cibridge.notify import message
-from cibridge.template_filters import safe_url
+from cibridge.render import engine as render
+from cibridge.render import labels
+from cibridge.render.filters import safe_url
 
 PROVIDERS = ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook")
 EVENTS = ("build", "deploy", "alert")

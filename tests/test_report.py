@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import io
 
-from cibridge import report
-from cibridge.platforms.local import Local
+from cibridge.context.platforms.local import Local
+from cibridge.report import outputs as report
 
 
 def test_cells_cannot_break_the_table() -> None:
@@ -30,8 +30,8 @@ def test_log_lines_route_by_outcome() -> None:
 def test_a_list_output_keeps_what_fits_gitlabs_dotenv_report_and_says_so() -> None:
     import json
 
-    from cibridge.platforms.github import GitHub
-    from cibridge.platforms.gitlab import GitLab
+    from cibridge.context.platforms.github import GitHub
+    from cibridge.context.platforms.gitlab import GitLab
 
     items = [f"PROJ-{n:05d}" for n in range(1000)]  # 12 bytes each with ", "
     err = io.StringIO()

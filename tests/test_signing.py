@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cibridge import signing
-from conftest import run_process
+from cibridge.core import signing
+from tests.conftest import run_process
 
 # GitHub's documented webhook example: secret, payload and expected X-Hub-Signature-256.
 GITHUB_SECRET = "It's a Secret to Everybody"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge.template_filters import (
+from cibridge.render.filters import (
     URL_MAX_LENGTH,
     duration,
     markdown,

@@ -24,10 +24,11 @@ from tests.tls import https_server
 from werkzeug import Request
 from werkzeug import Response as WerkzeugResponse
 
-from cibridge import __version__, log, redact
-from cibridge.auth import Bearer
-from cibridge.errors import CibridgeError
-from cibridge.transport import HttpSettings, Response, Transport
+from cibridge import __version__
+from cibridge.core import log, redact
+from cibridge.core.errors import CibridgeError
+from cibridge.http.auth import Bearer
+from cibridge.http.transport import HttpSettings, Response, Transport
 
 CANARIES = ("canaryuser", "canarypass", "canarypath", "canaryquery")
 
@@ -261,7 +262,7 @@ def test_debug_log_shows_origin_status_and_time_only(
 
 def test_importing_does_not_import_requests() -> None:
     code = (
-        "import sys, cibridge.transport as t, cibridge.auth, cibridge.urls\n"
+        "import sys, cibridge.http.transport as t, cibridge.http.auth, cibridge.core.urls\n"
         "t.Transport(t.HttpSettings.from_env({}))\n"
         "t.Response(200, b'{}').json()\n"
         "print(sorted(m for m in ('requests', 'urllib3') if m in sys.modules))"
@@ -690,7 +691,7 @@ def test_a_read_follows_a_redirect_to_another_origin_without_credentials(
 def test_auth_objects_stay_behind_on_another_origin(
     httpserver: HTTPServer, other_server: HTTPServer, transport
 ) -> None:
-    from cibridge.auth import HeaderAuth
+    from cibridge.http.auth import HeaderAuth
 
     httpserver.expect_request("/a").respond_with_data(
         "", status=301, headers={"Location": other_server.url_for("/b")}
@@ -987,7 +988,7 @@ def test_429_without_retry_after_waits_for_the_rate_limit_reset(
     ],
 )
 def test_reset_wait_reads_iso_8601(value: str | None, expected: float | None) -> None:
-    from cibridge.transport_session import reset_wait
+    from cibridge.http.session import reset_wait
 
     now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     assert reset_wait(value, now) == expected

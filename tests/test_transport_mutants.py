@@ -20,9 +20,9 @@ from tests.tls import https_server
 from werkzeug import Request
 from werkzeug import Response as WerkzeugResponse
 
-from cibridge import redact
-from cibridge.errors import CibridgeError
-from cibridge.transport import HttpSettings, Response, Transport
+from cibridge.core import redact
+from cibridge.core.errors import CibridgeError
+from cibridge.http.transport import HttpSettings, Response, Transport
 
 
 def _client(**fields: object) -> Transport:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge import redact, urls
-from cibridge.errors import CibridgeError
+from cibridge.core import redact, urls
+from cibridge.core.errors import CibridgeError
 
 
 @pytest.mark.parametrize(

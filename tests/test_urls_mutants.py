@@ -3,7 +3,7 @@ capitals, a webhook URL with an empty host, and paths made only of slashes."""
 
 from __future__ import annotations
 
-from cibridge import redact, urls
+from cibridge.core import redact, urls
 
 
 def test_origin_keeps_a_host_written_in_capitals() -> None:

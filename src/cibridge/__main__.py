@@ -1,3 +1,3 @@
-from cibridge.cli import main_entry
+from cibridge.cli.main import main_entry
 
 main_entry()

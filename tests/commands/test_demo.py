@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
-from conftest import run_process
+from tests.conftest import run_process
 
 
 def test_demo_delivers_to_every_stand_in_and_never_to_real_targets(
@@ -38,7 +38,7 @@ def test_demo_reads_only_the_environment_it_is_given(
 ) -> None:
     """One environment mapping flows down from the entry point: a real webhook URL and a
     proxy in the process environment are never used, whatever the mapping says."""
-    from cibridge.cli import main
+    from cibridge.cli.main import main
 
     monkeypatch.setenv("SLACK_WEBHOOK_URL", httpserver.url_for("/process-env"))
     monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/proxy"))

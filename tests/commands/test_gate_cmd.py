@@ -10,8 +10,9 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from pytest_httpserver import HTTPServer
-from tests.e2e.harness import prometheus
 from werkzeug import Request, Response
+
+from tests.e2e.harness import prometheus
 
 SEED_GATE = """post_deployment_validation:
   metrics_validation:
@@ -504,7 +505,7 @@ def test_rules_are_written_from_the_rendered_checks(cli, tmp_path: Path) -> None
     ],
 )
 def test_deployed_at_forms(text: str | None, expected: float) -> None:
-    from cibridge.commands.gate_cmd import parse_time
+    from cibridge.cli.commands.gate_cmd import parse_time
 
     assert parse_time(text, 1000.0) == expected
 

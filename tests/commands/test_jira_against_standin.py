@@ -3,7 +3,7 @@ Atlassian's OpenAPI description and every comment against the ADF schema."""
 
 from __future__ import annotations
 
-from cibridge.standins import StandIns, jira_of
+from cibridge.demo.standins import StandIns, jira_of
 
 
 def test_transition_comment_link_and_version_then_a_rerun_adds_nothing(

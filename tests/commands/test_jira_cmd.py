@@ -12,7 +12,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from conftest import git
+from tests.conftest import git
 
 EMAIL, TOKEN = "ci@example.com", "jira-canary-token-77"
 AUTH = "Basic " + base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cibridge.standins import JIRA_CLIENT_ID, JIRA_CLIENT_SECRET, StandIns, jira_of
-from cibridge.standins.jira import JIRA_TOKEN
+from cibridge.demo.standins import JIRA_CLIENT_ID, JIRA_CLIENT_SECRET, StandIns, jira_of
+from cibridge.demo.standins.jira import JIRA_TOKEN
 
 ARGS = ("jira", "--issue", "PROJ-1", "--issue", "OPS-2", "--issue", "NOPE-9", "--no-remote-link")
 

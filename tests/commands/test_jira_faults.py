@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from cibridge.standins import StandIns, jira_of
-from cibridge.standins.jira import JIRA_TOKEN
+from cibridge.demo.standins import StandIns, jira_of
+from cibridge.demo.standins.jira import JIRA_TOKEN
 
 
 @pytest.fixture

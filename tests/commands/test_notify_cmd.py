@@ -3,9 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cibridge.demo.standins import StandIns
 from tests.notify.helpers import github_env, outputs
-
-from cibridge.standins import StandIns
 
 ALL = ["slack", "dingtalk", "feishu", "wecom", "teams", "webhook"]
 

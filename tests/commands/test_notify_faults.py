@@ -7,9 +7,9 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from cibridge import standins
-from cibridge.standins import StandIns
-from cibridge.standins.server import Request
+from cibridge.demo import standins
+from cibridge.demo.standins import StandIns
+from cibridge.demo.standins.server import Request
 
 SLACK_PATH = standins.SLACK_HOOK
 

@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.trigger.helpers import SEED, configs, seed_projects
 
-from cibridge import signing
-from cibridge.standins import (
+from cibridge.core import signing
+from cibridge.demo.standins import (
     GITHUB_API_TOKEN,
     GITLAB_API_TOKEN,
     GITLAB_JOB_TOKEN,
@@ -22,6 +21,7 @@ from cibridge.standins import (
     jira_of,
 )
 from cibridge.trigger.once import PROPERTY
+from tests.trigger.helpers import SEED, configs, seed_projects
 
 
 def _github(stand_ins: StandIns) -> GitHubApi:
@@ -87,7 +87,7 @@ def test_status_rule_dispatches_once_and_a_rerun_names_the_first_run(
 def test_moving_out_and_back_in_is_a_new_change_and_deploys_again(
     cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from cibridge.standins import jira_changelog
+    from cibridge.demo.standins import jira_changelog
 
     jira = jira_of(stand_ins)
     key = jira.add_issue("PROJ1", "Twice", issue_type="Bug", status="Ready for Deployment")
@@ -405,7 +405,7 @@ def test_an_issue_jira_does_not_show_is_exit_1_and_the_others_still_run(
 def test_no_secret_reaches_any_output(
     cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from cibridge.standins import JIRA_TOKEN
+    from cibridge.demo.standins import JIRA_TOKEN
 
     jira = jira_of(stand_ins)
     key = jira.add_issue("PROJ1", "Canary", issue_type="Story", status="Ready for Deployment")

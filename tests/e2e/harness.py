@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from tests.conftest import git
 
 REPO = Path(__file__).resolve().parents[2]
 ACT_TIMEOUT = 300

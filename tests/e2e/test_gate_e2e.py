@@ -18,10 +18,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+
+from cibridge.http.transport import HttpSettings, Transport
 from tests.e2e.harness import alertmanager, prometheus, pushgateway
 from tests.e2e.metrics_app import MetricsApp
-
-from cibridge.transport import HttpSettings, Transport
 
 SERVICE = "checkout"
 SETTLE_TIMEOUT = 30.0

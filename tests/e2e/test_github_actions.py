@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cibridge.demo import standins
+from cibridge.demo.standins import StandIns
+from tests.conftest import FIXTURES
 from tests.e2e.harness import run_act
-
-from cibridge import standins
-from cibridge.standins import StandIns
-from conftest import FIXTURES
 
 COPY = """      - name: Check out
         run: cp -a "$REPO_DIR"/. .

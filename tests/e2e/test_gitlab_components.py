@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cibridge.demo import standins
+from cibridge.demo.standins import StandIns
 from tests.e2e.harness import run_gitlab_ci_local
-
-from cibridge import standins
-from cibridge.standins import StandIns
 
 
 def test_render_component(tmp_path: Path) -> None:

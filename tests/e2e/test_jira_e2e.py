@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cibridge.demo.standins import StandIns, jira_of
+from cibridge.demo.standins.jira import JIRA_TOKEN
 from tests.e2e.harness import run_act, run_gitlab_ci_local
-
-from cibridge.standins import StandIns, jira_of
-from cibridge.standins.jira import JIRA_TOKEN
 
 COPY = """      - name: Check out
         run: cp -a "$REPO_DIR"/. .

@@ -7,9 +7,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cibridge.http.transport import HttpSettings, Transport
 from tests.e2e.harness import alertmanager, prometheus, pushgateway
-
-from cibridge.transport import HttpSettings, Transport
 
 http = Transport(HttpSettings())
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.harness import run_act, run_gitlab_ci_local
-from tests.trigger.helpers import SEED, seed_projects
-
-from cibridge.standins import (
+from cibridge.demo.standins import (
     GITHUB_API_TOKEN,
     GITLAB_TRIGGER_TOKEN,
     GitHubApi,
@@ -18,8 +15,10 @@ from cibridge.standins import (
     StandIns,
     jira_of,
 )
-from cibridge.standins.jira import JIRA_TOKEN
+from cibridge.demo.standins.jira import JIRA_TOKEN
 from cibridge.trigger.once import PROPERTY
+from tests.e2e.harness import run_act, run_gitlab_ci_local
+from tests.trigger.helpers import SEED, seed_projects
 
 COPY = """      - name: Check out
         run: cp -a "$REPO_DIR"/. .

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cibridge import config
+from cibridge.config import loader as config
 from cibridge.gate.settings import GateSettings, MetricCheck, load
 
 

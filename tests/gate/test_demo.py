@@ -7,12 +7,12 @@ import os
 import shutil
 
 import pytest
-from tests.e2e.harness import require
 
-from cibridge.cli import build_parser
-from cibridge.gate import demo
-from cibridge.platforms import detect
-from cibridge.runtime import Runtime
+from cibridge.cli.main import build_parser
+from cibridge.cli.runtime import Runtime
+from cibridge.context.platforms import detect
+from cibridge.demo import gate as demo
+from tests.e2e.harness import require
 
 
 def run(env: dict[str, str]) -> int:

@@ -8,12 +8,12 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.gate.helpers import metric
 
+from cibridge.clients.prometheus import Answer, QueryError, Series
 from cibridge.gate.evaluate import Tally, baseline_means, error_observation, judge, moments, observe
-from cibridge.gate.prometheus import Answer, QueryError, Series
 from cibridge.gate.results import Observation
 from cibridge.gate.settings import Baseline, Bound
+from tests.gate.helpers import metric
 
 JOB = (("job", "api"),)
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 from cibridge.gate.health import Clock, http_check, json_at, tcp_check
 from cibridge.gate.settings import HttpCheck, TcpCheck
-from cibridge.transport import HttpSettings, Transport
+from cibridge.http.transport import HttpSettings, Transport
 
 TRANSPORT = Transport(HttpSettings())
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge import config
-from cibridge.errors import CibridgeError
+from cibridge.config import loader as config
+from cibridge.core.errors import CibridgeError
 from cibridge.gate import plan
 from cibridge.gate.deploy_window import matchers, planned_seconds
 from cibridge.gate.settings import GateSettings, load
-from conftest import SEED
+from tests.conftest import SEED
 
 VALUES = {
     "service_name": "checkout",

@@ -11,9 +11,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from cibridge.auth import Bearer
-from cibridge.gate.prometheus import PrometheusClient, QueryError
-from cibridge.transport import HttpSettings, Transport
+from cibridge.clients.prometheus import PrometheusClient, QueryError
+from cibridge.http.auth import Bearer
+from cibridge.http.transport import HttpSettings, Transport
 
 VECTOR = {
     "status": "success",

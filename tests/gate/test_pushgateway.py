@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
-from tests.e2e.harness import pushgateway
 
-from cibridge.errors import CibridgeError
-from cibridge.gate.pushgateway import (
+from cibridge.clients.pushgateway import (
     Metric,
     deploy_metrics,
     exposition,
@@ -22,7 +20,9 @@ from cibridge.gate.pushgateway import (
     push,
     push_deploy,
 )
-from cibridge.transport import HttpSettings, Transport
+from cibridge.core.errors import CibridgeError
+from cibridge.http.transport import HttpSettings, Transport
+from tests.e2e.harness import pushgateway
 
 
 @pytest.fixture

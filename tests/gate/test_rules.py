@@ -9,11 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.e2e.harness import prometheus, require
-from tests.e2e.metrics_app import MetricsApp
-from tests.gate.helpers import metric, settings_from
 
-from cibridge import config
+from cibridge.config import loader as config
 from cibridge.gate import plan
 from cibridge.gate.rules import (
     alert_name,
@@ -24,8 +21,11 @@ from cibridge.gate.rules import (
     rules_document,
 )
 from cibridge.gate.settings import Baseline, Bound, load
-from cibridge.transport import HttpSettings, Transport
-from conftest import SEED
+from cibridge.http.transport import HttpSettings, Transport
+from tests.conftest import SEED
+from tests.e2e.harness import prometheus, require
+from tests.e2e.metrics_app import MetricsApp
+from tests.gate.helpers import metric, settings_from
 
 # The seed's checks with the two queries that are not valid PromQL as written
 # (`rate(...)[5m]` puts the range on the function's result) written as intended.

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.gate.helpers import metric
-
-from cibridge.gate.prometheus import Answer, QueryError, Series
+from cibridge.clients.prometheus import Answer, QueryError, Series
 from cibridge.gate.results import GateResult
 from cibridge.gate.service import Dependencies, GateRequest, decide, run
 from cibridge.gate.settings import GateSettings, MetricCheck, RollbackPolicy
-from cibridge.transport import HttpSettings, Transport
+from cibridge.http.transport import HttpSettings, Transport
+from tests.gate.helpers import metric
 
 DEPLOYED = 1_000_000.0
 Values = Callable[[str, float], float | QueryError | None]

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.gate.helpers import settings_from
 
-from cibridge import config
-from cibridge.errors import CibridgeError
+from cibridge.config import loader as config
+from cibridge.core.errors import CibridgeError
 from cibridge.gate.settings import Bound, load, parse_duration
-from conftest import SEED
+from tests.conftest import SEED
+from tests.gate.helpers import settings_from
 
 
 def test_the_seed_loads_with_its_meaning_kept() -> None:

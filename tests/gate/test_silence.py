@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
-from tests.e2e.harness import alertmanager
 
-from cibridge.auth import Bearer
-from cibridge.errors import CibridgeError
-from cibridge.gate.silence import (
+from cibridge.clients.alertmanager import (
     create_silence,
     expire_silence,
     rfc3339,
     silence_body,
     silenced,
 )
-from cibridge.transport import HttpSettings, Transport
+from cibridge.core.errors import CibridgeError
+from cibridge.http.auth import Bearer
+from cibridge.http.transport import HttpSettings, Transport
+from tests.e2e.harness import alertmanager
 
 ID = "939aae76-eda1-4063-bae8-c2022600d4ab"
 
@@ -242,7 +242,7 @@ def test_a_real_alertmanager_gets_its_silence_expired_when_the_gate_fails(
 def test_the_alertmanager_endpoint_comes_from_the_config_or_the_environment(
     tmp_path: Path, transport: Transport
 ) -> None:
-    from cibridge import config
+    from cibridge.config import loader as config
     from cibridge.gate.peers import endpoint
 
     path = tmp_path / ".cibridge.yml"

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from cibridge import config, redact
-from cibridge.auth import Basic, Bearer
-from cibridge.errors import CibridgeError
+from cibridge.config import loader as config
+from cibridge.core import redact
+from cibridge.core.errors import CibridgeError
 from cibridge.gate import source
-from cibridge.transport import HttpSettings, Transport
+from cibridge.http.auth import Basic, Bearer
+from cibridge.http.transport import HttpSettings, Transport
 
 TRANSPORT = Transport(HttpSettings())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from cibridge import redact
+from cibridge.core import redact
 from cibridge.gate.results import CheckResult, GateResult, Observation
 from cibridge.gate.summary import chart, junit_cases, markdown, report_json
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from pytest_httpserver import HTTPServer
 
-from cibridge.jira.client import JiraClient, JiraError
-from cibridge.transport import HttpSettings, Transport
+from cibridge.clients.jira import JiraClient, JiraError
+from cibridge.http.transport import HttpSettings, Transport
 
 
 def _client(httpserver: HTTPServer, version: int = 3) -> JiraClient:
@@ -61,7 +61,7 @@ def test_an_empty_transition_list_is_still_a_list(httpserver: HTTPServer) -> Non
 
 
 def test_null_fields_read_as_empty_not_as_the_word_none() -> None:
-    from cibridge.jira.client import Issue
+    from cibridge.clients.jira import Issue
 
     issue = Issue.parse(
         {

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
-from cibridge import labels, render, sample_context
+from cibridge.context import sample as sample_context
 from cibridge.jira.adf import to_adf
 from cibridge.jira.inline import escape
+from cibridge.render import engine as render
+from cibridge.render import labels
 
 
 def test_values_cannot_add_lozenges_links_or_markup() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_process
+from tests.conftest import run_process
 
 
 def _rows(table_text: str) -> dict[str, list[str]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge.context import Context
-from cibridge.errors import CibridgeError
+from cibridge.context.model import Context
+from cibridge.core.errors import CibridgeError
 from cibridge.jira import deployments
 
 
@@ -157,7 +157,7 @@ class _Answering:
 def _submit(answer: object, keys: list[str]) -> deployments.Outcome:
     from typing import cast
 
-    from cibridge.jira.client import JiraClient
+    from cibridge.clients.jira import JiraClient
 
     deployment = deployments.from_context(_context(), "success")
     client = cast(JiraClient, _Answering(answer))
@@ -165,7 +165,7 @@ def _submit(answer: object, keys: list[str]) -> deployments.Outcome:
 
 
 def test_a_rejection_inside_the_202_is_a_failure_with_jiras_reasons() -> None:
-    from cibridge.jira.client import JiraError
+    from cibridge.clients.jira import JiraError
 
     answer = {
         "acceptedDeployments": [],
@@ -187,7 +187,7 @@ def test_at_most_500_keys_are_sent() -> None:
     client = _Answering({})
     from typing import cast
 
-    from cibridge.jira.client import JiraClient
+    from cibridge.clients.jira import JiraClient
 
     deployment = deployments.from_context(_context(), "success")
     keys = [f"P-{n}" for n in range(1, 600)]

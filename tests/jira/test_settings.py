@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from cibridge import auth, config
-from cibridge.errors import CibridgeError
+from cibridge.config import loader as config
+from cibridge.core.errors import CibridgeError
+from cibridge.http import auth
+from cibridge.http.transport import HttpSettings, Transport
 from cibridge.jira import settings
-from cibridge.transport import HttpSettings, Transport
-from conftest import SEED
+from tests.conftest import SEED
 
 TRANSPORT = Transport(HttpSettings())
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge.jira.client import Issue, JiraError
+from cibridge.clients.jira import Issue, JiraError
 from cibridge.jira.transitions import choose, required_fields
 
 ISSUE = Issue("PROJ-1", "10001", "Fix it", "In Progress", "PROJ", "10000", "Bug", [], [])

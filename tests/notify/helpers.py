@@ -4,7 +4,7 @@ import gzip
 import json
 from pathlib import Path
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 
 def event_file(tmp_path: Path, payload: str) -> Path:

@@ -5,12 +5,11 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.notify.helpers import github_env
-
-from cibridge import standins
+from cibridge.demo import standins
+from cibridge.demo.standins import StandIns
 from cibridge.notify.providers.dingtalk import sign
-from cibridge.standins import StandIns
-from conftest import SEED
+from tests.conftest import SEED
+from tests.notify.helpers import github_env
 
 
 def env_for(stand_ins: StandIns, **extra: str) -> dict[str, str]:
@@ -207,7 +206,7 @@ def test_at_all_on_failure_only(cli, stand_ins: StandIns, tmp_path: Path) -> Non
 
 def test_mentions_and_keyword_are_added_to_the_body_not_in_place_of_it() -> None:
     """Unit level: prepare() keeps the rendered text and appends what DingTalk needs."""
-    from cibridge.config import Config
+    from cibridge.config.loader import Config
     from cibridge.notify.providers import SendOptions
     from cibridge.notify.providers.dingtalk import DingTalk
     from cibridge.notify.settings import ProviderSettings

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from cibridge import labels, sample_context
-from cibridge.config import Config
+from cibridge.config.loader import Config
+from cibridge.context import sample as sample_context
 from cibridge.notify import mentions, message
+from cibridge.render import labels
 
 
 def _vars(**extra: str) -> dict[str, object]:

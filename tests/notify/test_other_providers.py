@@ -6,12 +6,11 @@ import json
 import time
 from pathlib import Path
 
-from tests.notify.helpers import github_env
-
-from cibridge import standins
+from cibridge.demo import standins
+from cibridge.demo.standins import StandIns
 from cibridge.notify.providers.feishu import sign as feishu_sign
-from cibridge.standins import StandIns
-from conftest import run_process
+from tests.conftest import run_process
+from tests.notify.helpers import github_env
 
 
 def test_feishu_signature_vector() -> None:

@@ -4,11 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.notify.helpers import github_env, outputs
 
-from cibridge import standins
+from cibridge.demo import standins
+from cibridge.demo.standins import StandIns, _slack_block_errors
 from cibridge.notify.providers.slack import fit
-from cibridge.standins import StandIns, _slack_block_errors
+from tests.notify.helpers import github_env, outputs
 
 
 def api_env(stand_ins: StandIns) -> dict[str, str]:

@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.notify.helpers import event_file, job_env
 
-from cibridge import redact
-from cibridge.platforms.github import GitHub, github_context
-from conftest import FIXTURES, git
+from cibridge.context.platforms.github import GitHub, github_context
+from cibridge.core import redact
+from tests.conftest import FIXTURES, git
+from tests.notify.helpers import event_file, job_env
 
 
 def test_push_event(tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_dispatch_and_schedule(event: str, repo: Path) -> None:
 
 
 def test_bad_event_payload_is_a_clear_error(tmp_path: Path) -> None:
-    from cibridge.errors import CibridgeError
+    from cibridge.core.errors import CibridgeError
 
     bad = tmp_path / "event.json"
     bad.write_text("{not json")

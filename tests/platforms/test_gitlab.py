@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from cibridge.errors import CibridgeError
-from cibridge.platforms.gitlab import GitLab, gitlab_context
-from conftest import git
+from cibridge.context.platforms.gitlab import GitLab, gitlab_context
+from cibridge.core.errors import CibridgeError
+from tests.conftest import git
 
 
 def gl_env(**extra: str) -> dict[str, str]:

@@ -4,9 +4,9 @@ import io
 import json
 from pathlib import Path
 
-from cibridge.platforms import detect
-from cibridge.platforms.local import Local, local_context
-from conftest import git
+from cibridge.context.platforms import detect
+from cibridge.context.platforms.local import Local, local_context
+from tests.conftest import git
 
 
 def test_detection_order() -> None:

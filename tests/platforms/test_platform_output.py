@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from cibridge import redact
-from cibridge.platforms.github import GitHub
+from cibridge.context.platforms.github import GitHub
+from cibridge.core import redact
 
 
 def test_annotation_is_redacted_before_it_is_escaped() -> None:

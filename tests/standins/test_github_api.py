@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.standins.client import send
 
-from cibridge.standins import GITHUB_API_TOKEN, GitHubApi, StandIns
+from cibridge.demo.standins import GITHUB_API_TOKEN, GitHubApi, StandIns
+from tests.standins.client import send
 
 DISPATCH = "/github-api/repos/acme/checkout/actions/workflows/deploy.yml/dispatches"
 AUTH = {"Authorization": f"Bearer {GITHUB_API_TOKEN}", "Content-Type": "application/json"}

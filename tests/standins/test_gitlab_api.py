@@ -5,15 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from tests.standins.client import send
 
-from cibridge.standins import (
+from cibridge.demo.standins import (
     GITLAB_API_TOKEN,
     GITLAB_JOB_TOKEN,
     GITLAB_TRIGGER_TOKEN,
     GitLabApi,
     StandIns,
 )
+from tests.standins.client import send
 
 TRIGGER = "/gitlab/api/v4/projects/42/trigger/pipeline"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -20,12 +20,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from tests.standins.client import Reply, send
 
-from cibridge import auth
-from cibridge.jira.adf import to_adf
-from cibridge.jira.client import JiraClient, JiraError
-from cibridge.standins import (
+from cibridge.clients.jira import JiraClient, JiraError
+from cibridge.demo.standins import (
     JIRA_CLIENT_ID,
     JIRA_CLIENT_SECRET,
     JIRA_EMAIL,
@@ -36,8 +33,11 @@ from cibridge.standins import (
     jira_of,
     jira_spec,
 )
-from cibridge.standins import jira_errors as errors
-from cibridge.transport import HttpSettings, Transport
+from cibridge.demo.standins import jira_errors as errors
+from cibridge.http import auth
+from cibridge.http.transport import HttpSettings, Transport
+from cibridge.jira.adf import to_adf
+from tests.standins.client import Reply, send
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_SPECS = REPO.parent / "shared" / "specs"

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.standins.client import Reply, send
 
-from cibridge.standins import JIRA_CLIENT_ID, JIRA_CLIENT_SECRET, StandIns, jira_of
-from cibridge.standins.jira import JIRA_EMAIL, JIRA_TOKEN
+from cibridge.demo.standins import JIRA_CLIENT_ID, JIRA_CLIENT_SECRET, StandIns, jira_of
+from cibridge.demo.standins.jira import JIRA_EMAIL, JIRA_TOKEN
+from tests.standins.client import Reply, send
 
 PATH = "/jira/rest/deployments/0.1/bulk"
 DEPLOYMENT: dict[str, Any] = {

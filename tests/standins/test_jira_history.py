@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 
+from cibridge.demo.standins import JIRA_EMAIL, JIRA_TOKEN, StandIns, jira_of
 from tests.standins.client import send
-
-from cibridge.standins import JIRA_EMAIL, JIRA_TOKEN, StandIns, jira_of
 
 AUTH = {
     "Authorization": "Basic " + base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode(),

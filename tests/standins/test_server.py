@@ -9,9 +9,9 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from tests.standins.client import send
 
-from cibridge.standins import SERVICES, Answer, Behaviour, Request, Service, StandIns
+from cibridge.demo.standins import SERVICES, Answer, Behaviour, Request, Service, StandIns
+from tests.standins.client import send
 
 HANG_GUARD = 10.0  # seconds; a stop that takes this long is a hang, not a slow stop
 

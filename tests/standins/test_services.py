@@ -13,10 +13,10 @@ import hmac
 import time
 
 import pytest
-from tests.standins.client import send
 
-from cibridge import standins
-from cibridge.standins import SERVICES, Behaviour, StandIns
+from cibridge.demo import standins
+from cibridge.demo.standins import SERVICES, Behaviour, StandIns
+from tests.standins.client import send
 
 _DINGTALK = f"/dingtalk/robot/send?access_token={standins.DINGTALK_TOKEN}"
 _FEISHU = f"/feishu/open-apis/bot/v2/hook/{standins.FEISHU_HOOK}"

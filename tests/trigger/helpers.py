@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cibridge.standins import StandIns, jira_of
-from cibridge.standins.jira_state import Project
+from cibridge.demo.standins import StandIns, jira_of
+from cibridge.demo.standins.jira_state import Project
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "deployment-triggers.yml"
 PIPELINES_GITHUB = """pipelines:

@@ -6,10 +6,10 @@ import argparse
 import io
 import sys
 
-from cibridge.platforms import detect
-from cibridge.runtime import Runtime
-from cibridge.standins import StandIns, jira_of
-from cibridge.trigger import demo
+from cibridge.cli.runtime import Runtime
+from cibridge.context.platforms import detect
+from cibridge.demo import trigger as demo
+from cibridge.demo.standins import StandIns, jira_of
 
 
 def test_two_deliveries_start_one_run(stand_ins: StandIns, monkeypatch) -> None:  # type: ignore[no-untyped-def]

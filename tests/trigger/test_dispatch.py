@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_httpserver import HTTPServer
 
-from cibridge.transport import HttpSettings, Transport
-from cibridge.trigger.dispatch import Credentials, Dispatcher
+from cibridge.clients.pipelines import Credentials, Dispatcher
+from cibridge.http.transport import HttpSettings, Transport
 from cibridge.trigger.targets import Target
 
 

@@ -52,10 +52,10 @@ def test_the_record_drops_the_oldest_entries_to_stay_under_jiras_limit() -> None
 
 
 def test_writing_keeps_an_entry_another_run_wrote_meanwhile(stand_ins) -> None:  # type: ignore[no-untyped-def]
-    from cibridge import auth
-    from cibridge.jira.client import JiraClient
-    from cibridge.standins import JIRA_EMAIL, JIRA_TOKEN, jira_of
-    from cibridge.transport import HttpSettings, Transport
+    from cibridge.clients.jira import JiraClient
+    from cibridge.demo.standins import JIRA_EMAIL, JIRA_TOKEN, jira_of
+    from cibridge.http import auth
+    from cibridge.http.transport import HttpSettings, Transport
 
     client = JiraClient(
         Transport(HttpSettings()), stand_ins.base + "/jira", auth.Basic(JIRA_EMAIL, JIRA_TOKEN), 3
@@ -73,7 +73,7 @@ def test_writing_keeps_an_entry_another_run_wrote_meanwhile(stand_ins) -> None: 
 def test_entries_of_what_still_matches_are_never_evicted_and_a_full_record_says_so() -> None:
     import pytest
 
-    from cibridge.jira.client import JiraError
+    from cibridge.clients.jira import JiraError
 
     record = once.Record("PROJ-1")
     keys = [f"version_trigger|p|version:{n}" for n in range(200)]

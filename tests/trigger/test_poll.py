@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge import auth
-from cibridge.errors import CibridgeError
-from cibridge.jira.client import JiraClient
-from cibridge.standins import JIRA_EMAIL, JIRA_TOKEN, StandIns, jira_of
-from cibridge.transport import HttpSettings, Transport
+from cibridge.clients.jira import JiraClient
+from cibridge.core.errors import CibridgeError
+from cibridge.demo.standins import JIRA_EMAIL, JIRA_TOKEN, StandIns, jira_of
+from cibridge.http import auth
+from cibridge.http.transport import HttpSettings, Transport
 from cibridge.trigger import jira_reads
 from cibridge.trigger.poll import with_filter
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.trigger.helpers import SEED
 
-from cibridge.config import load
-from cibridge.errors import CibridgeError
+from cibridge.config.loader import load
+from cibridge.core.errors import CibridgeError
 from cibridge.trigger import rules
 from cibridge.trigger.jira_reads import FixVersion, TriggerIssue
+from tests.trigger.helpers import SEED
 
 
 @pytest.fixture

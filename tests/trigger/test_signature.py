@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge import signing
-from cibridge.errors import CibridgeError
+from cibridge.core import signing
+from cibridge.core.errors import CibridgeError
 from cibridge.trigger.signature import check
 
 BODY = b'{"issue": {"key": "PROJ-1"}}'

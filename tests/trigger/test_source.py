@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 from cibridge.trigger import source
 
 

@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 
 if TYPE_CHECKING:
-    from cibridge.config import Config
+    from cibridge.config.loader import Config
     from cibridge.gate.results import GateResult
     from cibridge.gate.settings import GateSettings
-    from cibridge.transport import Transport
+    from cibridge.http.transport import Transport
 
 # A silence outlives the planned window by this much, in case Prometheus is slow to answer.
 SILENCE_MARGIN = 600.0
@@ -75,7 +75,8 @@ def matchers(pairs: list[str], values: Mapping[str, object]) -> dict[str, str]:
 def silenced(
     window: Window, match: Mapping[str, str], seconds: float, comment: str
 ) -> Iterator[None]:
-    from cibridge.gate import peers, silence
+    from cibridge.clients import alertmanager as silence
+    from cibridge.gate import peers
 
     where = peers.endpoint("alertmanager", window.config, window.env, window.transport)
     with silence.silenced(
@@ -102,7 +103,8 @@ def silenced(
 
 def push(window: Window, result: GateResult, service: str, environment: str) -> str:
     """Push the marker and verdict; the group path, or '' when the push failed (warned)."""
-    from cibridge.gate import peers, pushgateway
+    from cibridge.clients import pushgateway
+    from cibridge.gate import peers
 
     where = peers.endpoint("pushgateway", window.config, window.env, window.transport)
     grouping = {"environment": environment} if environment else {}

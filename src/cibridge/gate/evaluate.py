@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cibridge.gate.prometheus import Answer, Labels, QueryError, labels_text
+from cibridge.clients.prometheus import Answer, Labels, QueryError, labels_text
 from cibridge.gate.results import Observation, Verdict, number
 from cibridge.gate.settings import MetricCheck, baseline_text
 

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import EXIT_FAILURE, CibridgeError
+from cibridge.core.errors import EXIT_FAILURE, CibridgeError
+from cibridge.core.untrusted import excerpt
 from cibridge.gate.results import CheckResult, Verdict
 from cibridge.gate.settings import HttpCheck, TcpCheck, seconds_text
-from cibridge.untrusted import excerpt
 
 if TYPE_CHECKING:
-    from cibridge.transport import Response, Transport
+    from cibridge.http.transport import Response, Transport
 
 _STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
 _MISSING = object()
@@ -100,7 +100,7 @@ def _statuses_text(statuses: tuple[int, ...]) -> str:
 
 
 def http_check(check: HttpCheck, transport: Transport, clock: Clock) -> CheckResult:
-    from cibridge.transport import Transport
+    from cibridge.http.transport import Transport
 
     # Its own retries and deadline: the check's, not the transport's (which would multiply).
     settings = replace(

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cibridge.errors import CibridgeError
-from cibridge.integration import AuthEnv, IntegrationSettings
+from cibridge.core.errors import CibridgeError
+from cibridge.http.integration import AuthEnv, IntegrationSettings
 
 if TYPE_CHECKING:
-    from cibridge.auth import Auth
-    from cibridge.config import Config
-    from cibridge.transport import Transport
+    from cibridge.config.loader import Config
+    from cibridge.http.auth import Auth
+    from cibridge.http.transport import Transport
 
 OPTIONS = {"alertmanager": "--silence", "pushgateway": "--push-metrics"}
 
@@ -34,8 +34,8 @@ class Endpoint:
 def endpoint(name: str, config: Config, env: Mapping[str, str], transport: Transport) -> Endpoint:
     """The URL, auth and headers of ``alertmanager`` or ``pushgateway``; a usage error (exit
     2) saying where to set it when there is no URL."""
-    from cibridge.config import is_credential_name, resolve_string
-    from cibridge.urls import ensure_url
+    from cibridge.config.loader import is_credential_name, resolve_string
+    from cibridge.core.urls import ensure_url
 
     label = name.capitalize()
     prefix = name.upper()

@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cibridge.errors import CibridgeError
-from cibridge.untrusted import excerpt
+from cibridge.core.errors import CibridgeError
+from cibridge.core.untrusted import excerpt
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _ANY_BRACES = re.compile(r"\{\{.*?\}\}", re.S)

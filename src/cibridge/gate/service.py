@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cibridge.clients.prometheus import Labels, QueryError
 from cibridge.gate import evaluate, health
-from cibridge.gate.prometheus import Labels, QueryError
 from cibridge.gate.results import (
     CheckResult,
     GateAction,
@@ -33,8 +33,8 @@ from cibridge.gate.results import (
 from cibridge.gate.settings import GateSettings, MetricCheck, seconds_text
 
 if TYPE_CHECKING:
-    from cibridge.gate.prometheus import PrometheusClient
-    from cibridge.transport import Transport
+    from cibridge.clients.prometheus import PrometheusClient
+    from cibridge.http.transport import Transport
 
 
 # Ticks at least this old are read from history; newer ones are observed as they come.

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cibridge.errors import CibridgeError
-from cibridge.integration import AuthEnv, IntegrationSettings
+from cibridge.core.errors import CibridgeError
+from cibridge.http.integration import AuthEnv, IntegrationSettings
 
 if TYPE_CHECKING:
-    from cibridge.config import Config
-    from cibridge.gate.prometheus import PrometheusClient
-    from cibridge.transport import Transport
+    from cibridge.clients.prometheus import PrometheusClient
+    from cibridge.config.loader import Config
+    from cibridge.http.transport import Transport
 
 AUTH_ENV = AuthEnv(
     user="PROMETHEUS_USER",
@@ -37,7 +37,7 @@ def settings(config: Config, env: Mapping[str, str]) -> IntegrationSettings:
 
 
 def url(config: Config, env: Mapping[str, str]) -> str:
-    from cibridge.urls import ensure_url
+    from cibridge.core.urls import ensure_url
 
     found = settings(config, env)
     if not found.enabled():
@@ -55,8 +55,8 @@ def url(config: Config, env: Mapping[str, str]) -> str:
 
 
 def headers(config: Config, env: Mapping[str, str]) -> dict[str, str]:
-    from cibridge.config import is_credential_name, resolve_string
-    from cibridge.redact import register
+    from cibridge.config.loader import is_credential_name, resolve_string
+    from cibridge.core.redact import register
 
     found = settings(config, env)
     sent: dict[str, str] = {}
@@ -78,9 +78,9 @@ def client(
     config: Config, env: Mapping[str, str], transport: Transport
 ) -> tuple[PrometheusClient, Transport]:
     """The client, and the transport it uses (its own when the server has its own CA)."""
-    from cibridge.gate.prometheus import PrometheusClient
+    from cibridge.clients.prometheus import PrometheusClient
     from cibridge.gate.settings import parse_duration
-    from cibridge.transport import Transport
+    from cibridge.http.transport import Transport
 
     found = settings(config, env)
     base = url(config, env)

@@ -9,10 +9,11 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
-from cibridge import junit, redact
+from cibridge.core import redact
 from cibridge.gate.results import ICONS, CheckResult, GateResult, number
 from cibridge.gate.settings import seconds_text
-from cibridge.report import table
+from cibridge.report import junit
+from cibridge.report.outputs import table
 
 COLUMNS = ("check", "query", "value", "threshold", "verdict", "why")
 MAX_CHART_POINTS = 60

@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 
 if TYPE_CHECKING:
-    from cibridge.config import Config
+    from cibridge.config.loader import Config
 
 _DURATION = re.compile(
     r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?"

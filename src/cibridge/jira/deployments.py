@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import CibridgeError
-from cibridge.jira.client import JiraError
-from cibridge.untrusted import excerpt
+from cibridge.clients.jira import JiraError
+from cibridge.core.errors import CibridgeError
+from cibridge.core.untrusted import excerpt
 
 if TYPE_CHECKING:
-    from cibridge.context import Context
-    from cibridge.jira.client import JiraClient
+    from cibridge.clients.jira import JiraClient
+    from cibridge.context.model import Context
 
 # A job's status -> the deployment state Jira shows.
 STATES = {

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from cibridge import gitlog
-from cibridge.context import MAX_COMMITS, ZERO_SHA, Context
-from cibridge.errors import CibridgeError
+from cibridge.context import gitlog
+from cibridge.context.model import MAX_COMMITS, ZERO_SHA, Context
+from cibridge.core.errors import CibridgeError
 from cibridge.jira.keys import parse_key
 
 

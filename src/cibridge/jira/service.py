@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeError
+from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeError
 
 if TYPE_CHECKING:
-    from cibridge.jira.client import Issue, JiraClient
+    from cibridge.clients.jira import Issue, JiraClient
     from cibridge.jira.deployments import Deployment
 
 DEFAULT_CONCURRENCY = 8

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cibridge.errors import CibridgeError
-from cibridge.integration import AuthEnv, IntegrationSettings
+from cibridge.core.errors import CibridgeError
+from cibridge.http.integration import AuthEnv, IntegrationSettings
 
 if TYPE_CHECKING:
-    from cibridge.auth import Auth
-    from cibridge.config import Config
-    from cibridge.transport import Transport
+    from cibridge.config.loader import Config
+    from cibridge.http.auth import Auth
+    from cibridge.http.transport import Transport
 
 # The names Atlassian's own (now deprecated) gajira actions used, plus a Data Center PAT and
 # OAuth 2.0 client credentials (service accounts).
@@ -44,7 +44,7 @@ def is_cloud(url: str) -> bool:
 
 
 def load(config: Config, env: Mapping[str, str], transport: Transport | None) -> JiraSettings:
-    from cibridge.urls import ensure_url
+    from cibridge.core.urls import ensure_url
 
     settings = IntegrationSettings("jira", "project_management", config, env)
     base = settings.value("base_url", "JIRA_BASE_URL") or settings.value("url")

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from cibridge.jira.client import JiraError
+from cibridge.clients.jira import JiraError
 
 if TYPE_CHECKING:
-    from cibridge.jira.client import Issue
+    from cibridge.clients.jira import Issue
 
 # Field types whose value Jira takes as {"name": ...} (resolution, priority, ...), select
 # options as {"value": ...}, or lists of those; the rest take the string as it is.

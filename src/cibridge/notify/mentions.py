@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cibridge.config import Config
+from cibridge.config.loader import Config
 
 
 def people(variables: Mapping[str, Any]) -> list[str]:

@@ -132,6 +132,6 @@ def _commit_url(v: Mapping[str, Any]) -> str:
 
 
 def _duration(seconds: Any) -> str:
-    from cibridge.template_filters import duration
+    from cibridge.render.filters import duration
 
     return duration(seconds)

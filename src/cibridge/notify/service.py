@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeError
+from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeError
 from cibridge.notify.message import EVENTS, STATUSES
 
 if TYPE_CHECKING:
-    from cibridge.config import Config
-    from cibridge.context import Context
+    from cibridge.config.loader import Config
+    from cibridge.context.model import Context
+    from cibridge.http.transport import Transport
     from cibridge.notify.providers import Delivery, Provider, SendOptions
     from cibridge.notify.settings import ProviderSettings
-    from cibridge.transport import Transport
 
 STATUS_ALIASES = {"failed": "failure", "canceled": "cancelled", "skipped": "cancelled"}
 
@@ -171,9 +171,10 @@ def _render(
     settings: ProviderSettings,
     status: str,
 ) -> tuple[Any, SendOptions]:
-    from cibridge import labels, render
     from cibridge.notify import mentions, message
     from cibridge.notify.providers import SendOptions
+    from cibridge.render import engine as render
+    from cibridge.render import labels
 
     locale = (
         request.locale or settings.value("locale") or deps.config.value("notify", "locale") or "en"
@@ -208,7 +209,7 @@ def _send(
     options: SendOptions,
     label: str,
 ) -> TargetResult:
-    from cibridge.config import parse_seconds
+    from cibridge.config.loader import parse_seconds
 
     delivery = provider.prepare(payload, options)
     if request.dry_run or deps.transport is None:

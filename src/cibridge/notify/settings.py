@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cibridge import redact
-from cibridge.config import Config
-from cibridge.errors import CibridgeError
+from cibridge.config.loader import Config
+from cibridge.core import redact
+from cibridge.core.errors import CibridgeError
 
 SECTIONS: tuple[tuple[str, ...], ...] = (
     ("integration_configs", "communication"),
@@ -49,7 +49,7 @@ class ProviderSettings:
 
     def webhook_url(self, label: str, env_name: str, hint: str) -> str:
         """The provider's webhook URL, or an error that says where to set it."""
-        from cibridge.urls import ensure_url
+        from cibridge.core.urls import ensure_url
 
         url = self.secret("webhook_url", env_name)
         if not url:

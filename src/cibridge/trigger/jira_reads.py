@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from cibridge.jira.client import FIELDS, Issue, JiraError
+from cibridge.clients.jira import FIELDS, Issue, JiraError
 
 if TYPE_CHECKING:
-    from cibridge.jira.client import JiraClient
+    from cibridge.clients.jira import JiraClient
 
 RECORD = "cibridge.trigger"  # the issue property ``once`` keeps its record in
 HISTORY_FIELDS = ("status", "labels")

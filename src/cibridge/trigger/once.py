@@ -17,11 +17,11 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cibridge.jira.client import JiraError
+from cibridge.clients.jira import JiraError
 from cibridge.trigger.jira_reads import RECORD
 
 if TYPE_CHECKING:
-    from cibridge.jira.client import JiraClient
+    from cibridge.clients.jira import JiraClient
     from cibridge.trigger.jira_reads import Change, TriggerIssue
     from cibridge.trigger.rules import Match
 

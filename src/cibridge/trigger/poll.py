@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 from cibridge.trigger import jira_reads
 
 if TYPE_CHECKING:
-    from cibridge.jira.client import JiraClient
+    from cibridge.clients.jira import JiraClient
     from cibridge.trigger.jira_reads import TriggerIssue
     from cibridge.trigger.rules import Rule
 

@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 from cibridge.trigger.jira_reads import TriggerIssue, jql_quote
 
 if TYPE_CHECKING:
-    from cibridge.config import Config
+    from cibridge.config.loader import Config
 
 STATUS, LABEL, VERSION = "issue_status_trigger", "label_trigger", "version_trigger"
 SECTION = ("deployment_triggers", "jira")

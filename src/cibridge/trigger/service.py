@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cibridge.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
+from cibridge.core.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
 from cibridge.trigger import jira_reads, once, poll, rules, targets
 from cibridge.trigger.source import Source
 
 if TYPE_CHECKING:
-    from cibridge.config import Config
-    from cibridge.jira.client import JiraClient
-    from cibridge.trigger.dispatch import Dispatcher
+    from cibridge.clients.jira import JiraClient
+    from cibridge.clients.pipelines import Dispatcher
+    from cibridge.config.loader import Config
     from cibridge.trigger.jira_reads import TriggerIssue
     from cibridge.trigger.rules import Match, Rule
 

@@ -2,15 +2,15 @@
 
 A run with ``--secret-env`` refuses a body that is unsigned or signed with another secret
 (exit 1) before it reads Jira or starts anything; the comparison is constant-time
-(:func:`cibridge.signing.verify`).
+(:func:`cibridge.core.signing.verify`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cibridge import redact, signing
-from cibridge.errors import CibridgeError, failure
+from cibridge.core import redact, signing
+from cibridge.core.errors import CibridgeError, failure
 
 
 def check(body: bytes | None, signature: str, secret_env: str, env: Mapping[str, str]) -> bool:

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 
 if TYPE_CHECKING:
-    from cibridge.config import Config
+    from cibridge.config.loader import Config
     from cibridge.trigger.rules import Match
 
 GITHUB_API = "https://api.github.com"

@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cibridge.untrusted import excerpt
+from cibridge.core.untrusted import excerpt
 
 if TYPE_CHECKING:
+    from cibridge.http.transport import Response
     from cibridge.notify.settings import ProviderSettings
-    from cibridge.transport import Response
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Delivery:
     def shown_url(self) -> str:
         if self.public_url:
             return self.url
-        from cibridge.urls import origin
+        from cibridge.core.urls import origin
 
         return f"{origin(self.url)}/… (webhook address redacted)"
 

@@ -9,12 +9,12 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions, errcode_outcome
 
 if TYPE_CHECKING:
-    from cibridge.transport import Response
+    from cibridge.http.transport import Response
 
 MAX_BYTES = 20_000
 

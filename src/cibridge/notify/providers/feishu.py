@@ -9,13 +9,13 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
+from cibridge.core.untrusted import excerpt
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
-from cibridge.untrusted import excerpt
 
 if TYPE_CHECKING:
-    from cibridge.transport import Response
+    from cibridge.http.transport import Response
 
 MAX_BYTES = 20 * 1024
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
+from cibridge.core.untrusted import excerpt
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
 from cibridge.notify.settings import ProviderSettings
-from cibridge.untrusted import excerpt
 
 if TYPE_CHECKING:
-    from cibridge.transport import Response
+    from cibridge.http.transport import Response
 
 DEFAULT_API = "https://slack.com/api"
 MAX_BLOCKS = 50

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
 
 if TYPE_CHECKING:
-    from cibridge.transport import Response
+    from cibridge.http.transport import Response
 
 MAX_BYTES = 28 * 1024
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from cibridge import signing
+from cibridge.core import signing
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
 
 if TYPE_CHECKING:
-    from cibridge.transport import Response
+    from cibridge.http.transport import Response
 
 SIGNATURE_HEADER = "X-Cibridge-Signature-256"
 

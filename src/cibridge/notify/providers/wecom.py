@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cibridge.errors import CibridgeError
+from cibridge.core.errors import CibridgeError
 from cibridge.notify import limits
 from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions, errcode_outcome
 
 if TYPE_CHECKING:
-    from cibridge.transport import Response
+    from cibridge.http.transport import Response
 
 BYTE_LIMITS = {"markdown": 4096, "text": 2048}
 

@@ -1,0 +1,81 @@
+"""``cibridge config check|show|schema``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from cibridge.cli.runtime import Runtime
+from cibridge.core.errors import EXIT_USAGE
+
+CHECK_HELP = """\
+Validates the files against the JSON Schema (`cibridge config schema`) and resolves every
+value with this environment.
+
+Errors (exit 2), since they can never work:
+  - invalid YAML, unknown keys, wrong types, duplicate keys, alias bombs
+  - an enc: value that no key in CIBRIDGE_KEY decrypts, or an invalid key
+  - a *_ref name that is a path or resolves outside CIBRIDGE_SECRETS_DIR, or an unreadable
+    secret file
+
+Warnings (exit 0), since the CI that runs cibridge may have what this machine lacks:
+  - a ${VAR} that is not set
+  - a *_ref secret that is not set (in the environment or CIBRIDGE_SECRETS_DIR)
+  - enc: values while CIBRIDGE_KEY is not set
+Each of these is an error when a command uses the value."""
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("config", help="validate or show the configuration")
+    actions = parser.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    actions.add_parser(
+        "check",
+        help="validate the configuration files and resolve every value",
+        description=CHECK_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).set_defaults(handler=check)
+    actions.add_parser(
+        "show", help="print the merged configuration, secrets redacted"
+    ).set_defaults(handler=show)
+    actions.add_parser("schema", help="print the JSON Schema for editors").set_defaults(
+        handler=schema
+    )
+
+
+def check(runtime: Runtime) -> int:
+    config = runtime.config
+    if not config.files:
+        runtime.platform.print("no configuration file found; defaults and environment apply")
+        return 0
+    findings = config.check()
+    for warning in findings.warnings:
+        runtime.platform.warning(warning)
+    for error in findings.errors:
+        runtime.platform.error(str(error))
+    if findings.errors:
+        return EXIT_USAGE
+    sections = ", ".join(sorted(config.data)) or "nothing"
+    noted = f"; {len(findings.warnings)} warning(s)" if findings.warnings else ""
+    runtime.platform.print(f"ok: {', '.join(config.files)} ({sections}){noted}")
+    return 0
+
+
+def show(runtime: Runtime) -> int:
+    import yaml
+
+    shown = runtime.config.show()
+    runtime.platform.print(
+        yaml.safe_dump(
+            shown, sort_keys=False, allow_unicode=True, default_flow_style=False
+        ).rstrip()
+        if shown
+        else "{}"
+    )
+    return 0
+
+
+def schema(runtime: Runtime) -> int:
+    from cibridge.config.schema import schema as load_schema
+
+    runtime.platform.print(json.dumps(load_schema(), indent=1))
+    return 0

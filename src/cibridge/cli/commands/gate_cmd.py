@@ -1,0 +1,304 @@
+"""``cibridge gate``: run ``post_deployment_validation`` and say pass, fail or roll back."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import time
+from contextlib import AbstractContextManager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cibridge.cli.runtime import Runtime
+from cibridge.core import isotime
+from cibridge.core.errors import CibridgeError
+
+if TYPE_CHECKING:
+    from cibridge.gate.deploy_window import Window
+    from cibridge.gate.results import GateResult
+    from cibridge.gate.settings import GateSettings
+
+EMPTY_OUTPUTS = {"result": "error", "action": "none", "rollback-pipeline": "", "report": ""}
+# A deploy time this far ahead is a mistake (a wrong zone), not something to wait for.
+FUTURE_SLACK = 300.0
+_RELATIVE = re.compile(r"-\s*(.+)|(.+?)\s+ago")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "gate",
+        help="check a deployment with Prometheus queries and health checks",
+        description="Run the checks of post_deployment_validation: HTTP/TCP health checks, "
+        "then each Prometheus check over its window (the part already behind --deployed-at "
+        "in one range query). Exit 0 when the blocking checks pass (alert/warn checks only "
+        "report), 1 on fail, inconclusive or error, 2 on a configuration problem. Outputs: "
+        "result, action (none|alert|rollback), rollback-pipeline, report.",
+    )
+    parser.add_argument(
+        "what",
+        nargs="?",
+        choices=("run", "rules"),
+        default="run",
+        help="run (default) the gate, or write Prometheus alert rules from its checks",
+    )
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="placeholder value")
+    parser.add_argument(
+        "--deployed-at",
+        metavar="TIME",
+        help="when the deploy finished: ISO 8601, unix seconds, '10m ago' (default: now)",
+    )
+    parser.add_argument("--environment", metavar="NAME", help="environment ({{ environment }})")
+    parser.add_argument("--report", metavar="PATH", help="write the JSON report here")
+    parser.add_argument("--junit", metavar="PATH", help="write a JUnit XML report here")
+    parser.add_argument(
+        "--silence",
+        nargs="?",
+        const="true",
+        choices=("true", "false"),
+        default="false",
+        help="silence the service's alerts in Alertmanager while the gate runs",
+    )
+    parser.add_argument(
+        "--push-metrics",
+        nargs="?",
+        const="true",
+        choices=("true", "false"),
+        default="false",
+        help="push a deploy marker and the verdict to a Pushgateway",
+    )
+    parser.add_argument(
+        "--silence-matcher",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="with --silence: the alerts to silence (default service=<service_name>)",
+    )
+    parser.add_argument("--output", metavar="PATH", help="gate rules: the rules file to write")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the rendered checks; query and connect to nothing",
+    )
+    parser.set_defaults(handler=run)
+
+
+def parse_time(text: str | None, now: float) -> float:
+    """Unix seconds from ISO 8601, a number of unix seconds, ``now``, ``10m ago`` or
+    ``-10m`` (``--deployed-at=-10m``: argparse reads a separate ``-10m`` as an option)."""
+    if not text or text.strip() == "now":
+        return now
+    moment = _moment(text.strip(), now)
+    # 1970 to 9999: nan, inf or a year no calendar has are not times.
+    if moment is None or not 0 <= moment < 253_402_300_800:
+        raise CibridgeError(
+            f"--deployed-at {text.strip()[:40]!r} is not a time",
+            hint="write ISO 8601 (2026-01-31T10:00:00Z), unix seconds, or '10m ago'",
+        )
+    return moment
+
+
+def _moment(raw: str, now: float) -> float | None:
+    from cibridge.gate.settings import parse_duration
+
+    relative = _RELATIVE.fullmatch(raw)
+    if relative:
+        seconds = parse_duration(relative.group(1) or relative.group(2))
+        if seconds is not None:
+            return now - seconds
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    moment = isotime.parse(raw)
+    return None if moment is None else moment.timestamp()
+
+
+def load(runtime: Runtime) -> tuple[GateSettings, dict[str, Any]]:
+    """The rendered checks, and the values their placeholders were rendered from."""
+    from cibridge.gate import plan, settings
+
+    configured = settings.load(runtime.config)
+    if configured.empty:
+        raise CibridgeError(
+            "gate: post_deployment_validation has no checks in "
+            f"{', '.join(runtime.config.files) or 'the configuration (none found)'}",
+            hint="add metrics_validation or health_check_validation (see the README's gate "
+            "section), or pass --config",
+        )
+    if runtime.args.environment:
+        runtime.context.environment = runtime.args.environment
+    values = runtime.variables()
+    return plan.render(configured, values), values
+
+
+def run(runtime: Runtime) -> int:
+    if runtime.args.what == "rules":
+        return rules(runtime)
+    args = runtime.args
+    try:
+        rendered, values = load(runtime)
+        deployed_at = parse_time(args.deployed_at, time.time())
+        if deployed_at > time.time() + FUTURE_SLACK:
+            raise CibridgeError(
+                f"--deployed-at {args.deployed_at} is in the future",
+                hint="pass when the deploy finished (UTC unless the time says otherwise)",
+            )
+        if runtime.dry_run or getattr(args, "dry_run", False):
+            return show_plan(runtime, rendered, deployed_at)
+        window = _window(runtime)
+        quiet: AbstractContextManager[None] = contextlib.nullcontext()
+        if args.silence == "true":
+            from cibridge.gate import deploy_window
+
+            match = deploy_window.matchers(args.silence_matcher, values)
+            seconds = deploy_window.planned_seconds(rendered)
+            quiet = deploy_window.silenced(window, match, seconds, _comment(runtime))
+        with quiet:
+            result = execute(runtime, rendered, deployed_at)
+    except CibridgeError:
+        runtime.platform.set_outputs(EMPTY_OUTPUTS)
+        raise
+    publish(runtime, result)
+    if args.push_metrics == "true":
+        from cibridge.gate import deploy_window
+
+        service = str(values.get("service_name") or runtime.context.repository or "unknown")
+        deploy_window.push(window, result, service, runtime.context.environment)
+    return result.exit_code
+
+
+def _window(runtime: Runtime) -> Window:
+    from cibridge.gate.deploy_window import Window
+
+    platform = runtime.platform
+    return Window(runtime.config, runtime.env, runtime.transport, platform.warning, platform.print)
+
+
+def _comment(runtime: Runtime) -> str:
+    context = runtime.context
+    what = " ".join(part for part in (context.repository, context.sha[:8]) if part)
+    where = f" to {context.environment}" if context.environment else ""
+    run = f" ({context.run_url})" if context.run_url else ""
+    return f"cibridge gate: deploy of {what or 'a service'}{where}{run}"
+
+
+def execute(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> GateResult:
+    from cibridge.gate import service, source
+
+    prometheus = None
+    if rendered.metrics:
+        prometheus, _transport = source.client(runtime.config, runtime.env, runtime.transport)
+    platform = runtime.platform
+
+    def progress(line: str) -> None:
+        # One line each, starting with the time: text from Prometheus (label values, error
+        # messages) can never start a line, so never a workflow command.
+        stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
+        platform.print(f"[{stamp}] {' '.join(line.splitlines())}")
+
+    deps = service.Dependencies(prometheus, runtime.transport, progress=progress)
+    request = service.GateRequest(rendered, deployed_at)
+    # Not in a (collapsed) group: the progress lines are what a reader watches live.
+    return service.run(request, deps)
+
+
+def show_plan(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> int:
+    from cibridge.gate.settings import seconds_text
+    from cibridge.gate.summary import iso
+
+    print_ = runtime.platform.print
+    print_(f"gate (dry run, nothing queried): deployed at {iso(deployed_at)}")
+    for check in rendered.metrics:
+        window = f"over {seconds_text(check.duration)} every {seconds_text(check.interval)}"
+        print_(
+            f"- {check.name}: {check.query} {check.threshold()} "
+            f"{window if check.duration else 'once'}; on failure: {check.failure_action}"
+        )
+    for http in rendered.http:
+        print_(f"- {http.name}: {http.method} {http.url}")
+    for tcp in rendered.tcp:
+        print_(f"- {tcp.name}: connect {tcp.host}:{tcp.port}")
+    policy = rendered.rollback
+    if policy.enabled:
+        print_(
+            f"rollback after {policy.max_failures} failed observation(s): "
+            f"{policy.rollback_pipeline or '(no pipeline named)'}"
+        )
+    runtime.platform.set_outputs({**EMPTY_OUTPUTS, "result": "pass"})
+    return 0
+
+
+def publish(runtime: Runtime, result: GateResult) -> None:
+    from cibridge.gate import summary
+    from cibridge.report import junit
+
+    platform = runtime.platform
+    report_path = ""
+    # A report that cannot be written must not take the verdict with it: the outputs and
+    # summary go out first, and the write problem (exit 2) is raised after them.
+    unwritten: list[CibridgeError] = []
+    if runtime.args.report:
+        try:
+            _write(runtime.args.report, summary.report_json(result), "--report")
+            report_path = runtime.args.report
+        except CibridgeError as error:
+            unwritten.append(error)
+    if runtime.args.junit:
+        cases = summary.junit_cases(result)
+        try:
+            _write(runtime.args.junit, junit.render("cibridge gate", cases), "--junit")
+        except CibridgeError as error:
+            unwritten.append(error)
+    for check in result.checks:
+        for warning in check.warnings:
+            platform.warning(f"{check.name}: Prometheus warning: {warning}")
+        if check.verdict != "pass":
+            line = f"{check.name}: {check.verdict} — {check.why}"
+            (platform.error if check.blocking else platform.warning)(line)
+    platform.set_outputs(
+        {
+            "result": result.verdict,
+            "action": result.action,
+            "rollback-pipeline": result.rollback_pipeline,
+            "report": report_path,
+        }
+    )
+    platform.summary(summary.markdown(result))
+    platform.print(summary.headline(result))
+    if unwritten:
+        raise unwritten[0]
+
+
+def _write(path: str, text: str, option: str) -> None:
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CibridgeError(
+            f"{option} {path}: cannot write it: {error.strerror or error}",
+            hint="pass a writable path",
+        ) from None
+
+
+def rules(runtime: Runtime) -> int:
+    """Write the checks as Prometheus alerting rules (stdout, or --output)."""
+    from cibridge.gate import rules as alert_rules
+
+    rendered, values = load(runtime)
+    service = str(values.get("service_name") or "")
+    document = alert_rules.rules_document(rendered.metrics, service)
+    for note in alert_rules.left_out(rendered.metrics):
+        runtime.platform.warning(f"gate rules: {note}")
+    header = "Prometheus alerting rules written by `cibridge gate rules` from the checks of\n"
+    header += "post_deployment_validation; regenerate them rather than editing by hand."
+    text = alert_rules.dump(document, header)
+    if runtime.args.output:
+        _write(runtime.args.output, text, "--output")
+        count = len(document["groups"][0]["rules"])
+        runtime.platform.print(f"gate rules: {count} rule(s) written to {runtime.args.output}")
+    else:
+        runtime.platform.print(text.rstrip("\n"))
+    return 0

@@ -1,0 +1,251 @@
+"""``cibridge trigger``: start the pipelines Jira's status, labels and versions ask for, once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from cibridge.cli.runtime import Runtime
+from cibridge.core.errors import CibridgeError
+
+if TYPE_CHECKING:
+    from cibridge.trigger.service import TriggerResult
+    from cibridge.trigger.targets import Here
+
+NO_SOURCE_HINT = (
+    "pass --issue KEY or --event-file FILE, run it from a repository_dispatch (GitHub) or a "
+    "trigger with JIRA_ISSUE_KEY / TRIGGER_PAYLOAD (GitLab), or poll with --poll"
+)
+EMPTY_OUTPUTS = {"pipelines": "[]", "dispatched": "0", "skipped": "0", "failed": "0"}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "trigger",
+        help="start the pipelines deployment_triggers ask for, once per Jira change",
+        description="Read a Jira issue (from --issue, a webhook body, the CI event, or a "
+        "--poll), apply deployment_triggers.jira, and with --dispatch start each matching "
+        "pipeline once: the issue remembers what was started (issue property "
+        "cibridge.trigger). Exit 0 with 'nothing to deploy' when no rule matches.",
+    )
+    source = parser.add_argument_group("which issue")
+    source.add_argument("--issue", action="append", default=[], metavar="KEY", help="repeatable")
+    source.add_argument("--event-file", metavar="FILE", help="a Jira webhook body")
+    source.add_argument(
+        "--signature",
+        metavar="sha256=HEX",
+        default="",
+        help="the X-Hub-Signature Jira sent with --event-file",
+    )
+    source.add_argument(
+        "--secret-env",
+        metavar="NAME",
+        default="",
+        help="variable holding the webhook secret; the body must then carry a valid signature",
+    )
+    source.add_argument(
+        "--poll", action="store_true", help="find candidates with one JQL search per rule"
+    )
+    source.add_argument(
+        "--poll-filter", metavar="JQL", default="", help="ANDed to each poll query, e.g. a project"
+    )
+    parser.add_argument(
+        "--dispatch", action="store_true", help="start the pipelines (default: only report)"
+    )
+    parser.add_argument(
+        "--environment", metavar="NAME", default="", help="environment passed to each pipeline"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=8, metavar="N", help="issues handled at once (8)"
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="read Jira, print every dispatch and record instead of sending it",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _here(runtime: Runtime) -> Here:
+    from cibridge.trigger.targets import Here
+
+    env = runtime.env
+    platform = runtime.context.platform
+    return Here(
+        platform=platform,
+        repository=env.get("GITHUB_REPOSITORY", ""),
+        github_api=env.get("GITHUB_API_URL", ""),
+        default_branch=_event_default_branch(env) if platform == "github" else "",
+        gitlab_project=env.get("CI_PROJECT_ID", "") or env.get("CI_PROJECT_PATH", ""),
+        gitlab_api=env.get("CI_API_V4_URL", ""),
+        gitlab_default_branch=env.get("CI_DEFAULT_BRANCH", ""),
+    )
+
+
+def _event_default_branch(env: Any) -> str:
+    path = env.get("GITHUB_EVENT_PATH", "")
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read(64 * 1024 * 1024))
+    except (OSError, ValueError, RecursionError):
+        return ""
+    repository = data.get("repository") if isinstance(data, dict) else None
+    return str(repository.get("default_branch") or "") if isinstance(repository, dict) else ""
+
+
+def _run_name(runtime: Runtime) -> str:
+    context = runtime.context
+    if context.run_url:
+        return context.run_url
+    if context.run_id:
+        return f"{context.platform} run {context.run_id}"
+    return f"a local run by {runtime.env.get('USER') or 'someone'}"
+
+
+def run(runtime: Runtime) -> int:
+    try:
+        result = _run(runtime)
+    except CibridgeError:
+        runtime.platform.set_outputs(EMPTY_OUTPUTS)
+        raise
+    report(runtime, result)
+    return result.exit_code
+
+
+def _run(runtime: Runtime) -> TriggerResult:
+    from cibridge.clients import pipelines as dispatch
+    from cibridge.clients.jira import JiraClient
+    from cibridge.jira import settings
+    from cibridge.trigger import rules, service, signature, source
+
+    args = runtime.args
+    body = source.read_body(args.event_file) if args.event_file else None
+    # Before anything else: a refused body must not reach the config, Jira or a CI API.
+    signature.check(body, args.signature, args.secret_env, runtime.env)
+    if args.poll and (args.issue or args.event_file):
+        raise CibridgeError(
+            "--poll finds its own issues; it cannot be combined with --issue or --event-file"
+        )
+    found = (
+        source.Source()
+        if args.poll
+        else source.find(args.issue, body, args.event_file or "", runtime.env)
+    )
+    if not args.poll and found.empty:
+        raise CibridgeError("trigger: no Jira issue to look at", hint=NO_SOURCE_HINT)
+    if args.concurrency < 1:
+        raise CibridgeError("--concurrency must be at least 1")
+    configured = rules.load(runtime.config)
+    if not configured:
+        raise CibridgeError(
+            "trigger: the config has no deployment_triggers.jira rules",
+            hint="add issue_status_trigger, label_trigger or version_trigger under "
+            "deployment_triggers.jira (see the seed's deployment-triggers.yml)",
+        )
+    dry_run = runtime.dry_run or bool(getattr(args, "dry_run", False))
+    printer = _printer(runtime) if dry_run else None
+    jira = settings.load(runtime.config, runtime.env, runtime.transport)
+    client = JiraClient(runtime.transport, jira.base_url, jira.auth, jira.api_version, printer)
+    here = _here(runtime)
+    branches = {here.repository: here.default_branch} if here.default_branch else {}
+    dispatcher = dispatch.Dispatcher(
+        runtime.transport, dispatch.Credentials.from_env(runtime.env), branches, printer
+    )
+    if found.origin:
+        runtime.platform.print(
+            f"trigger: {', '.join(found.keys) or found.version} from {found.origin}"
+        )
+    request = service.TriggerRequest(
+        source=found,
+        poll=args.poll,
+        poll_filter=args.poll_filter,
+        dispatch=args.dispatch,
+        dry_run=dry_run,
+        run=_run_name(runtime),
+        environment=args.environment or runtime.context.environment,
+        now=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        here=here,
+        concurrency=args.concurrency,
+    )
+    deps = service.Dependencies(
+        client, dispatcher, runtime.config, configured, runtime.platform.print
+    )
+    return service.run(request, deps)
+
+
+def _printer(runtime: Runtime):  # type: ignore[no-untyped-def]
+    from cibridge.core.urls import origin
+
+    def show(method: str, url: str, body: Any) -> None:
+        title = f"{method} {url.removeprefix(origin(url))} (dry run, not sent)"
+        with runtime.platform.group(title), runtime.platform.untrusted():
+            runtime.platform.print(
+                json.dumps(
+                    {"method": method, "url": url, "body": body}, indent=2, ensure_ascii=False
+                )
+            )
+
+    return show
+
+
+def report(runtime: Runtime, result: TriggerResult) -> None:
+    from cibridge.report import outputs as reporting
+    from cibridge.trigger import service
+
+    platform = runtime.platform
+    for error in result.errors:
+        platform.error(f"{error.issue}: {error.message}")
+    for outcome in result.outcomes:
+        match = outcome.match
+        label = f"{match.issue}: {match.rule} → {match.pipeline}"
+        failed = outcome.state in (service.FAILED, service.UNRECORDED)
+        line = reporting.Line(label, not failed, outcome.detail, outcome.exit_code)
+        if line.ok:
+            platform.print(
+                f"{label}: {outcome.detail}" + (f" ({outcome.url})" if outcome.url else "")
+            )
+        else:
+            platform.error(f"{label}: {outcome.detail}")
+    if not result.outcomes and not result.errors:
+        platform.print("nothing to deploy")
+        for issue, reasons in result.reasons.items():
+            for rule, why in reasons.items():
+                platform.print(f"  {issue} {rule}: {why}")
+        if result.candidates is not None and not result.candidates.issues:
+            for rule, jql in result.candidates.queries.items():
+                platform.print(f"  {rule}: no issue matches {jql}")
+            for rule, why in result.candidates.skipped.items():
+                platform.print(f"  {rule}: {why}")
+    started = [
+        o
+        for o in result.outcomes
+        if o.state in (service.DISPATCHED, service.UNRECORDED, service.MATCHED, service.WOULD)
+    ]
+    listed = [
+        {"pipeline": o.match.pipeline, "issue": o.match.issue, "rule": o.match.rule,
+         "target": o.target}
+        for o in started
+    ]  # fmt: skip
+    pipelines = reporting.json_list(platform, "pipelines", listed)
+    reporting.publish(
+        platform,
+        title="cibridge trigger",
+        columns=("issue", "rule", "pipeline", "target", "result"),
+        rows=[
+            (o.match.issue, o.match.rule, o.match.pipeline, o.target, f"{o.state}: {o.detail}")
+            for o in result.outcomes
+        ]
+        + [(e.issue, "", "", "", f"failed: {e.message}") for e in result.errors]
+        or [("", "", "", "", "nothing to deploy")],
+        outputs={
+            "pipelines": pipelines,
+            "dispatched": str(result.count(service.DISPATCHED) + result.count(service.UNRECORDED)),
+            "skipped": str(result.count(service.ALREADY)),
+            "failed": str(
+                result.count(service.FAILED) + result.count(service.UNRECORDED) + len(result.errors)
+            ),
+        },
+    )

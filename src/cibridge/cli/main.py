@@ -1,0 +1,88 @@
+"""Command-line entry point: argument parsing and the one place errors are handled."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+
+from cibridge import __version__
+from cibridge.cli.commands import REGISTRY
+from cibridge.cli.runtime import Runtime
+from cibridge.config import env as secret_env
+from cibridge.context.platforms import NAMES as PLATFORMS
+from cibridge.context.platforms import detect
+from cibridge.core import log, redact
+from cibridge.core.errors import BUG_HINT, EXIT_BUG, CibridgeError
+
+Handler = Callable[[Runtime], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cibridge",
+        description="Connect CI/CD pipelines to chat, Jira and monitoring.",
+    )
+    parser.add_argument("--version", action="version", version=f"cibridge {__version__}")
+    parser.add_argument(
+        "--config",
+        action="append",
+        metavar="PATH",
+        help="configuration file (repeatable; later files override earlier ones). "
+        "Default: $CIBRIDGE_CONFIG, then .cibridge.yml",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print every request instead of sending it"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug output on stderr")
+    parser.add_argument(
+        "--json", action="store_true", help="print outputs as one JSON object (local runs)"
+    )
+    parser.add_argument("--platform", choices=PLATFORMS, help="override CI platform detection")
+    parser.add_argument("-C", "--working-directory", metavar="DIR", help="run as if started in DIR")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for _names, register in REGISTRY:
+        register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run one command. ``env`` is the only environment anything below reads (default: the
+    process's); the exit code is 0, 1 (a failure outcome), 2 (usage/config) or 3 (a bug)."""
+    redact.reset()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    environment = dict(os.environ if env is None else env)
+    if args.json:
+        environment["CIBRIDGE_OUTPUT_FORMAT"] = "json"
+    log.set_verbose(args.verbose)
+    platform = detect(environment, forced=args.platform)
+    redact.on_register(platform.mask)
+    handler: Handler = args.handler
+    try:
+        secret_env.register(environment)
+        if args.working_directory and not os.path.isdir(args.working_directory):
+            raise CibridgeError(f"working directory {args.working_directory} does not exist")
+        return handler(Runtime(args, environment, platform))
+    except CibridgeError as error:
+        platform.error(str(error))
+        if args.verbose:
+            platform.print_err(_traceback())
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the last line of defence: redact, report, never a bare trace
+        platform.error(f"internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}")
+        platform.print_err(_traceback())
+        return EXIT_BUG
+
+
+def _traceback() -> str:
+    import traceback
+
+    return traceback.format_exc()
+
+
+def main_entry() -> None:
+    sys.exit(main())

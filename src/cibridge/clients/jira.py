@@ -1,0 +1,311 @@
+"""A thin Jira REST client on the run's one HTTP session.
+
+Only the calls ``cibridge jira`` and ``cibridge trigger`` make, in both API versions: Cloud
+serves v3 (ADF bodies), Data Center v2 (wiki markup). Every non-2xx answer becomes a
+:class:`JiraError` carrying Jira's own messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from cibridge.core.errors import EXIT_FAILURE, CibridgeError
+from cibridge.core.untrusted import excerpt
+
+if TYPE_CHECKING:
+    from cibridge.http.auth import Auth
+    from cibridge.http.transport import Response, Transport
+
+BULK_LIMIT = 100  # keys per POST /issue/bulkfetch
+FIELDS = ["summary", "status", "project", "issuetype", "fixVersions", "labels"]
+
+HINTS = {
+    401: "Jira did not accept the credentials: check JIRA_USER_EMAIL + JIRA_API_TOKEN (Cloud), "
+    "JIRA_PAT (Data Center) or the OAuth client",
+    403: "the Jira account lacks a permission for this (browse, transition, comment, edit, "
+    "or administer versions in the project)",
+    404: "not found, or the Jira account cannot see it",
+    410: "Jira removed this endpoint; please report it, cibridge should not call it",
+    429: "Jira kept rate-limiting after the retries; run again later or lower --concurrency",
+}
+
+
+class JiraError(CibridgeError):
+    def __init__(self, message: str, status: int, hint: str = "") -> None:
+        super().__init__(message, exit_code=EXIT_FAILURE, hint=hint)
+        self.status = status
+
+
+def error_text(response: Response) -> str:
+    """Jira's ``errorMessages`` and ``errors`` as one line, else an excerpt of the body."""
+    data = response.json()
+    if isinstance(data, list):  # Jira Software's APIs answer a list of {message}
+        data = {"errorMessages": [m.get("message") for m in data if isinstance(m, dict)]}
+    if isinstance(data, dict):
+        parts = [str(m) for m in data.get("errorMessages") or [] if m]
+        errors = data.get("errors")
+        if isinstance(errors, dict):
+            parts += [f"{field}: {message}" for field, message in errors.items()]
+        if parts:
+            return excerpt("; ".join(parts))
+    return excerpt(response.text) or f"HTTP {response.status}"
+
+
+@dataclass
+class Issue:
+    key: str
+    id: str
+    summary: str
+    status: str
+    project: str
+    project_id: str
+    issue_type: str
+    fix_versions: list[str]
+    labels: list[str]
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Issue:
+        fields = data.get("fields") if isinstance(data.get("fields"), dict) else {}
+        assert isinstance(fields, dict)
+
+        def name(field: str, attribute: str = "name") -> str:
+            value = fields.get(field)
+            return str(value.get(attribute) or "") if isinstance(value, dict) else ""
+
+        versions = fields.get("fixVersions")
+        versions = versions if isinstance(versions, list) else []
+        labels = fields.get("labels")
+        labels = labels if isinstance(labels, list) else []
+        return cls(
+            key=str(data.get("key") or ""),
+            id=str(data.get("id") or ""),
+            summary=str(fields.get("summary") or ""),
+            status=name("status"),
+            project=name("project", "key"),
+            project_id=name("project", "id"),
+            issue_type=name("issuetype"),
+            fix_versions=[str(v.get("name") or "") for v in versions if isinstance(v, dict)],
+            labels=[str(label) for label in labels],
+        )
+
+
+class JiraClient:
+    def __init__(
+        self,
+        transport: Transport | None,
+        base_url: str,
+        auth: Auth | None,
+        api_version: int,
+        dry_run: Callable[[str, str, Any], None] | None = None,
+    ) -> None:
+        self.transport = transport
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.api_version = api_version
+        # With a dry-run printer, reads are sent (they show what would change) and writes
+        # are printed instead.
+        self.dry_run = dry_run
+
+    def api(self, path: str) -> str:
+        return f"{self.base_url}/rest/api/{self.api_version}/{path.lstrip('/')}"
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        json: Any = None,
+        ok: Sequence[int] = (),
+        read: bool | None = None,
+        expect: type | None = None,
+    ) -> Any:
+        is_read = method == "GET" if read is None else read
+        if self.dry_run is not None and not is_read:
+            self.dry_run(method, url, json)
+            return {}
+        if self.transport is None:
+            raise CibridgeError(f"Jira {what}: no transport (a dry run without Jira access)")
+        response = self.transport.request(
+            method, url, json=json, auth=self.auth, what=f"Jira {what}"
+        )
+        if response.ok or response.status in ok:
+            data = response.json()
+            if response.ok and expect is not None and not isinstance(data, expect):
+                # A login page, a proxy's answer, or not Jira at all: never read as "no issues".
+                raise JiraError(
+                    f"Jira {what}: HTTP {response.status} but not the JSON Jira answers with "
+                    f"({_shape(data, response)})",
+                    response.status,
+                    "check that JIRA_BASE_URL is the Jira site itself (no SSO login page, "
+                    "no proxy in between)",
+                )
+            return data
+        if 300 <= response.status < 400:
+            raise JiraError(f"Jira {what}: {response.redirect_note()}", response.status)
+        raise JiraError(
+            f"Jira {what}: HTTP {response.status}: {error_text(response)}",
+            response.status,
+            HINTS.get(response.status, ""),
+        )
+
+    # -- issues -------------------------------------------------------------------------
+
+    def issues(self, keys: Sequence[str]) -> tuple[dict[str, Issue], list[str]]:
+        """Found issues by key, and the keys Jira does not know (or will not show)."""
+        found: dict[str, Issue] = {}
+        for start in range(0, len(keys), BULK_LIMIT):
+            chunk = list(keys[start : start + BULK_LIMIT])
+            for issue in self._fetch(chunk):
+                found[issue.key.upper()] = issue
+        missing = [key for key in keys if key.upper() not in found]
+        return found, missing
+
+    def _fetch(self, keys: list[str]) -> Iterator[Issue]:
+        if self.api_version >= 3:
+            body: dict[str, Any] = {"issueIdsOrKeys": keys, "fields": FIELDS}
+            url = self.api("issue/bulkfetch")
+            data = self.call("POST", url, what="bulkfetch", json=body, read=True, expect=dict)
+            issues = _listed(data, "issues", "bulkfetch")
+        else:  # Data Center has no bulkfetch; its v2 search takes a key list
+            jql = f"key in ({','.join(keys)})"
+            body = {"jql": jql, "fields": FIELDS, "maxResults": len(keys)}
+            url = self.api("search")
+            data = self.call(
+                "POST", url, what="search", json=body, ok=(400,), read=True, expect=dict
+            )
+            if isinstance(data, dict) and data.get("errorMessages"):
+                # Data Center refuses the whole JQL if one key does not exist: ask one by one.
+                if len(keys) > 1:
+                    for key in keys:
+                        yield from self._fetch([key])
+                return
+            issues = _listed(data, "issues", "search")
+        for item in issues:
+            if isinstance(item, dict):
+                yield Issue.parse(item)
+
+    def issue(self, key: str) -> Issue:
+        fields = ",".join(FIELDS)
+        data = self.call(
+            "GET", self.api(f"issue/{_key(key)}?fields={fields}"), what=key, expect=dict
+        )
+        return Issue.parse(data if isinstance(data, dict) else {})
+
+    # -- transitions --------------------------------------------------------------------
+
+    def transitions(self, key: str) -> list[dict[str, Any]]:
+        url = self.api(f"issue/{_key(key)}/transitions?expand=transitions.fields")
+        data = self.call("GET", url, what=f"{key} transitions", expect=dict)
+        found = _listed(data, "transitions", f"{key} transitions")
+        return [t for t in found if isinstance(t, dict)]
+
+    def transition(self, key: str, transition_id: str, fields: Mapping[str, Any]) -> None:
+        body: dict[str, Any] = {"transition": {"id": transition_id}}
+        if fields:
+            body["fields"] = dict(fields)
+        self.call(
+            "POST", self.api(f"issue/{_key(key)}/transitions"), what=f"{key} transition", json=body
+        )
+
+    # -- comments -----------------------------------------------------------------------
+
+    def comments(self, key: str) -> list[dict[str, Any]]:
+        url = self.api(
+            f"issue/{_key(key)}/comment?maxResults=100&orderBy=-created&expand=properties"
+        )
+        data = self.call("GET", url, what=f"{key} comments", expect=dict)
+        found = _listed(data, "comments", f"{key} comments")
+        return [c for c in found if isinstance(c, dict)]
+
+    def add_comment(self, key: str, body: Any, marker: Mapping[str, Any]) -> str:
+        payload = {"body": body, "properties": [{"key": "cibridge", "value": dict(marker)}]}
+        data = self.call(
+            "POST", self.api(f"issue/{_key(key)}/comment"), what=f"{key} comment", json=payload
+        )
+        return str(data.get("id", "")) if isinstance(data, dict) else ""
+
+    # -- links --------------------------------------------------------------------------
+
+    def remote_link(self, key: str, global_id: str, url: str, title: str, summary: str) -> None:
+        body = {
+            "globalId": global_id[:255],
+            "application": {"type": "cibridge", "name": "cibridge"},
+            "relationship": "deployed by",
+            "object": {"url": url, "title": title[:255], "summary": summary[:255]},
+        }
+        self.call(
+            "POST", self.api(f"issue/{_key(key)}/remotelink"), what=f"{key} remote link", json=body
+        )
+
+    def issue_link(self, key: str, other: str, link_type: str) -> None:
+        body = {
+            "type": {"name": link_type},
+            "inwardIssue": {"key": key},
+            "outwardIssue": {"key": other},
+        }
+        self.call("POST", self.api("issueLink"), what=f"{key} link to {other}", json=body)
+
+    # -- versions -----------------------------------------------------------------------
+
+    def versions(self, project: str) -> list[dict[str, Any]]:
+        data = self.call(
+            "GET",
+            self.api(f"project/{_key(project)}/versions"),
+            what=f"{project} versions",
+            expect=list,
+        )
+        return [v for v in data or [] if isinstance(v, dict)] if isinstance(data, list) else []
+
+    def create_version(self, project_id: str, name: str) -> dict[str, Any]:
+        body = {"name": name, "projectId": int(project_id) if project_id.isdigit() else project_id}
+        data = self.call("POST", self.api("version"), what=f"create version {name}", json=body)
+        return data if isinstance(data, dict) else {}
+
+    def release_version(self, version_id: str, name: str, date: str) -> None:
+        body = {"released": True, "releaseDate": date}
+        self.call(
+            "PUT",
+            self.api(f"version/{quote(version_id, safe='')}"),
+            what=f"release {name}",
+            json=body,
+        )
+
+    def add_fix_version(self, key: str, name: str) -> None:
+        body = {"update": {"fixVersions": [{"add": {"name": name}}]}}
+        self.call("PUT", self.api(f"issue/{_key(key)}"), what=f"{key} fix version", json=body)
+
+    # -- properties (trigger's "already dispatched" record) -----------------------------
+
+    def property(self, key: str, name: str) -> Any:
+        url = self.api(f"issue/{_key(key)}/properties/{quote(name, safe='')}")
+        data = self.call("GET", url, what=f"{key} property {name}", ok=(404,))
+        return data.get("value") if isinstance(data, dict) and "value" in data else None
+
+    def set_property(self, key: str, name: str, value: Any) -> None:
+        url = self.api(f"issue/{_key(key)}/properties/{quote(name, safe='')}")
+        self.call("PUT", url, what=f"{key} property {name}", json=value)
+
+
+def _shape(data: Any, response: Response) -> str:
+    if data is None and response.body.strip():
+        return f"not JSON: {response.excerpt(60)!r}"
+    return f"a JSON {type(data).__name__}"
+
+
+def _listed(data: Any, field: str, what: str) -> list[Any]:
+    """``data[field]`` when it is a list; a JiraError naming the field when Jira's answer
+    does not have that shape."""
+    found = data.get(field, []) if isinstance(data, dict) else None
+    if not isinstance(found, list):
+        raise JiraError(
+            f"Jira {what}: the answer's {field!r} is not a list", 200, "is this a Jira site?"
+        )
+    return found
+
+
+def _key(key: str) -> str:
+    return quote(key, safe="")

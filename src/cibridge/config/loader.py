@@ -1,0 +1,295 @@
+"""Loads, validates and merges ``.cibridge.yml`` files; resolves values when they are used.
+
+Values are resolved lazily: ``${VAR}``, ``*_ref`` secrets and ``enc:`` tokens are looked up
+only when a command reads them, so a missing secret is an error only for the integration
+that needs it. Every value remembers the file and line it came from for error messages.
+The environment is the mapping the entry point read once (``Config.env``); nothing here
+reads ``os.environ``, so the demo and tests decide exactly what a run can see.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cibridge.config import encryption
+from cibridge.config.schema import Path_, load_file
+from cibridge.config.schema import yaml_loader as yaml_loader
+from cibridge.config.secrets import NotSet, env_name, lookup_secret
+from cibridge.core import redact
+from cibridge.core.errors import CibridgeError
+
+DEFAULT_NAMES = (".cibridge.yml", ".cibridge.yaml")
+CONFIG_ENV = "CIBRIDGE_CONFIG"
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "client_secret",
+        "token",
+        "api_token",
+        "bot_token",
+        "webhook_url",
+        "secret",
+        "verification_token",
+        "api_key",
+        "app_key",
+    }
+)
+# Header and query-parameter names whose values are credentials. Substrings, so
+# X-Api-Key, PRIVATE-TOKEN, access_token and X-Amz-Signature all count; a few short names
+# (Azure's ``sig``, DingTalk's ``sign``, an OAuth ``code``) only as whole names, since
+# "sig" is in "design".
+_CREDENTIAL_WORDS = (
+    "token",
+    "secret",
+    "key",
+    "password",
+    "passwd",
+    "pwd",
+    "auth",
+    "cookie",
+    "credential",
+    "signature",
+    "session",
+)
+_CREDENTIAL_NAMES = frozenset({"sig", "sign", "code"})
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_USERINFO = re.compile(r"(?i)(?<=[a-z0-9+.-]://)[^/?#@\s]+(?=@)")
+_QUERY_PAIR = re.compile(r"(?<=[?&;])([^=&#\s]+)=([^&#\s]+)")
+
+
+@dataclass
+class Findings:
+    errors: list[CibridgeError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: dict[Path_, str] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def raw(self, *path: str | int) -> Any:
+        node: Any = self.data
+        for part in path:
+            in_dict = isinstance(node, dict) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+            if in_dict or in_list:
+                node = node[part]
+            else:
+                return None
+        return node
+
+    def where(self, *path: str | int) -> str:
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return self.files[0] if self.files else "(no config file)"
+
+    def value(self, *path: str | int) -> Any:
+        """The value at ``path`` with ``${VAR}`` and ``enc:`` resolved (None when absent)."""
+        raw = self.raw(*path)
+        if not isinstance(raw, str):
+            return raw
+        resolved = resolve_string(raw, self.where(*path), self.env, secret=is_secret_path(path))
+        for part in credentials_in(resolved):
+            redact.register(part)
+        return resolved
+
+    def secret(self, *path: str | int) -> str | None:
+        """Secret ``name`` at ``path``: the plain value, else the one ``name_ref`` names."""
+        *parent, name = path
+        if self.raw(*path) is not None:
+            resolved = self.value(*path)
+            if resolved is None:
+                return None
+            # Asked for as a secret, so a secret, whatever its key is called.
+            redact.register(str(resolved))
+            return str(resolved)
+        ref = self.raw(*parent, f"{name}_ref")
+        if ref is None:
+            return None
+        where = self.where(*parent, f"{name}_ref")
+        return lookup_secret(str(ref), where, self.env, required=True)
+
+    def show(self) -> dict[str, Any]:
+        """The merged configuration with values resolved and every credential masked."""
+        shown: dict[str, Any] = _show(self, (), self.data)
+        return shown
+
+    def check(self) -> Findings:
+        """Resolve every value that can be resolved here: what can never work (an ``enc:``
+        value no key decrypts, a ``*_ref`` outside the secrets folder) is an error; what
+        only this machine lacks (an unset variable or secret, no ``CIBRIDGE_KEY``) a warning."""
+        findings = Findings()
+        for path, leaf in _leaves(self.data, ()):
+            if isinstance(leaf, str):
+                _check_leaf(self, path, leaf, findings)
+        return findings
+
+
+def _leaves(node: Any, path: Path_) -> Iterator[tuple[Path_, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _leaves(value, (*path, index))
+    else:
+        yield path, node
+
+
+def _check_leaf(config: Config, path: Path_, leaf: str, findings: Findings) -> None:
+    where = config.where(*path)
+    try:
+        if str(path[-1]).endswith("_ref"):
+            lookup_secret(leaf, where, config.env, required=True)
+        else:
+            resolve_string(leaf, where, config.env, secret=is_secret_path(path))
+    except (NotSet, encryption.MissingKey) as missing:
+        findings.warnings.append(
+            f"{missing.message} (an error only where it is used)\n  hint: {missing.hint}"
+        )
+    except CibridgeError as error:
+        findings.errors.append(error)
+
+
+def is_credential_name(name: str) -> bool:
+    from urllib.parse import unquote
+
+    lowered = unquote(name).lower()
+    return lowered in _CREDENTIAL_NAMES or any(word in lowered for word in _CREDENTIAL_WORDS)
+
+
+def is_secret_path(path: Path_) -> bool:
+    """A secret key (``password``), or a credential header (``headers.Authorization``)."""
+    if not path:
+        return False
+    in_headers = len(path) > 1 and path[-2] == "headers"
+    return str(path[-1]) in SECRET_KEYS or (in_headers and is_credential_name(str(path[-1])))
+
+
+def credentials_in(text: str) -> list[str]:
+    """Credentials inside URLs in ``text``: user info and credential query values."""
+    found = []
+    for userinfo in _USERINFO.findall(text):
+        found += [userinfo, userinfo.partition(":")[2]]
+    found += [value for name, value in _QUERY_PAIR.findall(text) if is_credential_name(name)]
+    return [part for part in found if part]
+
+
+def mask_credentials(text: str) -> str:
+    def query(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"{name}={redact.MASK}" if is_credential_name(name) else match.group(0)
+
+    return _QUERY_PAIR.sub(query, _USERINFO.sub(redact.MASK, text))
+
+
+def _show(config: Config, path: Path_, node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _show(config, (*path, key), value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_show(config, (*path, index), value) for index, value in enumerate(node)]
+    if not isinstance(node, str):
+        return node
+    if path and str(path[-1]).endswith("_ref"):
+        return _show_ref(config, path, node)
+    # An enc: value is secret wherever it is written.
+    secret = is_secret_path(path) or node.startswith(encryption.PREFIX)
+    try:
+        resolved = resolve_string(node, config.where(*path), config.env, secret=secret)
+    except CibridgeError as error:
+        return f"<unresolved: {error.message.split(': ', 1)[-1]}>"
+    if secret:
+        return redact.MASK if resolved else resolved
+    return mask_credentials(resolved)
+
+
+def _show_ref(config: Config, path: Path_, name: str) -> str:
+    try:
+        found = lookup_secret(name, config.where(*path), config.env, required=False)
+    except CibridgeError as error:
+        return f"{name} (ERROR: {error.message.split(': ', 1)[-1]})"
+    return f"{name} ({'set' if found is not None else f'MISSING: set {env_name(name)}'})"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_seconds(value: object, where: str) -> float:
+    """``30``, ``"30s"``, ``"5m"``, ``"500ms"`` or ``"1h"`` as seconds."""
+    match = _DURATION.match(str(value))
+    if match is None or isinstance(value, bool):
+        raise CibridgeError(
+            f"{where}: {value!r} is not a duration",
+            hint="write a number of seconds, or 30s, 5m, 1h",
+        )
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+
+
+def resolve_string(raw: str, where: str, env: Mapping[str, str], *, secret: bool = False) -> str:
+    """``raw`` with ``${VAR}`` from ``env`` substituted and an ``enc:`` result decrypted;
+    the result is registered with the redactor when it is a ``secret``."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        value = env.get(name)
+        if not value:
+            if default is not None:
+                return default
+            raise NotSet(
+                f"{where}: ${{{name}}} is not set",
+                hint=f"export {name} in the job's environment (a CI secret or variable), "
+                f"or write ${{{name}:-default}}",
+            )
+        if is_credential_name(name):
+            redact.register(value)
+        return value
+
+    value = _VAR.sub(substitute, raw)
+    if value.startswith(encryption.PREFIX):
+        value = encryption.decrypt(value, where, env)
+    if secret:
+        redact.register(value)
+    return value
+
+
+def discover(explicit: list[str], cwd: Path, env: Mapping[str, str]) -> list[Path]:
+    if explicit:
+        return [Path(p) for p in explicit]
+    from_env = env.get(CONFIG_ENV, "")
+    if from_env:
+        return [Path(p) for p in re.split(rf"[,{re.escape(os.pathsep)}]", from_env) if p]
+    for name in DEFAULT_NAMES:
+        if (cwd / name).is_file():
+            return [cwd / name]
+    return []
+
+
+def load(paths: list[Path], env: Mapping[str, str]) -> Config:
+    """The files merged in order (later wins); an empty file is a valid empty config."""
+    config = Config(env=env)
+    for path in paths:
+        loaded = load_file(path)
+        config.files.append(str(path))
+        if loaded is not None:
+            data, lines = loaded
+            config.lines.update(lines)
+            _merge(config.data, data)
+    return config
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value

@@ -1,0 +1,123 @@
+"""Compiled dependencies: imported only by the commands that need them, installed on demand.
+
+A release of the GitHub action carries cibridge's pure-Python dependencies in ``bundle/``
+(scripts/build_bundle.py), so its set-up step installs nothing. ``cryptography`` is
+compiled per platform and Python, and only Fernet needs it (``enc:`` values, ``cibridge
+secret``), so it is not in the bundle: the first command that needs it on a runner installs
+it from the bundle's ``on-demand.txt`` (the lock's pins and hashes, binary wheels only) into
+the cache the set-up step chose, and later steps on that runner reuse it. Installed as a
+package (pip, uv, the components), cryptography is an ordinary dependency and is simply
+imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from cibridge.core.errors import CibridgeError
+
+ON_DEMAND_FILE = "on-demand.txt"
+MANIFEST = "bundle.json"
+INSTALL_TIMEOUT = 300.0
+
+
+def require_fernet() -> None:
+    """Make ``cryptography.fernet`` importable, installing it first in a bundle without it."""
+    try:
+        importlib.import_module("cryptography.fernet")
+        return
+    except ImportError:
+        pass
+    requirements = _on_demand_requirements()
+    if requirements is None:
+        raise CibridgeError(
+            "cryptography is not installed, and Fernet (enc: values, `cibridge secret`) needs it",
+            hint="install cibridge with its dependencies (`pip install cibridge`), "
+            "or `pip install cryptography` into this environment",
+        )
+    target = _install(requirements)
+    if str(target) not in sys.path:
+        sys.path.append(str(target))
+    importlib.invalidate_caches()
+    try:
+        importlib.import_module("cryptography.fernet")
+    except ImportError as error:
+        raise CibridgeError(
+            f"cryptography was installed into {target} but cannot be imported: {error}",
+            hint="delete that folder and run again; if it persists, add actions/setup-python "
+            "before this step so a supported Python runs it",
+        ) from None
+
+
+def _on_demand_requirements() -> Path | None:
+    """The bundle's list of on-demand requirements, when cibridge runs from a bundle."""
+    for entry in sys.path:
+        candidate = Path(entry or ".") / ON_DEMAND_FILE
+        if (Path(entry or ".") / MANIFEST).is_file() and candidate.is_file():
+            return candidate
+    return None
+
+
+def _install(requirements: Path) -> Path:
+    data = requirements.read_bytes() + sys.version.encode() + platform.machine().encode()
+    fingerprint = hashlib.sha256(data + sys.platform.encode()).hexdigest()[:16]
+    # The action's set-up step vetted this folder (owned by this user, private) and passes
+    # it to every step: an install location, not configuration, hence the environment.
+    cache = os.environ.get("CIBRIDGE_CACHE_DIR") or tempfile.mkdtemp(prefix="cibridge-")
+    target = Path(cache) / f"binary-{fingerprint}"
+    if (target / ".complete").is_file():
+        return target
+    Path(cache).mkdir(mode=0o700, parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cache))
+    sys.stderr.write(
+        f"cibridge: installing cryptography on demand (Fernet) into {target}; "
+        "later steps on this runner reuse it\n"
+    )
+    command = _installer(requirements, staging / "site")
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _install_error(str(error)) from None
+    if done.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _install_error(done.stderr.strip()[-1500:])
+    (staging / "site" / ".complete").touch()
+    try:
+        os.rename(staging / "site", target)
+    except OSError:
+        if not (target / ".complete").is_file():  # not another step's finished copy: use ours
+            return staging / "site"
+    shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _installer(requirements: Path, target: Path) -> list[str]:
+    uv = shutil.which("uv")
+    common = ["--no-deps", "--only-binary=:all:", "--require-hashes", "-r", str(requirements)]
+    common += ["--target", str(target)]
+    if uv and os.environ.get("CIBRIDGE_INSTALLER") != "pip":
+        return [uv, "pip", "install", "--quiet", "--python", sys.executable, *common]
+    return [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-input", *common,
+    ]  # fmt: skip
+
+
+def _install_error(detail: str) -> CibridgeError:
+    return CibridgeError(
+        f"cryptography (needed for Fernet: enc: values, `cibridge secret`) could not be "
+        f"installed on demand: {detail}",
+        hint="let the runner reach your package index (PIP_INDEX_URL / UV_INDEX_URL), or "
+        "`pip install cryptography` before this step",
+    )

@@ -1,0 +1,139 @@
+"""Slack: incoming webhooks and the Web API's chat.postMessage / chat.update.
+
+Blocks are validated by slack_sdk's own models when it is installed (the test extras),
+otherwise against Slack's documented limits only; errors are Slack's real ones (plain
+text for webhooks, ``{"ok": false, "error": ...}`` in an HTTP 200 for the Web API).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from cibridge.demo.standins.server import Answer, Behaviour, Request
+
+SLACK_TOKEN = "xoxb-standin-token"  # noqa: S105 - a stand-in's own credential
+SLACK_HOOK = "/slack/services/T0STANDIN/B0STANDIN/standinhooksecret"
+SLACK_CHANNELS = {
+    "#deployments": "C0DEPLOYS",
+    "#ci-cd-notifications": "C0CINOTES",
+    "C0DEPLOYS": "C0DEPLOYS",
+}
+
+
+def _slack_block_errors(blocks: Any) -> list[str]:
+    if not isinstance(blocks, list):
+        return ["blocks must be an array"]
+    if len(blocks) > 50:
+        return [f"no more than 50 items allowed [json-pointer:/blocks] ({len(blocks)})"]
+    try:
+        from slack_sdk.errors import SlackObjectFormationError
+        from slack_sdk.models.blocks import Block
+    except ImportError:  # the demo without test extras: limits only
+        return _slack_limit_errors(blocks)
+    errors = []
+    for index, raw in enumerate(blocks):
+        try:
+            block = Block.parse(raw)
+            if block is None:
+                errors.append(f"unsupported block type at [json-pointer:/blocks/{index}]")
+                continue
+            block.validate_json()
+        except (SlackObjectFormationError, KeyError, TypeError, ValueError) as error:
+            errors.append(f"{error} [json-pointer:/blocks/{index}]")
+    return errors + _slack_limit_errors(blocks)
+
+
+def _slack_limit_errors(blocks: list[Any]) -> list[str]:
+    errors = []
+    for index, block in enumerate(blocks):
+        text = (block.get("text") or {}).get("text", "") if isinstance(block, dict) else ""
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "header" and len(text) > 150:
+            errors.append(f"must be less than 151 characters [json-pointer:/blocks/{index}/text]")
+        if kind == "section" and len(text) > 3000:
+            errors.append(f"must be less than 3001 characters [json-pointer:/blocks/{index}/text]")
+        if kind == "section" and len(block.get("fields") or []) > 10:
+            errors.append(f"no more than 10 items allowed [json-pointer:/blocks/{index}/fields]")
+    return errors
+
+
+def _message_error(payload: dict[str, Any]) -> str:
+    if not payload.get("text") and not payload.get("blocks") and not payload.get("attachments"):
+        return "no_text"
+    groups = [payload.get("blocks")] if "blocks" in payload else []
+    groups += [a.get("blocks") for a in payload.get("attachments") or [] if "blocks" in a]
+    if sum(len(g) for g in groups if isinstance(g, list)) > 50:
+        return "invalid_blocks"
+    for group in groups:
+        if _slack_block_errors(group):
+            return "invalid_blocks"
+    if len(json.dumps(groups, ensure_ascii=False)) > 13_200:
+        return "msg_blocks_too_long"
+    if len(str(payload.get("text", ""))) > 40_000:
+        return "msg_too_long"
+    return ""
+
+
+def _api_error(error: str, status: int = 200) -> Answer:
+    return Answer(status, {"ok": False, "error": error})
+
+
+class Slack:
+    name = "slack"
+    prefix = "/slack"
+
+    def __init__(self, behaviour: Behaviour) -> None:
+        # Posted messages live in the behaviour so a test can seed one to update or reply to.
+        self.behaviour = behaviour
+        self._lock = threading.Lock()
+        self._ts = 0
+
+    def env(self, base_url: str) -> dict[str, str]:
+        # The Web API needs a token and a channel, which a test chooses; only the hook is set.
+        return {"SLACK_WEBHOOK_URL": base_url + SLACK_HOOK}
+
+    def handle(self, request: Request) -> Answer:
+        if request.method != "POST":
+            return Answer(405, b"method_not_allowed", {"Allow": "POST"})
+        try:
+            payload = request.json()
+        except ValueError:
+            return Answer(400, b"invalid_payload")
+        if request.path == SLACK_HOOK:
+            error = _message_error(payload)
+            return Answer(400, error.encode()) if error else Answer(200, b"ok")
+        if request.path.startswith("/slack/services/"):
+            return Answer(403, b"invalid_token")
+        return self._web_api(request, payload)
+
+    def _web_api(self, request: Request, payload: dict[str, Any]) -> Answer:
+        method = request.path.rsplit("/", 1)[-1]
+        if request.headers.get("Authorization") != f"Bearer {SLACK_TOKEN}":
+            return _api_error("invalid_auth")
+        if method not in ("chat.postMessage", "chat.update"):
+            return _api_error("unknown_method", 404)
+        channel = SLACK_CHANNELS.get(str(payload.get("channel", "")))
+        if channel is None:
+            return _api_error("channel_not_found")
+        error = _message_error(payload)
+        if error:
+            return _api_error(error)
+        messages = self.behaviour.slack_messages
+        if method == "chat.update":
+            key = f"{channel}/{payload.get('ts')}"
+            if key not in messages:
+                return _api_error("message_not_found")
+            messages[key] = payload
+            body = {"ok": True, "channel": channel, "ts": payload["ts"]}
+            return Answer(200, {**body, "text": payload.get("text", "")})
+        thread = payload.get("thread_ts")
+        if thread and f"{channel}/{thread}" not in messages:
+            return _api_error("thread_not_found")
+        with self._lock:
+            self._ts += 1
+            ts = f"{int(time.time())}.{self._ts:06d}"
+        messages[f"{channel}/{ts}"] = payload
+        return Answer(200, {"ok": True, "channel": channel, "ts": ts, "message": payload})

@@ -1,0 +1,86 @@
+"""How every capability reports its results: log lines, outputs, step summary, JUnit.
+
+notify, jira, gate and trigger each produce rows of (target, verdict, detail); this module
+turns them into what the platform shows, the same way for all of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cibridge.core.errors import EXIT_FAILURE
+
+if TYPE_CHECKING:
+    from cibridge.context.platforms import Platform
+
+# A list output's share of GitLab's 5 KB dotenv report; the outputs beside it need the rest.
+LIST_DOTENV_LIMIT = 4_000
+ICONS = {"ok": "✅", "failed": "❌", "skipped": "⏭️", "warning": "⚠️", "error": "💥"}
+
+
+@dataclass
+class Line:
+    """One result as the log shows it."""
+
+    label: str
+    ok: bool
+    detail: str
+    exit_code: int = 0
+
+
+def cell(text: object) -> str:
+    """A Markdown table cell: one line, pipes escaped, so a value cannot break the table."""
+    first = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    return first.replace("\\", "\\\\").replace("|", "\\|")[:300]
+
+
+def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
+    return head + "".join("| " + " | ".join(cell(c) for c in row) + " |\n" for row in rows)
+
+
+def log_lines(platform: Platform, lines: Sequence[Line], *, failures_are_warnings: bool) -> None:
+    """Successes as plain lines, rejections as errors (or warnings when they may not fail the
+    step), bugs always as errors."""
+    for line in lines:
+        if line.ok:
+            platform.print(f"{line.label}: {line.detail}")
+        elif line.exit_code == EXIT_FAILURE and failures_are_warnings:
+            platform.warning(line.detail)
+        else:
+            platform.error(line.detail)
+
+
+def json_list(platform: Platform, name: str, items: Sequence[object]) -> str:
+    """A list output as JSON. GitLab refuses a dotenv report over 5 KB, so there the list
+    keeps the first items that fit, and a warning says so: the log has them all."""
+    text = json.dumps(list(items), ensure_ascii=False)
+    if platform.name != "gitlab" or len(text.encode()) <= LIST_DOTENV_LIMIT:
+        return text
+    size, kept = 2, 0  # "[]", then each item with its ", " separator
+    for item in items:
+        size += len(json.dumps(item, ensure_ascii=False).encode()) + (2 if kept else 0)
+        if size > LIST_DOTENV_LIMIT:
+            break
+        kept += 1
+    platform.warning(
+        f"the {name} output lists {kept} of {len(items)} (GitLab's dotenv report holds "
+        "5 KB); the job log has them all"
+    )
+    return json.dumps(list(items[:kept]), ensure_ascii=False)
+
+
+def publish(
+    platform: Platform,
+    *,
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    outputs: Mapping[str, str],
+) -> None:
+    """Outputs first (later steps depend on them), then the step summary."""
+    platform.set_outputs(outputs)
+    platform.summary(f"### {title}\n\n{table(columns, rows)}")
