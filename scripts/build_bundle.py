@@ -14,7 +14,7 @@ never edited by hand:
   compiled wheels only, so their pure-Python modules are taken from the hash-checked sdist
   (both fall back to them at import time: PyYAML's SafeLoader, MarkupSafe's _native);
 - compiled dependencies (cryptography and what it needs) are not bundled: their lock lines go
-  to `<out>/on-demand.txt`, installed by cibridge.core.binary_deps the first time a command needs
+  to `<out>/on-demand.txt`, installed by cibridge.config.on_demand the first time a command needs
   Fernet (`enc:` values, `cibridge secret`);
 - the result is refused if it holds anything compiled.
 
@@ -280,7 +280,7 @@ def build(lock: Path, out: Path, sources: Sources) -> dict[str, object]:
                 )
         _refuse_compiled(staging)
         (staging / ON_DEMAND_FILE).write_text(
-            "# Compiled: installed by cibridge.core.binary_deps when a command needs them.\n"
+            "# Compiled: installed by cibridge.config.on_demand when a command needs them.\n"
             + "".join(p.text + "\n" for p in pins if p.name in ON_DEMAND)
         )
         manifest: dict[str, object] = {

@@ -5,7 +5,7 @@
 # requirements.lock, hash-checked), like a JavaScript action's dist/: then nothing is
 # installed, the runner's Python runs src/ and bundle/ as they are, and cryptography, the one
 # compiled dependency, is installed on demand by the commands that need it
-# (cibridge.core.binary_deps). Set CIBRIDGE_NO_BUNDLE=1 to use the venv below instead.
+# (cibridge.config.on_demand). Set CIBRIDGE_NO_BUNDLE=1 to use the venv below instead.
 #
 # Without a bundle (main, a branch, a SHA), only third-party dependencies go into a
 # virtual environment, keyed on a hash of

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cibridge.cli.main import main
+from cibridge.config import variables
 from cibridge.core import redact
 from cibridge.demo.standins import StandIns
 
@@ -21,35 +22,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_SEED = REPO.parent / "shared" / "seed"
 SEED = FIXTURES / "seed"
 
-_PREFIXES = (
-    "GITHUB_",
-    "GITLAB_",
-    "CI_",
-    "RUNNER_",
-    "SLACK_",
-    "DINGTALK_",
-    "FEISHU_",
-    "WECOM_",
-    "TEAMS_",
-    "CIBRIDGE_",
-    "JIRA_",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "SSL_CERT_FILE",
-)
-
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Each test starts outside any CI, in an empty directory, with nothing registered."""
     for name in list(os.environ):
-        if name.startswith(_PREFIXES) or name == "CI":
+        if (
+            name in variables.BY_NAME
+            or variables.reaches_a_service(name)
+            or name.startswith((*variables.PLATFORM_PREFIXES, "CIBRIDGE_"))
+            or name == "CI"
+        ):
             monkeypatch.delenv(name)
     monkeypatch.setenv("CIBRIDGE_HTTP_RETRIES", "2")
     monkeypatch.chdir(tmp_path)

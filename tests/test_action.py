@@ -117,11 +117,11 @@ def test_notify_action_inputs_match_the_provider_table() -> None:
     action = yaml.safe_load((REPO / "notify" / "action.yml").read_text())
     env = action["runs"]["steps"][-1]["env"]
     for spec in SPECS:
-        for var in spec.secrets:
+        for var in spec.credentials:
             assert var.input in action["inputs"], var.input
-            assert env[f"CIBRIDGE_IN_{var.env}"] == f"${{{{ inputs.{var.input} }}}}"
+            assert env[f"CIBRIDGE_IN_{var.name}"] == f"${{{{ inputs.{var.input} }}}}"
     declared = {k.removeprefix("CIBRIDGE_IN_") for k in env if k.startswith("CIBRIDGE_IN_")}
-    assert declared == {var.env for spec in SPECS for var in spec.secrets}
+    assert declared == {var.name for spec in SPECS for var in spec.credentials}
 
 
 def test_jira_inputs_become_options() -> None:
@@ -157,7 +157,7 @@ def test_jira_inputs_become_options() -> None:
 def test_every_action_passes_only_known_credentials() -> None:
     import yaml
 
-    from cibridge.config.env import INPUTS
+    from cibridge.config.variables import INPUTS
     from tests.conftest import REPO
 
     for path in (REPO / "notify" / "action.yml", REPO / "jira" / "action.yml"):

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from tests.bundle_support import REPO, bare_python, built_bundle, offline_env, run_build
 from tests.e2e.harness import free_port
 

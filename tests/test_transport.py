@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
-from tests.tls import https_server
 from werkzeug import Request
 from werkzeug import Response as WerkzeugResponse
 
@@ -29,6 +28,7 @@ from cibridge.core import log, redact
 from cibridge.core.errors import CibridgeError
 from cibridge.http.auth import Bearer
 from cibridge.http.transport import HttpSettings, Response, Transport
+from tests.tls import https_server
 
 CANARIES = ("canaryuser", "canarypass", "canarypath", "canaryquery")
 

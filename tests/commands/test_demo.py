@@ -53,3 +53,29 @@ def test_demo_reads_only_the_environment_it_is_given(
     assert code == 0, out
     assert "Microsoft Teams: delivered" in out
     assert httpserver.log == []
+
+
+def test_demo_never_follows_a_jira_cloud_id_or_other_service_settings(
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    """Found by review: JIRA_CLOUD_ID survived the demo's old prefix list, so a machine that
+    had it set sent the demo's Jira chapter to https://api.atlassian.com/ex/jira/<id>. The
+    filter now derives from the table of variables (config/variables.py)."""
+    from cibridge.cli.main import main
+
+    given = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "JIRA_CLOUD_ID": "11111111-2222-3333-4444-555555555555",
+        "JIRA_API_VERSION": "2",
+        "PROMETHEUS_URL": httpserver.url_for("/prometheus"),
+        "PUSHGATEWAY_URL": httpserver.url_for("/pushgateway"),
+        "GITHUB_API_URL": httpserver.url_for("/github"),
+    }
+    code = main(["demo", "--sample"], env=given)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "api.atlassian.com" not in out
+    assert httpserver.log == []

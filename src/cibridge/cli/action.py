@@ -22,7 +22,9 @@ from collections.abc import MutableMapping
 
 from cibridge.cli.commands import NAMES as COMMANDS
 from cibridge.cli.main import main
-from cibridge.config.env import INPUTS
+from cibridge.config.variables import INPUTS
+from cibridge.config.variables import OPTION_PREFIX as OPT_PREFIX
+from cibridge.config.variables import SECRET_INPUT_PREFIX as SECRET_PREFIX
 
 SECRET_INPUTS = frozenset(INPUTS.values())
 _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*=")
@@ -35,8 +37,6 @@ SWITCHES = frozenset({"dry-run", "strict", "release-version", "deployment", "dis
 NEGATED = frozenset({"remote-link"})
 # "true" means the option alone (its default value); anything else is the option's value.
 OPTIONAL_VALUE = frozenset({"comment"})
-OPT_PREFIX = "CIBRIDGE_OPT_"
-SECRET_PREFIX = "CIBRIDGE_IN_"  # noqa: S105 - a variable-name prefix
 
 
 class InputError(Exception):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from cibridge import __version__
 from cibridge.cli.commands import REGISTRY
 from cibridge.cli.runtime import Runtime
-from cibridge.config import env as secret_env
+from cibridge.config import variables
 from cibridge.context.platforms import NAMES as PLATFORMS
 from cibridge.context.platforms import detect
 from cibridge.core import log, redact
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     redact.on_register(platform.mask)
     handler: Handler = args.handler
     try:
-        secret_env.register(environment)
+        variables.register(environment)
         if args.working_directory and not os.path.isdir(args.working_directory):
             raise CibridgeError(f"working directory {args.working_directory} does not exist")
         return handler(Runtime(args, environment, platform))

@@ -4,7 +4,7 @@
 them decrypt, so a key can be rotated by prepending the new one. The keys come from the
 environment mapping the entry point read once, never from ``os.environ``, so a test or the
 demo decides exactly which keys exist. ``cryptography`` is imported here only (through
-binary_deps, which installs it on demand where the action runs from its bundle), so commands
+on_demand, which installs it on demand where the action runs from its bundle), so commands
 that never meet an ``enc:`` value do not pay for it.
 """
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from cibridge.core import binary_deps, redact
+from cibridge.config import on_demand
+from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def _keys(env: Mapping[str, str], where: str) -> list[str]:
 
 
 def _fernet(env: Mapping[str, str], where: str = "") -> MultiFernet:
-    binary_deps.require_fernet()
+    on_demand.require_fernet()
     from cryptography.fernet import Fernet, MultiFernet
 
     fernets = []
@@ -67,7 +68,7 @@ def _fernet(env: Mapping[str, str], where: str = "") -> MultiFernet:
 
 
 def keygen() -> str:
-    binary_deps.require_fernet()
+    on_demand.require_fernet()
     from cryptography.fernet import Fernet
 
     return Fernet.generate_key().decode()
@@ -80,7 +81,7 @@ def encrypt(plaintext: str, env: Mapping[str, str]) -> str:
 def decrypt(token: str, where: str, env: Mapping[str, str]) -> str:
     """The plaintext of an ``enc:`` token, registered with the redactor before it is
     returned: whoever asked for it may print it by mistake."""
-    binary_deps.require_fernet()
+    on_demand.require_fernet()
     from cryptography.fernet import InvalidToken
 
     body = token[len(PREFIX) :] if token.startswith(PREFIX) else token

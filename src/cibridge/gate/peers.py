@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cibridge.config import variables
 from cibridge.core.errors import CibridgeError
 from cibridge.http.integration import AuthEnv, IntegrationSettings
 
@@ -38,22 +39,16 @@ def endpoint(name: str, config: Config, env: Mapping[str, str], transport: Trans
     from cibridge.core.urls import ensure_url
 
     label = name.capitalize()
-    prefix = name.upper()
+    variable = variables.name(name, "url")
     found = IntegrationSettings(name, "monitoring", config, env)
-    url = found.value("url", f"{prefix}_URL") or found.value("base_url")
+    url = found.value("url", variable) or found.value("base_url")
     if not url:
         raise CibridgeError(
             f"{OPTIONS[name]}: no {label} URL is configured",
-            hint=f"set {prefix}_URL, or url under integration_configs.monitoring.{name}",
+            hint=f"set {variable}, or url under integration_configs.monitoring.{name}",
         )
     base = ensure_url(str(url), f"{label} url ({found.where('url')})").rstrip("/")
-    names = AuthEnv(
-        user=f"{prefix}_USER",
-        password=f"{prefix}_PASSWORD",
-        token=f"{prefix}_TOKEN",
-        client_id=f"{prefix}_CLIENT_ID",
-        client_secret=f"{prefix}_CLIENT_SECRET",
-    )
+    names = AuthEnv.of(name)
     headers: dict[str, str] = {}
     raw = found.value("headers") or {}
     for key, value in raw.items() if isinstance(raw, dict) else ():

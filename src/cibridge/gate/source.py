@@ -22,13 +22,7 @@ if TYPE_CHECKING:
     from cibridge.config.loader import Config
     from cibridge.http.transport import Transport
 
-AUTH_ENV = AuthEnv(
-    user="PROMETHEUS_USER",
-    password="PROMETHEUS_PASSWORD",  # noqa: S106 - variable names, not values
-    token="PROMETHEUS_TOKEN",  # noqa: S106
-    client_id="PROMETHEUS_CLIENT_ID",
-    client_secret="PROMETHEUS_CLIENT_SECRET",  # noqa: S106
-)
+AUTH_ENV = AuthEnv.of("prometheus")
 TENANT_HEADER = "X-Scope-OrgID"
 
 

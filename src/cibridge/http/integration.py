@@ -31,6 +31,16 @@ class AuthEnv:
     client_id: str = ""
     client_secret: str = ""
 
+    @classmethod
+    def of(cls, integration: str) -> AuthEnv:
+        """The integration's rows of the variables table, one per auth style it has."""
+        from cibridge.config import variables
+
+        return cls(**{role: variables.find(integration, role) for role in ROLES})
+
+
+ROLES = ("user", "password", "token", "client_id", "client_secret")
+
 
 class IntegrationSettings:
     def __init__(self, name: str, group: str, config: Config, env: Mapping[str, str]) -> None:

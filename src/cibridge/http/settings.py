@@ -13,6 +13,12 @@ from cibridge.core import urls
 from cibridge.core.errors import CibridgeError
 from cibridge.core.untrusted import excerpt
 
+# The order curl and requests read them in: the lower-case name first.
+PROXY_VARIABLES = {
+    "http": ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"),
+    "https": ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"),
+}
+
 
 @dataclass(frozen=True)
 class HttpSettings:
@@ -34,9 +40,7 @@ class HttpSettings:
 
         proxies = {}
         for scheme in ("http", "https"):
-            name, value = first(
-                f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"
-            )
+            name, value = first(*PROXY_VARIABLES[scheme])
             if value:
                 proxies[scheme] = _proxy(name, value)
         deadline = _number(env, "CIBRIDGE_HTTP_DEADLINE", cls.deadline)

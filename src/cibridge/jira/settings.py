@@ -17,13 +17,7 @@ if TYPE_CHECKING:
 
 # The names Atlassian's own (now deprecated) gajira actions used, plus a Data Center PAT and
 # OAuth 2.0 client credentials (service accounts).
-AUTH_ENV = AuthEnv(
-    user="JIRA_USER_EMAIL",
-    password="JIRA_API_TOKEN",  # noqa: S106 - variable names, not values
-    token="JIRA_PAT",  # noqa: S106
-    client_id="JIRA_CLIENT_ID",
-    client_secret="JIRA_CLIENT_SECRET",  # noqa: S106
-)
+AUTH_ENV = AuthEnv.of("jira")
 GATEWAY = "https://api.atlassian.com/ex/jira"
 
 

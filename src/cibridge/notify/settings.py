@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cibridge.config import variables
 from cibridge.config.loader import Config
 from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
@@ -72,5 +73,5 @@ class ProviderSettings:
         channels = self.value("channels") or {}
         if requested:
             return str(channels.get(requested, requested))
-        configured = self.value("channel", f"{self.name.upper()}_CHANNEL")
+        configured = self.value("channel", variables.find(self.name, "channel"))
         return str(configured) if configured else None

@@ -6,22 +6,13 @@ import argparse
 import json
 
 from cibridge.cli.runtime import Runtime
+from cibridge.config import variables
 from cibridge.core.errors import EXIT_OK
 from cibridge.notify.providers import NAMES as PROVIDERS
-from cibridge.notify.providers import SPECS
 from cibridge.notify.service import NotifyRequest
 from cibridge.render.labels import LOCALES
 
 # The demo's requests go to loopback only: never through a proxy, never with real settings.
-DROPPED_ENV = (
-    *(spec.env_prefix for spec in SPECS),
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
 
 
 # Services whose chapter shows what they hold, rather than every request they answered.
@@ -74,7 +65,7 @@ def run(runtime: Runtime) -> int:
     with standins.StandIns() as stand_ins:
         # Only the stand-ins: real credentials in the environment or the repository's
         # provider settings must never receive demo traffic.
-        env = {k: v for k, v in runtime.env.items() if not k.startswith(DROPPED_ENV)}
+        env = {k: v for k, v in runtime.env.items() if not variables.reaches_a_service(k)}
         env.update(stand_ins.env())
         platform.print(f"stand-ins listening on {stand_ins.base}")
         with platform.group("1. Build succeeded → every provider"):

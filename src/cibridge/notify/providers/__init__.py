@@ -6,9 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cibridge.config import variables
 from cibridge.core.untrusted import excerpt
 
 if TYPE_CHECKING:
+    from cibridge.config.variables import Variable
     from cibridge.http.transport import Response
     from cibridge.notify.settings import ProviderSettings
 
@@ -98,78 +100,26 @@ ProviderFactory = Callable[["ProviderSettings"], Provider]
 
 
 @dataclass(frozen=True)
-class SecretVar:
-    """A well-known environment variable holding one of a provider's credentials."""
-
-    env: str
-    input: str  # the notify action's input that sets it
-    url: bool = False  # a webhook address: a credential as a whole, path and query included
-
-
-@dataclass(frozen=True)
 class Spec:
     name: str
     module: str
     cls: str
-    secrets: tuple[SecretVar, ...]
 
     @property
-    def env_prefix(self) -> str:
-        """Every variable the provider reads starts with this (SLACK_API_URL, SLACK_CHANNEL)."""
-        return self.secrets[0].env.rsplit("_", 2)[0] + "_"
+    def credentials(self) -> tuple[Variable, ...]:
+        """The variables (and the notify action's inputs) that carry its credentials."""
+        return tuple(v for v in variables.of(self.name) if v.input)
 
 
-# The one table of providers: their code (imported only when a run asks for them), the
-# environment variables they read and the action inputs that set those variables.
+# The one table of providers: their code, imported only when a run asks for them. Their
+# environment variables and action inputs are rows of config.variables.
 SPECS: tuple[Spec, ...] = (
-    Spec(
-        "slack",
-        "cibridge.notify.providers.slack",
-        "Slack",
-        (
-            SecretVar("SLACK_WEBHOOK_URL", "slack-webhook-url", url=True),
-            SecretVar("SLACK_BOT_TOKEN", "slack-bot-token"),
-        ),
-    ),
-    Spec(
-        "dingtalk",
-        "cibridge.notify.providers.dingtalk",
-        "DingTalk",
-        (
-            SecretVar("DINGTALK_WEBHOOK_URL", "dingtalk-webhook-url", url=True),
-            SecretVar("DINGTALK_SECRET", "dingtalk-secret"),
-        ),
-    ),
-    Spec(
-        "feishu",
-        "cibridge.notify.providers.feishu",
-        "Feishu",
-        (
-            SecretVar("FEISHU_WEBHOOK_URL", "feishu-webhook-url", url=True),
-            SecretVar("FEISHU_SECRET", "feishu-secret"),
-        ),
-    ),
-    Spec(
-        "wecom",
-        "cibridge.notify.providers.wecom",
-        "WeCom",
-        (SecretVar("WECOM_WEBHOOK_URL", "wecom-webhook-url", url=True),),
-    ),
-    Spec(
-        "teams",
-        "cibridge.notify.providers.teams",
-        "Teams",
-        (SecretVar("TEAMS_WEBHOOK_URL", "teams-webhook-url", url=True),),
-    ),
-    Spec(
-        "webhook",
-        "cibridge.notify.providers.webhook",
-        "Webhook",
-        (
-            SecretVar("CIBRIDGE_WEBHOOK_URL", "webhook-url", url=True),
-            SecretVar("CIBRIDGE_WEBHOOK_SECRET", "webhook-secret"),
-        ),
-    ),
+    Spec("slack", "cibridge.notify.providers.slack", "Slack"),
+    Spec("dingtalk", "cibridge.notify.providers.dingtalk", "DingTalk"),
+    Spec("feishu", "cibridge.notify.providers.feishu", "Feishu"),
+    Spec("wecom", "cibridge.notify.providers.wecom", "WeCom"),
+    Spec("teams", "cibridge.notify.providers.teams", "Teams"),
+    Spec("webhook", "cibridge.notify.providers.webhook", "Webhook"),
 )
 REGISTRY: Mapping[str, Spec] = {spec.name: spec for spec in SPECS}
 NAMES = tuple(REGISTRY)

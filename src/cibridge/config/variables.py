@@ -1,0 +1,197 @@
+"""The one table of environment variables cibridge reads.
+
+Every other place derives from it: start-up redaction (which variables hold secrets, and
+whether a webhook address is a secret as a whole), the action inputs that set a variable,
+the demo's filter (which variables could point a run at a real service), the test suite's
+environment cleaning and the generated reference page. Code reads a name through
+:func:`name` instead of writing the literal, and a test keeps literals out of ``src``.
+
+The CI platforms' own variables (``GITHUB_*``, ``CI_*`` that describe the run) are the
+platforms' contract, read in ``context/platforms``; only the ones that hold credentials or
+address an API cibridge calls are listed here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["setting", "secret", "address", "webhook"]
+# setting: an ordinary value. secret: registered with the redactor (a comma-separated value
+# is several secrets: CIBRIDGE_KEY during rotation). address: a URL whose password and
+# credential-like query parameters are secrets. webhook: a URL that is a credential as a
+# whole, path and query included.
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    integration: str  # who reads it: a provider, jira, prometheus, github, http, cibridge …
+    key: str  # its role there: the config key it stands in for, or what it holds
+    kind: Kind
+    purpose: str
+    input: str = ""  # the action input that sets it, if one does
+
+
+_v = Variable
+
+
+# fmt: off
+VARIABLES: tuple[Variable, ...] = (
+    # chat providers
+    _v("SLACK_WEBHOOK_URL", "slack", "webhook_url", "webhook", "Slack incoming webhook", "slack-webhook-url"),
+    _v("SLACK_BOT_TOKEN", "slack", "bot_token", "secret", "Slack bot token (Web API: update, thread, channels)", "slack-bot-token"),
+    _v("SLACK_API_URL", "slack", "api_url", "address", "Slack Web API base (proxies, tests)"),
+    _v("SLACK_CHANNEL", "slack", "channel", "setting", "default channel for the Web API"),
+    _v("DINGTALK_WEBHOOK_URL", "dingtalk", "webhook_url", "webhook", "DingTalk robot webhook", "dingtalk-webhook-url"),
+    _v("DINGTALK_SECRET", "dingtalk", "secret", "secret", "DingTalk signing secret (加签)", "dingtalk-secret"),
+    _v("DINGTALK_KEYWORD", "dingtalk", "keyword", "setting", "DingTalk security keyword the message must contain"),
+    _v("FEISHU_WEBHOOK_URL", "feishu", "webhook_url", "webhook", "Feishu / Lark bot webhook", "feishu-webhook-url"),
+    _v("FEISHU_SECRET", "feishu", "secret", "secret", "Feishu signing secret", "feishu-secret"),
+    _v("WECOM_WEBHOOK_URL", "wecom", "webhook_url", "webhook", "WeCom group robot webhook", "wecom-webhook-url"),
+    _v("TEAMS_WEBHOOK_URL", "teams", "webhook_url", "webhook", "Microsoft Teams workflow webhook", "teams-webhook-url"),
+    _v("CIBRIDGE_WEBHOOK_URL", "webhook", "webhook_url", "webhook", "generic signed webhook", "webhook-url"),
+    _v("CIBRIDGE_WEBHOOK_SECRET", "webhook", "secret", "secret", "HMAC-SHA256 key of the generic webhook", "webhook-secret"),
+    # Jira (the names Atlassian's deprecated gajira actions used, plus PAT and OAuth)
+    _v("JIRA_BASE_URL", "jira", "base_url", "address", "Jira site, e.g. https://your-domain.atlassian.net", "jira-base-url"),
+    _v("JIRA_CLOUD_ID", "jira", "cloud_id", "setting", "Jira Cloud id: requests go through the API gateway"),
+    _v("JIRA_API_VERSION", "jira", "api_version", "setting", "2 (Data Center) or 3 (Cloud)"),
+    _v("JIRA_DEPLOYMENTS_URL", "jira", "deployments_url", "address", "Jira Software Deployments API base"),
+    _v("JIRA_USER_EMAIL", "jira", "user", "setting", "Jira Cloud user for basic auth", "jira-user-email"),
+    _v("JIRA_API_TOKEN", "jira", "password", "secret", "Jira Cloud API token", "jira-api-token"),
+    _v("JIRA_PAT", "jira", "token", "secret", "Jira Data Center personal access token", "jira-pat"),
+    _v("JIRA_CLIENT_ID", "jira", "client_id", "setting", "OAuth 2.0 client id (service account)"),
+    _v("JIRA_CLIENT_SECRET", "jira", "client_secret", "secret", "OAuth 2.0 client secret", "jira-client-secret"),
+    _v("JIRA_ISSUE_KEY", "trigger", "issue_key", "setting", "trigger: the issue to evaluate"),
+    _v("TRIGGER_PAYLOAD", "trigger", "payload", "setting", "trigger: a Jira webhook body passed by a pipeline trigger"),
+    # monitoring
+    _v("PROMETHEUS_URL", "prometheus", "url", "address", "Prometheus HTTP API base", "prometheus-url"),
+    _v("PROMETHEUS_USER", "prometheus", "user", "setting", "Prometheus basic-auth user", "prometheus-user"),
+    _v("PROMETHEUS_PASSWORD", "prometheus", "password", "secret", "Prometheus basic-auth password", "prometheus-password"),
+    _v("PROMETHEUS_TOKEN", "prometheus", "token", "secret", "Prometheus bearer token", "prometheus-token"),
+    _v("PROMETHEUS_CLIENT_ID", "prometheus", "client_id", "setting", "Prometheus OAuth 2.0 client id"),
+    _v("PROMETHEUS_CLIENT_SECRET", "prometheus", "client_secret", "secret", "Prometheus OAuth 2.0 client secret"),
+    _v("PROMETHEUS_TENANT", "prometheus", "tenant", "setting", "tenant sent as X-Scope-OrgID (Mimir, Cortex)"),
+    _v("PROMETHEUS_CA_BUNDLE", "prometheus", "ca_bundle", "setting", "CA bundle trusted for Prometheus only"),
+    _v("PROMETHEUS_TIMEOUT", "prometheus", "timeout", "setting", "query timeout sent to Prometheus"),
+    _v("ALERTMANAGER_URL", "alertmanager", "url", "address", "Alertmanager for gate --silence", "alertmanager-url"),
+    _v("ALERTMANAGER_USER", "alertmanager", "user", "setting", "Alertmanager basic-auth user"),
+    _v("ALERTMANAGER_PASSWORD", "alertmanager", "password", "secret", "Alertmanager basic-auth password"),
+    _v("ALERTMANAGER_TOKEN", "alertmanager", "token", "secret", "Alertmanager bearer token"),
+    _v("ALERTMANAGER_CLIENT_ID", "alertmanager", "client_id", "setting", "Alertmanager OAuth 2.0 client id"),
+    _v("ALERTMANAGER_CLIENT_SECRET", "alertmanager", "client_secret", "secret", "Alertmanager OAuth 2.0 client secret"),
+    _v("PUSHGATEWAY_URL", "pushgateway", "url", "address", "Pushgateway for gate --push-metrics", "pushgateway-url"),
+    _v("PUSHGATEWAY_USER", "pushgateway", "user", "setting", "Pushgateway basic-auth user"),
+    _v("PUSHGATEWAY_PASSWORD", "pushgateway", "password", "secret", "Pushgateway basic-auth password"),
+    _v("PUSHGATEWAY_TOKEN", "pushgateway", "token", "secret", "Pushgateway bearer token"),
+    _v("PUSHGATEWAY_CLIENT_ID", "pushgateway", "client_id", "setting", "Pushgateway OAuth 2.0 client id"),
+    _v("PUSHGATEWAY_CLIENT_SECRET", "pushgateway", "client_secret", "secret", "Pushgateway OAuth 2.0 client secret"),
+    # the CI APIs the trigger dispatches to
+    _v("GITHUB_TOKEN", "github", "token", "secret", "GitHub token (workflow dispatch)", "github-token"),
+    _v("GH_TOKEN", "github", "gh_token", "secret", "GitHub token under the gh CLI's name"),
+    _v("GITHUB_API_URL", "github", "api_url", "address", "GitHub REST API base (set by GitHub Actions)"),
+    _v("GITLAB_TOKEN", "gitlab", "token", "secret", "GitLab API token (PRIVATE-TOKEN)", "gitlab-token"),
+    _v("GITLAB_TRIGGER_TOKEN", "gitlab", "trigger_token", "secret", "GitLab pipeline trigger token", "gitlab-trigger-token"),
+    _v("CI_JOB_TOKEN", "gitlab", "job_token", "secret", "GitLab job token (set by GitLab CI/CD)"),
+    _v("CI_API_V4_URL", "gitlab", "api_url", "address", "GitLab REST API base (set by GitLab CI/CD)"),
+    # HTTP, for every request
+    _v("HTTPS_PROXY", "http", "https_proxy", "address", "proxy for https requests"),
+    _v("https_proxy", "http", "https_proxy_lower", "address", "proxy for https requests"),
+    _v("HTTP_PROXY", "http", "http_proxy", "address", "proxy for http requests"),
+    _v("http_proxy", "http", "http_proxy_lower", "address", "proxy for http requests"),
+    _v("ALL_PROXY", "http", "all_proxy", "address", "proxy for every request"),
+    _v("all_proxy", "http", "all_proxy_lower", "address", "proxy for every request"),
+    _v("NO_PROXY", "http", "no_proxy", "setting", "hosts reached without the proxy"),
+    _v("no_proxy", "http", "no_proxy_lower", "setting", "hosts reached without the proxy"),
+    _v("REQUESTS_CA_BUNDLE", "http", "requests_ca_bundle", "setting", "CA bundle (requests' name)"),
+    _v("CURL_CA_BUNDLE", "http", "curl_ca_bundle", "setting", "CA bundle (curl's name)"),
+    _v("SSL_CERT_FILE", "http", "ssl_cert_file", "setting", "CA bundle (OpenSSL's name)"),
+    _v("CIBRIDGE_HTTP_RETRIES", "http", "retries", "setting", "retries of a failed idempotent request (default 3)"),
+    _v("CIBRIDGE_HTTP_DEADLINE", "http", "deadline", "setting", "seconds one command may spend on HTTP in all"),
+    _v("CIBRIDGE_HTTP_MAX_WAIT", "http", "max_wait", "setting", "longest Retry-After honoured, in seconds"),
+    # cibridge itself
+    _v("CIBRIDGE_CONFIG", "cibridge", "config", "setting", "configuration file (default .cibridge.yml)", "config"),
+    _v("CIBRIDGE_KEY", "cibridge", "key", "secret", "Fernet key(s) for enc: values, comma-separated for rotation"),
+    _v("CIBRIDGE_SECRETS_DIR", "cibridge", "secrets_dir", "setting", "folder of files named after secrets (*_ref)"),
+    _v("CIBRIDGE_CACHE_DIR", "cibridge", "cache_dir", "setting", "cache of compiled templates and on-demand installs"),
+    _v("XDG_CACHE_HOME", "cibridge", "xdg_cache_home", "setting", "where the cache goes when CIBRIDGE_CACHE_DIR is unset"),
+    _v("CIBRIDGE_OUTPUT_FORMAT", "cibridge", "output_format", "setting", "json: outputs printed as one JSON object"),
+    _v("CIBRIDGE_DOTENV", "cibridge", "dotenv", "setting", "GitLab: the dotenv report file (default cibridge.env)"),
+    _v("CIBRIDGE_INSTALLER", "cibridge", "installer", "setting", "pip: install on-demand dependencies with pip, not uv"),
+    _v("CIBRIDGE_COMMAND", "action", "command", "setting", "the root action's command"),
+    _v("CIBRIDGE_ARGS", "action", "args", "setting", "the actions' extra arguments, shell-quoted"),
+)
+# fmt: on
+# The CI platforms' own variables: read by context/platforms, cleaned from the test
+# suite's environment with the rows above.
+PLATFORM_PREFIXES = ("GITHUB_", "GITLAB_", "CI_", "RUNNER_")
+# Each action input becomes a variable with this prefix in the step's env: (inputs reach
+# scripts only through env:); secrets carry their own prefix so they are masked first.
+OPTION_PREFIX = "CIBRIDGE_OPT_"
+SECRET_INPUT_PREFIX = "CIBRIDGE_IN_"  # noqa: S105 - a variable-name prefix
+
+BY_NAME: Mapping[str, Variable] = {v.name: v for v in VARIABLES}
+_BY_ROLE: Mapping[tuple[str, str], Variable] = {(v.integration, v.key): v for v in VARIABLES}
+# Action input -> the variable it sets, one step configuring everything it needs.
+INPUTS: Mapping[str, str] = {v.input: v.name for v in VARIABLES if v.input}
+
+
+def name(integration: str, key: str) -> str:
+    """The variable that holds ``key`` for ``integration``; KeyError names a missing row."""
+    return _BY_ROLE[(integration, key)].name
+
+
+def find(integration: str, key: str) -> str:
+    """Like :func:`name`, or "" when the integration has no such variable."""
+    found = _BY_ROLE.get((integration, key))
+    return found.name if found else ""
+
+
+def of(integration: str) -> Iterator[Variable]:
+    return (v for v in VARIABLES if v.integration == integration)
+
+
+# What could send a run to a real service or sign it in there: every variable an
+# integration reads (cibridge's own knobs are kept), and anything else under the prefix an
+# integration's variables share (a SLACK_* a later version reads must not slip through).
+_OWN = frozenset({"cibridge", "action"})
+
+
+def _shared_prefix(names: list[str]) -> str:
+    common = os.path.commonprefix(names)  # noqa: RUF071 - names, not paths
+    return common[: common.rfind("_") + 1]
+
+
+_PREFIXES = tuple(
+    sorted(
+        prefix
+        for integration in {v.integration for v in VARIABLES} - _OWN
+        if (prefix := _shared_prefix([v.name for v in VARIABLES if v.integration == integration]))
+    )
+)
+
+
+def reaches_a_service(variable: str) -> bool:
+    known = BY_NAME.get(variable)
+    if known is not None:
+        return known.integration not in _OWN or known.kind == "secret"
+    return variable.startswith(_PREFIXES)
+
+
+def register(env: Mapping[str, str]) -> None:
+    """Register every secret the environment holds, before anything is printed."""
+    from cibridge.core import redact
+
+    for variable in VARIABLES:
+        value = env.get(variable.name)
+        if not value:
+            continue
+        if variable.kind == "webhook":
+            redact.register_url(value, whole_url_secret=True)
+        elif variable.kind == "address":
+            redact.register_url(value, whole_url_secret=False)
+        elif variable.kind == "secret":
+            for part in value.split(","):
+                redact.register(part.strip())
