@@ -12,7 +12,8 @@ from werkzeug import Response as WerkzeugResponse
 
 from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
-from cibridge.http.auth import Auth, Basic, Bearer, HeaderAuth, OAuth2ClientCredentials
+from cibridge.http.auth import Auth, Basic, Bearer, HeaderAuth
+from cibridge.http.oauth import OAuth2ClientCredentials
 from cibridge.http.transport import HttpSettings, Transport
 
 

@@ -45,13 +45,18 @@ def test_ensure_url_accepts_http_and_https() -> None:
     assert urls.ensure_url("http://x.example", "Slack webhook_url") == "http://x.example"
 
 
-def test_non_http_url_is_rejected_redacted() -> None:
-    redact.register("file:///etc/passwd")
-    with pytest.raises(CibridgeError, match="is not an http") as caught:
-        urls.ensure_url("file:///etc/passwd", "Slack webhook_url")
+def test_non_http_url_is_rejected_showing_only_its_scheme() -> None:
+    """The message never carries the value beyond its scheme, registered secret or not (it
+    used to redact through core.redact, an import cycle redact <-> urls)."""
+    with pytest.raises(CibridgeError, match="not an http") as caught:
+        urls.ensure_url("file:///etc/passwd-secret-part", "Slack webhook_url")
     assert caught.value.exit_code == 2
-    assert caught.value.message == "Slack webhook_url: '***' is not an http(s) URL"
+    assert caught.value.message == "Slack webhook_url: file:… is not an http(s) URL"
     assert "https://" in caught.value.hint
+    with pytest.raises(CibridgeError) as caught:
+        urls.ensure_url("hooks.slack.com/services/T0/B0/secretpart", "Slack webhook_url")
+    assert "secretpart" not in str(caught.value)
+    assert "has no scheme" in caught.value.message
 
 
 @pytest.mark.parametrize(

@@ -12,15 +12,9 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from cibridge.clients.pushgateway import (
-    Metric,
-    deploy_metrics,
-    exposition,
-    group_path,
-    push,
-    push_deploy,
-)
+from cibridge.clients.pushgateway import Metric, exposition, group_path, push
 from cibridge.core.errors import CibridgeError
+from cibridge.gate.markers import OWN_LABELS, deploy_metrics, push_deploy
 from cibridge.http.transport import HttpSettings, Transport
 from tests.e2e.harness import pushgateway
 
@@ -76,7 +70,10 @@ def test_group_path_encodes_what_a_path_segment_cannot_hold() -> None:
 @pytest.mark.parametrize("label", ["result", "job", "__x", "a-b"])
 def test_group_path_refuses_labels_that_clash_or_are_invalid(label: str) -> None:
     with pytest.raises(CibridgeError, match="cannot be a grouping label"):
-        group_path("j", {label: "v"})
+        group_path("j", {label: "v"}, OWN_LABELS)
+    if label != "result":  # the gate's own label; the client alone reserves only its own
+        with pytest.raises(CibridgeError, match="cannot be a grouping label"):
+            group_path("j", {label: "v"})
 
 
 def test_deploy_metrics_mark_the_verdict_and_action_one_hot() -> None:

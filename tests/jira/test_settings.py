@@ -8,7 +8,7 @@ import pytest
 
 from cibridge.config import loader as config
 from cibridge.core.errors import CibridgeError
-from cibridge.http import auth
+from cibridge.http import auth, oauth
 from cibridge.http.transport import HttpSettings, Transport
 from cibridge.jira import settings
 from tests.conftest import SEED
@@ -50,7 +50,7 @@ def test_seed_oauth2_with_cloud_id_goes_through_the_gateway(tmp_path: Path) -> N
     env = {"JIRA_CLIENT_SECRET": "s3cret-value", "JIRA_CLOUD_ID": "abc-123"}
     found = _load(env, text, tmp_path)
     assert found.base_url == "https://api.atlassian.com/ex/jira/abc-123"
-    assert isinstance(found.auth, auth.OAuth2ClientCredentials)
+    assert isinstance(found.auth, oauth.OAuth2ClientCredentials)
     assert found.api_version == 3
 
 
@@ -84,7 +84,7 @@ def test_an_oauth_integration_for_deployments_goes_through_atlassians_gateway(
         "JIRA_CLOUD_ID": "abc-123",
     }
     found = _load(env, text, tmp_path)
-    assert isinstance(found.auth, auth.OAuth2ClientCredentials)
+    assert isinstance(found.auth, oauth.OAuth2ClientCredentials)
     assert found.auth.audience == "api.atlassian.com"
     assert found.deployments_url == (
         "https://api.atlassian.com/jira/deployments/0.1/cloud/abc-123/bulk"

@@ -34,7 +34,7 @@ from cibridge.demo.standins import (
     jira_spec,
 )
 from cibridge.demo.standins import jira_errors as errors
-from cibridge.http import auth
+from cibridge.http import auth, oauth
 from cibridge.http.transport import HttpSettings, Transport
 from cibridge.jira.adf import to_adf
 from tests.standins.client import Reply, send
@@ -662,10 +662,10 @@ def test_the_client_reports_refused_credentials(site: Site) -> None:
 
 def test_an_oauth_token_is_fetched_once_and_renewed_once_after_expiry(site: Site) -> None:
     token_url = site.stand_ins.base + "/jira/oauth/token"
-    oauth = auth.OAuth2ClientCredentials(
+    credentials = oauth.OAuth2ClientCredentials(
         token_url, JIRA_CLIENT_ID, JIRA_CLIENT_SECRET, transport=site.transport
     )
-    client = site.client(credentials=oauth)
+    client = site.client(credentials=credentials)
     assert [client.issue(k).status for k in ("PROJ-1", "OPS-1", "OPS-3")] == [
         "In Progress",
         "In Progress",
@@ -703,11 +703,11 @@ def test_the_token_endpoint_refuses_a_wrong_client_as_atlassian_does(site: Site)
         and right.json["expires_in"] == 3600
     )
     assert site.jira.token_requests == 3
-    oauth = auth.OAuth2ClientCredentials(
+    credentials = oauth.OAuth2ClientCredentials(
         site.stand_ins.base + "/jira/oauth/token", JIRA_CLIENT_ID, "nope", transport=site.transport
     )
     with pytest.raises(Exception, match="access_denied: Unauthorized"):
-        site.client(credentials=oauth).issue("PROJ-1")
+        site.client(credentials=credentials).issue("PROJ-1")
 
 
 # -- injected faults ------------------------------------------------------------------------

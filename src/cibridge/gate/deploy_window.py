@@ -103,13 +103,12 @@ def silenced(
 
 def push(window: Window, result: GateResult, service: str, environment: str) -> str:
     """Push the marker and verdict; the group path, or '' when the push failed (warned)."""
-    from cibridge.clients import pushgateway
-    from cibridge.gate import peers
+    from cibridge.gate import markers, peers
 
     where = peers.endpoint("pushgateway", window.config, window.env, window.transport)
     grouping = {"environment": environment} if environment else {}
     try:
-        path = pushgateway.push_deploy(
+        path = markers.push_deploy(
             window.transport,
             where.url,
             service=service,

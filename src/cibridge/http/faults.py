@@ -1,7 +1,7 @@
 """Transport faults as messages: what went wrong, naming the origin only.
 
 Imported by ``cibridge.http.transport`` when a request fails; the ``requests``/urllib3 exception
-types are imported inside ``_fault``.
+types are imported inside ``fault``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from cibridge.core.errors import CibridgeError, failure
 from cibridge.core.untrusted import excerpt
 
 if TYPE_CHECKING:
+    from cibridge.http.call import Call
     from cibridge.http.settings import HttpSettings
-    from cibridge.http.transport import Call
 
 _UP = "check that the service is up and reachable from the runner"
 
@@ -33,7 +33,7 @@ def _causes(error: BaseException) -> list[BaseException]:
     return found
 
 
-def _fault(error: BaseException, call: Call, settings: HttpSettings, read: float) -> CibridgeError:
+def fault(error: BaseException, call: Call, settings: HttpSettings, read: float) -> CibridgeError:
     """A message for a transport fault that names the origin only: exception texts are
     never quoted, since they can hold the URL's path, a header value or the server's bytes."""
     import http.client

@@ -88,7 +88,7 @@ class IntegrationSettings:
     def auth(self, names: AuthEnv, transport: Transport, label: str) -> Auth | None:
         """The auth the settings describe: ``type`` when given, else whichever credentials
         are present (client credentials, then a token, then user and password)."""
-        from cibridge.http import auth
+        from cibridge.http import auth, oauth
 
         kind = str(self.value("type", default="") or "").lower()
         client_id = self.value("client_id", names.client_id)
@@ -114,7 +114,7 @@ class IntegrationSettings:
                     f"{label}: OAuth 2.0 needs {', '.join(missing)} ({self.where('type')})",
                     hint=f"set them under integrations.{self.name} or the {label} auth block",
                 )
-            return auth.OAuth2ClientCredentials(
+            return oauth.OAuth2ClientCredentials(
                 str(token_url),
                 str(client_id),
                 client_secret,

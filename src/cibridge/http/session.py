@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cibridge.core import isotime, log
-from cibridge.http.transport import IDEMPOTENT, Call, current_call
+from cibridge.http.call import IDEMPOTENT, Call, current_call
 
 if TYPE_CHECKING:
     import requests
@@ -36,7 +36,7 @@ def reset_wait(value: str | None, now: datetime | None = None) -> float | None:
     return max(0.0, (reset - (now or datetime.now(timezone.utc))).total_seconds())
 
 
-def _new_session(settings: HttpSettings) -> requests.Session:
+def new_session(settings: HttpSettings) -> requests.Session:
     session_class, adapter_class, policy_class = _classes()
     session = session_class()
     # Proxies and CA bundles come from HttpSettings; trust_env would read os.environ

@@ -25,6 +25,7 @@ from cibridge import __version__
 from cibridge.core import log, redact, urls
 from cibridge.core.errors import CibridgeError, failure
 from cibridge.core.untrusted import EXCERPT, excerpt
+from cibridge.http.call import Call, enter, leave
 from cibridge.http.settings import HttpSettings as HttpSettings
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from cibridge.http.auth import Auth
 
 USER_AGENT = f"cibridge/{__version__}"
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 FOLLOWS_REDIRECTS = frozenset({"GET", "HEAD"})
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -91,32 +91,6 @@ class Response:
             target = f"another path on {target}"
         note = "not followed for a write; update the URL"
         return f"answered {self.status} redirect to {target} ({note})"
-
-
-@dataclass
-class Call:
-    """One request as the retry policy and the watchdog see it (through its thread)."""
-
-    what: str
-    method: str
-    origin: str
-    deadline: float
-    max_wait: float
-    sleep: Callable[[float], None]
-    jitter: Callable[[], float]
-    started: float = 0.0  # of the current attempt
-    attempt: object = None  # identifies the current attempt to its watchdog
-    deadline_hit: bool = False
-    redirected: bool = False
-    watched: set[Any] = field(default_factory=set)  # connections armed for this call
-
-
-_local = threading.local()
-
-
-def current_call() -> Call | None:
-    call: Call | None = getattr(_local, "call", None)
-    return call
 
 
 class Transport:
@@ -215,7 +189,7 @@ class Transport:
         call = Call(
             what, method, urls.origin(url), deadline, settings.max_wait, self.sleep, self.jitter
         )
-        previous, _local.call = current_call(), call
+        previous = enter(call)
         try:
             for hop in range(MAX_REDIRECTS + 1):
                 raw = session.request(
@@ -259,11 +233,11 @@ class Transport:
             urllib3.exceptions.HTTPError,
         ) as error:
             log.debug(f"{what}: {method} {call.origin} -> {type(error).__name__}")
-            from cibridge.http.faults import _fault
+            from cibridge.http.faults import fault
 
-            raise _fault(error, call, settings, read) from None
+            raise fault(error, call, settings, read) from None
         finally:
-            _local.call = previous
+            leave(previous)
             for connection in call.watched:
                 connection.release(call)
         ms = (time.monotonic() - call.started) * 1000
@@ -304,9 +278,9 @@ class Transport:
     def _session_(self) -> requests.Session:
         with self._lock:
             if self._session is None:
-                from cibridge.http.session import _new_session
+                from cibridge.http.session import new_session
 
-                self._session = _new_session(self.settings)
+                self._session = new_session(self.settings)
             return self._session
 
 
