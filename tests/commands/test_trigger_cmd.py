@@ -486,15 +486,15 @@ def test_a_started_pipeline_whose_record_jira_refuses_is_in_the_outputs(
 def test_an_issue_a_search_lists_twice_is_dispatched_once(
     cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from cibridge.trigger import jira_reads
+    from cibridge.clients.jira import JiraClient
 
-    search = jira_reads.search
+    search = JiraClient.search
 
     def twice(*args, **kwargs):  # type: ignore[no-untyped-def]
         found = list(search(*args, **kwargs))
         yield from found + found  # as v2 paging can, while issues change
 
-    monkeypatch.setattr(jira_reads, "search", twice)
+    monkeypatch.setattr(JiraClient, "search", twice)
     jira_of(stand_ins).state.versions["10101"].released = True
     event = tmp_path / "event.json"
     event.write_text(

@@ -76,4 +76,4 @@ def test_null_fields_read_as_empty_not_as_the_word_none() -> None:
         }
     )
     assert (issue.id, issue.status, issue.project_id) == ("", "", "")
-    assert issue.fix_versions == ["", "v1"] and issue.labels == []
+    assert issue.fix_version_names == ["", "v1"] and issue.labels == []

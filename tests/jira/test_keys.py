@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge.jira.keys import Source, discover, find_keys, parse_key
+from cibridge.clients.jira.keys import Source, discover, find_keys, parse_key
 
 # Commit messages, titles and branch names as people write them, and the keys in them.
 REAL_WORLD = [

@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from cibridge.clients.jira.keys import _NOT_PROJECTS, find_keys
 from cibridge.jira.adf import to_adf
 from cibridge.jira.inline import escape
-from cibridge.jira.keys import _NOT_PROJECTS, find_keys
 from cibridge.jira.markdown import clean
 from cibridge.jira.wiki import to_wiki
 

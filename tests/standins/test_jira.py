@@ -104,7 +104,7 @@ def test_bulkfetch_finds_visible_issues_and_leaves_out_the_rest(site: Site) -> N
     found, missing = site.client().issues(["PROJ-1", "proj-4", "SEC-1", "NOPE-9"])
     assert sorted(found) == ["PROJ-1", "PROJ-4"]
     assert found["PROJ-4"].status == "Ready for Deployment"
-    assert found["PROJ-4"].fix_versions == ["v1.2.3"] and found["PROJ-4"].project_id == "10000"
+    assert found["PROJ-4"].fix_version_names == ["v1.2.3"] and found["PROJ-4"].project_id == "10000"
     assert missing == ["SEC-1", "NOPE-9"]  # SEC exists, but this account cannot see it
     reply = site.call(
         "POST", "issue/bulkfetch", {"issueIdsOrKeys": ["SEC-1"], "fields": ["summary"]}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from cibridge.clients.jira import Change
 from cibridge.trigger import once
-from cibridge.trigger.jira_reads import Change
 from cibridge.trigger.rules import Match
 
 STATUS = Match(

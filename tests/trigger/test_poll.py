@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge.clients.jira import JiraClient
+from cibridge.clients.jira import JiraClient, SearchCost
 from cibridge.core.errors import CibridgeError
 from cibridge.demo.standins import JIRA_EMAIL, JIRA_TOKEN, StandIns, jira_of
 from cibridge.http import auth
 from cibridge.http.transport import HttpSettings, Transport
-from cibridge.trigger import jira_reads
 from cibridge.trigger.poll import with_filter
 
 
@@ -29,10 +28,10 @@ def test_search_follows_next_page_tokens_and_reads_release_state(stand_ins: Stan
     client = JiraClient(
         Transport(HttpSettings()), stand_ins.base + "/jira", auth.Basic(JIRA_EMAIL, JIRA_TOKEN), 3
     )
-    cost = jira_reads.SearchCost()
-    found = list(jira_reads.search(client, "labels = bulk", cost))
+    cost = SearchCost()
+    found = list(client.search("labels = bulk", cost))
     assert len({i.key for i in found}) == 250 and cost.requests == 3
-    (released,) = [v for v in jira_reads.issue(client, "PROJ-5").fix_versions]
+    (released,) = [v for v in client.issue("PROJ-5").fix_versions]
     assert (released.name, released.released) == ("v1.2.2", True)
     assert jira.spec_rejections == []
 
@@ -44,7 +43,7 @@ def test_changes_come_from_the_issue_history(stand_ins: StandIns) -> None:
     )
     client.transition("PROJ-3", "41", {})  # In Review -> Ready for Deployment
     client.add_fix_version("PROJ-3", "v1.2.3")
-    (change,) = jira_reads.changes(client, "PROJ-3", ("status", "labels"))
+    (change,) = client.changes("PROJ-3", ("status", "labels"))
     assert (change.field, change.before, change.after) == (
         "status",
         "In Review",

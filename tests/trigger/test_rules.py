@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from cibridge.clients.jira import FixVersion, Issue
 from cibridge.config.loader import load
 from cibridge.core.errors import CibridgeError
 from cibridge.trigger import rules
-from cibridge.trigger.jira_reads import FixVersion, TriggerIssue
 from tests.trigger.helpers import SEED
 
 
@@ -18,10 +18,10 @@ def seed_rules() -> list[rules.Rule]:
     return rules.load(load([SEED], {}))
 
 
-def _issue(**fields: object) -> TriggerIssue:
+def _issue(**fields: object) -> Issue:
     base: dict[str, object] = {"key": "PROJ1-7", "summary": "s", "project": "PROJ1"}
     base.update(fields)
-    return TriggerIssue(**base)  # type: ignore[arg-type]
+    return Issue(**base)  # type: ignore[arg-type]
 
 
 def test_status_matches_type_and_status_case_insensitively(seed_rules: list[rules.Rule]) -> None:

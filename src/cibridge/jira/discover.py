@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from cibridge.clients.jira.keys import parse_key
 from cibridge.context import gitlog
 from cibridge.context.model import MAX_COMMITS, ZERO_SHA, Context
 from cibridge.core.errors import CibridgeError
-from cibridge.jira.keys import parse_key
 
 
 def named(values: Sequence[str]) -> dict[str, list[str]]:

@@ -261,7 +261,7 @@ def _link(request: JiraRequest, client: JiraClient, issue: Issue, other: str) ->
 def _fix_version(
     request: JiraRequest, client: JiraClient, issue: Issue, versions: _Versions
 ) -> str:
-    if request.fix_version in issue.fix_versions:
+    if request.fix_version in issue.fix_version_names:
         return f"skipped: already has {request.fix_version}"
     versions.ensure(issue, request.fix_version)
     client.add_fix_version(issue.key, request.fix_version)

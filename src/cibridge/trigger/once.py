@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cibridge.clients.jira import JiraError
-from cibridge.trigger.jira_reads import RECORD
 
 if TYPE_CHECKING:
-    from cibridge.clients.jira import JiraClient
-    from cibridge.trigger.jira_reads import Change, TriggerIssue
+    from collections.abc import Iterator
+
+    from cibridge.clients.jira import Change, Issue, JiraClient, SearchCost
     from cibridge.trigger.rules import Match
 
-PROPERTY = RECORD
+PROPERTY = "cibridge.trigger"  # the issue property the record is kept in
 MAX_CHARS = 30_000  # under Jira's 32,768, with room for the entry being added
 
 
@@ -87,7 +87,16 @@ class Record:
         return {"version": 1, "dispatched": self.entries}
 
 
-def carried(issue: TriggerIssue) -> Record | None:
+def current(client: JiraClient, key: str) -> Issue:
+    """The issue as the trigger judges it: as Jira has it now, with its record and history."""
+    return client.issue(key, properties=(PROPERTY,), history=True)
+
+
+def search(client: JiraClient, query: str, cost: SearchCost | None = None) -> Iterator[Issue]:
+    return client.search(query, cost, properties=(PROPERTY,), history=True)
+
+
+def carried(issue: Issue) -> Record | None:
     """The record as the issue's answer carried it (a search or GET with ``properties``);
     None when the answer did not carry properties at all. Good for skipping; a dispatch
     re-reads it with :func:`read` first, so a Jira that ignored ``properties`` cannot

@@ -12,22 +12,22 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cibridge.clients.jira import SearchCost
 from cibridge.core.errors import CibridgeError
-from cibridge.trigger import jira_reads
+from cibridge.trigger import once
 
 if TYPE_CHECKING:
-    from cibridge.clients.jira import JiraClient
-    from cibridge.trigger.jira_reads import TriggerIssue
+    from cibridge.clients.jira import Issue, JiraClient
     from cibridge.trigger.rules import Rule
 
 
 @dataclass
 class Candidates:
-    issues: list[TriggerIssue] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
     queries: dict[str, str] = field(default_factory=dict)  # rule -> JQL sent
     skipped: dict[str, str] = field(default_factory=dict)  # rule -> why no query was sent
     errors: dict[str, CibridgeError] = field(default_factory=dict)  # rule -> its search failed
-    cost: jira_reads.SearchCost = field(default_factory=jira_reads.SearchCost)
+    cost: SearchCost = field(default_factory=SearchCost)
 
 
 def with_filter(jql: str, extra: str) -> str:
@@ -62,7 +62,7 @@ def candidates(client: JiraClient, rules: list[Rule], extra: str = "") -> Candid
         jql = with_filter(jql, extra)
         found.queries[rule.name] = jql
         try:
-            for issue in jira_reads.search(client, jql, found.cost):
+            for issue in once.search(client, jql, found.cost):
                 if issue.key and issue.key not in seen:
                     seen.add(issue.key)
                     found.issues.append(issue)

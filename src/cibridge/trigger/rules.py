@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cibridge.clients.jira import Issue
+from cibridge.clients.jira.jql import quote as jql_quote
 from cibridge.core.errors import CibridgeError
-from cibridge.trigger.jira_reads import TriggerIssue, jql_quote
 
 if TYPE_CHECKING:
     from cibridge.config.loader import Config
@@ -56,7 +57,7 @@ class Rule:
     pattern: re.Pattern[str] | None = None
     patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
 
-    def evaluate(self, issue: TriggerIssue, verdict: Verdict) -> None:
+    def evaluate(self, issue: Issue, verdict: Verdict) -> None:
         if not self.enabled:
             verdict.reasons[self.name] = "disabled"
             return
@@ -85,7 +86,7 @@ class Rule:
         return "fixVersion in releasedVersions()" if self.patterns else None
 
 
-def _status(rule: Rule, issue: TriggerIssue) -> list[Match] | str:
+def _status(rule: Rule, issue: Issue) -> list[Match] | str:
     types = {t.casefold() for t in rule.issue_types}
     if types and issue.issue_type.casefold() not in types:
         return f"issue type {issue.issue_type or '?'} is not one of {', '.join(rule.issue_types)}"
@@ -100,7 +101,7 @@ def _status(rule: Rule, issue: TriggerIssue) -> list[Match] | str:
     return [Match(STATUS, pipeline, issue.key, issue.summary, why, "", "", "status", issue.status)]
 
 
-def _labels(rule: Rule, issue: TriggerIssue) -> list[Match] | str:
+def _labels(rule: Rule, issue: Issue) -> list[Match] | str:
     found = []
     for label in rule.labels:
         if label in issue.labels and rule.mapping.get(label):
@@ -125,7 +126,7 @@ def _labels(rule: Rule, issue: TriggerIssue) -> list[Match] | str:
     return f"none of its labels ({', '.join(issue.labels)}) is one of {', '.join(rule.labels)}"
 
 
-def _versions(rule: Rule, issue: TriggerIssue) -> list[Match] | str:
+def _versions(rule: Rule, issue: Issue) -> list[Match] | str:
     assert rule.pattern is not None
     found, notes = [], []
     for version in issue.fix_versions:
@@ -213,7 +214,7 @@ def load(config: Config) -> list[Rule]:
     return rules
 
 
-def evaluate(rules: list[Rule], issue: TriggerIssue) -> Verdict:
+def evaluate(rules: list[Rule], issue: Issue) -> Verdict:
     verdict = Verdict()
     for rule in rules:
         rule.evaluate(issue, verdict)

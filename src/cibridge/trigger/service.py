@@ -12,15 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cibridge.clients.jira import jql
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
-from cibridge.trigger import jira_reads, once, poll, rules, targets
+from cibridge.trigger import once, poll, rules, targets
 from cibridge.trigger.source import Source
 
 if TYPE_CHECKING:
-    from cibridge.clients.jira import JiraClient
+    from cibridge.clients.jira import Issue, JiraClient
     from cibridge.clients.pipelines import Dispatcher
     from cibridge.config.loader import Config
-    from cibridge.trigger.jira_reads import TriggerIssue
     from cibridge.trigger.rules import Match, Rule
 
 DISPATCHED, ALREADY, MATCHED, WOULD, FAILED, UNRECORDED = (
@@ -105,7 +105,7 @@ def run(request: TriggerRequest, deps: Dependencies) -> TriggerResult:
     if request.poll:
         found = poll.candidates(deps.client, chosen, request.poll_filter)
         result.candidates = found
-        issues: list[TriggerIssue | str] = list(found.issues)
+        issues: list[Issue | str] = list(found.issues)
         queries = len(found.queries)
         deps.say(
             f"poll: {len(found.issues)} candidate(s) from {queries} "
@@ -115,21 +115,21 @@ def run(request: TriggerRequest, deps: Dependencies) -> TriggerResult:
         # jira:version_released names a version; its issues are read from Jira, and only
         # the version rule applies (the release is the change).
         chosen = [r for r in deps.rules if r.name == rules.VERSION]
-        jql = f"fixVersion = {jira_reads.jql_quote(request.source.version)}"
+        query = f"fixVersion = {jql.quote(request.source.version)}"
         # A search can list an issue twice (v2 paging while issues change): once each, or
         # two workers would both pass the record check and start it twice.
-        issues = list({i.key: i for i in jira_reads.search(deps.client, jql)}.values())
+        issues = list({i.key: i for i in once.search(deps.client, query)}.values())
         deps.say(
             f"version {request.source.version}: {len(issues)} issue(s) ({request.source.origin})"
         )
     else:
         issues = list(request.source.keys)
 
-    def evaluate(item: TriggerIssue | str) -> Part:
+    def evaluate(item: Issue | str) -> Part:
         part = Part()
         key = item if isinstance(item, str) else item.key
         try:
-            issue = jira_reads.issue(deps.client, item) if isinstance(item, str) else item
+            issue = once.current(deps.client, item) if isinstance(item, str) else item
             _one(issue, chosen, request, deps, part)
         except CibridgeError as error:
             part.errors.append(IssueError(key, str(error), error.exit_code))
@@ -155,7 +155,7 @@ def run(request: TriggerRequest, deps: Dependencies) -> TriggerResult:
 
 
 def _one(
-    issue: TriggerIssue,
+    issue: Issue,
     chosen: list[Rule],
     request: TriggerRequest,
     deps: Dependencies,
@@ -175,7 +175,7 @@ def _one(
     history = issue.history
     fields = tuple({m.history_field for m in verdict.matches if m.history_field})
     if history is None:  # not carried, or cut short: the whole history, paged
-        history = jira_reads.changes(deps.client, issue.key, fields) if fields else []
+        history = deps.client.changes(issue.key, fields) if fields else []
     # Entries of what still matches are never evicted to make room: that would start them again.
     current = frozenset(once.entry_key(m, once.change_of(m, history)) for m in verdict.matches)
     for match in verdict.matches:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cibridge.clients.jira.keys import parse_key
 from cibridge.core.errors import CibridgeError
-from cibridge.jira.keys import parse_key
 
 MAX_BODY = 10 * 1024 * 1024  # Jira webhook bodies are far smaller
 VERSION_RELEASED = "jira:version_released"

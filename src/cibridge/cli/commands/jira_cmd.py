@@ -109,7 +109,8 @@ def _fields(pairs: list[str]) -> dict[str, str]:
 def build_request(runtime: Runtime, projects: tuple[str, ...]) -> JiraRequest:
     from datetime import date
 
-    from cibridge.jira import discover, keys
+    from cibridge.clients.jira import keys
+    from cibridge.jira import discover
     from cibridge.jira.service import JiraRequest
 
     args = runtime.args

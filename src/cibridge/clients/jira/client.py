@@ -1,6 +1,6 @@
 """A thin Jira REST client on the run's one HTTP session.
 
-Only the calls ``cibridge jira`` and ``cibridge trigger`` make, in both API versions: Cloud
+The calls ``cibridge jira`` and ``cibridge trigger`` make, in both API versions: Cloud
 serves v3 (ADF bodies), Data Center v2 (wiki markup). Every non-2xx answer becomes a
 :class:`JiraError` carrying Jira's own messages.
 """
@@ -8,10 +8,12 @@ serves v3 (ADF bodies), Data Center v2 (wiki markup). Every non-2xx answer becom
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cibridge.clients.jira import jql
+from cibridge.clients.jira.issue import FIELDS, Change, Issue, changes_in
+from cibridge.clients.jira.jql import MAX_PAGES, PAGE, SearchCost
 from cibridge.core.errors import EXIT_FAILURE, CibridgeError
 from cibridge.core.untrusted import excerpt
 
@@ -20,7 +22,6 @@ if TYPE_CHECKING:
     from cibridge.http.transport import Response, Transport
 
 BULK_LIMIT = 100  # keys per POST /issue/bulkfetch
-FIELDS = ["summary", "status", "project", "issuetype", "fixVersions", "labels"]
 
 HINTS = {
     401: "Jira did not accept the credentials: check JIRA_USER_EMAIL + JIRA_API_TOKEN (Cloud), "
@@ -52,44 +53,6 @@ def error_text(response: Response) -> str:
         if parts:
             return excerpt("; ".join(parts))
     return excerpt(response.text) or f"HTTP {response.status}"
-
-
-@dataclass
-class Issue:
-    key: str
-    id: str
-    summary: str
-    status: str
-    project: str
-    project_id: str
-    issue_type: str
-    fix_versions: list[str]
-    labels: list[str]
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Issue:
-        fields = data.get("fields") if isinstance(data.get("fields"), dict) else {}
-        assert isinstance(fields, dict)
-
-        def name(field: str, attribute: str = "name") -> str:
-            value = fields.get(field)
-            return str(value.get(attribute) or "") if isinstance(value, dict) else ""
-
-        versions = fields.get("fixVersions")
-        versions = versions if isinstance(versions, list) else []
-        labels = fields.get("labels")
-        labels = labels if isinstance(labels, list) else []
-        return cls(
-            key=str(data.get("key") or ""),
-            id=str(data.get("id") or ""),
-            summary=str(fields.get("summary") or ""),
-            status=name("status"),
-            project=name("project", "key"),
-            project_id=name("project", "id"),
-            issue_type=name("issuetype"),
-            fix_versions=[str(v.get("name") or "") for v in versions if isinstance(v, dict)],
-            labels=[str(label) for label in labels],
-        )
 
 
 class JiraClient:
@@ -170,30 +133,115 @@ class JiraClient:
             url = self.api("issue/bulkfetch")
             data = self.call("POST", url, what="bulkfetch", json=body, read=True, expect=dict)
             issues = _listed(data, "issues", "bulkfetch")
-        else:  # Data Center has no bulkfetch; its v2 search takes a key list
-            jql = f"key in ({','.join(keys)})"
-            body = {"jql": jql, "fields": FIELDS, "maxResults": len(keys)}
-            url = self.api("search")
-            data = self.call(
-                "POST", url, what="search", json=body, ok=(400,), read=True, expect=dict
-            )
-            if isinstance(data, dict) and data.get("errorMessages"):
+        else:  # Data Center has no bulkfetch; its search takes a key list
+            found = f"key in ({', '.join(map(jql.quote, keys))})"
+            try:
+                yield from self.search(found)
+            except JiraError as error:
                 # Data Center refuses the whole JQL if one key does not exist: ask one by one.
+                if error.status != 400:
+                    raise
                 if len(keys) > 1:
                     for key in keys:
                         yield from self._fetch([key])
-                return
-            issues = _listed(data, "issues", "search")
+            return
         for item in issues:
             if isinstance(item, dict):
                 yield Issue.parse(item)
 
-    def issue(self, key: str) -> Issue:
-        fields = ",".join(FIELDS)
-        data = self.call(
-            "GET", self.api(f"issue/{_key(key)}?fields={fields}"), what=key, expect=dict
+    def issue(self, key: str, *, properties: Sequence[str] = (), history: bool = False) -> Issue:
+        """One issue as Jira has it now; with the named properties and its recent history
+        (``expand=changelog``) when asked for."""
+        query = f"fields={','.join(FIELDS)}"
+        if properties:
+            query += f"&properties={','.join(quote(p, safe='') for p in properties)}"
+        if history:
+            query += "&expand=changelog"
+        data = self.call("GET", self.api(f"issue/{_key(key)}?{query}"), what=key, expect=dict)
+        found = Issue.parse(data)
+        if not found.key:
+            raise JiraError(f"Jira {key}: the answer has no issue key", 200, "is this a Jira site?")
+        return found
+
+    # -- search and history: one path for both API versions ---------------------------
+    #
+    # Cloud: POST /rest/api/3/search/jql with nextPageToken (the old /search answers 410)
+    # and the paged /issue/{key}/changelog. Data Center: POST /rest/api/2/search with
+    # startAt, and expand=changelog, which lists the latest entries.
+
+    def search(
+        self,
+        query: str,
+        cost: SearchCost | None = None,
+        *,
+        properties: Sequence[str] = (),
+        history: bool = False,
+    ) -> Iterator[Issue]:
+        """Every issue ``jql`` selects, with the named properties and, when asked, the recent
+        history each answer carries."""
+        cost = cost if cost is not None else SearchCost()
+        token, start = "", 0
+        for _ in range(MAX_PAGES):
+            body: dict[str, Any] = {"jql": query, "fields": list(FIELDS), "maxResults": PAGE}
+            if properties:
+                body["properties"] = list(properties)
+            if self.api_version >= 3:
+                if history:
+                    body["expand"] = "changelog"
+                if token:
+                    body["nextPageToken"] = token
+                url = self.api("search/jql")
+            else:
+                body["startAt"] = start
+                if history:
+                    body["expand"] = ["changelog"]
+                url = self.api("search")
+            cost.requests += 1
+            data = self.call("POST", url, what="search", json=body, read=True, expect=dict)
+            issues = data.get("issues") if isinstance(data, dict) else None
+            if not isinstance(issues, list):
+                raise JiraError("Jira search: the answer's 'issues' is not a list", 200)
+            for item in issues:
+                cost.issues += 1
+                yield Issue.parse(item)
+            if self.api_version >= 3:
+                token = str(data.get("nextPageToken") or "")
+                if data.get("isLast") is not False or not token:
+                    return
+            else:
+                start += len(issues)
+                total = data.get("total")
+                if not issues or not isinstance(total, int) or start >= total:
+                    return
+        raise JiraError(
+            f"Jira search: more than {MAX_PAGES * PAGE:,} issues match {query!r}",
+            200,
+            "narrow the rule (projects, issue types) or pass --poll-filter",
         )
-        return Issue.parse(data if isinstance(data, dict) else {})
+
+    def changes(self, key: str, fields: tuple[str, ...]) -> list[Change]:
+        """The changes to ``fields`` in ``key``'s history, oldest first."""
+        return changes_in(list(self._histories(key)), fields)
+
+    def _histories(self, key: str) -> Iterator[dict[str, Any]]:
+        quoted = quote(key, safe="")
+        if self.api_version < 3:
+            url = self.api(f"issue/{quoted}?fields=status&expand=changelog")
+            data = self.call("GET", url, what=f"{key} history", expect=dict)
+            log = data.get("changelog") if isinstance(data, dict) else None
+            entries = log.get("histories") if isinstance(log, dict) else None
+            yield from (e for e in entries or [] if isinstance(e, dict))
+            return
+        start = 0
+        for _ in range(MAX_PAGES):
+            url = self.api(f"issue/{quoted}/changelog?startAt={start}&maxResults={PAGE}")
+            data = self.call("GET", url, what=f"{key} history", expect=dict)
+            values = data.get("values") if isinstance(data, dict) else None
+            page = [v for v in values or [] if isinstance(v, dict)]
+            yield from page
+            if not page or data.get("isLast") is not False:
+                return
+            start += len(page)
 
     # -- transitions --------------------------------------------------------------------
 
@@ -278,7 +326,7 @@ class JiraClient:
         body = {"update": {"fixVersions": [{"add": {"name": name}}]}}
         self.call("PUT", self.api(f"issue/{_key(key)}"), what=f"{key} fix version", json=body)
 
-    # -- properties (trigger's "already dispatched" record) -----------------------------
+    # -- issue properties -------------------------------------------------------------------
 
     def property(self, key: str, name: str) -> Any:
         url = self.api(f"issue/{_key(key)}/properties/{quote(name, safe='')}")
