@@ -12,7 +12,7 @@ from cibridge.cli.commands import REGISTRY
 from cibridge.cli.runtime import Runtime
 from cibridge.config import variables
 from cibridge.context.platforms import NAMES as PLATFORMS
-from cibridge.context.platforms import detect
+from cibridge.context.platforms import Platform, detect
 from cibridge.core import log, redact
 from cibridge.core.errors import BUG_HINT, EXIT_BUG, CibridgeError
 
@@ -66,6 +66,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             raise CibridgeError(f"working directory {args.working_directory} does not exist")
         return handler(Runtime(args, environment, platform))
     except CibridgeError as error:
+        _outputs_on_failure(platform, args)
         platform.error(str(error))
         if args.verbose:
             platform.print_err(_traceback())
@@ -73,9 +74,22 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the last line of defence: redact, report, never a bare trace
+        _outputs_on_failure(platform, args)
         platform.error(f"internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}")
         platform.print_err(_traceback())
         return EXIT_BUG
+
+
+def _outputs_on_failure(platform: Platform, args: argparse.Namespace) -> None:
+    """The one place a failed command's outputs are written: later steps (and GitLab's
+    dotenv report) read a defined value instead of an unset one."""
+    outputs = getattr(args, "outputs_on_failure", None)
+    if not outputs:
+        return
+    try:
+        platform.set_outputs(outputs)
+    except CibridgeError as error:  # an unwritable output file: the first error stands
+        platform.warning(f"outputs not written: {error.message}")
 
 
 def _traceback() -> str:

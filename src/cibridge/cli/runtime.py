@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from cibridge.context.model import Context
     from cibridge.context.platforms import Platform
     from cibridge.http.transport import Transport
-    from cibridge.notify.service import Dependencies
 
 
 # Values the context provides as structures; a string in their place would break templates.
@@ -72,17 +71,6 @@ class Runtime:
         from cibridge.http.transport import HttpSettings, Transport
 
         return Transport(HttpSettings.from_env(self.env))
-
-    def notify_dependencies(self, *, dry_run: bool) -> Dependencies:
-        from cibridge.notify.service import Dependencies
-
-        return Dependencies(
-            config=self.config,
-            context=self.context,
-            env=self.env,
-            templates_dir=self.templates_dir(),
-            transport=None if dry_run else self.transport,
-        )
 
     def sets(self) -> dict[str, str]:
         return parse_sets(getattr(self.args, "set", None))

@@ -32,7 +32,7 @@ from cibridge.gate.settings import (
 )
 
 if TYPE_CHECKING:
-    from cibridge.cli.runtime import Runtime
+    from cibridge.demo.stage import Stage
     from cibridge.gate.results import GateResult
     from cibridge.http.transport import Transport
 
@@ -187,21 +187,21 @@ def checks(port: int, with_metrics: bool) -> GateSettings:
     return GateSettings(metrics, (health,), (tcp,), policy)
 
 
-def _show(runtime: Runtime, result: GateResult) -> None:
+def _show(stage: Stage, result: GateResult) -> None:
     from cibridge.gate import summary
     from cibridge.report.outputs import table
 
-    runtime.platform.print(table(summary.COLUMNS, summary.rows(result)))
-    runtime.platform.print(summary.headline(result))
+    stage.platform.print(table(summary.COLUMNS, summary.rows(result)))
+    stage.platform.print(summary.headline(result))
 
 
-def chapter(runtime: Runtime, env: dict[str, str]) -> int:
+def chapter(stage: Stage, env: dict[str, str]) -> int:
     """Gate a healthy service (must pass), then the same service broken (must roll back)."""
     from cibridge.clients.prometheus import PrometheusClient
     from cibridge.gate import service
     from cibridge.http.transport import HttpSettings, Transport
 
-    print_ = runtime.platform.print
+    print_ = stage.platform.print
     binary = shutil.which("prometheus", path=env.get("PATH"))
     transport = Transport(HttpSettings.from_env(env))
     with DemoService() as demo, contextlib_exit(transport):
@@ -219,16 +219,16 @@ def chapter(runtime: Runtime, env: dict[str, str]) -> int:
             deps = service.Dependencies(client, transport, progress=print_)
             print_("\nThe service is healthy:")
             healthy = service.run(service.GateRequest(settings, time.time()), deps)
-            _show(runtime, healthy)
+            _show(stage, healthy)
             demo.broken = True
             if base:  # judged on what Prometheus has scraped, not on a guessed delay
                 _wait_for(transport, base, f'demo_error_ratio{{job="{SERVICE}"}} > 0.1')
             print_("\nThe same service after a bad deploy (25% errors, /health DOWN):")
             broken = service.run(service.GateRequest(settings, time.time()), deps)
-            _show(runtime, broken)
+            _show(stage, broken)
     right = healthy.verdict == "pass" and broken.action == "rollback"
     if not right:
-        runtime.platform.error("demo: the gate misjudged the service (see above)")
+        stage.platform.error("demo: the gate misjudged the service (see above)")
     return EXIT_OK if right else EXIT_FAILURE
 
 

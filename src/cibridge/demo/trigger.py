@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK
 
 if TYPE_CHECKING:
-    from cibridge.cli.runtime import Runtime
+    from cibridge.demo.stage import Stage
     from cibridge.http.transport import Transport
 
 KEY = "PROJ-1"
@@ -52,17 +52,16 @@ def _runs(transport: Transport, env: dict[str, str], token: str) -> int:
     )
 
 
-def chapter(runtime: Runtime, env: dict[str, str]) -> int:
-    from cibridge.cli.commands import trigger_cmd
+def chapter(stage: Stage, env: dict[str, str]) -> int:
     from cibridge.clients import pipelines as dispatch
     from cibridge.clients.jira import JiraClient
     from cibridge.config.loader import Config
     from cibridge.demo.standins import GITHUB_API_TOKEN
     from cibridge.http.transport import HttpSettings, Transport
     from cibridge.jira import settings
-    from cibridge.trigger import rules, service, source, targets
+    from cibridge.trigger import reporting, rules, service, source, targets
 
-    say = runtime.platform.print
+    say = stage.platform.print
     transport = Transport(HttpSettings.from_env(env))
     config = Config(data=CONFIG, env=env)
     jira = settings.load(config, env, transport)
@@ -92,12 +91,12 @@ def chapter(runtime: Runtime, env: dict[str, str]) -> int:
         request = service.TriggerRequest(
             source=source.from_webhook(json.loads(body), "webhook"),
             dispatch=True,
-            run=runtime.context.run_url or "https://ci.example.com/demo/runs/1",
+            run=stage.context.run_url or "https://ci.example.com/demo/runs/1",
             now="2026-11-28T09:00:00+00:00",
             here=here,
         )
         result = service.run(request, deps)
-        trigger_cmd.report(runtime, result)
+        reporting.report(stage.platform, result)
         codes.append(result.exit_code)
     started = _runs(transport, env, GITHUB_API_TOKEN)
     say(f"\nGitHub runs of {WORKFLOW} started: {started} (two deliveries, one deployment)")

@@ -126,7 +126,14 @@ class _Versions:
             return versions[name]
 
 
-def run(request: JiraRequest, client: JiraClient, progress: Callable[[str], None]) -> JiraResult:
+@dataclass
+class Dependencies:
+    client: JiraClient
+    progress: Callable[[str], None]  # one line per issue as it is done
+
+
+def run(request: JiraRequest, deps: Dependencies) -> JiraResult:
+    client, progress = deps.client, deps.progress
     keys = list(request.keys)
     found, unknown = client.issues(keys) if keys else ({}, [])
     for key in unknown:

@@ -106,7 +106,7 @@ def job_status(request: NotifyRequest, context: Context) -> str:
     )
 
 
-def notify(request: NotifyRequest, deps: Dependencies) -> NotifyResult:
+def run(request: NotifyRequest, deps: Dependencies) -> NotifyResult:
     if request.event not in EVENTS:
         raise CibridgeError(f"event {request.event!r} is not one of {', '.join(EVENTS)}")
     targets = request.targets or list(deps.config.value("notify", "to") or [])

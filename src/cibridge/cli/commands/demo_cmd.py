@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from cibridge.cli.runtime import Runtime
-from cibridge.config import variables
-from cibridge.core.errors import EXIT_OK
-from cibridge.notify.providers import NAMES as PROVIDERS
-from cibridge.notify.service import NotifyRequest
 from cibridge.render.labels import LOCALES
-
-# The demo's requests go to loopback only: never through a proxy, never with real settings.
-
-
-# Services whose chapter shows what they hold, rather than every request they answered.
-SHOWN_IN_THEIR_CHAPTER = frozenset({"jira", "github", "gitlab"})
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,85 +21,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-def _notify(runtime: Runtime, env: dict[str, str], request: NotifyRequest) -> int:
-    """One notify run against the stand-ins: their environment, none of the repository's
-    provider settings, the same context."""
-    from cibridge.cli.commands import notify_cmd
-    from cibridge.config.loader import Config
-    from cibridge.http.transport import HttpSettings, Transport
-    from cibridge.notify import service
-
-    deps = service.Dependencies(
-        config=Config(data={"notify": runtime.config.raw("notify") or {}}, env=env),
-        context=runtime.context,
-        env=env,
-        templates_dir=runtime.templates_dir(),
-        transport=Transport(HttpSettings.from_env(env)),
-    )
-    request.locale = runtime.args.locale
-    request.fail_on_error = True
-    result = service.notify(request, deps)
-    notify_cmd.report(runtime, result)
-    return result.exit_code
-
-
 def run(runtime: Runtime) -> int:
-    from cibridge.context import sample as sample_context
-    from cibridge.demo import standins
+    from cibridge.demo import run as demo
+    from cibridge.demo.stage import Stage
 
-    platform = runtime.platform
-    if runtime.args.sample:
-        runtime.context = sample_context.build()
-    codes = []
-    with standins.StandIns() as stand_ins:
-        # Only the stand-ins: real credentials in the environment or the repository's
-        # provider settings must never receive demo traffic.
-        env = {k: v for k, v in runtime.env.items() if not variables.reaches_a_service(k)}
-        env.update(stand_ins.env())
-        platform.print(f"stand-ins listening on {stand_ins.base}")
-        with platform.group("1. Build succeeded → every provider"):
-            codes.append(_notify(runtime, env, NotifyRequest(list(PROVIDERS), status="success")))
-        api_env = {
-            **env,
-            "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
-            "SLACK_API_URL": f"{stand_ins.base}/slack/api",
-        }
-        with platform.group("2. Deploy running → Slack (Web API), then updated in place"):
-            running = NotifyRequest(
-                ["slack"], event="deploy", status="running", channels=["#deployments"]
-            )
-            codes.append(_notify(runtime, api_env, running))
-            posted = [r for r in stand_ins.of("slack") if r.path.endswith("chat.postMessage")]
-            ts = json.loads(posted[-1].answer).get("ts", "") if posted else ""
-            done = NotifyRequest(
-                ["slack"], event="deploy", status="success", channels=["#deployments"], update=ts
-            )
-            codes.append(_notify(runtime, api_env, done))
-        with platform.group("3. Jira says Ready for Deployment → one pipeline starts"):
-            from cibridge.demo import trigger as trigger_demo
-
-            codes.append(trigger_demo.chapter(runtime, env))
-        with platform.group("4. Deployed → the Jira issues it ships"):
-            from cibridge.demo import jira as jira_demo
-
-            codes.append(jira_demo.chapter(runtime, env, stand_ins))
-        with platform.group("5. After the deploy → the gate: a healthy service, then a broken one"):
-            from cibridge.demo import gate as gate_demo
-
-            codes.append(gate_demo.chapter(runtime, env))
-        with platform.group("6. What each notification stand-in received"):
-            for received in stand_ins.received:
-                if received.service in SHOWN_IN_THEIR_CHAPTER:
-                    continue
-                verdict = (
-                    "accepted"
-                    if received.status < 300 and b'"ok": false' not in received.answer
-                    else "REJECTED"
-                )
-                platform.print(
-                    f"\n{received.service} {received.path.split('?')[0]} "
-                    f"→ HTTP {received.status} {verdict}"
-                )
-                with platform.untrusted():
-                    platform.print(json.dumps(received.json, indent=2, ensure_ascii=False)[:4000])
-    return max(codes) if codes else EXIT_OK
+    stage = Stage(
+        platform=runtime.platform,
+        context=runtime.context,
+        env=dict(runtime.env),
+        notify_settings=runtime.config.raw("notify") or {},
+        templates_dir=runtime.templates_dir(),
+        locale=runtime.args.locale,
+    )
+    return demo.run(stage, sample=runtime.args.sample)

@@ -8,19 +8,19 @@ import re
 import time
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime
 from cibridge.core.errors import CibridgeError
+from cibridge.gate import reporting
+from cibridge.report import files
 
 if TYPE_CHECKING:
     from cibridge.gate.deploy_window import Window
     from cibridge.gate.results import GateResult
     from cibridge.gate.settings import GateSettings
 
-EMPTY_OUTPUTS = {"result": "error", "action": "none", "rollback-pipeline": "", "report": ""}
 # A deploy time this far ahead is a mistake (a wrong zone), not something to wait for.
 FUTURE_SLACK = 300.0
 _RELATIVE = re.compile(r"-\s*(.+)|(.+?)\s+ago")
@@ -82,7 +82,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=argparse.SUPPRESS,
         help="show the rendered checks; query and connect to nothing",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 
 def parse_time(text: str | None, now: float) -> float:
@@ -138,30 +138,26 @@ def run(runtime: Runtime) -> int:
     if runtime.args.what == "rules":
         return rules(runtime)
     args = runtime.args
-    try:
-        rendered, values = load(runtime)
-        deployed_at = parse_time(args.deployed_at, time.time())
-        if deployed_at > time.time() + FUTURE_SLACK:
-            raise CibridgeError(
-                f"--deployed-at {args.deployed_at} is in the future",
-                hint="pass when the deploy finished (UTC unless the time says otherwise)",
-            )
-        if runtime.dry_run or getattr(args, "dry_run", False):
-            return show_plan(runtime, rendered, deployed_at)
-        window = _window(runtime)
-        quiet: AbstractContextManager[None] = contextlib.nullcontext()
-        if args.silence == "true":
-            from cibridge.gate import deploy_window
+    rendered, values = load(runtime)
+    deployed_at = parse_time(args.deployed_at, time.time())
+    if deployed_at > time.time() + FUTURE_SLACK:
+        raise CibridgeError(
+            f"--deployed-at {args.deployed_at} is in the future",
+            hint="pass when the deploy finished (UTC unless the time says otherwise)",
+        )
+    if runtime.dry_run or getattr(args, "dry_run", False):
+        return show_plan(runtime, rendered, deployed_at)
+    window = _window(runtime)
+    quiet: AbstractContextManager[None] = contextlib.nullcontext()
+    if args.silence == "true":
+        from cibridge.gate import deploy_window
 
-            match = deploy_window.matchers(args.silence_matcher, values)
-            seconds = deploy_window.planned_seconds(rendered)
-            quiet = deploy_window.silenced(window, match, seconds, _comment(runtime))
-        with quiet:
-            result = execute(runtime, rendered, deployed_at)
-    except CibridgeError:
-        runtime.platform.set_outputs(EMPTY_OUTPUTS)
-        raise
-    publish(runtime, result)
+        match = deploy_window.matchers(args.silence_matcher, values)
+        seconds = deploy_window.planned_seconds(rendered)
+        quiet = deploy_window.silenced(window, match, seconds, _comment(runtime))
+    with quiet:
+        result = execute(runtime, rendered, deployed_at)
+    reporting.publish(runtime.platform, result, args.report or "", args.junit or "")
     if args.push_metrics == "true":
         from cibridge.gate import deploy_window
 
@@ -227,60 +223,8 @@ def show_plan(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> i
             f"rollback after {policy.max_failures} failed observation(s): "
             f"{policy.rollback_pipeline or '(no pipeline named)'}"
         )
-    runtime.platform.set_outputs({**EMPTY_OUTPUTS, "result": "pass"})
+    runtime.platform.set_outputs({**reporting.OUTPUTS_ON_FAILURE, "result": "pass"})
     return 0
-
-
-def publish(runtime: Runtime, result: GateResult) -> None:
-    from cibridge.gate import summary
-    from cibridge.report import junit
-
-    platform = runtime.platform
-    report_path = ""
-    # A report that cannot be written must not take the verdict with it: the outputs and
-    # summary go out first, and the write problem (exit 2) is raised after them.
-    unwritten: list[CibridgeError] = []
-    if runtime.args.report:
-        try:
-            _write(runtime.args.report, summary.report_json(result), "--report")
-            report_path = runtime.args.report
-        except CibridgeError as error:
-            unwritten.append(error)
-    if runtime.args.junit:
-        cases = summary.junit_cases(result)
-        try:
-            _write(runtime.args.junit, junit.render("cibridge gate", cases), "--junit")
-        except CibridgeError as error:
-            unwritten.append(error)
-    for check in result.checks:
-        for warning in check.warnings:
-            platform.warning(f"{check.name}: Prometheus warning: {warning}")
-        if check.verdict != "pass":
-            line = f"{check.name}: {check.verdict} — {check.why}"
-            (platform.error if check.blocking else platform.warning)(line)
-    platform.set_outputs(
-        {
-            "result": result.verdict,
-            "action": result.action,
-            "rollback-pipeline": result.rollback_pipeline,
-            "report": report_path,
-        }
-    )
-    platform.summary(summary.markdown(result))
-    platform.print(summary.headline(result))
-    if unwritten:
-        raise unwritten[0]
-
-
-def _write(path: str, text: str, option: str) -> None:
-    try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise CibridgeError(
-            f"{option} {path}: cannot write it: {error.strerror or error}",
-            hint="pass a writable path",
-        ) from None
 
 
 def rules(runtime: Runtime) -> int:
@@ -296,7 +240,7 @@ def rules(runtime: Runtime) -> int:
     header += "post_deployment_validation; regenerate them rather than editing by hand."
     text = alert_rules.dump(document, header)
     if runtime.args.output:
-        _write(runtime.args.output, text, "--output")
+        files.write(runtime.args.output, text, "--output")
         count = len(document["groups"][0]["rules"])
         runtime.platform.print(f"gate rules: {count} rule(s) written to {runtime.args.output}")
     else:

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
 from cibridge.core.errors import CibridgeError
+from cibridge.jira import comment, reporting
 
 if TYPE_CHECKING:
     from cibridge.jira.deployments import Deployment
-    from cibridge.jira.service import JiraRequest, JiraResult
+    from cibridge.jira.service import JiraRequest
 
-DEFAULT_COMMENT = "jira/comment.md.j2"
 STATUS_HINTS = {
     "github": "pass `status: ${{ job.status }}` to the jira step (an action cannot see its "
     "caller's job status, actions/runner#1682)",
@@ -52,9 +52,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     what.add_argument(
         "--comment",
         nargs="?",
-        const=DEFAULT_COMMENT,
+        const=comment.DEFAULT,
         metavar="TEMPLATE",
-        help=f"add a deployment comment (default template {DEFAULT_COMMENT}); once per run "
+        help=f"add a deployment comment (default template {comment.DEFAULT}); once per run "
         "and environment",
     )
     what.add_argument("--environment", metavar="NAME", help="environment named in the comment")
@@ -91,7 +91,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=argparse.SUPPRESS,
         help="read from Jira, print every write instead of sending it",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 
 def _fields(pairs: list[str]) -> dict[str, str]:
@@ -179,17 +179,10 @@ def _link_title(runtime: Runtime) -> str:
 
 
 def render_comment(runtime: Runtime, template: str) -> str:
-    from cibridge.render import engine as render
-    from cibridge.render import labels
+    from cibridge.jira import comment
 
     variables = runtime.variables({"deployed_by": runtime.context.actor})
-    variables.setdefault("t", labels.for_locale("en"))
-    dirs = render.search_path(runtime.templates_dir())
-    from cibridge.jira.inline import escape
-
-    # `jira_text` shows a value exactly, whatever Markdown or {status} markup it contains.
-    filters = {"jira_text": escape}
-    return render.render(template, variables, dirs, filters, env=runtime.env).text
+    return comment.render(template, variables, runtime.templates_dir(), runtime.env)
 
 
 def run(runtime: Runtime) -> int:
@@ -197,21 +190,15 @@ def run(runtime: Runtime) -> int:
     from cibridge.jira import service, settings
 
     dry_run = runtime.dry_run or bool(getattr(runtime.args, "dry_run", False))
-    try:
-        jira = settings.load(runtime.config, runtime.env, runtime.transport)
-        request = build_request(runtime, jira.projects)
-        request.deployment_url = jira.deployments_url
-        printer = _printer(runtime) if dry_run else None
-        client = JiraClient(runtime.transport, jira.base_url, jira.auth, jira.api_version, printer)
-        if not request.keys:
-            runtime.platform.print("jira: no issue keys in what this run ships; nothing to do")
-        result = service.run(request, client, runtime.platform.print)
-    except CibridgeError:
-        runtime.platform.set_outputs(
-            {"issues": "[]", "transitioned": "0", "skipped": "0", "failed": "0"}
-        )
-        raise
-    report(runtime, result, runtime.args.fail_on_error == "true")
+    jira = settings.load(runtime.config, runtime.env, runtime.transport)
+    request = build_request(runtime, jira.projects)
+    request.deployment_url = jira.deployments_url
+    printer = _printer(runtime) if dry_run else None
+    client = JiraClient(runtime.transport, jira.base_url, jira.auth, jira.api_version, printer)
+    if not request.keys:
+        runtime.platform.print("jira: no issue keys in what this run ships; nothing to do")
+    result = service.run(request, service.Dependencies(client, runtime.platform.print))
+    reporting.report(runtime.platform, result, runtime.args.fail_on_error == "true")
     code = result.exit_code
     return 0 if code == 1 and runtime.args.fail_on_error == "false" else code
 
@@ -226,44 +213,3 @@ def _printer(runtime: Runtime):  # type: ignore[no-untyped-def]
             runtime.platform.print(json.dumps(shown, indent=2, ensure_ascii=False))
 
     return show
-
-
-def report(runtime: Runtime, result: JiraResult, fail_on_error: bool) -> None:
-    from cibridge.report import outputs as reporting
-
-    platform = runtime.platform
-    for issue in result.issues:
-        for error in issue.errors:
-            line = reporting.Line(issue.key, False, error, issue.exit_code)
-            reporting.log_lines(platform, [line], failures_are_warnings=not fail_on_error)
-    if result.deployment:
-        (platform.error if result.deployment_code else platform.print)(result.deployment)
-    if result.unknown:
-        message = f"not in Jira (or not visible): {', '.join(result.unknown)}"
-        (platform.error if result.strict else platform.warning)(message)
-    failed = [i for i in result.issues if not i.ok]
-    reporting.publish(
-        platform,
-        title="cibridge jira",
-        columns=("issue", "summary", "status", "comment", "link", "ok"),
-        rows=[
-            (
-                i.key,
-                i.summary,
-                f"{i.from_status} → {i.to_status}"
-                if i.from_status != i.to_status
-                else i.from_status,
-                i.actions.get("comment", ""),
-                i.actions.get("remote link", ""),
-                "✅" if i.ok else "❌",
-            )
-            for i in result.issues
-        ]
-        + [(key, "", "", "", "", "not found") for key in result.unknown],
-        outputs={
-            "issues": reporting.json_list(platform, "issues", [i.key for i in result.issues]),
-            "transitioned": str(result.count("transition", "done")),
-            "skipped": str(result.count("transition", "skipped")),
-            "failed": str(len(failed)),
-        },
-    )

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING
 
 from cibridge.cli.runtime import Runtime
-from cibridge.core.errors import CibridgeError
+from cibridge.notify import reporting
 from cibridge.notify.message import EVENTS, STATUSES
 from cibridge.notify.providers import NAMES as PROVIDERS
 from cibridge.render.labels import LOCALES
 
 if TYPE_CHECKING:
-    from cibridge.notify.service import NotifyRequest, NotifyResult
+    from cibridge.notify.service import NotifyRequest
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,7 +58,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=argparse.SUPPRESS,
         help="print the requests (secrets redacted), send nothing",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 
 def templates_by_provider(values: list[str] | None) -> dict[str, str]:
@@ -96,38 +95,14 @@ def request_from_args(runtime: Runtime) -> NotifyRequest:
 def run(runtime: Runtime) -> int:
     from cibridge.notify import service
 
-    try:
-        request = request_from_args(runtime)
-        result = service.notify(request, runtime.notify_dependencies(dry_run=request.dry_run))
-    except CibridgeError:
-        runtime.platform.set_outputs({"ok": "false", "message-id": "", "channel-id": ""})
-        raise
-    report(runtime, result)
-    return result.exit_code
-
-
-def report(runtime: Runtime, result: NotifyResult) -> None:
-    from cibridge.report import outputs as reporting
-
-    platform = runtime.platform
-    for target in result.targets:
-        if target.preview is not None:
-            with (
-                platform.group(f"{target.label}: request (dry run, not sent)"),
-                platform.untrusted(),
-            ):
-                platform.print(json.dumps(target.preview, indent=2, ensure_ascii=False))
-    lines = [reporting.Line(t.label, t.ok, t.detail, t.exit_code) for t in result.targets]
-    reporting.log_lines(platform, lines, failures_are_warnings=not result.fail_on_error)
-    first = next((t for t in result.targets if t.message_id), None)
-    reporting.publish(
-        platform,
-        title="cibridge notify",
-        columns=("provider", "ok", "detail"),
-        rows=[(t.label, "✅" if t.ok else "❌", t.detail) for t in result.targets],
-        outputs={
-            "ok": "true" if all(t.ok for t in result.targets) else "false",
-            "message-id": first.message_id if first else "",
-            "channel-id": first.channel_id if first else "",
-        },
+    request = request_from_args(runtime)
+    deps = service.Dependencies(
+        config=runtime.config,
+        context=runtime.context,
+        env=runtime.env,
+        templates_dir=runtime.templates_dir(),
+        transport=None if request.dry_run else runtime.transport,
     )
+    result = service.run(request, deps)
+    reporting.report(runtime.platform, result)
+    return result.exit_code

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
 from cibridge.core.errors import CibridgeError
+from cibridge.trigger import reporting
 
 if TYPE_CHECKING:
     from cibridge.trigger.service import TriggerResult
@@ -18,7 +19,6 @@ NO_SOURCE_HINT = (
     "pass --issue KEY or --event-file FILE, run it from a repository_dispatch (GitHub) or a "
     "trigger with JIRA_ISSUE_KEY / TRIGGER_PAYLOAD (GitLab), or poll with --poll"
 )
-EMPTY_OUTPUTS = {"pipelines": "[]", "dispatched": "0", "skipped": "0", "failed": "0"}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,7 +66,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=argparse.SUPPRESS,
         help="read Jira, print every dispatch and record instead of sending it",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 
 def _here(runtime: Runtime) -> Here:
@@ -106,12 +106,8 @@ def _run_name(runtime: Runtime) -> str:
 
 
 def run(runtime: Runtime) -> int:
-    try:
-        result = _run(runtime)
-    except CibridgeError:
-        runtime.platform.set_outputs(EMPTY_OUTPUTS)
-        raise
-    report(runtime, result)
+    result = _run(runtime)
+    reporting.report(runtime.platform, result)
     return result.exit_code
 
 
@@ -189,63 +185,3 @@ def _printer(runtime: Runtime):  # type: ignore[no-untyped-def]
             )
 
     return show
-
-
-def report(runtime: Runtime, result: TriggerResult) -> None:
-    from cibridge.report import outputs as reporting
-    from cibridge.trigger import service
-
-    platform = runtime.platform
-    for error in result.errors:
-        platform.error(f"{error.issue}: {error.message}")
-    for outcome in result.outcomes:
-        match = outcome.match
-        label = f"{match.issue}: {match.rule} → {match.pipeline}"
-        failed = outcome.state in (service.FAILED, service.UNRECORDED)
-        line = reporting.Line(label, not failed, outcome.detail, outcome.exit_code)
-        if line.ok:
-            platform.print(
-                f"{label}: {outcome.detail}" + (f" ({outcome.url})" if outcome.url else "")
-            )
-        else:
-            platform.error(f"{label}: {outcome.detail}")
-    if not result.outcomes and not result.errors:
-        platform.print("nothing to deploy")
-        for issue, reasons in result.reasons.items():
-            for rule, why in reasons.items():
-                platform.print(f"  {issue} {rule}: {why}")
-        if result.candidates is not None and not result.candidates.issues:
-            for rule, jql in result.candidates.queries.items():
-                platform.print(f"  {rule}: no issue matches {jql}")
-            for rule, why in result.candidates.skipped.items():
-                platform.print(f"  {rule}: {why}")
-    started = [
-        o
-        for o in result.outcomes
-        if o.state in (service.DISPATCHED, service.UNRECORDED, service.MATCHED, service.WOULD)
-    ]
-    listed = [
-        {"pipeline": o.match.pipeline, "issue": o.match.issue, "rule": o.match.rule,
-         "target": o.target}
-        for o in started
-    ]  # fmt: skip
-    pipelines = reporting.json_list(platform, "pipelines", listed)
-    reporting.publish(
-        platform,
-        title="cibridge trigger",
-        columns=("issue", "rule", "pipeline", "target", "result"),
-        rows=[
-            (o.match.issue, o.match.rule, o.match.pipeline, o.target, f"{o.state}: {o.detail}")
-            for o in result.outcomes
-        ]
-        + [(e.issue, "", "", "", f"failed: {e.message}") for e in result.errors]
-        or [("", "", "", "", "nothing to deploy")],
-        outputs={
-            "pipelines": pipelines,
-            "dispatched": str(result.count(service.DISPATCHED) + result.count(service.UNRECORDED)),
-            "skipped": str(result.count(service.ALREADY)),
-            "failed": str(
-                result.count(service.FAILED) + result.count(service.UNRECORDED) + len(result.errors)
-            ),
-        },
-    )

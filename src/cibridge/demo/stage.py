@@ -1,0 +1,27 @@
+"""What a demo chapter may use, handed down by the entry point (the demo never reads the
+command line or the process environment itself)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cibridge.context.model import Context
+    from cibridge.context.platforms import Platform
+
+
+@dataclass
+class Stage:
+    platform: Platform
+    context: Context
+    env: dict[str, str]  # the run's; the demo drops what could reach a real service
+    notify_settings: dict[str, Any]  # the repository's notify: block (templates, mentions)
+    templates_dir: Path
+    locale: str = "en"
+
+    def variables(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        values = self.context.template_vars()
+        values.update(extra or {})
+        return values

@@ -1,0 +1,56 @@
+"""What a gate run reports: the verdict as outputs, the summary, JSON and JUnit files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cibridge.core.errors import CibridgeError
+
+if TYPE_CHECKING:
+    from cibridge.context.platforms import Platform
+    from cibridge.gate.results import GateResult
+
+# What later steps read when the gate could not run.
+OUTPUTS_ON_FAILURE = {"result": "error", "action": "none", "rollback-pipeline": "", "report": ""}
+
+
+def publish(platform: Platform, result: GateResult, report: str, junit_path: str) -> None:
+    """Outputs and summary first, then the files: a report that cannot be written must not
+    take the verdict with it (its problem, exit 2, is raised after them)."""
+    from cibridge.gate import summary
+    from cibridge.report import files, junit
+
+    report_path = ""
+    # A report that cannot be written must not take the verdict with it: the outputs and
+    # summary go out first, and the write problem (exit 2) is raised after them.
+    unwritten: list[CibridgeError] = []
+    if report:
+        try:
+            files.write(report, summary.report_json(result), "--report")
+            report_path = report
+        except CibridgeError as error:
+            unwritten.append(error)
+    if junit_path:
+        cases = summary.junit_cases(result)
+        try:
+            files.write(junit_path, junit.render("cibridge gate", cases), "--junit")
+        except CibridgeError as error:
+            unwritten.append(error)
+    for check in result.checks:
+        for warning in check.warnings:
+            platform.warning(f"{check.name}: Prometheus warning: {warning}")
+        if check.verdict != "pass":
+            line = f"{check.name}: {check.verdict} — {check.why}"
+            (platform.error if check.blocking else platform.warning)(line)
+    platform.set_outputs(
+        {
+            "result": result.verdict,
+            "action": result.action,
+            "rollback-pipeline": result.rollback_pipeline,
+            "report": report_path,
+        }
+    )
+    platform.summary(summary.markdown(result))
+    platform.print(summary.headline(result))
+    if unwritten:
+        raise unwritten[0]

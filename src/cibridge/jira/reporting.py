@@ -1,0 +1,52 @@
+"""What a jira run reports: each issue's errors, the outputs and the step summary."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cibridge.context.platforms import Platform
+    from cibridge.jira.service import JiraResult
+
+# What later steps read when the run failed before any issue was looked at.
+OUTPUTS_ON_FAILURE = {"issues": "[]", "transitioned": "0", "skipped": "0", "failed": "0"}
+
+
+def report(platform: Platform, result: JiraResult, fail_on_error: bool) -> None:
+    from cibridge.report import outputs as reporting
+
+    for issue in result.issues:
+        for error in issue.errors:
+            line = reporting.Line(issue.key, False, error, issue.exit_code)
+            reporting.log_lines(platform, [line], failures_are_warnings=not fail_on_error)
+    if result.deployment:
+        (platform.error if result.deployment_code else platform.print)(result.deployment)
+    if result.unknown:
+        message = f"not in Jira (or not visible): {', '.join(result.unknown)}"
+        (platform.error if result.strict else platform.warning)(message)
+    failed = [i for i in result.issues if not i.ok]
+    reporting.publish(
+        platform,
+        title="cibridge jira",
+        columns=("issue", "summary", "status", "comment", "link", "ok"),
+        rows=[
+            (
+                i.key,
+                i.summary,
+                f"{i.from_status} → {i.to_status}"
+                if i.from_status != i.to_status
+                else i.from_status,
+                i.actions.get("comment", ""),
+                i.actions.get("remote link", ""),
+                "✅" if i.ok else "❌",
+            )
+            for i in result.issues
+        ]
+        + [(key, "", "", "", "", "not found") for key in result.unknown],
+        outputs={
+            "issues": reporting.json_list(platform, "issues", [i.key for i in result.issues]),
+            "transitioned": str(result.count("transition", "done")),
+            "skipped": str(result.count("transition", "skipped")),
+            "failed": str(len(failed)),
+        },
+    )

@@ -1,0 +1,39 @@
+"""What a notify run reports: a line per target, the outputs and the step summary."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cibridge.context.platforms import Platform
+    from cibridge.notify.service import NotifyResult
+
+# What later steps read when the run failed before any target was tried.
+OUTPUTS_ON_FAILURE = {"ok": "false", "message-id": "", "channel-id": ""}
+
+
+def report(platform: Platform, result: NotifyResult) -> None:
+    from cibridge.report import outputs as reporting
+
+    for target in result.targets:
+        if target.preview is not None:
+            with (
+                platform.group(f"{target.label}: request (dry run, not sent)"),
+                platform.untrusted(),
+            ):
+                platform.print(json.dumps(target.preview, indent=2, ensure_ascii=False))
+    lines = [reporting.Line(t.label, t.ok, t.detail, t.exit_code) for t in result.targets]
+    reporting.log_lines(platform, lines, failures_are_warnings=not result.fail_on_error)
+    first = next((t for t in result.targets if t.message_id), None)
+    reporting.publish(
+        platform,
+        title="cibridge notify",
+        columns=("provider", "ok", "detail"),
+        rows=[(t.label, "✅" if t.ok else "❌", t.detail) for t in result.targets],
+        outputs={
+            "ok": "true" if all(t.ok for t in result.targets) else "false",
+            "message-id": first.message_id if first else "",
+            "channel-id": first.channel_id if first else "",
+        },
+    )
