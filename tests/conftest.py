@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 # suite runs from any clone, and test_config checks the copy against ../shared when present.
 SHARED_SEED = REPO.parent / "shared" / "seed"
 SEED = FIXTURES / "seed"
+# Published API descriptions the stand-ins check requests against (the demo has none).
+SPECS = FIXTURES / "specs"
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +92,7 @@ def run_process(
 
 @pytest.fixture
 def stand_ins() -> Iterator[StandIns]:
-    with StandIns() as servers:
+    with StandIns(specs=SPECS) as servers:
         yield servers
 
 

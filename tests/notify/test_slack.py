@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cibridge.demo import standins
-from cibridge.demo.standins import StandIns, _slack_block_errors
+from cibridge.demo.standins import StandIns, slack_block_errors
 from cibridge.notify.providers.slack import fit
 from tests.notify.helpers import github_env, outputs
 
@@ -19,14 +19,14 @@ def test_stand_in_validates_with_slack_sdk() -> None:
     import slack_sdk  # the strict stand-in needs it; a missing install must fail, not skip
 
     assert slack_sdk.version.__version__
-    assert _slack_block_errors(
+    assert slack_block_errors(
         [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}]
     )
-    assert _slack_block_errors(
+    assert slack_block_errors(
         [{"type": "section", "fields": [{"type": "mrkdwn", "text": "a"}] * 11}]
     )
-    assert _slack_block_errors([{"type": "bogus"}])
-    assert not _slack_block_errors([{"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}])
+    assert slack_block_errors([{"type": "bogus"}])
+    assert not slack_block_errors([{"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}])
 
 
 def test_webhook_delivery_from_a_github_push(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -328,7 +328,7 @@ def test_fit_enforces_block_limits(size: int) -> None:
     message = fit({"blocks": blocks})
     assert len(message["blocks"]) <= 50
     assert message["text"]  # fallback always present
-    assert _slack_block_errors(message["blocks"]) == []
+    assert slack_block_errors(message["blocks"]) == []
     assert len(json.dumps(message, ensure_ascii=False)) <= 12_000
 
 

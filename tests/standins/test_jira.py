@@ -37,6 +37,7 @@ from cibridge.demo.standins import jira_errors as errors
 from cibridge.http import auth, oauth
 from cibridge.http.transport import HttpSettings, Transport
 from cibridge.jira.adf import to_adf
+from tests.conftest import SPECS
 from tests.standins.client import Reply, send
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,7 +95,7 @@ def site(stand_ins: StandIns) -> Iterator[Site]:
     ["jira-platform-v3.openapi.json", "jira-software-v3.openapi.json", "adf-v1-full.schema.json"],
 )
 def test_spec_fixtures_are_byte_for_byte_copies(name: str) -> None:
-    assert (jira_spec.SPECS / name).read_bytes() == (SHARED_SPECS / name).read_bytes()
+    assert (SPECS / name).read_bytes() == (SHARED_SPECS / name).read_bytes()
 
 
 # -- reading issues ---------------------------------------------------------------------
@@ -383,15 +384,12 @@ def test_a_v3_comment_that_is_not_adf_is_refused(site: Site, body: Any) -> None:
     assert site.jira.issue("PROJ-1").comments == []
 
 
-def test_without_the_schema_adf_is_still_checked_for_its_structure(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setitem(jira_spec._loaded, "adf", None)
-    assert jira_spec.adf_problems(to_adf("fine")) == []
+def test_without_the_schema_adf_is_still_checked_for_its_structure() -> None:
+    assert jira_spec.adf_problems(None, to_adf("fine")) == []
     assert jira_spec.adf_problems(
-        {"type": "doc", "version": 1, "content": [{"type": "text", "text": "x"}]}
+        None, {"type": "doc", "version": 1, "content": [{"type": "text", "text": "x"}]}
     )
-    assert jira_spec.adf_problems("text")
+    assert jira_spec.adf_problems(None, "text")
 
 
 def test_data_center_comments_are_strings(site: Site) -> None:
@@ -568,7 +566,7 @@ def test_issue_properties_round_trip_and_the_32_kb_limit(site: Site) -> None:
 
 
 def test_requests_the_openapi_description_refuses_are_400s_and_recorded(site: Site) -> None:
-    assert jira_spec.PLATFORM.is_file(), "the spec fixture is missing"
+    assert (SPECS / jira_spec.DOCUMENTS["platform"]).is_file(), "the spec fixture is missing"
     wrong_type = site.call("POST", "issue/bulkfetch", {"issueIdsOrKeys": "PROJ-1"})
     unknown_field = site.call(
         "POST",
@@ -619,10 +617,8 @@ def test_the_client_sends_nothing_the_openapi_description_refuses(site: Site) ->
     assert jira_spec.TIMINGS.parse is not None and jira_spec.TIMINGS.validations >= 12
 
 
-def test_without_the_spec_only_the_stand_ins_own_checks_apply(
-    site: Site, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(jira_spec._loaded, "platform", None)
+def test_without_the_spec_only_the_stand_ins_own_checks_apply(site: Site) -> None:
+    site.jira.state.specs = None
     reply = site.call("POST", "issue/bulkfetch", {"issueIdsOrKeys": "PROJ-1"})
     assert (reply.status, reply.json["errorMessages"]) == (400, [errors.BULK_EMPTY])
     assert site.jira.spec_rejections == []

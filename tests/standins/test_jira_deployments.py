@@ -12,6 +12,7 @@ import pytest
 
 from cibridge.demo.standins import JIRA_CLIENT_ID, JIRA_CLIENT_SECRET, StandIns, jira_of
 from cibridge.demo.standins.jira import JIRA_EMAIL, JIRA_TOKEN
+from tests.conftest import SPECS
 from tests.standins.client import Reply, send
 
 PATH = "/jira/rest/deployments/0.1/bulk"
@@ -32,7 +33,7 @@ DEPLOYMENT: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def stand_ins() -> Iterator[StandIns]:
-    with StandIns() as servers:
+    with StandIns(specs=SPECS) as servers:
         yield servers
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from cibridge.demo.standins.dingtalk import DINGTALK_SECRET, DINGTALK_TOKEN, DingTalk
 from cibridge.demo.standins.feishu import FEISHU_HOOK, FEISHU_SECRET, Feishu
@@ -45,7 +46,7 @@ from cibridge.demo.standins.slack import (
     SLACK_HOOK,
     SLACK_TOKEN,
     Slack,
-    _slack_block_errors,
+    slack_block_errors,
 )
 from cibridge.demo.standins.teams import TEAMS_SIG, Teams
 from cibridge.demo.standins.webhook import WEBHOOK_SECRET, Webhook
@@ -82,8 +83,8 @@ __all__ = [
     "Request",
     "Service",
     "StandIns",
-    "_slack_block_errors",
     "jira_of",
+    "slack_block_errors",
 ]
 
 # The registry: every stand-in the server mounts, in the order their environment
@@ -104,8 +105,13 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
 class StandIns:
     """All registered stand-ins on one loopback port: ``with StandIns() as s: s.env()``."""
 
-    def __init__(self, services: tuple[Callable[[Behaviour], Service], ...] = SERVICES) -> None:
-        self.behaviour = Behaviour()
+    def __init__(
+        self,
+        services: tuple[Callable[[Behaviour], Service], ...] = SERVICES,
+        *,
+        specs: Path | None = None,
+    ) -> None:
+        self.behaviour = Behaviour(specs=specs)
         self.services = [make(self.behaviour) for make in services]
         self._server = LoopbackServer(self.services, self.behaviour)
 

@@ -83,10 +83,10 @@ class Jira:
     prefix = "/jira"
 
     def __init__(self, behaviour: Behaviour) -> None:
-        # Jira's knobs are its own (self.knobs): the shared Behaviour only carries the
-        # server-wide throttle, which answers in no particular service's format.
-        del behaviour
+        # Jira's knobs are its own (self.knobs): the shared Behaviour carries the server-wide
+        # throttle, which answers in no particular service's format, and the spec folder.
         self.state = seed()
+        self.state.specs = behaviour.specs
         self.knobs = JiraKnobs()
         self.tokens = TokenIssuer()
         self.spec_rejections: list[str] = []  # every request the OpenAPI check refused
@@ -181,7 +181,12 @@ class Jira:
 
     def _spec_check(self, request: Request, path: str) -> Answer | None:
         problems = spec_problems(
-            request.method, path, urlsplit(request.target).query, request.headers, request.raw
+            self.state.specs,
+            request.method,
+            path,
+            urlsplit(request.target).query,
+            request.headers,
+            request.raw,
         )
         if not problems:
             return None

@@ -38,7 +38,7 @@ def submit(request: Request, state: JiraState, tokens: TokenIssuer) -> Answer:
     # already checked above, so the body is what the document is asked about.
     headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
     headers["Authorization"] = "JWT " + sent[7:].strip()
-    problems = spec_problems("POST", SPEC_PATH, "", headers, request.raw, "software")
+    problems = spec_problems(state.specs, "POST", SPEC_PATH, "", headers, request.raw, "software")
     if problems:
         return _errors(400, *problems)
     try:

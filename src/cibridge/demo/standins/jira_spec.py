@@ -2,9 +2,9 @@
 
 Every ``/rest/api/3`` request is validated with openapi-core against the published Jira
 Cloud platform OpenAPI document, and every v3 comment body against the published ADF
-JSON schema, when those files sit in the repository's test fixtures (and openapi-core is
-installed: the test extras). The demo runs from a wheel without either, and then only the
-stand-in's own checks apply.
+JSON schema, when the stand-ins are given the folder that holds them (the test suite
+passes its fixtures; openapi-core comes with the test extras). The demo runs from a wheel
+without either, and then only the stand-in's own checks apply.
 
 The OpenAPI document is 2.3 MB: it is parsed once per process, under a lock, and the time
 that takes (and what each validation costs) is kept in :data:`TIMINGS`.
@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-SPECS = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "specs"
-PLATFORM = SPECS / "jira-platform-v3.openapi.json"
-SOFTWARE = SPECS / "jira-software-v3.openapi.json"  # the Deployments API
-ADF = SPECS / "adf-v1-full.schema.json"
+DOCUMENTS = {
+    "platform": "jira-platform-v3.openapi.json",
+    "software": "jira-software-v3.openapi.json",  # the Deployments API
+    "adf": "adf-v1-full.schema.json",
+}
 SERVER = "https://your-domain.atlassian.net"  # the spec's only server; paths match under it
 SERVERS = {"platform": SERVER, "software": "https://your-domain.atlassian.com"}
 
@@ -47,7 +48,8 @@ class Timings:
 
 TIMINGS = Timings()
 _lock = threading.Lock()
-_loaded: dict[str, Any] = {}  # "openapi" / "adf" -> the parsed validator, or None if absent
+# (folder, "platform" / "software" / "adf") -> the parsed validator, or None if absent
+_loaded: dict[tuple[Path, str], Any] = {}
 
 
 class _SpecRequest:
@@ -77,16 +79,16 @@ class _SpecRequest:
         )
 
 
-def _openapi(name: str = "platform") -> Any:
+def _openapi(folder: Path, name: str = "platform") -> Any:
     with _lock:
-        if name not in _loaded:
-            _loaded[name] = None
+        if (folder, name) not in _loaded:
+            _loaded[folder, name] = None
             started = time.perf_counter()  # importing openapi-core is part of the cost
             try:
                 from openapi_core import Config, OpenAPI
             except ImportError:  # the demo without the test extras
                 return None
-            document = PLATFORM if name == "platform" else SOFTWARE
+            document = folder / DOCUMENTS[name]
             if not document.is_file():
                 return None
             spec = json.loads(document.read_bytes())
@@ -94,13 +96,14 @@ def _openapi(name: str = "platform") -> Any:
             # type), so the document itself is trusted and only requests are validated.
             # None is openapi-core's documented way to skip that check; its stubs omit it.
             config = Config(spec_validator_cls=None)  # type: ignore[arg-type]
-            _loaded[name] = OpenAPI.from_dict(spec, config=config)
+            _loaded[folder, name] = OpenAPI.from_dict(spec, config=config)
             if name == "platform":
                 TIMINGS.parse = time.perf_counter() - started
-        return _loaded[name]
+        return _loaded[folder, name]
 
 
 def spec_problems(
+    folder: Path | None,
     method: str,
     path: str,
     query: str,
@@ -110,8 +113,8 @@ def spec_problems(
 ) -> list[str] | None:
     """What the OpenAPI document (``platform``, or ``software`` for the Deployments API) says
     is wrong with a request (``path`` as the document writes it); None when the document is
-    not available."""
-    api = _openapi(document)
+    not available (no folder given, or not in it)."""
+    api = _openapi(folder, document) if folder is not None else None
     if api is None:
         return None
     request = _SpecRequest(method, path, query, headers, raw, SERVERS[document])
@@ -141,22 +144,23 @@ def _describe(error: BaseException) -> str:
     return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
-def _adf_validator() -> Any:
+def _adf_validator(folder: Path) -> Any:
     with _lock:
-        if "adf" not in _loaded:
-            _loaded["adf"] = None
-            if ADF.is_file():
+        if (folder, "adf") not in _loaded:
+            _loaded[folder, "adf"] = None
+            schema_file = folder / DOCUMENTS["adf"]
+            if schema_file.is_file():
                 from jsonschema import validators
 
-                schema = json.loads(ADF.read_bytes())
-                _loaded["adf"] = validators.validator_for(schema)(schema)
-        return _loaded["adf"]
+                schema = json.loads(schema_file.read_bytes())
+                _loaded[folder, "adf"] = validators.validator_for(schema)(schema)
+        return _loaded[folder, "adf"]
 
 
-def adf_problems(document: Any) -> list[str]:
-    """Why ``document`` is not ADF: against the published schema when it is present,
-    else by the structure every ADF document has."""
-    validator = _adf_validator()
+def adf_problems(folder: Path | None, document: Any) -> list[str]:
+    """Why ``document`` is not ADF: against the published schema when it is given, else by
+    the structure every ADF document has."""
+    validator = _adf_validator(folder) if folder is not None else None
     if validator is not None:
         return [error.message for error in validator.iter_errors(document)]
     if not isinstance(document, dict):

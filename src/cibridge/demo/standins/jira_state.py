@@ -7,6 +7,7 @@ snapshots of them through :meth:`Jira.issue` and friends.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -123,6 +124,7 @@ class JiraState:
     # (pipeline id, environment id, sequence number) -> the deployment as submitted
     deployments: dict[tuple[str, str, int], dict[str, Any]] = field(default_factory=dict)
     counter: int = 20000  # ids for everything created at run time
+    specs: Path | None = None  # the published descriptions requests are checked against
 
     def next_id(self) -> int:
         self.counter += 1

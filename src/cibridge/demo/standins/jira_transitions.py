@@ -154,7 +154,7 @@ def transition(call: Call) -> Answer:
 
 def _body_error(call: Call, body: Any) -> Answer | None:
     if call.api >= 3:
-        if not isinstance(body, dict) or adf_problems(body):
+        if not isinstance(body, dict) or adf_problems(call.state.specs, body):
             return err.field_errors({"comment": err.COMMENT_NOT_VALID})
         if not body.get("content"):
             return err.field_errors({"comment": err.COMMENT_EMPTY})

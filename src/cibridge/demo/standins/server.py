@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,6 +53,9 @@ class Behaviour:
     dingtalk_keyword: str = ""
     dingtalk_per_minute: int = 20
     slack_messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Where the published API descriptions are (Jira OpenAPI, ADF schema); None: the
+    # stand-ins check by their own rules only.
+    specs: Path | None = None
 
 
 @dataclass(frozen=True)

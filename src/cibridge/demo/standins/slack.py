@@ -23,7 +23,7 @@ SLACK_CHANNELS = {
 }
 
 
-def _slack_block_errors(blocks: Any) -> list[str]:
+def slack_block_errors(blocks: Any) -> list[str]:
     if not isinstance(blocks, list):
         return ["blocks must be an array"]
     if len(blocks) > 50:
@@ -68,7 +68,7 @@ def _message_error(payload: dict[str, Any]) -> str:
     if sum(len(g) for g in groups if isinstance(g, list)) > 50:
         return "invalid_blocks"
     for group in groups:
-        if _slack_block_errors(group):
+        if slack_block_errors(group):
             return "invalid_blocks"
     if len(json.dumps(groups, ensure_ascii=False)) > 13_200:
         return "msg_blocks_too_long"
