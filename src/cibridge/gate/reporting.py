@@ -18,7 +18,7 @@ def publish(platform: Platform, result: GateResult, report: str, junit_path: str
     """Outputs and summary first, then the files: a report that cannot be written must not
     take the verdict with it (its problem, exit 2, is raised after them)."""
     from cibridge.gate import summary
-    from cibridge.report import files, junit
+    from cibridge.report import files, junit, outputs
 
     report_path = ""
     # A report that cannot be written must not take the verdict with it: the outputs and
@@ -42,15 +42,16 @@ def publish(platform: Platform, result: GateResult, report: str, junit_path: str
         if check.verdict != "pass":
             line = f"{check.name}: {check.verdict} — {check.why}"
             (platform.error if check.blocking else platform.warning)(line)
-    platform.set_outputs(
-        {
+    outputs.publish(
+        platform,
+        outputs={
             "result": result.verdict,
             "action": result.action,
             "rollback-pipeline": result.rollback_pipeline,
             "report": report_path,
-        }
+        },
+        summary=summary.markdown(result),
     )
-    platform.summary(summary.markdown(result))
     platform.print(summary.headline(result))
     if unwritten:
         raise unwritten[0]

@@ -27,22 +27,24 @@ def report(platform: Platform, result: JiraResult, fail_on_error: bool) -> None:
     failed = [i for i in result.issues if not i.ok]
     reporting.publish(
         platform,
-        title="cibridge jira",
-        columns=("issue", "summary", "status", "comment", "link", "ok"),
-        rows=[
-            (
-                i.key,
-                i.summary,
-                f"{i.from_status} → {i.to_status}"
-                if i.from_status != i.to_status
-                else i.from_status,
-                i.actions.get("comment", ""),
-                i.actions.get("remote link", ""),
-                "✅" if i.ok else "❌",
-            )
-            for i in result.issues
-        ]
-        + [(key, "", "", "", "", "not found") for key in result.unknown],
+        summary=reporting.titled_table(
+            "cibridge jira",
+            ("issue", "summary", "status", "comment", "link", "ok"),
+            [
+                (
+                    i.key,
+                    i.summary,
+                    f"{i.from_status} → {i.to_status}"
+                    if i.from_status != i.to_status
+                    else i.from_status,
+                    i.actions.get("comment", ""),
+                    i.actions.get("remote link", ""),
+                    "✅" if i.ok else "❌",
+                )
+                for i in result.issues
+            ]
+            + [(key, "", "", "", "", "not found") for key in result.unknown],
+        ),
         outputs={
             "issues": reporting.json_list(platform, "issues", [i.key for i in result.issues]),
             "transitioned": str(result.count("transition", "done")),

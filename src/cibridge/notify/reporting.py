@@ -28,9 +28,11 @@ def report(platform: Platform, result: NotifyResult) -> None:
     first = next((t for t in result.targets if t.message_id), None)
     reporting.publish(
         platform,
-        title="cibridge notify",
-        columns=("provider", "ok", "detail"),
-        rows=[(t.label, "✅" if t.ok else "❌", t.detail) for t in result.targets],
+        summary=reporting.titled_table(
+            "cibridge notify",
+            ("provider", "ok", "detail"),
+            [(t.label, "✅" if t.ok else "❌", t.detail) for t in result.targets],
+        ),
         outputs={
             "ok": "true" if all(t.ok for t in result.targets) else "false",
             "message-id": first.message_id if first else "",

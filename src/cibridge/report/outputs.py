@@ -73,14 +73,12 @@ def json_list(platform: Platform, name: str, items: Sequence[object]) -> str:
     return json.dumps(list(items[:kept]), ensure_ascii=False)
 
 
-def publish(
-    platform: Platform,
-    *,
-    title: str,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[object]],
-    outputs: Mapping[str, str],
-) -> None:
-    """Outputs first (later steps depend on them), then the step summary."""
+def titled_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    return f"### {title}\n\n{table(columns, rows)}"
+
+
+def publish(platform: Platform, *, outputs: Mapping[str, str], summary: str) -> None:
+    """The one way a command's result leaves: outputs first (later steps depend on them),
+    then the step summary."""
     platform.set_outputs(outputs)
-    platform.summary(f"### {title}\n\n{table(columns, rows)}")
+    platform.summary(summary)

@@ -52,14 +52,16 @@ def report(platform: Platform, result: TriggerResult) -> None:
     pipelines = reporting.json_list(platform, "pipelines", listed)
     reporting.publish(
         platform,
-        title="cibridge trigger",
-        columns=("issue", "rule", "pipeline", "target", "result"),
-        rows=[
-            (o.match.issue, o.match.rule, o.match.pipeline, o.target, f"{o.state}: {o.detail}")
-            for o in result.outcomes
-        ]
-        + [(e.issue, "", "", "", f"failed: {e.message}") for e in result.errors]
-        or [("", "", "", "", "nothing to deploy")],
+        summary=reporting.titled_table(
+            "cibridge trigger",
+            ("issue", "rule", "pipeline", "target", "result"),
+            [
+                (o.match.issue, o.match.rule, o.match.pipeline, o.target, f"{o.state}: {o.detail}")
+                for o in result.outcomes
+            ]
+            + [(e.issue, "", "", "", f"failed: {e.message}") for e in result.errors]
+            or [("", "", "", "", "nothing to deploy")],
+        ),
         outputs={
             "pipelines": pipelines,
             "dispatched": str(result.count(service.DISPATCHED) + result.count(service.UNRECORDED)),
