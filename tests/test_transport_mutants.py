@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
-from tests.tls import https_server
 from werkzeug import Request
 from werkzeug import Response as WerkzeugResponse
 
 from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
 from cibridge.http.transport import HttpSettings, Response, Transport
+from tests.http.tls import https_server
 
 
 def _client(**fields: object) -> Transport:

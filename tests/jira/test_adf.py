@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,12 +12,12 @@ from jsonschema.validators import validator_for
 from cibridge.jira.adf import to_adf
 from cibridge.jira.inline import escape
 from cibridge.jira.sizing import MAX_BODY_CHARS, TRUNCATED, utf16_length
+from tests.conftest import FIXTURES, REPO
 
-TESTS = Path(__file__).resolve().parents[1]
-SCHEMA_FILE = TESTS / "fixtures" / "specs" / "adf-v1-full.schema.json"
+SCHEMA_FILE = FIXTURES / "specs" / "adf-v1-full.schema.json"
 # The published schema lives in ../shared/specs beside every checkout in CI; a copy is
 # kept in the fixtures so the suite runs from a lone clone.
-SHARED_SCHEMA = TESTS.parents[1] / "shared" / "specs" / SCHEMA_FILE.name
+SHARED_SCHEMA = REPO.parent / "shared" / "specs" / SCHEMA_FILE.name
 SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 VALIDATOR = validator_for(SCHEMA)(SCHEMA)
 

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.github_job import job_env
 
 from cibridge.context.platforms.github import github_context
 from cibridge.context.platforms.gitlab import gitlab_context
-from tests.notify.helpers import job_env
 
 
 def _context(tmp_path: Path, event: str, payload: object):  # type: ignore[no-untyped-def]
