@@ -17,7 +17,8 @@ from cibridge.http.transport import HttpSettings, Transport
 
 
 @pytest.fixture
-def transport() -> Iterator[Transport]:
+def client() -> Iterator[Transport]:
+    """One transport without retries (conftest.py's ``transport`` is a factory of them)."""
     with Transport(HttpSettings(retries=0), sleep=lambda _: None) as client:
         yield client
 
@@ -62,22 +63,21 @@ def test_credentials_are_registered_when_created() -> None:
     assert shown == "*** *** *** *** ***"
 
 
-def test_each_auth_is_sent_by_the_transport(httpserver: HTTPServer, transport: Transport) -> None:
+def test_each_auth_is_sent_by_the_transport(httpserver: HTTPServer, client: Transport) -> None:
     httpserver.expect_request("/b", headers={"Authorization": "Basic dTpw"}).respond_with_data("b")
     httpserver.expect_request("/t", headers={"Authorization": "Bearer tok-5678"}).respond_with_data(
         "t"
     )
     httpserver.expect_request("/h", headers={"X-Api-Key": "key-5678"}).respond_with_data("h")
     assert (
-        transport.request("GET", httpserver.url_for("/b"), auth=Basic("u", "p"), what="T").text
-        == "b"
+        client.request("GET", httpserver.url_for("/b"), auth=Basic("u", "p"), what="T").text == "b"
     )
     assert (
-        transport.request("GET", httpserver.url_for("/t"), auth=Bearer("tok-5678"), what="T").text
+        client.request("GET", httpserver.url_for("/t"), auth=Bearer("tok-5678"), what="T").text
         == "t"
     )
     header = HeaderAuth("X-Api-Key", "key-5678")
-    assert transport.request("GET", httpserver.url_for("/h"), auth=header, what="T").text == "h"
+    assert client.request("GET", httpserver.url_for("/h"), auth=header, what="T").text == "h"
 
 
 # -- OAuth 2.0 client credentials ----------------------------------------------------------
@@ -118,9 +118,7 @@ def oauth(
     )
 
 
-def test_token_is_fetched_once_for_many_requests(
-    httpserver: HTTPServer, transport: Transport
-) -> None:
+def test_token_is_fetched_once_for_many_requests(httpserver: HTTPServer, client: Transport) -> None:
     seen = token_endpoint(
         httpserver, {"access_token": "access-1", "token_type": "Bearer", "expires_in": 3600}
     )
@@ -129,14 +127,13 @@ def test_token_is_fetched_once_for_many_requests(
     ).respond_with_data("ok")
     auth = oauth(
         httpserver,
-        transport,
+        client,
         scopes=("read:jira-work", "write:jira-work"),
         audience="api.atlassian.com",
     )
     for _ in range(3):
         assert (
-            transport.request("GET", httpserver.url_for("/api"), auth=auth, what="Jira").text
-            == "ok"
+            client.request("GET", httpserver.url_for("/api"), auth=auth, what="Jira").text == "ok"
         )
     assert len(seen) == 1
     form = parse_qs(seen[0].get_data(as_text=True))
@@ -152,12 +149,10 @@ def test_token_is_fetched_once_for_many_requests(
     assert redact.redact("access-1 client-secret-1") == "*** ***"
 
 
-def test_client_authentication_with_http_basic(
-    httpserver: HTTPServer, transport: Transport
-) -> None:
+def test_client_authentication_with_http_basic(httpserver: HTTPServer, client: Transport) -> None:
     seen = token_endpoint(httpserver, {"access_token": "access-2"})
     auth = OAuth2ClientCredentials(
-        httpserver.url_for("/token"), "id:1", "se cret+1", transport=transport, client_auth="basic"
+        httpserver.url_for("/token"), "id:1", "se cret+1", transport=client, client_auth="basic"
     )
     assert auth.headers() == {"Authorization": "Bearer access-2"}
     # RFC 6749 2.3.1: form-encoded, then Basic.
@@ -169,7 +164,7 @@ def test_client_authentication_with_http_basic(
 
 
 def test_token_is_fetched_again_before_it_expires(
-    httpserver: HTTPServer, transport: Transport
+    httpserver: HTTPServer, client: Transport
 ) -> None:
     seen = token_endpoint(
         httpserver,
@@ -177,7 +172,7 @@ def test_token_is_fetched_again_before_it_expires(
         {"access_token": "access-4", "expires_in": "100"},
     )
     clock = Clock()
-    auth = oauth(httpserver, transport, clock=clock)
+    auth = oauth(httpserver, client, clock=clock)
     assert auth.headers()["Authorization"] == "Bearer access-3"
     clock.now += 89.9  # renewed a tenth of the lifetime (at most 60 s) early
     assert auth.headers()["Authorization"] == "Bearer access-3"
@@ -187,11 +182,11 @@ def test_token_is_fetched_again_before_it_expires(
 
 
 def test_a_long_lived_token_is_renewed_a_minute_early(
-    httpserver: HTTPServer, transport: Transport
+    httpserver: HTTPServer, client: Transport
 ) -> None:
     seen = token_endpoint(httpserver, {"access_token": "access-5", "expires_in": 3600})
     clock = Clock()
-    auth = oauth(httpserver, transport, clock=clock)
+    auth = oauth(httpserver, client, clock=clock)
     auth.headers()
     clock.now += 3539.9
     auth.headers()
@@ -203,41 +198,40 @@ def test_a_long_lived_token_is_renewed_a_minute_early(
 
 @pytest.mark.parametrize("expires_in", [None, "abc", -5, 0, "inf", [1]])
 def test_without_a_usable_expiry_the_token_lasts_the_run(
-    httpserver: HTTPServer, transport: Transport, expires_in: object
+    httpserver: HTTPServer, client: Transport, expires_in: object
 ) -> None:
     seen = token_endpoint(httpserver, {"access_token": "access-6", "expires_in": expires_in})
     clock = Clock()
-    auth = oauth(httpserver, transport, clock=clock)
+    auth = oauth(httpserver, client, clock=clock)
     auth.headers()
     clock.now += 10**9
     auth.headers()
     assert len(seen) == 1
 
 
-def test_a_401_renews_the_token_once(httpserver: HTTPServer, transport: Transport) -> None:
+def test_a_401_renews_the_token_once(httpserver: HTTPServer, client: Transport) -> None:
     seen = token_endpoint(httpserver, {"access_token": "old-token"}, {"access_token": "new-token"})
     httpserver.expect_request(
         "/api", headers={"Authorization": "Bearer new-token"}
     ).respond_with_data("ok")
     httpserver.expect_request("/api").respond_with_data("expired", status=401)
-    auth = oauth(httpserver, transport)
+    auth = oauth(httpserver, client)
     assert (
-        transport.request("POST", httpserver.url_for("/api"), json={}, auth=auth, what="Jira").text
+        client.request("POST", httpserver.url_for("/api"), json={}, auth=auth, what="Jira").text
         == "ok"
     )
     assert len(seen) == 2
 
 
 def test_a_refused_fresh_token_is_not_fetched_again_and_again(
-    httpserver: HTTPServer, transport: Transport
+    httpserver: HTTPServer, client: Transport
 ) -> None:
     seen = token_endpoint(httpserver, {"access_token": "token-a"}, {"access_token": "token-b"})
     httpserver.expect_request("/api").respond_with_data("no", status=401)
-    auth = oauth(httpserver, transport)
+    auth = oauth(httpserver, client)
     for _ in range(3):
         assert (
-            transport.request("GET", httpserver.url_for("/api"), auth=auth, what="Jira").status
-            == 401
+            client.request("GET", httpserver.url_for("/api"), auth=auth, what="Jira").status == 401
         )
     assert len(seen) == 2
     assert len([r for r, _ in httpserver.log if r.path == "/api"]) == 4
@@ -259,12 +253,12 @@ def test_a_refused_fresh_token_is_not_fetched_again_and_again(
     ],
 )
 def test_token_endpoint_errors(
-    httpserver: HTTPServer, transport: Transport, status: int, body: object, detail: str, hint: str
+    httpserver: HTTPServer, client: Transport, status: int, body: object, detail: str, hint: str
 ) -> None:
     token_endpoint(httpserver, body, status=status)  # type: ignore[arg-type]
-    auth = oauth(httpserver, transport)
+    auth = oauth(httpserver, client)
     with pytest.raises(CibridgeError) as caught:
-        transport.request("GET", httpserver.url_for("/api"), auth=auth, what="Jira")
+        client.request("GET", httpserver.url_for("/api"), auth=auth, what="Jira")
     origin = httpserver.url_for("/").rstrip("/")
     assert caught.value.exit_code == 1
     assert (
@@ -276,10 +270,10 @@ def test_token_endpoint_errors(
 
 
 def test_a_redirecting_token_endpoint_is_not_followed(
-    httpserver: HTTPServer, transport: Transport
+    httpserver: HTTPServer, client: Transport
 ) -> None:
     httpserver.expect_request("/token").respond_with_data(
         "", status=307, headers={"Location": "https://elsewhere.example/t"}
     )
     with pytest.raises(CibridgeError, match=r"307 redirect to https://elsewhere\.example"):
-        oauth(httpserver, transport, what="Jira token").headers()
+        oauth(httpserver, client, what="Jira token").headers()
