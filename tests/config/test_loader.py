@@ -355,3 +355,30 @@ def test_jsonschema_is_imported_only_to_validate_a_file(tmp_path: Path) -> None:
     assert imports_jsonschema("config", "schema") == "False"
     assert imports_jsonschema("--config", str(empty), "config", "check") == "False"
     assert imports_jsonschema("--config", str(SEEDS[0]), "config", "check") == "True"
+
+
+def test_config_raw_past_the_end_of_a_list_is_absent() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that Config.raw past the end
+    of a list is absent, not an error."""
+    from cibridge.config.loader import Config
+
+    config = Config(data={"to": ["slack", "dingtalk"]})
+    assert config.raw("to", 1) == "dingtalk"
+    assert config.raw("to", 2) is None
+
+
+def test_credential_detection_by_path() -> None:
+    """Found by mutation testing (mutmut 3): is_secret_path and credentials_in were not pinned
+    down at their edges."""
+    from cibridge.config.loader import credentials_in, is_secret_path
+
+    assert is_secret_path(("integrations", "x", "headers", "Authorization"))
+    assert not is_secret_path(("headers",))
+    assert not is_secret_path(("Authorization",))
+    assert not is_secret_path(("integrations", "x", "headers", "X-Scope-OrgID"))
+    assert credentials_in("https://u1:pa:ss@h/x and https://u2:two@h") == [
+        "u1:pa:ss",
+        "pa:ss",
+        "u2:two",
+        "two",
+    ]

@@ -230,3 +230,13 @@ def test_secret_asks_register_whatever_the_key(tmp_path: Path) -> None:
     config = _load(tmp_path, "integrations:\n  jira:\n    client_id: client-id-42\n", {})
     assert config.secret("integrations", "jira", "client_id") == "client-id-42"
     assert _is_redacted("client-id-42")
+
+
+def test_a_secret_file_keeps_inner_and_trailing_spaces(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Found by mutation testing (mutmut 3): nothing pinned down that a secret file keeps its
+    inner and trailing spaces (only the line ending goes)."""
+    from cibridge.config.secrets import lookup_secret
+
+    (tmp_path / "token").write_text("  padded value  \n")
+    env = {"CIBRIDGE_SECRETS_DIR": str(tmp_path)}
+    assert lookup_secret("token", "here", env, required=True) == "  padded value  "

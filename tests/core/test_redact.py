@@ -84,3 +84,25 @@ def test_credential_query_names() -> None:
     for name in ("api_token", "X-Amz-Signature", "client_secret", "apikey", "sig"):
         assert "VALUE123" not in redact.redact(f"https://h/p?a=1&{name}=VALUE123&b=2"), name
     assert redact.redact("https://h/p?page=2") == "https://h/p?page=2"
+
+
+def test_a_secret_with_a_space_is_masked_percent_encoded() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a secret with a space or
+    a slash is also masked in its percent-encoded form."""
+    redact.register("my secret/path")
+    assert redact.redact("GET /hooks/my%20secret%2Fpath") == "GET /hooks/***"
+
+
+def test_too_short_secrets_register_no_encoded_form_either() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a secret too short to
+    register adds no encoded form either."""
+    redact.register("a b")  # three characters: too short to mask without masking words
+    assert redact.redact("a%20b and a b") == "a%20b and a b"
+
+
+def test_a_whole_webhook_url_is_masked_whole() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a webhook URL registered
+    as a whole secret is masked whole."""
+    url = "https://hooks.example.com/x1?v=1"
+    redact.register_url(url, whole_url_secret=True)
+    assert redact.redact(f"posting to {url} now") == "posting to *** now"

@@ -118,3 +118,79 @@ def test_long_lowercase_tokens_are_still_secret_segments() -> None:
 def test_secret_parts_never_raise() -> None:
     assert urls.secret_parts("http://[::1/x?a=abcd", whole_url_secret=True)
     assert urls.secret_parts("", whole_url_secret=True) == []
+
+
+def test_origin_of_urls_with_at_signs_ports_and_ipv6() -> None:
+    """Found by mutation testing (mutmut 3): the origin of URLs with '@' in the query or
+    fragment, ports and IPv6 hosts was not pinned down."""
+    assert urls.origin("https://h.example/p?email=a@b.c#frag@x") == "https://h.example"
+    assert urls.origin("https://h.example") == "https://h.example"
+    assert urls.origin("http://[::1]:8080/x") == "http://[::1]:8080"
+    assert urls.origin("http://[::1]/x") == "http://[::1]"
+    assert urls.origin("https://h.example/next?to=https://evil.example") == "https://h.example"
+
+
+def test_secret_parts_of_user_info_with_at_and_colon() -> None:
+    """Found by mutation testing (mutmut 3): the secret parts of user info holding '@' and ':'
+    were not pinned down."""
+    parts = urls.secret_parts("https://bobby:p@ss:wd-99@h.example/x", whole_url_secret=False)
+    assert "p@ss:wd-99" in parts and "bobby" in parts and "bobby:p@ss:wd-99" in parts
+
+
+def test_secret_parts_boundaries_and_encodings() -> None:
+    """Found by mutation testing (mutmut 3): the shortest path segment that counts as a token
+    (8 characters) and the encoded form of a query value were not pinned down."""
+    parts = urls.secret_parts("https://h.example/Ab3dE6g8/short?sp=a/b c/d", whole_url_secret=True)
+    assert "Ab3dE6g8" in parts  # exactly 8 characters: long enough to be a token
+    assert "short" not in parts
+    assert "a%2Fb%20c%2Fd" in parts
+
+
+def test_origin_ignores_at_signs_after_the_fragment_and_keeps_the_scheme() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that an '@' after the fragment
+    is not user info, nor that the scheme is kept as written."""
+    assert urls.origin("https://h.example/p#to@x") == "https://h.example"
+    assert urls.origin("HTTPS://H.example:8443/x").lower() == "https://h.example:8443"
+
+
+def test_origin_keeps_a_host_written_in_capitals() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that the origin keeps a host
+    written in capitals."""
+    assert urls.origin("https://HOOKS.EXAMPLE.COM/services/x") == "https://HOOKS.EXAMPLE.COM"
+    assert urls.origin("https://XN--80AK6AA92E.EXAMPLE:8443/x") == (
+        "https://XN--80AK6AA92E.EXAMPLE:8443"
+    )
+
+
+def test_user_info_with_capitals_is_split_off_and_masked() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that user info before a host
+    in capitals is split off and masked."""
+    url = "https://ci:s3cretXpw@EXAMPLE.COM/x"
+    assert urls.split_userinfo(url) == ("https://EXAMPLE.COM/x", "ci", "s3cretXpw")
+    redact.register_url(url, whole_url_secret=False)
+    assert redact.redact("login s3cretXpw") == "login ***"
+
+
+def test_a_webhook_url_without_a_host_still_has_its_path_masked() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a webhook URL with an
+    empty host still has its path masked."""
+    # A typo ("https:///...") must not turn the path into a host nobody registers.
+    redact.register_url("https:///hooks/T0001/ab12cd34ef56gh78", whole_url_secret=True)
+    assert redact.redact("POST /hooks/T0001/ab12cd34ef56gh78: 404") == "POST ***: 404"
+    assert redact.redact("segment ab12cd34ef56gh78") == "segment ***"
+
+
+def test_a_webhook_path_of_capital_letters_is_masked() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a webhook path made of
+    capital letters is a secret segment."""
+    redact.register_url("https://hooks.example.com/XXXXXXXXXXXX", whole_url_secret=True)
+    assert redact.redact("POST /XXXXXXXXXXXX failed") == "POST *** failed"
+
+
+def test_a_path_of_slashes_only_makes_no_secret() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a path made only of
+    slashes registers no secret."""
+    redact.register_url("https://hooks.example.com//", whole_url_secret=True)
+    encoded = "see https%3A%2F%2Fdocs.example.com%2F%2Fci"
+    assert redact.redact(encoded) == encoded
+    assert redact.redact("a // b") == "a // b"
