@@ -1,15 +1,33 @@
+"""Loading the configuration (cibridge.config.loader): the seed's examples, files found and
+merged, ${VAR} substitution, secrets resolved only when used, what ``config show`` prints
+(every credential masked) and ``check`` finds, all from the environment mapping given at
+load and never from os.environ."""
+
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
-from cibridge.config.loader import load
+from cibridge.cli.main import main
+from cibridge.config import encryption
+from cibridge.config.loader import Config, discover, load
+from cibridge.config.secrets import NotSet
+from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
 from tests.conftest import SEED, SHARED_SEED
 
 SEEDS = sorted(SEED.glob("*.yml"))
+
+
+def _load(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Config:
+    path = tmp_path / "c.yml"
+    path.write_text(text)
+    return load([path], env or {})
+
+
+# -- the seed and the files ------------------------------------------------------------------
 
 
 def test_the_seed_has_four_examples() -> None:
@@ -82,55 +100,48 @@ def test_no_file_is_fine(cli) -> None:  # type: ignore[no-untyped-def]
     assert "no configuration file found" in result.out
 
 
-def _error(tmp_path: Path, text: str) -> CibridgeError:
-    path = tmp_path / "c.yml"
-    path.write_text(text)
-    with pytest.raises(CibridgeError) as caught:
-        load([path], {})
-    assert caught.value.exit_code == 2
-    return caught.value
-
-
-def test_unknown_key_names_file_line_and_suggestion(tmp_path: Path) -> None:
-    error = _error(
-        tmp_path, "integration_configs:\n  communication:\n    slack:\n      webhok_url_ref: x\n"
-    )
-    assert f"{tmp_path / 'c.yml'}:4" in error.message
-    assert "integration_configs.communication.slack.webhok_url_ref" in error.message
-    assert "did you mean 'webhook_url_ref'?" in error.hint
-
-
-def test_unknown_top_level_key(tmp_path: Path) -> None:
-    error = _error(tmp_path, "notfy:\n  to: [slack]\n")
-    assert ":1: unknown key 'notfy'" in error.message
-    assert "did you mean 'notify'" in error.hint
-
-
-def test_wrong_type_names_expected_type(tmp_path: Path) -> None:
-    error = _error(tmp_path, "notify:\n  fail_on_error: sometimes\n")
-    assert ":2: notify.fail_on_error must be boolean, not string" in error.message
-
-
-def test_enum_violation(tmp_path: Path) -> None:
-    error = _error(tmp_path, "notify:\n  locale: fr\n")
-    assert "notify.locale is 'fr', which is not one of: en, zh-CN" in error.message
-
-
-def test_malformed_yaml_gives_line(tmp_path: Path) -> None:
-    error = _error(tmp_path, "notify:\n  to: [slack\n  locale: en\n")
-    assert "not valid YAML" in error.message
-    assert f"{tmp_path / 'c.yml'}:" in error.message
-
-
-def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
-    error = _error(tmp_path, "notify:\n  locale: en\n  locale: zh-CN\n")
-    assert ":3: notify.locale is given twice" in error.message
-
-
 def test_missing_file(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("--config", "nope.yml", "config", "check")
     assert result.code == 2
     assert "nope.yml does not exist" in result.err
+
+
+def test_keys_and_dates_stay_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "c.yml"
+    path.write_text(
+        "deployment_triggers:\n  jira:\n    label_trigger:\n      pipeline_mapping:\n"
+        "        on: deploy-on\n        2024: deploy-year\n"
+        "post_deployment_validation:\n  rollback_policy:\n    rollback_pipeline: 2024-01-31\n"
+    )
+    config = load([path], {})
+    mapping = config.raw("deployment_triggers", "jira", "label_trigger", "pipeline_mapping")
+    assert mapping == {"on": "deploy-on", "2024": "deploy-year"}
+    rollback = config.raw("post_deployment_validation", "rollback_policy", "rollback_pipeline")
+    assert rollback == "2024-01-31"
+
+
+def test_a_config_built_in_memory_reads_its_values() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down a configuration built in
+    memory (the demo's), which has no file and no lines."""
+    # The demo builds its configuration from the notify section alone: no file, no lines.
+    config = Config(data={"notify": {"locale": "${LOCALE:-en}"}}, env={})
+    assert config.value("notify", "locale") == "en"
+    with pytest.raises(NotSet) as caught:
+        Config(data={"notify": {"locale": "${LOCALE}"}}, env={}).value("notify", "locale")
+    assert caught.value.message == "(no config file): ${LOCALE} is not set"
+
+
+def test_config_raw_past_the_end_of_a_list_is_absent() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that Config.raw past the end
+    of a list is absent, not an error."""
+    from cibridge.config.loader import Config
+
+    config = Config(data={"to": ["slack", "dingtalk"]})
+    assert config.raw("to", 1) == "dingtalk"
+    assert config.raw("to", 2) is None
+
+
+# -- values and secrets ----------------------------------------------------------------------
 
 
 def test_env_var_substitution_and_default(tmp_path: Path) -> None:
@@ -194,6 +205,152 @@ def test_enc_values_are_decrypted(tmp_path: Path) -> None:
     assert f"{path}:3: cannot decrypt" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(30, 30.0), ("30s", 30.0), ("5m", 300.0), ("500ms", 0.5), ("1h", 3600.0)]
+)
+def test_durations(value: object, seconds: float) -> None:
+    from cibridge.config.loader import parse_seconds
+
+    assert parse_seconds(value, "x") == seconds
+
+
+def test_bad_duration() -> None:
+    from cibridge.config.loader import parse_seconds
+
+    with pytest.raises(CibridgeError, match=r"f\.yml:3: .soon. is not a duration"):
+        parse_seconds("soon", "f.yml:3")
+
+
+def test_credential_detection_by_path() -> None:
+    """Found by mutation testing (mutmut 3): is_secret_path and credentials_in were not pinned
+    down at their edges."""
+    from cibridge.config.loader import credentials_in, is_secret_path
+
+    assert is_secret_path(("integrations", "x", "headers", "Authorization"))
+    assert not is_secret_path(("headers",))
+    assert not is_secret_path(("Authorization",))
+    assert not is_secret_path(("integrations", "x", "headers", "X-Scope-OrgID"))
+    assert credentials_in("https://u1:pa:ss@h/x and https://u2:two@h") == [
+        "u1:pa:ss",
+        "pa:ss",
+        "u2:two",
+        "two",
+    ]
+
+
+# -- only the environment mapping given at load -----------------------------------------------
+
+
+@pytest.fixture
+def poisoned_os_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Everything a config could want, set in os.environ only (it must never be used)."""
+    secrets = tmp_path / "os-secrets"
+    secrets.mkdir()
+    (secrets / "file-secret").write_text("FROM-OS-SECRETS-DIR")
+    key = Fernet.generate_key().decode()
+    poisoned = {
+        "PROM_URL": "http://from-os-environ",
+        "SLACK_WEBHOOK_URL": "https://hooks.example/from-os-environ",
+        "CIBRIDGE_SECRETS_DIR": str(secrets),
+        "CIBRIDGE_KEY": key,
+        "CIBRIDGE_CONFIG": str(tmp_path / "from-os-environ.yml"),
+    }
+    for name, value in poisoned.items():
+        monkeypatch.setenv(name, value)
+    return poisoned
+
+
+def _config_file(tmp_path: Path, token: str) -> Path:
+    path = tmp_path / "c.yml"
+    path.write_text(
+        "integration_configs:\n"
+        "  monitoring:\n"
+        "    prometheus:\n"
+        "      url: ${PROM_URL}\n"
+        "  communication:\n"
+        "    slack:\n"
+        "      webhook_url_ref: slack-webhook-url\n"
+        "    dingtalk:\n"
+        "      secret_ref: file-secret\n"
+        "      webhook_url: " + token + "\n"
+    )
+    return path
+
+
+def test_only_the_mapping_is_used(tmp_path: Path, poisoned_os_environ: dict[str, str]) -> None:
+    os_key = poisoned_os_environ["CIBRIDGE_KEY"]
+    token = encryption.encrypt("https://oapi.example/robot", {"CIBRIDGE_KEY": os_key})
+    config = load([_config_file(tmp_path, token)], {"PROM_URL": "http://from-the-mapping"})
+
+    url = config.value("integration_configs", "monitoring", "prometheus", "url")
+    assert url == "http://from-the-mapping"
+    with pytest.raises(NotSet, match="secret 'slack-webhook-url' is not set"):
+        config.secret("integration_configs", "communication", "slack", "webhook_url")
+    with pytest.raises(NotSet, match="secret 'file-secret' is not set"):
+        config.secret("integration_configs", "communication", "dingtalk", "secret")
+    with pytest.raises(encryption.MissingKey, match="CIBRIDGE_KEY is not set"):
+        config.secret("integration_configs", "communication", "dingtalk", "webhook_url")
+
+
+def test_the_mapping_supplies_everything(
+    tmp_path: Path, poisoned_os_environ: dict[str, str]
+) -> None:
+    key = Fernet.generate_key().decode()
+    secrets = tmp_path / "mapping-secrets"
+    secrets.mkdir()
+    (secrets / "file-secret").write_text("FROM-MAPPING-DIR\n")
+    env = {
+        "PROM_URL": "http://from-the-mapping",
+        "SLACK_WEBHOOK_URL": "https://hooks.example/from-the-mapping",
+        "CIBRIDGE_SECRETS_DIR": str(secrets),
+        "CIBRIDGE_KEY": key,
+    }
+    token = encryption.encrypt("https://oapi.example/mapping-robot", env)
+    config = load([_config_file(tmp_path, token)], env)
+    communication = ("integration_configs", "communication")
+    assert config.secret(*communication, "slack", "webhook_url") == env["SLACK_WEBHOOK_URL"]
+    assert config.secret(*communication, "dingtalk", "secret") == "FROM-MAPPING-DIR"
+    assert (
+        config.secret(*communication, "dingtalk", "webhook_url")
+        == "https://oapi.example/mapping-robot"
+    )
+
+
+def test_a_token_for_the_os_key_does_not_decrypt_with_the_mapping_key(
+    poisoned_os_environ: dict[str, str],
+) -> None:
+    token = encryption.encrypt("v", {"CIBRIDGE_KEY": poisoned_os_environ["CIBRIDGE_KEY"]})
+    other = {"CIBRIDGE_KEY": Fernet.generate_key().decode()}
+    with pytest.raises(CibridgeError, match="here: cannot decrypt"):
+        encryption.decrypt(token, "here", other)
+
+
+def test_discover_reads_config_env_from_the_mapping(
+    tmp_path: Path, poisoned_os_environ: dict[str, str]
+) -> None:
+    assert discover([], tmp_path, {}) == []
+    listed = discover([], tmp_path, {"CIBRIDGE_CONFIG": "a.yml,b.yml"})
+    assert listed == [Path("a.yml"), Path("b.yml")]
+    assert discover(["x.yml"], tmp_path, {"CIBRIDGE_CONFIG": "a.yml"}) == [Path("x.yml")]
+    (tmp_path / ".cibridge.yml").write_text("")
+    assert discover([], tmp_path, {}) == [tmp_path / ".cibridge.yml"]
+
+
+def test_cli_passes_its_env_argument_down(
+    tmp_path: Path, poisoned_os_environ: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _config_file(tmp_path, "plain-value")
+    code = main(["--config", str(path), "config", "show"], env={"PROM_URL": "http://mapped"})
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "url: http://mapped" in out
+    assert "slack-webhook-url (MISSING: set SLACK_WEBHOOK_URL)" in out
+    assert "file-secret (MISSING: set FILE_SECRET)" in out
+
+
+# -- show masks every credential; check finds what will fail -------------------------------
+
+
 def test_config_show_redacts_every_secret(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = {
         "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T1/B1/showcanary1",
@@ -212,173 +369,186 @@ def test_config_show_redacts_every_secret(cli, tmp_path: Path) -> None:  # type:
     assert "client_id: ci-cd-platform" in result.out
 
 
-def test_shipped_schema_is_valid_and_accepts_the_seed() -> None:
-    import jsonschema
-    import yaml
-
-    from cibridge.config.schema import schema
-
-    jsonschema.Draft202012Validator.check_schema(schema())
-    validator = jsonschema.Draft202012Validator(schema())
-    for path in SEEDS:
-        assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == []
-    assert list(validator.iter_errors({"notfy": {}}))
-
-
-def test_config_schema_command_prints_it(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("config", "schema")
-    assert json.loads(result.out)["title"].startswith("cibridge configuration")
+def _headers(**headers: str) -> str:
+    lines = "".join(f'        "{name}": "{value}"\n' for name, value in headers.items())
+    return "integration_configs:\n  project_management:\n    jira:\n      headers:\n" + lines
 
 
 @pytest.mark.parametrize(
-    ("value", "seconds"), [(30, 30.0), ("30s", 30.0), ("5m", 300.0), ("500ms", 0.5), ("1h", 3600.0)]
+    "name",
+    [
+        "Authorization",
+        "Proxy-Authorization",
+        "X-Api-Key",
+        "X-Auth-Token",
+        "X-Client-Secret",
+        "apikey",
+        "Cookie",
+        "PRIVATE-TOKEN",
+        "JOB-TOKEN",
+    ],
 )
-def test_durations(value: object, seconds: float) -> None:
-    from cibridge.config.loader import parse_seconds
-
-    assert parse_seconds(value, "x") == seconds
-
-
-def test_bad_duration() -> None:
-    from cibridge.config.loader import parse_seconds
-
-    with pytest.raises(CibridgeError, match=r"f\.yml:3: .soon. is not a duration"):
-        parse_seconds("soon", "f.yml:3")
+def test_credential_headers_are_masked(tmp_path: Path, name: str) -> None:
+    shown = _load(tmp_path, _headers(**{name: "hdr-value-1234"})).show()
+    assert shown["integration_configs"]["project_management"]["jira"]["headers"] == {name: "***"}
 
 
-def test_error_in_a_list_item_names_its_line(tmp_path: Path) -> None:
-    error = _error(
-        tmp_path,
-        "post_deployment_validation:\n  metrics_validation:\n    - name: a\n      query: up\n"
-        "    - name: b\n      query: up\n      failure_action: explode\n",
+@pytest.mark.parametrize("name", ["X-Scope-OrgID", "Accept", "X-Request-Id", "X-Design-Id"])
+def test_ordinary_headers_are_shown(tmp_path: Path, name: str) -> None:
+    shown = _load(tmp_path, _headers(**{name: "visible"})).show()
+    assert shown["integration_configs"]["project_management"]["jira"]["headers"] == {
+        name: "visible"
+    }
+
+
+def _url_shown(tmp_path: Path, url: str, env: dict[str, str] | None = None) -> str:
+    text = f"integration_configs:\n  monitoring:\n    prometheus:\n      url: '{url}'\n"
+    shown: str = _load(tmp_path, text, env).show()["integration_configs"]["monitoring"][
+        "prometheus"
+    ]["url"]
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("api_token=t0k3n", "api_token=***"),
+        ("access_token=t0k3n&page=2", "access_token=***&page=2"),
+        ("sig=abc%3D&sv=2022", "sig=***&sv=2022"),
+        ("key=k3y", "key=***"),
+        ("password=pw", "password=***"),
+        ("X-Amz-Signature=abcdef", "X-Amz-Signature=***"),
+        ("api%5Ftoken=t0k3n", "api%5Ftoken=***"),
+        ("q=up&step=15", "q=up&step=15"),
+    ],
+)
+def test_credential_query_values_are_masked(tmp_path: Path, query: str, expected: str) -> None:
+    assert _url_shown(tmp_path, f"https://prom.example/api?{query}") == (
+        f"https://prom.example/api?{expected}"
     )
-    assert (
-        ":7: post_deployment_validation.metrics_validation[1].failure_action is 'explode', "
-        "which is not one of: rollback, alert, ignore, fail" in error.message
-    )
 
 
-def test_every_schema_error_is_listed_in_line_order(tmp_path: Path) -> None:
-    error = _error(tmp_path, "notify:\n  locale: fr\n  fail_on_error: maybe\nnotfy: {}\n")
-    path = tmp_path / "c.yml"
-    lines = error.message.splitlines()
-    assert lines[0] == f"{path} has 3 problems:"
-    assert lines[1].startswith(f"  {path}:2: notify.locale is 'fr'")
-    assert lines[2].startswith(f"  {path}:3: notify.fail_on_error must be boolean")
-    assert lines[3] == f"  {path}:4: unknown key 'notfy' (did you mean 'notify'?)"
+@pytest.mark.parametrize(
+    "url",
+    ["https://user:p4ss@prom.example/x", "https://ghp_tokenonly@prom.example/x"],
+)
+def test_user_info_is_masked(tmp_path: Path, url: str) -> None:
+    assert _url_shown(tmp_path, url) == "https://***@prom.example/x"
 
 
-def test_wrong_type_does_not_echo_the_value(tmp_path: Path) -> None:
-    error = _error(tmp_path, "integrations:\n  jira:\n    password: 918273645\n")
-    assert ":3: integrations.jira.password must be string, not integer" in error.message
-    assert "918273645" not in str(error)
+def test_masking_applies_after_substitution(tmp_path: Path) -> None:
+    shown = _url_shown(tmp_path, "https://${PROM_USERINFO}@prom.example/", {"PROM_USERINFO": "u:p"})
+    assert shown == "https://***@prom.example/"
 
 
-def test_type_error_hint_says_what_is_expected(tmp_path: Path) -> None:
-    error = _error(tmp_path, "integrations:\n  jira:\n    client_secret: [a]\n")
-    assert error.hint == "expected: OAuth 2.0 client secret (plain, ${VAR} or enc:)"
+def test_an_enc_value_is_masked_under_any_key(tmp_path: Path) -> None:
+    key = Fernet.generate_key().decode()
+    token = encryption.encrypt("https://prom.internal", {"CIBRIDGE_KEY": key})
+    assert _url_shown(tmp_path, token, {"CIBRIDGE_KEY": key}) == "***"
 
 
-def test_duplicate_key_with_quotes_is_still_a_duplicate(tmp_path: Path) -> None:
-    error = _error(tmp_path, 'notify:\n  locale: en\n  "locale": zh-CN\n')
-    assert ":3: notify.locale is given twice" in error.message
-
-
-def test_keys_and_dates_stay_as_written(tmp_path: Path) -> None:
+def test_show_cli_prints_no_credential(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "c.yml"
     path.write_text(
-        "deployment_triggers:\n  jira:\n    label_trigger:\n      pipeline_mapping:\n"
-        "        on: deploy-on\n        2024: deploy-year\n"
-        "post_deployment_validation:\n  rollback_policy:\n    rollback_pipeline: 2024-01-31\n"
+        _headers(Authorization="Bearer canary-hdr-1", **{"X-Scope-OrgID": "tenant-a"})
+        + "      base_url: https://bot:canary-pw-2@jira.example/?api_token=canary-q-3\n"
     )
-    config = load([path], {})
-    mapping = config.raw("deployment_triggers", "jira", "label_trigger", "pipeline_mapping")
-    assert mapping == {"on": "deploy-on", "2024": "deploy-year"}
-    rollback = config.raw("post_deployment_validation", "rollback_policy", "rollback_pipeline")
-    assert rollback == "2024-01-31"
+    result = cli("--config", str(path), "config", "show")
+    assert result.code == 0, result.err
+    assert "canary" not in result.all
+    assert "X-Scope-OrgID: tenant-a" in result.out
+    assert "base_url: https://***@jira.example/?api_token=***" in result.out
 
 
-AGREEMENT_CASES = [
-    "notify: {to: [slack], locale: en}\n",
-    "notify: {to: slack}\n",
-    "notify: {to: [carrier-pigeon]}\n",
-    "integrations: {jira: {type: oauth2, scopes: [a, b]}}\n",
-    "integrations: {jira: {type: kerberos}}\n",
-    "integrations: {jira: {scopes: [1]}}\n",
-    "integration_configs: {monitoring: {prometheus: {url: 'http://p:9090', enabled: true}}}\n",
-    "integration_configs: {monitoring: {prometheus: {enabled: 'yes please'}}}\n",
-    "post_deployment_validation: {metrics_validation: [{name: a, query: up, max_value: 1}]}\n",
-    "post_deployment_validation: {metrics_validation: {name: a}}\n",
-    "deployment_triggers: {jira: {label_trigger: {labels: [a], pipeline_mapping: {a: b}}}}\n",
-    "deployment_triggers: {jira: {label_trigger: {pipeline_mapping: {a: [b]}}}}\n",
-    "[1, 2]\n",
-    "just text\n",
-]
-
-
-@pytest.mark.parametrize("text", AGREEMENT_CASES)
-def test_runtime_and_shipped_schema_agree(tmp_path: Path, text: str) -> None:
-    import jsonschema
-    import yaml
-
-    from cibridge.config.schema import schema
-
-    path = tmp_path / "c.yml"
-    path.write_text(text)
-    schema_accepts = jsonschema.Draft202012Validator(schema()).is_valid(yaml.safe_load(text))
-    try:
-        load([path], {})
-        runtime_accepts = True
-    except CibridgeError as error:
-        runtime_accepts = False
-        assert f"{path}:" in error.message
-    assert runtime_accepts == schema_accepts
-
-
-def test_jsonschema_is_imported_only_to_validate_a_file(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    empty = tmp_path / "empty.yml"
-    empty.write_text("")
-    probe = (
-        "import sys\nfrom cibridge.cli.main import main\n"
-        "main(sys.argv[1:])\nprint('jsonschema' in sys.modules)\n"
+def test_show_reports_a_ref_outside_the_secrets_dir(tmp_path: Path) -> None:
+    text = "integrations:\n  dingtalk:\n    secret_ref: ../../etc/passwd\n"
+    shown = _load(tmp_path, text).show()
+    assert shown["integrations"]["dingtalk"]["secret_ref"].startswith(
+        "../../etc/passwd (ERROR: secret '../../etc/passwd' must be a name inside"
     )
 
-    def imports_jsonschema(*argv: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True
-        )
-        return done.stdout.strip().splitlines()[-1]
 
-    assert imports_jsonschema("config", "schema") == "False"
-    assert imports_jsonschema("--config", str(empty), "config", "check") == "False"
-    assert imports_jsonschema("--config", str(SEEDS[0]), "config", "check") == "True"
-
-
-def test_config_raw_past_the_end_of_a_list_is_absent() -> None:
-    """Found by mutation testing (mutmut 3): nothing pinned down that Config.raw past the end
-    of a list is absent, not an error."""
-    from cibridge.config.loader import Config
-
-    config = Config(data={"to": ["slack", "dingtalk"]})
-    assert config.raw("to", 1) == "dingtalk"
-    assert config.raw("to", 2) is None
+LIST_OF_CHECKS = """\
+post_deployment_validation:
+  health_check_validation:
+    http_checks:
+      - name: api
+        url: ${HEALTH_URL}
+"""
 
 
-def test_credential_detection_by_path() -> None:
-    """Found by mutation testing (mutmut 3): is_secret_path and credentials_in were not pinned
-    down at their edges."""
-    from cibridge.config.loader import credentials_in, is_secret_path
+def test_check_resolves_values_inside_lists(tmp_path: Path) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that ``check`` resolves values
+    inside lists."""
+    findings = _load(tmp_path, LIST_OF_CHECKS).check()
+    assert not findings.errors
+    assert len(findings.warnings) == 1
+    assert "c.yml:5: ${HEALTH_URL} is not set" in findings.warnings[0]
 
-    assert is_secret_path(("integrations", "x", "headers", "Authorization"))
-    assert not is_secret_path(("headers",))
-    assert not is_secret_path(("Authorization",))
-    assert not is_secret_path(("integrations", "x", "headers", "X-Scope-OrgID"))
-    assert credentials_in("https://u1:pa:ss@h/x and https://u2:two@h") == [
-        "u1:pa:ss",
-        "pa:ss",
-        "u2:two",
-        "two",
-    ]
+
+def test_show_prints_values_inside_lists(tmp_path: Path) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that ``show`` prints values
+    inside lists."""
+    env = {"HEALTH_URL": "https://svc.example/health"}
+    shown = _load(tmp_path, LIST_OF_CHECKS, env).show()
+    section = shown["post_deployment_validation"]["health_check_validation"]
+    assert section["http_checks"] == [{"name": "api", "url": "https://svc.example/health"}]
+
+
+def _masked(value: str) -> bool:
+    return redact.redact(f"before {value} after") == f"before {redact.MASK} after"
+
+
+SECRET_FROM_VARIABLE = """\
+integration_configs:
+  project_management:
+    jira:
+      password: ${DB_PASSPHRASE}
+"""
+
+
+@pytest.mark.parametrize("command", ["check", "show"])
+def test_check_and_show_register_the_secrets_they_resolve(tmp_path: Path, command: str) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that ``check`` and ``show``
+    register the secrets they resolve."""
+    # The variable's name says nothing about a credential: only the key makes it secret.
+    config = _load(tmp_path, SECRET_FROM_VARIABLE, {"DB_PASSPHRASE": "correct-horse-9"})
+    getattr(config, command)()
+    assert _masked("correct-horse-9")
+
+
+def test_show_tells_an_empty_secret_from_a_set_one(tmp_path: Path) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that ``show`` tells an empty
+    secret from a set one."""
+    text = SECRET_FROM_VARIABLE.replace("${DB_PASSPHRASE}", "''") + "      token: set-token-1\n"
+    jira = _load(tmp_path, text).show()["integration_configs"]["project_management"]["jira"]
+    assert jira == {"password": "", "token": "***"}
+
+
+def test_show_prints_what_it_cannot_resolve_instead_of_failing(tmp_path: Path) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that ``show`` prints a value
+    it cannot resolve instead of failing."""
+    text = SECRET_FROM_VARIABLE.replace("password: ${DB_PASSPHRASE}", "base_url: ${JIRA_URL}")
+    jira = _load(tmp_path, text).show()["integration_configs"]["project_management"]["jira"]
+    assert jira == {"base_url": "<unresolved: ${JIRA_URL} is not set>"}
+
+
+BAD_KEY = "CIBRIDGE_KEY key #1 is not a valid Fernet key (32 url-safe base64-encoded bytes)"
+
+
+def test_show_prints_an_enc_value_no_valid_key_can_open(tmp_path: Path) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down what ``show`` prints for an
+    enc: value when the key is not a valid one."""
+    text = SECRET_FROM_VARIABLE.replace("${DB_PASSPHRASE}", "enc:gAAAAABfake")
+    config = _load(tmp_path, text, {"CIBRIDGE_KEY": "not-a-fernet-key"})
+    jira = config.show()["integration_configs"]["project_management"]["jira"]
+    assert jira == {"password": f"<unresolved: {BAD_KEY}>"}
+
+
+def test_show_prints_a_ref_whose_enc_value_no_valid_key_can_open(tmp_path: Path) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down what ``show`` prints for a ref
+    whose enc: value no valid key can open."""
+    text = SECRET_FROM_VARIABLE.replace("password: ${DB_PASSPHRASE}", "password_ref: jira-pw")
+    env = {"CIBRIDGE_KEY": "not-a-fernet-key", "JIRA_PW": "enc:gAAAAABfake"}
+    jira = _load(tmp_path, text, env).show()["integration_configs"]["project_management"]["jira"]
+    assert jira == {"password_ref": f"jira-pw (ERROR: {BAD_KEY})"}

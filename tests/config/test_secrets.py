@@ -4,6 +4,9 @@ with the redactor whatever its source."""
 from __future__ import annotations
 
 import os
+import socket
+import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ from cryptography.fernet import Fernet
 
 from cibridge.config import encryption
 from cibridge.config.loader import Config, load
-from cibridge.config.secrets import MAX_SECRET_BYTES, lookup_secret
+from cibridge.config.secrets import MAX_SECRET_BYTES, NotSet, lookup_secret
 from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
 
@@ -240,3 +243,74 @@ def test_a_secret_file_keeps_inner_and_trailing_spaces(tmp_path) -> None:  # typ
     (tmp_path / "token").write_text("  padded value  \n")
     env = {"CIBRIDGE_SECRETS_DIR": str(tmp_path)}
     assert lookup_secret("token", "here", env, required=True) == "  padded value  "
+
+
+def test_a_dotted_secret_name_reads_its_variable_with_underscores() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a dotted secret name
+    reads its variable with underscores."""
+    env = {"SLACK_WEBHOOK_URL": "https://hooks.example.com/dotted"}
+    assert (
+        lookup_secret("slack.webhook-url", "c.yml:3", env, required=True)
+        == env["SLACK_WEBHOOK_URL"]
+    )
+
+
+def test_a_secret_name_may_contain_capital_letters() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a secret name may contain
+    capital letters."""
+    env = {"XRAY_API_TOKEN": "xray-token-value"}
+    assert lookup_secret("XRAY_API_TOKEN", "c.yml:3", env, required=True) == "xray-token-value"
+
+
+def test_dot_dot_is_refused_also_when_no_secrets_dir_is_set() -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that '..' is refused (not read
+    as unset) also without CIBRIDGE_SECRETS_DIR."""
+    with pytest.raises(CibridgeError) as caught:
+        lookup_secret("..", "c.yml:3", {}, required=True)
+    assert not isinstance(caught.value, NotSet)
+    assert "must be a name inside CIBRIDGE_SECRETS_DIR" in caught.value.message
+
+
+def test_a_secret_file_keeps_everything_but_its_line_ending(secrets_dir: Path) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a secret file keeps
+    everything but its line ending (CRLF too)."""
+    (secrets_dir / "hook").write_bytes(b"ends-with-X\r\n")
+    env = {"CIBRIDGE_SECRETS_DIR": str(secrets_dir)}
+    assert lookup_secret("hook", "c.yml:3", env, required=True) == "ends-with-X"
+
+
+@pytest.fixture
+def socket_file(secrets_dir: Path) -> Iterator[Path]:
+    path = secrets_dir / "hook"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    yield path
+    server.close()
+
+
+def test_a_secret_that_cannot_be_opened_is_a_usage_error(socket_file: Path) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that a secret file that cannot
+    be opened is a usage error naming it, not a crash."""
+    # A socket cannot be opened, even by root: the error names it instead of crashing.
+    env = {"CIBRIDGE_SECRETS_DIR": str(socket_file.parent)}
+    with pytest.raises(CibridgeError) as caught:
+        lookup_secret("hook", "c.yml:3", env, required=True)
+    assert caught.value.exit_code == 2
+    assert "secret file CIBRIDGE_SECRETS_DIR/hook cannot be read" in caught.value.message
+
+
+def test_an_oversized_secret_file_is_refused_without_reading_it_all(secrets_dir: Path) -> None:
+    """Found by mutation testing (mutmut 3): nothing pinned down that an oversized secret file
+    is refused without reading it all."""
+    with (secrets_dir / "hook").open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024)  # sparse: no disk used
+    env = {"CIBRIDGE_SECRETS_DIR": str(secrets_dir)}
+    tracemalloc.start()
+    try:
+        with pytest.raises(CibridgeError) as caught:
+            lookup_secret("hook", "c.yml:3", env, required=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "is larger than 64 KiB" in caught.value.message
+    assert peak < 16 * MAX_SECRET_BYTES

@@ -1,124 +1,17 @@
-"""``config show`` masks every credential; ``config check`` passes nothing that will fail."""
+"""``cibridge config``: ``check`` passes nothing that will fail and its help says which
+problems are errors; ``schema`` prints the JSON Schema. What ``show`` prints is pinned in
+tests/config/test_loader.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
+from cibridge.cli.main import main
 from cibridge.config import encryption
-from cibridge.config.loader import Config, load
-
-JIRA = ("integration_configs", "project_management", "jira")
-
-
-def _show(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Config:
-    path = tmp_path / "c.yml"
-    path.write_text(text)
-    return load([path], env or {})
-
-
-def _headers(**headers: str) -> str:
-    lines = "".join(f'        "{name}": "{value}"\n' for name, value in headers.items())
-    return "integration_configs:\n  project_management:\n    jira:\n      headers:\n" + lines
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "Authorization",
-        "Proxy-Authorization",
-        "X-Api-Key",
-        "X-Auth-Token",
-        "X-Client-Secret",
-        "apikey",
-        "Cookie",
-        "PRIVATE-TOKEN",
-        "JOB-TOKEN",
-    ],
-)
-def test_credential_headers_are_masked(tmp_path: Path, name: str) -> None:
-    shown = _show(tmp_path, _headers(**{name: "hdr-value-1234"})).show()
-    assert shown["integration_configs"]["project_management"]["jira"]["headers"] == {name: "***"}
-
-
-@pytest.mark.parametrize("name", ["X-Scope-OrgID", "Accept", "X-Request-Id", "X-Design-Id"])
-def test_ordinary_headers_are_shown(tmp_path: Path, name: str) -> None:
-    shown = _show(tmp_path, _headers(**{name: "visible"})).show()
-    assert shown["integration_configs"]["project_management"]["jira"]["headers"] == {
-        name: "visible"
-    }
-
-
-def _url_shown(tmp_path: Path, url: str, env: dict[str, str] | None = None) -> str:
-    text = f"integration_configs:\n  monitoring:\n    prometheus:\n      url: '{url}'\n"
-    shown: str = _show(tmp_path, text, env).show()["integration_configs"]["monitoring"][
-        "prometheus"
-    ]["url"]
-    return shown
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("api_token=t0k3n", "api_token=***"),
-        ("access_token=t0k3n&page=2", "access_token=***&page=2"),
-        ("sig=abc%3D&sv=2022", "sig=***&sv=2022"),
-        ("key=k3y", "key=***"),
-        ("password=pw", "password=***"),
-        ("X-Amz-Signature=abcdef", "X-Amz-Signature=***"),
-        ("api%5Ftoken=t0k3n", "api%5Ftoken=***"),
-        ("q=up&step=15", "q=up&step=15"),
-    ],
-)
-def test_credential_query_values_are_masked(tmp_path: Path, query: str, expected: str) -> None:
-    assert _url_shown(tmp_path, f"https://prom.example/api?{query}") == (
-        f"https://prom.example/api?{expected}"
-    )
-
-
-@pytest.mark.parametrize(
-    "url",
-    ["https://user:p4ss@prom.example/x", "https://ghp_tokenonly@prom.example/x"],
-)
-def test_user_info_is_masked(tmp_path: Path, url: str) -> None:
-    assert _url_shown(tmp_path, url) == "https://***@prom.example/x"
-
-
-def test_masking_applies_after_substitution(tmp_path: Path) -> None:
-    shown = _url_shown(tmp_path, "https://${PROM_USERINFO}@prom.example/", {"PROM_USERINFO": "u:p"})
-    assert shown == "https://***@prom.example/"
-
-
-def test_an_enc_value_is_masked_under_any_key(tmp_path: Path) -> None:
-    key = Fernet.generate_key().decode()
-    token = encryption.encrypt("https://prom.internal", {"CIBRIDGE_KEY": key})
-    assert _url_shown(tmp_path, token, {"CIBRIDGE_KEY": key}) == "***"
-
-
-def test_show_cli_prints_no_credential(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = tmp_path / "c.yml"
-    path.write_text(
-        _headers(Authorization="Bearer canary-hdr-1", **{"X-Scope-OrgID": "tenant-a"})
-        + "      base_url: https://bot:canary-pw-2@jira.example/?api_token=canary-q-3\n"
-    )
-    result = cli("--config", str(path), "config", "show")
-    assert result.code == 0, result.err
-    assert "canary" not in result.all
-    assert "X-Scope-OrgID: tenant-a" in result.out
-    assert "base_url: https://***@jira.example/?api_token=***" in result.out
-
-
-def test_show_reports_a_ref_outside_the_secrets_dir(tmp_path: Path) -> None:
-    text = "integrations:\n  dingtalk:\n    secret_ref: ../../etc/passwd\n"
-    shown = _show(tmp_path, text).show()
-    assert shown["integrations"]["dingtalk"]["secret_ref"].startswith(
-        "../../etc/passwd (ERROR: secret '../../etc/passwd' must be a name inside"
-    )
-
-
-# config check
 
 
 def _check(cli, tmp_path: Path, text: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -215,8 +108,6 @@ def test_explicit_empty_file_is_an_empty_configuration(cli, tmp_path: Path) -> N
 
 
 def test_check_help_says_which_problems_are_errors(capsys: pytest.CaptureFixture[str]) -> None:
-    from cibridge.cli.main import main
-
     with pytest.raises(SystemExit):
         main(["config", "check", "--help"])
     text = capsys.readouterr().out
@@ -225,3 +116,8 @@ def test_check_help_says_which_problems_are_errors(capsys: pytest.CaptureFixture
     assert "an enc: value that no key in CIBRIDGE_KEY decrypts" in errors
     assert "${VAR} that is not set" in warnings
     assert "*_ref secret that is not set" in warnings
+
+
+def test_config_schema_command_prints_it(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("config", "schema")
+    assert json.loads(result.out)["title"].startswith("cibridge configuration")
