@@ -600,10 +600,12 @@ def test_credentials_never_reach_any_output(cli, httpserver: HTTPServer, tmp_pat
     assert "denied for" in (tmp_path / "r.json").read_text()
 
 
-# -- found by an attack review -------------------------------------------------------------
+# -- found by an attack review (each test says what) ---------------------------------------
 
 
 def test_a_quote_in_a_comment_does_not_let_a_value_change_the_query(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Found by an attack review: a quote inside a PromQL comment must not make a placeholder
+    after it count as inside a string literal, where a value could change the query."""
     check = (
         "    - name: err\n      query: |\n        # don't page on canaries\n"
         "        sum(rate(http_requests_total[5m])) > {{ threshold }}\n      max_value: 0\n"
@@ -631,6 +633,8 @@ def test_a_quote_in_a_comment_does_not_let_a_value_change_the_query(cli, tmp_pat
 def test_an_answer_of_the_wrong_shape_or_status_is_an_error_never_a_pass(
     cli, httpserver: HTTPServer, tmp_path: Path, status: int, body: dict[str, object]
 ) -> None:  # type: ignore[no-untyped-def]
+    """Found by an attack review: a Prometheus answer of the wrong shape or an error status
+    must read as an error (or no data), never as a pass or a rollback."""
     httpserver.expect_request("/api/v1/query").respond_with_json(body, status=status)
     config(tmp_path, gate_config("    - {name: err, query: 'x', max_value: 1}\n"))
     env = {"PROMETHEUS_URL": httpserver.url_for("/"), "CIBRIDGE_HTTP_RETRIES": "0"}
@@ -644,6 +648,8 @@ def test_an_answer_of_the_wrong_shape_or_status_is_an_error_never_a_pass(
 
 @pytest.mark.parametrize("when", ["nan", "inf", "-1e15", "1e300"])
 def test_deployed_at_that_is_no_time_is_a_usage_error(cli, tmp_path: Path, when: str) -> None:  # type: ignore[no-untyped-def]
+    """Found by an attack review: a --deployed-at that is no time (nan, inf, out of range) must
+    be a usage error."""
     config(tmp_path, gate_config(PASSING))
     env = {"PROMETHEUS_URL": "http://127.0.0.1:9"}
     result = cli("gate", "--set", "service_name=x", f"--deployed-at={when}", env=env)
@@ -654,6 +660,8 @@ def test_deployed_at_that_is_no_time_is_a_usage_error(cli, tmp_path: Path, when:
 def test_an_unwritable_report_keeps_the_verdict_in_the_outputs(
     cli, httpserver: HTTPServer, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
+    """Found by an attack review: a report that cannot be written must not lose the verdict:
+    the outputs and the step summary still carry it."""
     serve(httpserver, {"up{": "0", "http_requests_total": "0.5"})
     config(
         tmp_path,
@@ -675,6 +683,7 @@ def test_an_unwritable_report_keeps_the_verdict_in_the_outputs(
 
 
 def test_a_zero_timeout_is_a_configuration_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Found by an attack review: a health check timeout of 0 must be a configuration error."""
     config(
         tmp_path,
         "post_deployment_validation:\n  health_check_validation:\n    http_checks:\n"
