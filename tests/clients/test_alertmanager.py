@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,16 +19,10 @@ from cibridge.clients.alertmanager import (
 )
 from cibridge.core.errors import CibridgeError
 from cibridge.http.auth import Bearer
-from cibridge.http.transport import HttpSettings, Transport
+from cibridge.http.transport import Transport
 from tests.e2e.harness import alertmanager
 
 ID = "939aae76-eda1-4063-bae8-c2022600d4ab"
-
-
-@pytest.fixture
-def transport() -> Iterator[Transport]:
-    with Transport(HttpSettings(retries=0), sleep=lambda _: None) as client:
-        yield client
 
 
 def test_rfc3339_is_utc_with_milliseconds() -> None:
@@ -237,26 +230,3 @@ def test_a_real_alertmanager_gets_its_silence_expired_when_the_gate_fails(
             held.append(silence.id)
             raise CibridgeError("gate failed", exit_code=1)
         assert _state(transport, base, held[0]) == "expired"
-
-
-def test_the_alertmanager_endpoint_comes_from_the_config_or_the_environment(
-    tmp_path: Path, transport: Transport
-) -> None:
-    from cibridge.config import loader as config
-    from cibridge.gate.peers import endpoint
-
-    path = tmp_path / ".cibridge.yml"
-    path.write_text(
-        "integration_configs:\n  monitoring:\n    alertmanager:\n"
-        "      url: https://am.example.com/\n      headers: {X-Scope-OrgID: team-a}\n"
-    )
-    configured = endpoint("alertmanager", config.load([path], {}), {}, transport)
-    assert configured.url == "https://am.example.com"
-    assert configured.headers == {"X-Scope-OrgID": "team-a"} and configured.auth is None
-    env = {"ALERTMANAGER_URL": "http://127.0.0.1:9093", "ALERTMANAGER_TOKEN": "am-secret-1"}
-    from_env = endpoint("alertmanager", config.load([], env), env, transport)
-    assert from_env.url == "http://127.0.0.1:9093"
-    assert isinstance(from_env.auth, Bearer)
-    with pytest.raises(CibridgeError, match="--silence: no Alertmanager URL") as caught:
-        endpoint("alertmanager", config.load([], {}), {}, transport)
-    assert caught.value.exit_code == 2

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,8 @@ from cibridge.clients.pushgateway import (
     push_deploy,
 )
 from cibridge.core.errors import CibridgeError
-from cibridge.http.transport import HttpSettings, Transport
+from cibridge.http.transport import Transport
 from tests.e2e.harness import pushgateway
-
-
-@pytest.fixture
-def transport() -> Iterator[Transport]:
-    with Transport(HttpSettings(retries=0), sleep=lambda _: None) as client:
-        yield client
 
 
 def test_exposition_escapes_label_values_and_spells_special_numbers() -> None:
