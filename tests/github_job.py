@@ -1,3 +1,6 @@
+"""A GitHub Actions job as the tests see it: the variables a runner sets, the event file,
+the outputs it reads back, and which printed lines it would obey as workflow commands."""
+
 from __future__ import annotations
 
 import gzip
@@ -62,3 +65,18 @@ def outputs(tmp_path: Path) -> dict[str, str]:
         found[name] = "\n".join(lines[index + 1 : end])
         index = end + 1
     return found
+
+
+def commands_obeyed(output: str) -> list[str]:
+    """The workflow commands a runner would obey in ``output``: a line starting "::" (leading
+    blanks allowed) outside a ::stop-commands:: block."""
+    obeyed, stop = [], ""
+    for line in output.splitlines():
+        text = line.strip()
+        if stop:
+            stop = "" if text == f"::{stop}::" else stop
+        elif text.startswith("::stop-commands::"):
+            stop = text.removeprefix("::stop-commands::")
+        elif text.startswith("::"):
+            obeyed.append(text)
+    return obeyed

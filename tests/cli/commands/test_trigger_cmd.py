@@ -510,7 +510,7 @@ def test_an_issue_a_search_lists_twice_is_dispatched_once(
 def test_a_webhook_body_cannot_issue_workflow_commands(
     cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.platforms.test_platform_output import _commands_obeyed
+    from tests.github_job import commands_obeyed
 
     name = "v9\n::error title=x::FORGED\n::add-mask::main\n::stop-commands::zzz"
     event = tmp_path / "event.json"
@@ -524,7 +524,7 @@ def test_a_webhook_body_cannot_issue_workflow_commands(
     }
     done = cli(*configs(tmp_path), "trigger", "--event-file", str(event), env={**env, **github})
     assert "::error title=x::FORGED" in done.out  # shown as text
-    obeyed = _commands_obeyed(done.out)
+    obeyed = commands_obeyed(done.out)
     # Only cibridge's own commands (its annotations carry the text escaped, on one line).
     assert not [c for c in obeyed if c.startswith(("::error title=x", "::stop-commands::zzz"))]
     assert "::add-mask::main" not in obeyed

@@ -11,7 +11,7 @@ import pytest
 from cibridge.context.platforms.github import GitHub, github_context
 from cibridge.core import redact
 from tests.conftest import FIXTURES, git
-from tests.github_job import event_file, job_env
+from tests.github_job import commands_obeyed, event_file, job_env
 
 
 def test_push_event(tmp_path: Path) -> None:
@@ -182,3 +182,107 @@ def test_git_missing_is_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         job_env("workflow_dispatch", FIXTURES / "github_workflow_dispatch.json"), str(tmp_path)
     )
     assert context.commits == []
+
+
+# -- payloads of the wrong shape degrade to a note naming the field ------------------------
+
+
+def _context(tmp_path: Path, event: str, payload: object):  # type: ignore[no-untyped-def]
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(payload))
+    return github_context(job_env(event, path), str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "field"),
+    [
+        ("push", {"commits": "abc"}, "`commits` is str, not a list"),
+        ("push", {"commits": [1, {"id": "a" * 40, "message": "ok"}]}, "`commits[0]` is int"),
+        (
+            "push",
+            {"commits": [{"id": "a", "author": "mona"}]},
+            "`commits[0].author` is str, not an object",
+        ),
+        (
+            "pull_request",
+            {"pull_request": {"number": "abc"}},
+            "`pull_request.number` is str, not a number",
+        ),
+        ("pull_request", {"pull_request": "abc"}, "`pull_request` is str, not an object"),
+        ("release", {"release": {"tag_name": ["v1"]}}, "`release.tag_name` is list"),
+    ],
+)
+def test_wrong_shapes_are_notes_not_crashes(
+    tmp_path: Path, event: str, payload: object, field: str
+) -> None:
+    context = _context(tmp_path, event, payload)
+    assert any(field in note for note in context.notes), context.notes
+
+
+def test_null_head_and_good_commits_survive(tmp_path: Path) -> None:
+    payload = {
+        "pull_request": {"number": 7, "title": "t", "head": None, "base": {"ref": "main"}},
+    }
+    context = _context(tmp_path, "pull_request", payload)
+    assert context.pull_request is not None and context.pull_request.number == 7
+    push = _context(tmp_path, "push", {"commits": [{"id": "b" * 40, "message": "PROJ-1 x"}, 5]})
+    assert [c.title for c in push.commits] == ["PROJ-1 x"]
+
+
+def test_deeply_nested_payload_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    context = github_context(job_env("push", path), str(tmp_path))
+    assert any("nested too deeply" in note for note in context.notes)
+
+
+# -- reporting back to the runner: redaction order, files, forged commands -----------------
+
+
+def test_annotation_is_redacted_before_it_is_escaped() -> None:
+    secret = "p%40ss\nword-123"  # escaping first would turn this into p%2540ss%0Aword-123
+    redact.register(secret)
+    out = io.StringIO()
+    GitHub({}, out, io.StringIO()).error(f"rejected with {secret} in it")
+    assert "p%40ss" not in out.getvalue() and "word-123" not in out.getvalue()
+    assert "p%2540ss" not in out.getvalue()
+    assert out.getvalue().startswith("::error title=cibridge::rejected with ***")
+
+
+def test_unwritable_github_output_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "outputs-dir"
+    target.mkdir()  # a directory cannot be appended to
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(target)}
+    result = cli(
+        "--dry-run",
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "webhook",
+        env={**env, "CIBRIDGE_WEBHOOK_URL": "https://hooks.example/x"},
+    )
+    assert result.code == 2
+    assert "cannot write to GITHUB_OUTPUT" in result.out
+    assert "Traceback" not in result.all
+
+
+def test_printed_data_that_looks_like_a_workflow_command_is_only_shown() -> None:
+    out = io.StringIO()
+    github = GitHub({}, out, io.StringIO())
+    forged = "v9\n::error title=x::FORGED\n  ::add-mask::main\n::stop-commands::zzz"
+    github.print(f"trigger: {forged} from --event-file")
+    with github.group("title\n::warning::from a summary"):
+        github.print("plain line")
+    shown = out.getvalue()
+    assert "::error title=x::FORGED" in shown  # the text is still there, word for word
+    assert commands_obeyed(shown) == ["::group::title ::warning::from a summary", "::endgroup::"]
+
+
+def test_text_inside_an_untrusted_block_is_not_wrapped_twice() -> None:
+    out = io.StringIO()
+    github = GitHub({}, out, io.StringIO())
+    with github.untrusted():
+        github.print("::set-output name=x::1")
+    assert out.getvalue().count("::stop-commands::") == 1
+    assert commands_obeyed(out.getvalue()) == []

@@ -123,3 +123,25 @@ def test_sections_are_collapsible(tmp_path: Path) -> None:
     )
     assert lines[1] == "body"
     assert "section_end:" in lines[2]
+
+
+# -- variables of the wrong shape; reports that cannot be written --------------------------
+
+
+def test_merge_request_iid_not_a_number(tmp_path: Path) -> None:
+    env = {"GITLAB_CI": "true", "CI_MERGE_REQUEST_IID": "abc", "CI_PROJECT_URL": "https://g/x"}
+    context = gitlab_context(env, str(tmp_path))
+    assert context.pull_request is not None and context.pull_request.number == 0
+    assert any("CI_MERGE_REQUEST_IID='abc' is not a number" in note for note in context.notes)
+
+
+def test_unwritable_dotenv_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        "GITLAB_CI": "true",
+        "CIBRIDGE_DOTENV": str(tmp_path),  # a directory
+        "CIBRIDGE_WEBHOOK_URL": "https://hooks.example/x",
+    }
+    result = cli("--dry-run", "notify", "--status", "success", "--to", "webhook", env=env)
+    assert result.code == 2
+    assert "dotenv report" in result.err
+    assert "Traceback" not in result.all
