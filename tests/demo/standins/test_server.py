@@ -232,3 +232,15 @@ def test_stop_before_start_and_twice() -> None:
     with StandIns() as started:
         pass
     assert not _stop_in_thread(started).is_alive()
+
+
+# Every chat service the registry mounts, whichever they are.
+NOT_CHAT = ("jira", "github", "gitlab")
+CHAT = [make(Behaviour()).name for make in SERVICES if make(Behaviour()).name not in NOT_CHAT]
+
+
+@pytest.mark.parametrize("service", CHAT)
+def test_chat_webhooks_accept_only_post(stand_ins: StandIns, service: str) -> None:
+    url = {s.name: s for s in stand_ins.services}[service].prefix + "/anything"
+    reply = send(stand_ins.base, url, method="GET")
+    assert (reply.status, reply.headers["Allow"]) == (405, "POST")
