@@ -1,4 +1,5 @@
-"""Checks as code: linters, type checker and action auditors run with the suite."""
+"""Checks as code: linters, the type checker, and the auditors and schemas of the actions,
+workflows and GitLab components run with the suite."""
 
 from __future__ import annotations
 
@@ -86,21 +87,3 @@ def test_gitlab_components(component: Path, tmp_path: Path) -> None:
     document.write_text(yaml.safe_dump(jobs))
     done = _run("check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", str(document))
     assert done.returncode == 0, done.stdout + done.stderr
-
-
-def test_one_vocabulary_everywhere() -> None:
-    """Events, statuses, locales and providers are defined once; the component's options
-    and the action's descriptions cannot drift from them."""
-    from cibridge.notify.message import EVENTS, STATUSES
-    from cibridge.notify.providers import NAMES
-    from cibridge.render.labels import LOCALES
-
-    spec, _jobs = yaml.safe_load_all((REPO / "templates" / "notify.yml").read_text())
-    inputs = spec["spec"]["inputs"]
-    assert inputs["event"]["options"] == list(EVENTS)
-    assert [o for o in inputs["locale"]["options"] if o] == list(LOCALES)
-    action = yaml.safe_load((REPO / "notify" / "action.yml").read_text())["inputs"]
-    for status in STATUSES:
-        assert status in action["status"]["description"]
-    for provider in NAMES:
-        assert provider in action["to"]["description"] and provider in inputs["to"]["description"]
