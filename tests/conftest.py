@@ -17,7 +17,8 @@ from cibridge.demo.standins import StandIns
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
 # The seed's YAML examples are part of the contract; a copy lives in the fixtures so the
-# suite runs from any clone, and test_config checks the copy against ../shared when present.
+# suite runs from any clone, and tests/config/test_loader.py checks the copy against
+# ../shared when present.
 SHARED_SEED = REPO.parent / "shared" / "seed"
 SEED = FIXTURES / "seed"
 

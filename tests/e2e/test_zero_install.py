@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.harness import free_port, run_act
-from tests.project.bundle_support import (
+from tests.bundle_support import (
     bare_python,
     built_bundle,
     offline_env,
     zero_install_workflow,
 )
+from tests.e2e.harness import free_port, run_act
 
 
 def test_notify_from_the_bundle_installs_nothing(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.bundle_support import REPO, bare_python, built_bundle, offline_env, run_build
 from tests.e2e.harness import free_port
-from tests.project.bundle_support import REPO, bare_python, built_bundle, offline_env, run_build
 
 ON_DEMAND = {"cryptography", "cffi", "pycparser"}
 

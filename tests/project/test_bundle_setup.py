@@ -6,8 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from tests.bundle_support import bare_python, offline_env, release_checkout
 from tests.e2e.harness import free_port
-from tests.project.bundle_support import bare_python, offline_env, release_checkout
 
 
 def _setup(root: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
