@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]  # the e2e harness and its loopback service
+sys.path[:0] = [str(REPO)]  # the e2e harness and its loopback service
 
 from tests.e2e.harness import prometheus  # noqa: E402
 from tests.e2e.metrics_app import MetricsApp  # noqa: E402

@@ -38,7 +38,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO)]
 
 from tests.bundle_support import (  # noqa: E402 - after the path set-up above
     bare_python,

@@ -15,7 +15,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import REPO
+
 BUILD = REPO / "scripts" / "build_bundle.py"
 SETUP = REPO / "scripts" / "setup.sh"
 BUILD_TIMEOUT = 600

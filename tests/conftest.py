@@ -14,11 +14,13 @@ from cibridge.cli.main import main
 from cibridge.config import variables
 from cibridge.core import redact
 from cibridge.demo.standins import StandIns
+from cibridge.http.transport import HttpSettings, Transport
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
 # The seed's YAML examples are part of the contract; a copy lives in the fixtures so the
-# suite runs from any clone, and test_config checks the copy against ../shared when present.
+# suite runs from any clone, and tests/config/test_loader.py checks the copy against
+# ../shared when present.
 SHARED_SEED = REPO.parent / "shared" / "seed"
 SEED = FIXTURES / "seed"
 # Published API descriptions the stand-ins check requests against (the demo has none).
@@ -125,3 +127,10 @@ def repo(tmp_path: Path) -> Path:
         git(path, "add", "f.txt")
         git(path, "commit", "-q", "-m", message)
     return path
+
+
+@pytest.fixture
+def transport() -> Iterator[Transport]:
+    """One transport without retries; sleeps are skipped."""
+    with Transport(HttpSettings(retries=0), sleep=lambda _: None) as client:
+        yield client

@@ -21,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
+from tests.conftest import REPO, git
 
-REPO = Path(__file__).resolve().parents[2]
 ACT_TIMEOUT = 300
 PEER_START_TIMEOUT = 30.0
 

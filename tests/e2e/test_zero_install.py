@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundle_support import bare_python, built_bundle, offline_env, zero_install_workflow
+from tests.bundle_support import (
+    bare_python,
+    built_bundle,
+    offline_env,
+    zero_install_workflow,
+)
 from tests.e2e.harness import free_port, run_act
 
 

@@ -8,6 +8,12 @@ from typing import Any
 
 from cibridge.config import loader as config
 from cibridge.gate.settings import GateSettings, MetricCheck, load
+from tests.conftest import SEED
+
+
+def seed() -> GateSettings:
+    """The seed's post_deployment_validation example."""
+    return load(config.load([SEED / "post-deployment-validation.yml"], {}))
 
 
 def settings_from(text: str, tmp_path: Path, env: dict[str, str] | None = None) -> GateSettings:

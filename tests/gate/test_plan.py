@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge.config import loader as config
 from cibridge.core.errors import CibridgeError
 from cibridge.gate import plan
-from cibridge.gate.deploy_window import matchers, planned_seconds
-from cibridge.gate.settings import GateSettings, load
-from tests.conftest import SEED
+from tests.gate.helpers import seed
 
 VALUES = {
     "service_name": "checkout",
@@ -17,10 +14,6 @@ VALUES = {
     "service_host": "checkout.internal",
     "service_port": "8080",
 }
-
-
-def seed() -> GateSettings:
-    return load(config.load([SEED / "post-deployment-validation.yml"], {}))
 
 
 def test_the_seed_renders() -> None:
@@ -43,23 +36,3 @@ def test_ports_must_be_ports(port: str) -> None:
 def test_a_url_value_with_a_line_break_is_refused() -> None:
     with pytest.raises(CibridgeError, match="space or control character"):
         plan.render(seed(), {**VALUES, "service_url": "x\r\nHost: evil"})
-
-
-def test_silence_matchers() -> None:
-    assert matchers([], {"service_name": "checkout"}) == {"service": "checkout"}
-    assert matchers(["team=pay\nenv=prod", "a=b,c=d"], {}) == {
-        "team": "pay",
-        "env": "prod",
-        "a": "b",
-        "c": "d",
-    }
-    with pytest.raises(CibridgeError, match="no service_name and no --silence-matcher"):
-        matchers([], {})
-    with pytest.raises(CibridgeError, match="is not NAME=VALUE"):
-        matchers(["team"], {})
-
-
-def test_planned_seconds_cover_the_longest_window_and_the_health_checks() -> None:
-    gate = seed()
-    # 5m window; HTTP 30s x 4 attempts + backoff 1+2+4(=8 budgeted); TCP 10s x 4 + 8.
-    assert planned_seconds(gate) == 300 + (120 + 8) + (40 + 8)

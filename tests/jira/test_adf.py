@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 from jsonschema.validators import validator_for
 
 from cibridge.jira.adf import to_adf
 from cibridge.jira.inline import escape
 from cibridge.jira.sizing import MAX_BODY_CHARS, TRUNCATED, utf16_length
+from tests.conftest import FIXTURES, REPO
+from tests.jira.strategies import SCHEMA_SETTINGS, SETTINGS, anything, one_line
 
-TESTS = Path(__file__).resolve().parents[1]
-SCHEMA_FILE = TESTS / "fixtures" / "specs" / "adf-v1-full.schema.json"
+SCHEMA_FILE = FIXTURES / "specs" / "adf-v1-full.schema.json"
 # The published schema lives in ../shared/specs beside every checkout in CI; a copy is
 # kept in the fixtures so the suite runs from a lone clone.
-SHARED_SCHEMA = TESTS.parents[1] / "shared" / "specs" / SCHEMA_FILE.name
+SHARED_SCHEMA = REPO.parent / "shared" / "specs" / SCHEMA_FILE.name
 SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 VALIDATOR = validator_for(SCHEMA)(SCHEMA)
 
@@ -358,3 +360,47 @@ def test_ten_thousand_lines_are_cut_between_list_items() -> None:
 def test_a_source_too_long_to_parse_is_cut_and_says_so() -> None:
     content = body("\n" * 250_000 + "tail")
     assert plain(content) == TRUNCATED
+
+
+# -- properties (hypothesis; strategies in strategies.py) ----------------------------------
+
+
+@SCHEMA_SETTINGS
+@given(anything)
+def test_any_text_becomes_schema_valid_adf(text: str) -> None:
+    valid(to_adf(text))
+
+
+@SCHEMA_SETTINGS
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "# h",
+                "- a",
+                "  - b",
+                "1. c",
+                "> q",
+                "```",
+                "---",
+                "| x |",
+                "|---|",
+                "",
+                "**b",
+                "text",
+                "{status:red}X{/status}",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_any_arrangement_of_block_markers_is_schema_valid(lines: list[str]) -> None:
+    valid(to_adf("\n".join(lines)))
+
+
+@SETTINGS
+@given(anything)
+def test_escaped_text_is_the_adf_text(text: str) -> None:
+    line = one_line(text)
+    doc: dict[str, Any] = valid(to_adf(escape(text)))
+    assert plain(doc["content"]) == line

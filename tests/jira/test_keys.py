@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cibridge.clients.jira.keys import Source, discover, find_keys, parse_key
+from tests.jira.strategies import SETTINGS, after, anything, before, glue, keys
 
 # Commit messages, titles and branch names as people write them, and the keys in them.
 REAL_WORLD = [
@@ -133,3 +138,42 @@ def test_discover_applies_the_allowlist() -> None:
         "UTF-8": ["--issues-from-text"],
     }
     assert discover([]) == {}
+
+
+# -- properties (hypothesis; strategies in strategies.py) ----------------------------------
+
+
+@SETTINGS
+@given(st.text(max_size=60), before, keys, after, st.text(max_size=60))
+def test_a_key_between_boundaries_is_found(
+    prefix: str, left: str, key: str, right: str, suffix: str
+) -> None:
+    assert key in find_keys(f"{prefix} {left}{key}{right} {suffix}")
+
+
+@SETTINGS
+@given(keys, glue)
+def test_a_key_glued_after_a_word_character_is_not_that_key(key: str, char: str) -> None:
+    assert key not in find_keys(f"see {char}{key} now")
+
+
+@SETTINGS
+@given(keys, st.sampled_from(list("abcXYZ0123456789é")))
+def test_a_key_followed_by_a_letter_or_digit_is_not_that_key(key: str, char: str) -> None:
+    assert key not in find_keys(f"see {key}{char} now")
+
+
+@SETTINGS
+@given(keys, st.booleans())
+def test_case_does_not_matter_and_keys_come_back_upper_case(key: str, lower: bool) -> None:
+    assert find_keys(f"fix {key.lower() if lower else key}") == [key]
+
+
+@SETTINGS
+@given(anything)
+def test_every_key_found_is_well_formed_unique_and_in_the_text(text: str) -> None:
+    found = find_keys(text)
+    assert len(found) == len(set(found))
+    for key in found:
+        assert re.fullmatch(r"[A-Z][A-Z0-9_]{1,29}-[1-9][0-9]{0,6}", key)
+        assert key in text.upper()

@@ -6,10 +6,12 @@ import html
 import re
 
 import pytest
+from hypothesis import given
 
 from cibridge.jira.inline import escape as markdown_escape
 from cibridge.jira.sizing import MAX_BODY_CHARS, TRUNCATED, utf16_length
 from cibridge.jira.wiki import escape, to_wiki
+from tests.jira.strategies import SETTINGS, anything, one_line
 
 # What Jira's BackslashEscapeRendererComponent turns back into the character.
 _ESCAPE = re.compile(r"\\([-#*_+?^~|%{}\[\]()!@])")
@@ -171,3 +173,15 @@ def test_long_bodies_are_cut_to_the_limit_with_a_note(source: str) -> None:
 def test_a_cut_code_block_is_still_closed() -> None:
     wiki = to_wiki("```\n" + "line\n" * 10_000 + "```")
     assert wiki.startswith("{code}\n") and wiki.count("{code}") == 2
+
+
+# -- properties (hypothesis; strategies in strategies.py) ----------------------------------
+
+
+@SETTINGS
+@given(anything)
+def test_escaped_text_is_inert_wiki_text(text: str) -> None:
+    line = one_line(text)
+    wiki = to_wiki(markdown_escape(text))
+    assert_inert(wiki)
+    assert rendered_text(wiki) == line

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from cibridge.demo.standins import StandIns, jira_of
 from cibridge.demo.standins.jira_state import Project
+from tests.conftest import SEED as SEEDS
 
-SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "deployment-triggers.yml"
+SEED = SEEDS / "deployment-triggers.yml"
 PIPELINES_GITHUB = """pipelines:
   project1-deployment-pipeline:
     github: {repository: acme/checkout, workflow: project1-deployment-pipeline.yml}

@@ -1,0 +1,123 @@
+"""``cibridge config``: ``check`` passes nothing that will fail and its help says which
+problems are errors; ``schema`` prints the JSON Schema. What ``show`` prints is pinned in
+tests/config/test_loader.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from cibridge.cli.main import main
+from cibridge.config import encryption
+
+
+def _check(cli, tmp_path: Path, text: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    path = tmp_path / "c.yml"
+    path.write_text(text)
+    return cli("--config", str(path), "config", "check", env=env)
+
+
+def test_check_fails_on_enc_value_no_key_decrypts(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    token = encryption.encrypt("x-secret", {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    text = f"integrations:\n  dingtalk:\n    secret: {token}\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    assert result.code == 2
+    assert f"{tmp_path / 'c.yml'}:3: cannot decrypt the enc: value" in result.err
+    assert "hint: " in result.err and "CIBRIDGE_KEY" in result.err
+    assert "ok:" not in result.out
+
+
+def test_check_fails_on_enc_value_in_a_plain_key(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    token = encryption.encrypt("x", {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    text = f"notify:\n  templates_dir: {token}\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    assert result.code == 2
+    assert ":2: cannot decrypt" in result.err
+
+
+def test_check_passes_when_the_key_decrypts(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    key = Fernet.generate_key().decode()
+    token = encryption.encrypt("x-secret", {"CIBRIDGE_KEY": key})
+    text = f"integrations:\n  dingtalk:\n    secret: {token}\n"
+    result = _check(
+        cli, tmp_path, text, {"CIBRIDGE_KEY": f"{Fernet.generate_key().decode()},{key}"}
+    )
+    assert result.code == 0, result.err
+    assert result.out.startswith("ok: ")
+    assert "warning" not in result.err
+
+
+def test_check_fails_on_an_invalid_key(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "integrations:\n  dingtalk:\n    secret: enc:gAAAA\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_KEY": "not-a-key"})
+    assert result.code == 2
+    assert "key #1 is not a valid Fernet key" in result.err
+
+
+def test_check_warns_when_no_key_is_set(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = _check(cli, tmp_path, "integrations:\n  dingtalk:\n    secret: enc:gAAAA\n")
+    assert result.code == 0
+    assert f"warning: {tmp_path / 'c.yml'}:3: CIBRIDGE_KEY is not set" in result.err
+    assert "1 warning(s)" in result.out
+
+
+def test_check_warns_on_unset_var_and_missing_ref(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "integrations:\n  slack:\n    webhook_url: ${HOOK_NOT_SET}\n"
+        "  dingtalk:\n    secret_ref: ding-secret\n"
+    )
+    result = _check(cli, tmp_path, text)
+    assert result.code == 0, result.err
+    assert f"warning: {tmp_path / 'c.yml'}:3: ${{HOOK_NOT_SET}} is not set" in result.err
+    assert f"warning: {tmp_path / 'c.yml'}:5: secret 'ding-secret' is not set" in result.err
+    assert "DING_SECRET" in result.err
+    assert "2 warning(s)" in result.out
+
+
+def test_check_errors_on_a_ref_outside_the_secrets_dir(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "integrations:\n  dingtalk:\n    secret_ref: ../../etc/passwd\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_SECRETS_DIR": str(tmp_path)})
+    assert result.code == 2
+    assert ":3: secret '../../etc/passwd' must be a name inside CIBRIDGE_SECRETS_DIR" in result.err
+
+
+def test_check_reports_every_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    token = encryption.encrypt("x", {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    text = f"integrations:\n  dingtalk:\n    secret: {token}\n    webhook_url_ref: /etc/passwd\n"
+    result = _check(cli, tmp_path, text, {"CIBRIDGE_KEY": Fernet.generate_key().decode()})
+    assert result.code == 2
+    assert ":3: cannot decrypt" in result.err
+    assert ":4: secret '/etc/passwd' must be a name" in result.err
+
+
+def test_explicit_empty_file_is_an_empty_configuration(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty.yml"
+    empty.write_text("")
+    result = cli("--config", str(empty), "config", "check")
+    assert result.code == 0
+    assert result.out.startswith(f"ok: {empty} (nothing)")
+    comments = tmp_path / "comments.yml"
+    comments.write_text("# nothing configured yet\n")
+    from_env = cli("config", "check", env={"CIBRIDGE_CONFIG": str(comments)})
+    assert from_env.code == 0
+    assert from_env.out.startswith(f"ok: {comments} (nothing)")
+    assert "no configuration file found" not in from_env.out + result.out
+
+
+def test_check_help_says_which_problems_are_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["config", "check", "--help"])
+    text = capsys.readouterr().out
+    errors, _, warnings = text.partition("Warnings (exit 0)")
+    assert "Errors (exit 2)" in errors
+    assert "an enc: value that no key in CIBRIDGE_KEY decrypts" in errors
+    assert "${VAR} that is not set" in warnings
+    assert "*_ref secret that is not set" in warnings
+
+
+def test_config_schema_command_prints_it(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("config", "schema")
+    assert json.loads(result.out)["title"].startswith("cibridge configuration")

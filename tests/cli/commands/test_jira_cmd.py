@@ -1,0 +1,438 @@
+"""`cibridge jira` end to end: against a scripted Jira that checks every request's shape,
+against the stateful Jira stand-in (every v3 request checked against Atlassian's OpenAPI
+description, every comment against the ADF schema), when Jira misbehaves for some issues,
+and recording deployments with --deployment."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from cibridge.demo.standins import JIRA_CLIENT_ID, JIRA_CLIENT_SECRET, StandIns, jira_of
+from cibridge.demo.standins.jira import JIRA_TOKEN
+from tests.conftest import git
+
+# -- against a scripted Jira (pytest-httpserver) ---------------------------------------------
+# It checks every request's shape: keys from the commits, one bulkfetch, transitions with
+# fields, an ADF comment once per run, an upserted remote link, per-issue verdicts.
+
+
+EMAIL, TOKEN = "ci@example.com", "jira-canary-token-77"
+
+
+AUTH = "Basic " + base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()
+
+
+class FakeJira:
+    """Just enough state for one run: statuses, comments with properties, remote links."""
+
+    def __init__(self) -> None:
+        self.status = {"PROJ-1": "In Progress", "PROJ-2": "Done", "PROJ-3": "In Progress"}
+        self.comments: dict[str, list[dict[str, object]]] = {k: [] for k in self.status}
+        self.links: dict[str, dict[str, object]] = {}
+        self.transitioned: list[tuple[str, dict[str, object]]] = []
+
+    def handle(self, request: Request) -> Response:
+        if request.headers.get("Authorization") != AUTH:
+            return _json({"errorMessages": ["You are not authenticated."], "errors": {}}, 401)
+        path = request.path.removeprefix("/rest/api/3/")
+        body = request.get_json(silent=True)
+        if path == "issue/bulkfetch":
+            keys = body["issueIdsOrKeys"]
+            assert len(keys) <= 100 and "summary" in body["fields"]
+            found = [self._issue(k) for k in keys if k in self.status]
+            errors = [{"issueIdsOrKeys": [k], "status": 404} for k in keys if k not in self.status]
+            return _json({"issues": found, "issueErrors": errors})
+        key, _, rest = path.removeprefix("issue/").partition("/")
+        if rest == "transitions" and request.method == "GET":
+            assert request.args.get("expand") == "transitions.fields"
+            if key == "PROJ-3":
+                return _json({"transitions": []})  # no permission
+            done = {"required": True, "name": "Resolution", "schema": {"type": "resolution"}}
+            return _json(
+                {
+                    "transitions": [
+                        {
+                            "id": "31",
+                            "name": "Finish",
+                            "to": {"name": "Done"},
+                            "fields": {"resolution": done},
+                        },
+                        {"id": "21", "name": "Review", "to": {"name": "In Review"}, "fields": {}},
+                    ]
+                }
+            )
+        if rest == "transitions":
+            if "resolution" not in body.get("fields", {}):
+                return _json(
+                    {"errorMessages": [], "errors": {"resolution": "Resolution is required."}}, 400
+                )
+            self.transitioned.append((key, body))
+            self.status[key] = "Done"
+            return Response(status=204)
+        if rest.startswith("comment") and request.method == "GET":
+            return _json({"comments": self.comments[key]})
+        if rest == "comment":
+            assert body["body"]["type"] == "doc" and body["body"]["version"] == 1
+            self.comments[key].append(
+                {"id": "1", "body": body["body"], "properties": body["properties"]}
+            )
+            return _json({"id": "1"}, 201)
+        if rest == "remotelink":
+            self.links[f"{key} {body['globalId']}"] = body["object"]
+            return _json({"id": 1}, 201)
+        return _json({"errorMessages": [f"unexpected {request.method} {request.path}"]}, 500)
+
+    def _issue(self, key: str) -> dict[str, object]:
+        fields = {
+            "summary": f"Summary of {key}",
+            "status": {"name": self.status[key]},
+            "project": {"key": "PROJ", "id": "10000"},
+            "issuetype": {"name": "Story"},
+            "fixVersions": [],
+            "labels": [],
+        }
+        return {"id": key.split("-")[1], "key": key, "fields": fields}
+
+
+def _json(data: object, status: int = 200) -> Response:
+    return Response(json.dumps(data), status=status, content_type="application/json")
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for message in (
+        "base",
+        "proj-1 fix rounding",
+        "PROJ-2 and PROJ-3; CVE-2024-1234",
+        "PROJ-404 gone",
+    ):
+        (repo / "f").write_text(message)
+        git(repo, "add", "f")
+        git(repo, "commit", "-q", "-m", message)
+    return repo
+
+
+def test_jira_updates_each_issue_and_reruns_add_nothing(  # type: ignore[no-untyped-def]
+    cli, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    jira = FakeJira()
+    httpserver.expect_request(re.compile("/rest/.*")).respond_with_handler(jira.handle)
+    repo = _repo(tmp_path)
+    env = {
+        "JIRA_BASE_URL": httpserver.url_for("/").rstrip("/"),
+        "JIRA_USER_EMAIL": EMAIL,
+        "JIRA_API_TOKEN": TOKEN,
+        "JIRA_API_VERSION": "3",
+        "CIBRIDGE_HTTP_RETRIES": "0",
+    }
+    argv = [
+        "-C",
+        str(repo),
+        "jira",
+        "--since",
+        "HEAD~3",
+        "--no-context",
+        "--transition",
+        "done",
+        "--resolution",
+        "Fixed",
+        "--comment",
+        "--environment",
+        "production",
+    ]
+    result = cli(*argv, env=env)
+    assert result.code == 1, result.all  # PROJ-3 cannot be transitioned
+    assert jira.transitioned == [
+        ("PROJ-1", {"transition": {"id": "31"}, "fields": {"resolution": {"name": "Fixed"}}})
+    ]
+    assert "error: PROJ-3: Jira offers no transition" in result.all
+    assert "Transition Issues permission" in result.all
+    assert "PROJ-404" in result.all and "not found" in result.all  # reported, not fatal
+    assert "CVE" not in json.dumps(jira.comments)
+    assert [len(jira.comments[k]) for k in ("PROJ-1", "PROJ-2", "PROJ-3")] == [1, 1, 1]
+    assert TOKEN not in result.all
+    # a rerun of the same run and environment adds no second comment
+    again = cli(*argv, env=env)
+    assert [len(jira.comments[k]) for k in ("PROJ-1", "PROJ-2", "PROJ-3")] == [1, 1, 1]
+    assert "already commented" in again.all
+    assert "skipped: already Done" in again.all
+
+
+# -- against the Jira stand-in, which checks every request against Atlassian's OpenAPI -------
+
+
+def test_transition_comment_link_and_version_then_a_rerun_adds_nothing(
+    cli, stand_ins: StandIns
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    env = {**stand_ins.env(), "CIBRIDGE_HTTP_RETRIES": "0"}
+    argv = [
+        "jira",
+        "--issue",
+        "PROJ-1",
+        "--issue",
+        "lock-1",
+        "--issue",
+        "SEC-1",
+        "--transition",
+        "Done",
+        "--resolution",
+        "Done",
+        "--comment",
+        "--environment",
+        "production",
+        "--fix-version",
+        "v9.9.9",
+    ]
+    first = cli(*argv, env=env)
+    assert first.code == 1, first.all  # LOCK-1 cannot move; SEC-1 is invisible
+    proj = jira.issue("PROJ-1")
+    assert proj.status == "Done" and proj.resolution == "Done"
+    assert len(proj.comments) == 1 and "v9.9.9" in proj.fix_versions
+    assert "LOCK-1: Jira offers no transition" in first.all
+    assert "SEC-1" in first.all and "not in Jira" in first.all
+    assert jira.spec_rejections == []
+    assert env["JIRA_API_TOKEN"] not in first.all
+    second = cli(*argv, env=env)
+    again = jira.issue("PROJ-1")
+    assert len(again.comments) == 1 and again.status == "Done"
+    assert "skipped: already Done" in second.all
+
+
+# -- when Jira misbehaves for some issues ---------------------------------------------------
+# Each issue gets its own verdict, the others go on, and nothing that is not idempotent is
+# sent twice.
+
+
+@pytest.fixture
+def env(stand_ins: StandIns) -> dict[str, str]:
+    return {**stand_ins.env(), "CIBRIDGE_HTTP_RETRIES": "2"}
+
+
+def test_a_403_on_one_project_fails_its_issues_only(cli, stand_ins: StandIns, env) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    jira.knobs.forbid("OPS")
+    result = cli(
+        "jira", "--issue", "PROJ-1", "--issue", "OPS-1", "--transition", "Done", "--resolution", "Done", "--comment",
+        "--environment", "staging", env=env,
+    )  # fmt: skip
+    assert result.code == 1, result.all
+    assert jira.issue("PROJ-1").status == "Done" and len(jira.issue("PROJ-1").comments) == 1
+    assert jira.issue("OPS-1").status == "In Progress" and jira.issue("OPS-1").comments == []
+    assert "OPS-1" in result.all and "HTTP 403" in result.all
+    assert "lacks a permission" in result.all  # the fix, not only the status
+    assert JIRA_TOKEN not in result.all
+
+
+def test_a_409_storm_on_one_issue_is_not_retried_and_the_rest_go_on(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    jira.knobs.storm("PROJ-3", 50, status=409)
+    result = cli(
+        "jira", "--issue", "PROJ-1", "--issue", "PROJ-3", "--transition", "Done", "--resolution", "Done", env=env
+    )  # fmt: skip
+    assert result.code == 1, result.all
+    assert jira.issue("PROJ-1").status == "Done"
+    assert jira.issue("PROJ-3").status == "In Review"
+    assert "PROJ-3" in result.all and "HTTP 409" in result.all
+    # The first request for PROJ-3 failed and was not repeated: a conflict is not transient.
+    assert jira.knobs.storms["PROJ-3"].remaining == 49
+
+
+def test_a_short_429_storm_is_waited_out(cli, stand_ins: StandIns, env) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    jira.knobs.retry_after = 0
+    jira.knobs.storm("PROJ-3", 2, status=429)
+    result = cli(
+        "jira", "--issue", "PROJ-3", "--transition", "Done", "--resolution", "Done", env=env
+    )
+    assert result.code == 0, result.all
+    assert jira.issue("PROJ-3").status == "Done"
+    assert jira.knobs.storms["PROJ-3"].remaining == 0
+
+
+def test_a_429_storm_that_does_not_end_fails_that_issue_after_the_retries(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    jira.knobs.retry_after = 0
+    jira.knobs.storm("PROJ-3", 100, status=429)
+    result = cli(
+        "jira", "--issue", "PROJ-3", "--issue", "PROJ-1", "--transition", "Done", "--resolution", "Done", env=env
+    )  # fmt: skip
+    assert result.code == 1, result.all
+    assert jira.issue("PROJ-1").status == "Done"
+    assert "PROJ-3" in result.all and "HTTP 429" in result.all
+    assert "run again later" in result.all
+    assert jira.knobs.storms["PROJ-3"].remaining == 100 - 3  # one try and two retries
+
+
+def test_a_screen_field_the_run_did_not_fill_names_the_field_and_the_option(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    jira.require_field("Done", "customfield_10077", "Change risk")
+    missing = cli(
+        "jira", "--issue", "PROJ-1", "--issue", "OPS-1", "--transition", "Done", "--resolution", "Done", env=env
+    )  # fmt: skip
+    assert missing.code == 1, missing.all
+    assert "Change risk" in missing.all and "--field customfield_10077=" in missing.all
+    assert jira.issue("PROJ-1").status == "In Progress"
+    filled = cli(
+        "jira", "--issue", "PROJ-1", "--transition", "Done", "--resolution", "Done", "--field", "customfield_10077=low",
+        env=env,
+    )  # fmt: skip
+    assert filled.code == 0, filled.all
+    assert jira.issue("PROJ-1").status == "Done"
+    assert jira.issue("PROJ-1").fields.get("customfield_10077") == "low"
+
+
+@pytest.mark.parametrize("value", ["foo", "PROJ", "123", "PROJ-", "-12", "PROJ-1 OPS-2"])
+def test_an_issue_option_that_is_not_a_key_is_a_usage_error(
+    cli, stand_ins: StandIns, env, value: str
+) -> None:  # type: ignore[no-untyped-def]
+    result = cli("jira", "--issue", value, "--transition", "Done", "--resolution", "Done", env=env)
+    assert result.code == 2, result.all
+    assert "is not a Jira issue key" in result.all and "--issue PROJ-123" in result.all
+
+
+def test_issue_keys_given_by_hand_are_upper_cased_and_deduplicated(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    result = cli(
+        "jira",
+        "--issue",
+        "proj-1",
+        "--issue",
+        "PROJ-1",
+        "--transition",
+        "Done",
+        "--resolution",
+        "Done",
+        env=env,
+    )
+    assert result.code == 0, result.all
+    assert result.all.count("PROJ-1: transition done") == 1
+
+
+def test_many_issues_fit_gitlabs_dotenv_report(cli, stand_ins: StandIns, env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    keys = [jira.add_issue("PROJ", f"bulk {n}") for n in range(450)]
+    dotenv = tmp_path / "cibridge-jira.env"
+    gitlab = {"GITLAB_CI": "true", "CIBRIDGE_DOTENV": str(dotenv), "CI_JOB_ID": "7"}
+    argv = [arg for key in keys for arg in ("--issue", key)]
+    result = cli("jira", "--no-context", *argv, env={**env, **gitlab})
+    assert result.code == 0, result.all
+    values = dict(line.split("=", 1) for line in dotenv.read_text().splitlines())
+    listed = json.loads(values["issues"])
+    assert listed == keys[: len(listed)] and 0 < len(listed) < 450
+    assert len(dotenv.read_bytes()) <= 5 * 1024
+    assert f"the issues output lists {len(listed)} of 450" in result.all
+
+
+# -- --deployment ---------------------------------------------------------------------------
+# Against the stand-in, which checks the submission against Atlassian's Jira Software OpenAPI
+# document and accepts only OAuth tokens.
+
+
+ARGS = ("jira", "--issue", "PROJ-1", "--issue", "OPS-2", "--issue", "NOPE-9", "--no-remote-link")
+
+
+@pytest.fixture
+def oauth_env(stand_ins: StandIns, tmp_path: Path) -> dict[str, str]:
+    config = tmp_path / "cibridge.yml"
+    config.write_text(
+        "integrations:\n  jira:\n    type: oauth2\n"
+        f"    token_url: {stand_ins.base}/jira/oauth/token\n"
+    )
+    env = {k: v for k, v in stand_ins.env().items() if k not in ("JIRA_API_TOKEN",)}
+    return {
+        **env,
+        "JIRA_CLIENT_ID": JIRA_CLIENT_ID,
+        "JIRA_CLIENT_SECRET": JIRA_CLIENT_SECRET,
+        "CIBRIDGE_CONFIG": str(config),
+        "CIBRIDGE_HTTP_RETRIES": "0",
+        "GITHUB_ACTIONS": "",
+    }
+
+
+def _github(tmp_path: Path, run_id: str) -> dict[str, str]:
+    event = tmp_path / "event.json"
+    event.write_text('{"repository": {"default_branch": "main"}}')
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RUN_ID": run_id,
+        "GITHUB_WORKFLOW": "deploy",
+        "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
+
+
+def test_a_deployment_is_recorded_on_every_issue_found_and_a_rerun_updates_it(  # type: ignore[no-untyped-def]
+    cli, stand_ins: StandIns, oauth_env: dict[str, str], tmp_path: Path
+) -> None:
+    jira = jira_of(stand_ins)
+    env = {**oauth_env, **_github(tmp_path, "9001")}
+    argv = (*ARGS, "--deployment", "--environment", "prod-eu")
+    first = cli(*argv, "--status", "running", env=env)
+    assert first.code == 0, first.all
+    assert "Jira deployment 9001 to prod-eu (production): in_progress, 2 issue(s)" in first.all
+    assert jira.spec_rejections == []
+    (stored,) = jira.deployments
+    assert stored["state"] == "in_progress" and stored["environment"]["type"] == "production"
+    assert stored["associations"][0]["values"] == ["PROJ-1", "OPS-2"]  # NOPE-9 is unknown
+    assert stored["url"] == "https://github.com/acme/shop/actions/runs/9001"
+    second = cli(*argv, "--status", "success", env=env)
+    assert second.code == 0, second.all
+    (updated,) = jira.deployments  # the same deployment, now successful
+    assert updated["state"] == "successful"
+    assert updated["updateSequenceNumber"] > stored["updateSequenceNumber"]
+
+
+def test_an_api_token_is_refused_with_the_fix(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {**stand_ins.env(), **_github(tmp_path, "77"), "CIBRIDGE_HTTP_RETRIES": "0"}
+    result = cli(*ARGS, "--deployment", "--environment", "staging", "--status", "success", env=env)
+    assert result.code == 1, result.all
+    assert "Jira deployment not recorded" in result.all and "HTTP 401" in result.all
+    assert "OAuth credentials" in result.all and "JIRA_CLIENT_ID" in result.all
+    shown = [line for line in result.all.splitlines() if not line.startswith("::add-mask::")]
+    assert not [line for line in shown if JIRA_TOKEN in line]
+    assert jira_of(stand_ins).deployments == []
+
+
+def test_without_a_status_nothing_is_recorded_and_the_fix_is_named(  # type: ignore[no-untyped-def]
+    cli, stand_ins: StandIns, oauth_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**oauth_env, **_github(tmp_path, "78")}
+    result = cli(*ARGS, "--deployment", "--environment", "staging", env=env)
+    assert result.code == 2, result.all
+    assert "status is not known" in result.all and "job.status" in result.all
+    assert jira_of(stand_ins).deployments == []
+
+
+def test_the_dry_run_shows_the_deployment_and_records_nothing(  # type: ignore[no-untyped-def]
+    cli, stand_ins: StandIns, oauth_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**oauth_env, **_github(tmp_path, "79")}
+    result = cli(
+        "--dry-run", *ARGS, "--deployment", "--environment", "qa", "--status", "failure", env=env
+    )
+    assert result.code == 0, result.all
+    assert "POST /jira/rest/deployments/0.1/bulk (dry run, not sent)" in result.all
+    assert '"state": "failed"' in result.all and '"type": "testing"' in result.all
+    assert jira_of(stand_ins).deployments == []

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from cibridge.context.platforms.gitlab import GitLab, gitlab_context
+from cibridge.core.errors import CibridgeError
+from tests.conftest import git
+
+
+def gl_env(**extra: str) -> dict[str, str]:
+    return {
+        "GITLAB_CI": "true",
+        "CI_PROJECT_PATH": "acme/checkout",
+        "CI_PROJECT_URL": "https://gitlab.example.com/acme/checkout",
+        "CI_COMMIT_SHA": "b" * 40,
+        "CI_COMMIT_REF_NAME": "main",
+        "CI_COMMIT_BRANCH": "main",
+        "CI_PIPELINE_SOURCE": "push",
+        "GITLAB_USER_LOGIN": "mona",
+        "CI_PIPELINE_ID": "555",
+        "CI_PIPELINE_URL": "https://gitlab.example.com/acme/checkout/-/pipelines/555",
+        "CI_JOB_NAME": "deploy",
+        "CI_JOB_STATUS": "failed",
+        "CI_ENVIRONMENT_NAME": "production",
+        "CI_PIPELINE_CREATED_AT": "2026-11-27T08:00:00Z",
+        "CI_COMMIT_MESSAGE": "PROJ-9 hotfix\n\nbody",
+        "CI_COMMIT_AUTHOR": "Mona Lisa <mona@example.com>",
+        "CI_COMMIT_TIMESTAMP": "2026-11-27T07:59:00+00:00",
+        **extra,
+    }
+
+
+def test_new_branch_all_zero_before_sha_uses_head_commit(tmp_path: Path) -> None:
+    context = gitlab_context(gl_env(CI_COMMIT_BEFORE_SHA="0" * 40), str(tmp_path))
+    assert context.platform == "gitlab"
+    assert context.status == "failed"
+    assert context.environment == "production"
+    assert len(context.commits) == 1
+    commit = context.commits[0]
+    assert commit.title == "PROJ-9 hotfix"
+    assert commit.author.name == "Mona Lisa" and commit.author.email == "mona@example.com"
+    assert commit.url == f"https://gitlab.example.com/acme/checkout/-/commit/{'b' * 40}"
+    assert context.template_vars()["duration_seconds"] > 0
+
+
+def test_before_sha_range_from_checkout(repo: Path) -> None:
+    shas = git(repo, "log", "--format=%H").split()
+    env = gl_env(CI_COMMIT_SHA=shas[0], CI_COMMIT_BEFORE_SHA=shas[2])
+    context = gitlab_context(env, str(repo))
+    assert [c.sha for c in context.commits] == shas[:2]
+    assert "{{ 7*7 }}" in context.commits[0].message
+
+
+def test_merge_request_pipeline(repo: Path) -> None:
+    shas = git(repo, "log", "--format=%H").split()
+    env = gl_env(
+        CI_COMMIT_SHA=shas[0],
+        CI_COMMIT_BRANCH="",
+        CI_MERGE_REQUEST_IID="17",
+        CI_MERGE_REQUEST_TITLE="PROJ-7 retries",
+        CI_MERGE_REQUEST_SOURCE_BRANCH_NAME="feature",
+        CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main",
+        CI_MERGE_REQUEST_DIFF_BASE_SHA=shas[1],
+        CI_COMMIT_BEFORE_SHA="0" * 40,
+        CI_PIPELINE_SOURCE="merge_request_event",
+    )
+    context = gitlab_context(env, str(repo))
+    assert context.pull_request is not None
+    assert (
+        context.pull_request.url == "https://gitlab.example.com/acme/checkout/-/merge_requests/17"
+    )
+    assert context.branch == "feature"
+    assert [c.sha for c in context.commits] == shas[:1]
+
+
+def test_shallow_clone_without_before_sha_says_so(repo: Path) -> None:
+    env = gl_env(
+        CI_COMMIT_SHA=git(repo, "rev-parse", "HEAD").strip(), CI_COMMIT_BEFORE_SHA="c" * 40
+    )
+    context = gitlab_context(env, str(repo))
+    assert len(context.commits) == 1
+    assert any("GIT_DEPTH: 0" in note for note in context.notes)
+
+
+def _platform(tmp_path: Path) -> tuple[GitLab, Path]:
+    dotenv = tmp_path / "out.env"
+    return GitLab({"CIBRIDGE_DOTENV": str(dotenv)}, io.StringIO(), io.StringIO()), dotenv
+
+
+def test_dotenv_keys_are_converted_and_appended(tmp_path: Path) -> None:
+    platform, dotenv = _platform(tmp_path)
+    platform.set_outputs({"ok": "true", "message-id": "1.2"})
+    platform.set_outputs({"channel-id": "C1"})
+    assert dotenv.read_text() == "ok=true\nmessage_id=1.2\nchannel_id=C1\n"
+
+
+def test_dotenv_rejects_multiline_values(tmp_path: Path) -> None:
+    platform, _ = _platform(tmp_path)
+    with pytest.raises(CibridgeError, match="single-line"):
+        platform.set_outputs({"text": "a\nb"})
+
+
+def test_dotenv_enforces_5_kb(tmp_path: Path) -> None:
+    platform, dotenv = _platform(tmp_path)
+    with pytest.raises(CibridgeError, match="GitLab accepts 5 KB"):
+        platform.set_outputs({"big": "x" * 5200})
+    assert not dotenv.exists()
+
+
+def test_sections_are_collapsible(tmp_path: Path) -> None:
+    out = io.StringIO()
+    platform = GitLab({}, out, out)
+    with platform.group("Rendered"):
+        platform.print("body")
+    lines = out.getvalue().split("\n")
+    assert (
+        "section_start:" in lines[0]
+        and "[collapsed=true]" in lines[0]
+        and lines[0].endswith("Rendered")
+    )
+    assert lines[1] == "body"
+    assert "section_end:" in lines[2]
+
+
+# -- variables of the wrong shape; reports that cannot be written --------------------------
+
+
+def test_merge_request_iid_not_a_number(tmp_path: Path) -> None:
+    env = {"GITLAB_CI": "true", "CI_MERGE_REQUEST_IID": "abc", "CI_PROJECT_URL": "https://g/x"}
+    context = gitlab_context(env, str(tmp_path))
+    assert context.pull_request is not None and context.pull_request.number == 0
+    assert any("CI_MERGE_REQUEST_IID='abc' is not a number" in note for note in context.notes)
+
+
+def test_unwritable_dotenv_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        "GITLAB_CI": "true",
+        "CIBRIDGE_DOTENV": str(tmp_path),  # a directory
+        "CIBRIDGE_WEBHOOK_URL": "https://hooks.example/x",
+    }
+    result = cli("--dry-run", "notify", "--status", "success", "--to", "webhook", env=env)
+    assert result.code == 2
+    assert "dotenv report" in result.err
+    assert "Traceback" not in result.all

@@ -1,0 +1,218 @@
+"""Run commands with canary secrets everywhere and grep every byte they produce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from cibridge.demo import standins
+from cibridge.demo.standins import StandIns
+from tests.conftest import SEED, run_process
+from tests.github_job import github_env
+
+CANARIES = [
+    "standinhooksecret",
+    standins.DINGTALK_TOKEN,
+    standins.DINGTALK_SECRET,
+    standins.FEISHU_HOOK,
+    standins.FEISHU_SECRET,
+    standins.WECOM_KEY,
+    standins.TEAMS_SIG,
+    standins.WEBHOOK_SECRET,
+    standins.SLACK_TOKEN,
+    "canary-jira-client-secret",
+    "canary-prometheus-password",
+    standins.JIRA_TOKEN,
+]
+
+
+def _forms(canary: str) -> set[str]:
+    """A canary as it could leak: as is, percent-encoded, base64 (Basic auth), JSON-escaped."""
+    import base64
+    import json
+    from urllib.parse import quote, quote_plus
+
+    return {
+        canary,
+        quote(canary, safe=""),
+        quote_plus(canary),
+        base64.b64encode(canary.encode()).decode().rstrip("="),
+        json.dumps(canary)[1:-1],
+    }
+
+
+def _check(texts: list[str]) -> None:
+    forms = {form: canary for canary in CANARIES for form in _forms(canary)}
+    for text in texts:
+        for line in text.splitlines():
+            if line.startswith("::add-mask::"):
+                continue  # the one place a secret must appear: telling the runner to mask it
+            for form, canary in forms.items():
+                assert form not in line, f"{canary!r} leaked (as {form!r}) in: {line[:200]}"
+
+
+@pytest.fixture
+def canary_env(stand_ins: StandIns, tmp_path: Path) -> dict[str, str]:
+    key = Fernet.generate_key().decode()
+    CANARIES.append(key)
+    return {
+        **github_env(tmp_path),
+        **stand_ins.env(),
+        "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
+        "SLACK_API_URL": f"{stand_ins.base}/slack/api",
+        "JIRA_CLIENT_SECRET": "canary-jira-client-secret",
+        "PROMETHEUS_PASSWORD": "canary-prometheus-password",
+        "CIBRIDGE_KEY": key,
+        "CIBRIDGE_HTTP_RETRIES": "0",
+    }
+
+
+EVERY_PROVIDER = [
+    arg
+    for name in ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook")
+    for arg in ("--to", name)
+]
+# Each scenario with the exit code and a line it must print, so a command that fails
+# early and prints nothing cannot pass as "leaked nothing".
+SCENARIOS = [
+    (
+        ["notify", "--status", "success", *EVERY_PROVIDER, "--channel", "#deployments"],
+        0,
+        "delivered",
+    ),
+    (
+        ["--dry-run", "notify", "--status", "running", *EVERY_PROVIDER, "--channel", "C0DEPLOYS"],
+        0,
+        "dry run, not sent",
+    ),
+    (
+        ["-v", "notify", "--status", "failure", "--to", "slack", "--channel", "#missing-channel"],
+        1,
+        "channel_not_found",
+    ),
+    (
+        ["-v", "notify", "--to", "dingtalk", "--to", "feishu", "--status", "failure"],
+        0,
+        "Feishu: delivered",
+    ),
+    (["config", "show"], 0, "integration_configs"),
+    (["config", "check"], 0, "ok"),
+    (["render", "--show-context"], 0, '"repository"'),
+    (["demo", "--sample"], 0, "What each notification stand-in received"),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "marker"),
+    SCENARIOS,
+    ids=lambda a: " ".join(a[:3]) if isinstance(a, list) else str(a),
+)
+def test_no_canary_in_any_output(
+    argv: list[str], code: int, marker: str, canary_env: dict[str, str], tmp_path: Path
+) -> None:
+    configs = [a for p in sorted(SEED.glob("*.yml")) for a in ("--config", str(p))]
+    result = run_process(*configs, *argv, env=canary_env, cwd=tmp_path)
+    files = [tmp_path / "github_output", tmp_path / "github_summary"]
+    _check([result.out, result.err, *(f.read_text() for f in files if f.exists())])
+    assert result.code == code, result.all
+    assert marker in result.all
+
+
+def test_errors_with_secrets_in_the_url_are_redacted(
+    canary_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {
+        **canary_env,
+        "DINGTALK_WEBHOOK_URL": f"http://127.0.0.1:9/robot/send?access_token={standins.DINGTALK_TOKEN}",
+    }
+    result = run_process(
+        "-v", "notify", "--status", "success", "--to", "dingtalk", env=env, cwd=tmp_path
+    )
+    assert result.code == 1
+    _check([result.out, result.err])
+
+
+def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) -> None:
+    env = {
+        **stand_ins.env(),
+        "GITLAB_CI": "true",
+        "CIBRIDGE_DOTENV": str(tmp_path / "o.env"),
+        "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
+        "SLACK_API_URL": f"{stand_ins.base}/slack/api",
+    }
+    result = run_process(
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        "--to",
+        "dingtalk",
+        "--channel",
+        "C0DEPLOYS",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.code == 0, result.err
+    _check([result.out, result.err, (tmp_path / "o.env").read_text()])
+
+
+def test_add_mask_comes_before_anything_else(canary_env: dict[str, str], tmp_path: Path) -> None:
+    argv = [
+        "notify",
+        "--status",
+        "success",
+        "--to",
+        "slack",
+        "--to",
+        "dingtalk",
+        "--channel",
+        "#deployments",
+    ]
+    lines = run_process(*argv, env=canary_env, cwd=tmp_path).out.splitlines()
+    first_other = next(i for i, line in enumerate(lines) if not line.startswith("::add-mask::"))
+    masked = lines[:first_other]
+    for secret in (
+        standins.SLACK_TOKEN,
+        standins.DINGTALK_SECRET,
+        canary_env["DINGTALK_WEBHOOK_URL"],
+        canary_env["CIBRIDGE_KEY"],
+    ):
+        assert f"::add-mask::{secret}" in masked
+
+
+JIRA_ISSUES = ["--issue", "PROJ-1", "--issue", "SEC-1", "--issue", "LOCK-1"]
+JIRA_SCENARIOS = [
+    # LOCK-1 cannot move and SEC-1 is invisible: error paths as well as the happy one.
+    (["jira", *JIRA_ISSUES, "--transition", "Done", "--resolution", "Done", "--comment"], 1,
+     "PROJ-1: transition done"),
+    (["--dry-run", "jira", *JIRA_ISSUES, "--transition", "Done", "--resolution", "Done",
+      "--comment", "--fix-version", "v9"], 1, "dry run, not sent"),
+    (["-v", "jira", "--issue", "PROJ-2", "--deployment", "--status", "success",
+      "--environment", "production"], 1, "Deployments API takes only OAuth"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "marker"), JIRA_SCENARIOS, ids=lambda a: " ".join(a[:4]) if isinstance(a, list) else str(a)
+)  # fmt: skip
+def test_no_canary_in_any_jira_output(
+    argv: list[str], code: int, marker: str, canary_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**canary_env, "JIRA_CLIENT_SECRET": ""}  # the API token signs in, and must not show
+    result = run_process(*argv, env=env, cwd=tmp_path)
+    files = [tmp_path / "github_output", tmp_path / "github_summary"]
+    _check([result.out, result.err, *(f.read_text() for f in files if f.exists())])
+    assert result.code == code, result.all
+    assert marker in result.all
+
+
+def test_a_refused_jira_token_is_not_shown(canary_env: dict[str, str], tmp_path: Path) -> None:
+    wrong = "canary-wrong-jira-token"
+    CANARIES.append(wrong)
+    env = {**canary_env, "JIRA_CLIENT_SECRET": "", "JIRA_API_TOKEN": wrong}
+    result = run_process("-v", "jira", "--issue", "PROJ-1", "--comment", env=env, cwd=tmp_path)
+    _check([result.out, result.err])
+    assert result.code == 1 and "HTTP 401" in result.all
