@@ -415,11 +415,15 @@ def environment_page() -> str:
     out.append("# Environment variables\n\n")
     out.append(
         "Every environment variable cibridge reads, from its one table "
-        "(`cibridge.config.variables`). Everything is read once, at the entry point; a bad "
-        "value is a usage error (exit 2) naming the variable. Precedence for every setting: "
+        "(`cibridge.config.variables`). The entry point reads the environment once and passes "
+        "it down (only the on-demand install of `cryptography` reads `CIBRIDGE_CACHE_DIR` and "
+        "`CIBRIDGE_INSTALLER` itself); a bad value is a usage error (exit 2) naming the "
+        "variable. Precedence for every setting: "
         "the command-line option or action input, then the configuration file, then the "
         "variable. The CI platforms' own variables (`GITHUB_*`, `CI_*`) that describe the run "
-        "are read as the platforms document them and are not listed here.\n\n"
+        "are read as the platforms document them and are not listed here. The variables are "
+        "grouped by who reads them; *role* is the configuration key a variable stands in for, "
+        "or what it holds.\n\n"
     )
     out.append("**Kinds.**\n\n")
     for kind, meaning in KINDS.items():
