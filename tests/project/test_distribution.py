@@ -3,6 +3,7 @@ they carry, and a wheel that works from a fresh venv away from the source tree."
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import site
@@ -82,6 +83,8 @@ def test_the_sdist_holds_the_sources_and_nothing_stray(dist: tuple[Path, Path]) 
     with tarfile.open(sdist) as archive:
         names = set(archive.getnames())
     for needed in ("pyproject.toml", "README.md", "CHANGELOG.md", "requirements.lock"):
+        assert f"{top}/{needed}" in names
+    for needed in ("CONTRIBUTING.md", "mkdocs.yml", "docs/index.md", "docs/reference/cli.md"):
         assert f"{top}/{needed}" in names
     assert f"{top}/src/cibridge/config/cibridge.schema.json" in names
     assert f"{top}/templates/notify.yml" in names
@@ -238,16 +241,25 @@ def test_every_component_installs_the_same_way() -> None:
     assert '"$CIBRIDGE_PACKAGE"' in block  # one argument, never split or evaluated
 
 
-def test_every_pin_the_readme_shows_is_this_version() -> None:
-    """`@v1`, `@1.0.0`, `cibridge==1.0.0`: what a reader copies must be what this version
-    releases (actions/checkout@v4 and the like are other projects' pins)."""
-    readme = (REPO / "README.md").read_text()
+MANUAL = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+
+
+@pytest.mark.parametrize("page", MANUAL, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_every_pin_the_manual_shows_is_this_version(page: Path) -> None:
+    """`@v1`, `@1.0.0`, `cibridge==1.0.0` in README.md and every page of docs/: what a reader
+    copies must be what this version releases (actions/checkout@v4 and the like are other
+    projects' pins; `<tag>`-style placeholders are not pins)."""
+    text = html.unescape(page.read_text())
     major = f"v{__version__.split('.')[0]}"
-    ours = re.findall(r"cibridge(?:/[a-z]+|\.git)?@([^\s`\"'<]+)", readme)
-    ours += re.findall(r"cibridge==([^\s`\"']+)", readme)
-    ours += re.findall(r"cibridge/[a-z]+@<sha> # (v[\d.]+)", readme)
-    assert ours, "the README shows no cibridge pin"
+    ours = re.findall(r"cibridge(?:/[a-z]+|\.git)?@([^\s`\"'<]+)", text)
+    ours += re.findall(r"cibridge==([^\s`\"'<]+)", text)
+    ours += re.findall(r"cibridge/[a-z]+@<sha> # (v[\d.]+)", text)
     # "X.Y.Z" is the release procedure's placeholder, not a pin.
     allowed = {major, __version__, f"v{__version__}", "X.Y.Z"}
     wrong = sorted({pin for pin in ours if pin not in allowed})
-    assert wrong == [], f"README pins that are not {__version__}: {wrong}"
+    assert wrong == [], f"{page.name} pins that are not {__version__}: {wrong}"
+
+
+def test_the_front_page_and_the_install_page_show_pins() -> None:
+    for page in (REPO / "README.md", REPO / "docs" / "install.md"):
+        assert re.search(r"cibridge==\d", page.read_text()), f"{page.name} shows no pin"

@@ -381,8 +381,4 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
 
 def _describe(rule: dict[str, Any]) -> str:
     description = rule.get("description")
-    return (
-        f"expected: {description}"
-        if description
-        else "see the configuration reference in README.md"
-    )
+    return f"expected: {description}" if description else "see docs/reference/configuration.md"

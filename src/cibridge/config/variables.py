@@ -109,7 +109,7 @@ VARIABLES: tuple[Variable, ...] = (
     _v("CURL_CA_BUNDLE", "http", "curl_ca_bundle", "setting", "CA bundle (curl's name)"),
     _v("SSL_CERT_FILE", "http", "ssl_cert_file", "setting", "CA bundle (OpenSSL's name)"),
     _v("CIBRIDGE_HTTP_RETRIES", "http", "retries", "setting", "retries of a failed idempotent request (default 3)"),
-    _v("CIBRIDGE_HTTP_DEADLINE", "http", "deadline", "setting", "seconds one command may spend on HTTP in all"),
+    _v("CIBRIDGE_HTTP_DEADLINE", "http", "deadline", "setting", "wall-clock seconds of one HTTP attempt, connect to last byte (default 60)"),
     _v("CIBRIDGE_HTTP_MAX_WAIT", "http", "max_wait", "setting", "longest Retry-After honoured, in seconds"),
     # cibridge itself
     _v("CIBRIDGE_CONFIG", "cibridge", "config", "setting", "configuration file (default .cibridge.yml)", "config"),

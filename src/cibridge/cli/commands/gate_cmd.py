@@ -125,8 +125,8 @@ def load(runtime: Runtime) -> tuple[GateSettings, dict[str, Any]]:
         raise CibridgeError(
             "gate: post_deployment_validation has no checks in "
             f"{', '.join(runtime.config.files) or 'the configuration (none found)'}",
-            hint="add metrics_validation or health_check_validation (see the README's gate "
-            "section), or pass --config",
+            hint="add metrics_validation or health_check_validation (see docs/gate.md), "
+            "or pass --config",
         )
     if runtime.args.environment:
         runtime.context.environment = runtime.args.environment
