@@ -186,6 +186,17 @@ def test_dry_run_prints_every_target(cli, stand_ins: StandIns) -> None:  # type:
     assert json.loads(body[: body.index("\n}\n") + 2])["provider"] == "Slack"
 
 
+def test_a_provider_timeout_reads_like_the_gates_durations(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # "1m30s" was "not a duration" here while every gate duration took it.
+    (tmp_path / ".cibridge.yml").write_text(
+        "integration_configs:\n  communication:\n    wecom:\n      timeout: 1m30s\n"
+    )
+    result = cli("notify", "--status", "success", "--to", "wecom", env=stand_ins.env())
+    assert result.code == 0, result.all
+
+
 def test_provider_timeout_from_config(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import socket
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from cibridge.core.durations import seconds_text
 from cibridge.core.errors import EXIT_FAILURE, CibridgeError
 from cibridge.core.untrusted import excerpt
 
@@ -111,7 +112,8 @@ class PrometheusClient:
 
     def _call(self, endpoint: str, params: dict[str, str], *, instant: bool = False) -> Answer:
         if self.timeout:
-            params["timeout"] = f"{self.timeout:g}s"
+            # Prometheus refuses a fraction in a duration ("0.5s"), so milliseconds.
+            params["timeout"] = seconds_text(self.timeout)
         url = f"{self.base_url}/api/v1/{endpoint}"
         form = urlencode(params)
         headers = dict(self.headers)

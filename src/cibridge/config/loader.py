@@ -220,21 +220,6 @@ def _show_ref(config: Config, path: Path_, name: str) -> str:
     return f"{name} ({'set' if found is not None else f'MISSING: set {env_name(name)}'})"
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_seconds(value: object, where: str) -> float:
-    """``30``, ``"30s"``, ``"5m"``, ``"500ms"`` or ``"1h"`` as seconds."""
-    match = _DURATION.match(str(value))
-    if match is None or isinstance(value, bool):
-        raise CibridgeError(
-            f"{where}: {value!r} is not a duration",
-            hint="write a number of seconds, or 30s, 5m, 1h",
-        )
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
-
-
 def resolve_string(raw: str, where: str, env: Mapping[str, str], *, secret: bool = False) -> str:
     """``raw`` with ``${VAR}`` from ``env`` substituted and an ``enc:`` result decrypted;
     the result is registered with the redactor when it is a ``secret``."""

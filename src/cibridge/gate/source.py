@@ -79,7 +79,7 @@ def client(
 ) -> tuple[PrometheusClient, Transport]:
     """The client, and the transport it uses (its own when the server has its own CA)."""
     from cibridge.clients.prometheus import PrometheusClient
-    from cibridge.gate.settings import parse_duration
+    from cibridge.core.durations import parse_duration
     from cibridge.http.transport import Transport
 
     found = settings(config, env)

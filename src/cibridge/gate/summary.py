@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cibridge.core import redact
+from cibridge.core.durations import seconds_text
 from cibridge.gate.results import ICONS, CheckResult, GateResult, number
-from cibridge.gate.settings import seconds_text
 from cibridge.report import junit
 from cibridge.report.outputs import table
 

@@ -209,7 +209,7 @@ def _send(
     options: SendOptions,
     label: str,
 ) -> TargetResult:
-    from cibridge.config.loader import parse_seconds
+    from cibridge.core.durations import parse_seconds
 
     delivery = provider.prepare(payload, options)
     if request.dry_run or deps.transport is None:
