@@ -14,11 +14,10 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from cibridge.core import log
+from cibridge.core import isotime, log
 from cibridge.core.errors import CibridgeError, failure
 
 if TYPE_CHECKING:
@@ -28,12 +27,6 @@ if TYPE_CHECKING:
 WHAT = "Alertmanager"
 # Alertmanager's label names: the classic charset (it refuses others in a matcher).
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def rfc3339(seconds: float) -> str:
-    """Unix seconds as Alertmanager wants a time: UTC, millisecond precision, ``Z``."""
-    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def silence_body(
@@ -71,8 +64,8 @@ def silence_body(
             {"name": name, "value": value, "isRegex": False, "isEqual": True}
             for name, value in matchers.items()
         ],
-        "startsAt": rfc3339(starts_at),
-        "endsAt": rfc3339(ends_at),
+        "startsAt": isotime.text(starts_at, milliseconds=True),
+        "endsAt": isotime.text(ends_at, milliseconds=True),
         "createdBy": created_by or "cibridge",
         "comment": comment or "deployment gate",
     }

@@ -16,10 +16,10 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cibridge.clients.jira import JiraError
+from cibridge.core import isotime
 from cibridge.core.errors import CibridgeError
 from cibridge.core.untrusted import excerpt
 
@@ -143,7 +143,6 @@ def from_context(
 
 def payload(deployment: Deployment, keys: Sequence[str], now: float | None = None) -> Any:
     moment = time.time() if now is None else now
-    stamp = datetime.fromtimestamp(moment, timezone.utc).isoformat(timespec="seconds")
     data: dict[str, Any] = {
         "schemaVersion": "1.0",
         "deploymentSequenceNumber": deployment.sequence,
@@ -152,7 +151,7 @@ def payload(deployment: Deployment, keys: Sequence[str], now: float | None = Non
         "displayName": deployment.name[:LIMIT],
         "url": deployment.url,
         "description": f"{deployment.name} to {deployment.environment}"[:LIMIT],
-        "lastUpdated": stamp.replace("+00:00", "Z"),
+        "lastUpdated": isotime.text(moment),
         "state": deployment.state,
         "pipeline": {
             "id": deployment.pipeline_id[:LIMIT],
