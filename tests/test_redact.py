@@ -84,3 +84,20 @@ def test_credential_query_names() -> None:
     for name in ("api_token", "X-Amz-Signature", "client_secret", "apikey", "sig"):
         assert "VALUE123" not in redact.redact(f"https://h/p?a=1&{name}=VALUE123&b=2"), name
     assert redact.redact("https://h/p?page=2") == "https://h/p?page=2"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["code", "session_id", "X-Amz-Credential", "cookie", "sign", "sig", "access_token", "pwd",
+     "assignee", "design", "signal", "page", "barcode"],
+)  # fmt: skip
+def test_the_redactor_and_the_config_agree_on_credential_names(name: str) -> None:
+    # The redactor missed code=, session= and X-Amz-Credential= that the config masks, and
+    # masked assignee= and design= (a JQL search URL) that the config shows.
+    from cibridge.config.loader import mask_credentials
+    from cibridge.core.credentials import is_credential_name
+
+    url = f"https://h/p?a=1&{name}=VALUE123&b=2"
+    masked = "VALUE123" not in redact.redact(url)
+    assert masked == ("VALUE123" not in mask_credentials(url)) == is_credential_name(name)
+    assert masked == (name.lower() not in ("assignee", "design", "signal", "page", "barcode"))

@@ -214,3 +214,20 @@ def test_provider_timeout_from_config(cli, tmp_path: Path) -> None:  # type: ign
         result = cli("notify", "--status", "success", "--to", "wecom", env=env)
     assert result.code == 1
     assert "WeCom: POST http://127.0.0.1:" in result.err and "timed out after 0.5s" in result.err
+
+
+def test_a_dry_run_hides_every_credential_header() -> None:
+    # The preview hid Authorization and X-Api-Key only; the transport and the config count
+    # PRIVATE-TOKEN and signature headers as credentials too.
+    from cibridge.notify.providers import Delivery
+    from cibridge.notify.service import preview
+
+    headers = {
+        "Authorization": "Bearer xoxb-1",
+        "X-Api-Key": "k-1",
+        "PRIVATE-TOKEN": "glpat-1",
+        "X-Cibridge-Signature-256": "sha256=ab",
+        "Content-Type": "application/json",
+    }
+    shown = preview("Webhook", Delivery("POST", "https://h/x", {}, headers))["headers"]
+    assert shown == {**dict.fromkeys(list(headers)[:4], "***"), "Content-Type": "application/json"}

@@ -55,8 +55,8 @@ def url(config: Config, env: Mapping[str, str]) -> str:
 
 
 def headers(config: Config, env: Mapping[str, str]) -> dict[str, str]:
-    from cibridge.config.loader import is_credential_name, resolve_string
-    from cibridge.core.redact import register
+    from cibridge.config.loader import resolve_string
+    from cibridge.core.credentials import is_credential_name
 
     found = settings(config, env)
     sent: dict[str, str] = {}
@@ -68,9 +68,6 @@ def headers(config: Config, env: Mapping[str, str]) -> dict[str, str]:
     tenant = found.value("tenant", "PROMETHEUS_TENANT")
     if tenant:
         sent.setdefault(TENANT_HEADER, str(tenant))
-    for name in sent:
-        if sent[name] and name.lower() == "authorization":
-            register(sent[name])
     return sent
 
 

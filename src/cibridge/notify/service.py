@@ -247,9 +247,11 @@ def _send(
 
 def preview(label: str, delivery: Delivery) -> dict[str, Any]:
     """The request as a dry run shows it: credentials and webhook addresses left out."""
+    from cibridge.core.credentials import is_credential_name
+    from cibridge.core.redact import MASK
+
     headers = {
-        key: ("***" if key.lower() in ("authorization", "x-api-key") else value)
-        for key, value in delivery.headers.items()
+        key: (MASK if is_credential_name(key) else value) for key, value in delivery.headers.items()
     }
     return {
         "provider": label,
