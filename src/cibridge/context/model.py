@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from cibridge.context import job_status
 from cibridge.core import isotime
 
 MAX_COMMITS = 2048
@@ -102,5 +103,5 @@ def apply_overrides(context: Context, env: Mapping[str, str]) -> Context:
     for name in ("status", "environment", "version", "started_at"):
         value = env.get(f"CIBRIDGE_{name.upper()}")
         if value:
-            setattr(context, name, value)
+            setattr(context, name, job_status.normalise(value) if name == "status" else value)
     return context

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cibridge.context.job_status import NOTIFY
+from cibridge.context.job_status import read as read_status
 from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeError
 from cibridge.notify.message import EVENTS, STATUSES
 
@@ -21,8 +23,6 @@ if TYPE_CHECKING:
     from cibridge.http.transport import Transport
     from cibridge.notify.providers import Delivery, Provider, SendOptions
     from cibridge.notify.settings import ProviderSettings
-
-STATUS_ALIASES = {"failed": "failure", "canceled": "cancelled", "skipped": "cancelled"}
 
 # Where a platform's job status comes from, and what to do when it is not known.
 STATUS_FIX = {
@@ -88,10 +88,10 @@ class Dependencies:
 
 
 def normalise_status(value: str) -> str:
-    status = STATUS_ALIASES.get(value.lower(), value.lower())
-    if status not in STATUSES:
+    status = read_status(value)
+    if status is None:
         raise CibridgeError(f"status {value!r} is not one of {', '.join(STATUSES)}")
-    return status
+    return NOTIFY[status]
 
 
 def job_status(request: NotifyRequest, context: Context) -> str:
