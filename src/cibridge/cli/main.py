@@ -14,7 +14,7 @@ from cibridge.config import env as secret_env
 from cibridge.context.platforms import NAMES as PLATFORMS
 from cibridge.context.platforms import detect
 from cibridge.core import log, redact
-from cibridge.core.errors import BUG_HINT, EXIT_BUG, CibridgeError
+from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_INTERRUPTED, CibridgeError
 
 Handler = Callable[[Runtime], int]
 
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             platform.print_err(_traceback())
         return error.exit_code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:  # the last line of defence: redact, report, never a bare trace
         platform.error(f"internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}")
         platform.print_err(_traceback())

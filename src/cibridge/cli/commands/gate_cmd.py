@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime
-from cibridge.core.errors import CibridgeError
+from cibridge.core.errors import EXIT_OK, CibridgeError
 
 if TYPE_CHECKING:
     from cibridge.gate.deploy_window import Window
@@ -228,7 +228,7 @@ def show_plan(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> i
             f"{policy.rollback_pipeline or '(no pipeline named)'}"
         )
     runtime.platform.set_outputs({**EMPTY_OUTPUTS, "result": "pass"})
-    return 0
+    return EXIT_OK
 
 
 def publish(runtime: Runtime, result: GateResult) -> None:
@@ -301,4 +301,4 @@ def rules(runtime: Runtime) -> int:
         runtime.platform.print(f"gate rules: {count} rule(s) written to {runtime.args.output}")
     else:
         runtime.platform.print(text.rstrip("\n"))
-    return 0
+    return EXIT_OK

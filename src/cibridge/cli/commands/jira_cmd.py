@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
-from cibridge.core.errors import CibridgeError
+from cibridge.core.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
 
 if TYPE_CHECKING:
     from cibridge.jira.deployments import Deployment
@@ -212,7 +212,7 @@ def run(runtime: Runtime) -> int:
         raise
     report(runtime, result, runtime.args.fail_on_error == "true")
     code = result.exit_code
-    return 0 if code == 1 and runtime.args.fail_on_error == "false" else code
+    return EXIT_OK if code == EXIT_FAILURE and runtime.args.fail_on_error == "false" else code
 
 
 def _printer(runtime: Runtime):  # type: ignore[no-untyped-def]
