@@ -19,10 +19,11 @@ from urllib.parse import quote
 
 from cibridge.core import isotime, log
 from cibridge.core.errors import CibridgeError, failure
+from cibridge.http.refusal import raise_for_refusal
 
 if TYPE_CHECKING:
     from cibridge.http.auth import Auth
-    from cibridge.http.transport import Response, Transport
+    from cibridge.http.transport import Transport
 
 WHAT = "Alertmanager"
 # Alertmanager's label names: the classic charset (it refuses others in a matcher).
@@ -71,12 +72,9 @@ def silence_body(
     }
 
 
-def _refused(action: str, response: Response) -> CibridgeError:
-    # Alertmanager answers errors as a JSON string or plain text; either is its own words.
-    return failure(
-        f"{WHAT}: {action} {response.redirect_note()}: {response.excerpt(300)}",
-        hint="check the Alertmanager URL (its API is under /api/v2) and its credentials",
-    )
+# Alertmanager answers errors as a JSON string or plain text, so the body excerpt that a
+# refusal shows is its own words.
+_REFUSED_HINT = "check the Alertmanager URL (its API is under /api/v2) and its credentials"
 
 
 def create_silence(
@@ -109,8 +107,7 @@ def create_silence(
         auth=auth,
         what=WHAT,
     )
-    if not response.ok:
-        raise _refused("creating a silence", response)
+    raise_for_refusal(response, f"{WHAT}: creating a silence", hint=_REFUSED_HINT)
     answer = response.json()
     silence_id = answer.get("silenceID") if isinstance(answer, dict) else None
     if not isinstance(silence_id, str) or not silence_id:
@@ -138,8 +135,7 @@ def expire_silence(
         auth=auth,
         what=WHAT,
     )
-    if not response.ok:
-        raise _refused(f"expiring silence {silence_id}", response)
+    raise_for_refusal(response, f"{WHAT}: expiring silence {silence_id}", hint=_REFUSED_HINT)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from cibridge.core.errors import CibridgeError, failure
 from cibridge.gate.results import VERDICTS
+from cibridge.http.refusal import raise_for_refusal
 
 if TYPE_CHECKING:
     from cibridge.http.auth import Auth
@@ -172,12 +173,14 @@ def previous_counts(
     response = transport.request(
         "GET", f"{base_url.rstrip('/')}/api/v1/metrics", headers=headers, auth=auth, what=WHAT
     )
+    hint = "check the Pushgateway URL (version 1.0 or later has /api/v1/metrics)"
+    raise_for_refusal(response, f"{WHAT}: reading the current groups", hint=hint, limit=200)
     body = response.json()
-    if not response.ok or not isinstance(body, dict) or not isinstance(body.get("data"), list):
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise failure(
-            f"{WHAT}: reading the current groups {response.redirect_note()}: "
+            f"{WHAT}: reading the current groups: the answer is not the Pushgateway's JSON: "
             f"{response.excerpt(200)}",
-            hint="check the Pushgateway URL (version 1.0 or later has /api/v1/metrics)",
+            hint=hint,
         )
     for group in body["data"]:
         if isinstance(group, dict) and group.get("labels") == dict(labels):
@@ -216,12 +219,12 @@ def push(
         auth=auth,
         what=WHAT,
     )
-    if not response.ok:
-        raise failure(
-            f"{WHAT}: pushing to {path} {response.redirect_note()}: {response.excerpt(300)}",
-            hint="check the Pushgateway URL and that no other job pushes the same metric names "
-            "with other types",
-        )
+    raise_for_refusal(
+        response,
+        f"{WHAT}: pushing to {path}",
+        hint="check the Pushgateway URL and that no other job pushes the same metric names "
+        "with other types",
+    )
 
 
 def push_deploy(

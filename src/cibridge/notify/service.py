@@ -210,6 +210,7 @@ def _send(
     label: str,
 ) -> TargetResult:
     from cibridge.core.durations import parse_seconds
+    from cibridge.http.refusal import is_redirect, refusal
 
     delivery = provider.prepare(payload, options)
     if request.dry_run or deps.transport is None:
@@ -226,15 +227,17 @@ def _send(
         timeout=None if timeout is None else parse_seconds(timeout, settings.where("timeout")),
         what=label,
     )
-    if 300 <= response.status < 400:
-        note = response.redirect_note()
-        detail = f"{label} did not take the message: {note}"
-        return TargetResult(provider.name, label, False, detail, exit_code=EXIT_FAILURE)
+    refused = refusal(response, f"{label} did not take the message")
+    if refused is not None and is_redirect(response):
+        return TargetResult(provider.name, label, False, refused.message, exit_code=EXIT_FAILURE)
+    # Any other refusal in the provider's own words first (Slack's error code, an errcode).
     outcome = provider.outcome(response)
     if not outcome.ok:
         hint = f" ({outcome.hint})" if outcome.hint else ""
         detail = f"{label} rejected the message: {outcome.error}{hint}"
         return TargetResult(provider.name, label, False, detail, exit_code=EXIT_FAILURE)
+    if refused is not None:  # a success body under an error status (errcode 0 on a 403)
+        return TargetResult(provider.name, label, False, refused.message, exit_code=EXIT_FAILURE)
     return TargetResult(
         provider.name,
         label,
