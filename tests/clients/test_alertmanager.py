@@ -13,7 +13,6 @@ from pytest_httpserver import HTTPServer
 from cibridge.clients.alertmanager import (
     create_silence,
     expire_silence,
-    rfc3339,
     silence_body,
     silenced,
 )
@@ -23,10 +22,6 @@ from cibridge.http.transport import Transport
 from tests.e2e.harness import alertmanager
 
 ID = "939aae76-eda1-4063-bae8-c2022600d4ab"
-
-
-def test_rfc3339_is_utc_with_milliseconds() -> None:
-    assert rfc3339(1_700_000_000.25) == "2023-11-14T22:13:20.250Z"
 
 
 def test_body_matches_each_label_exactly_over_the_window() -> None:

@@ -192,3 +192,18 @@ def test_headers_auth_timeout_and_post_for_long_queries(httpserver: HTTPServer) 
     )
     assert parse_qs(long.get_data(as_text=True))["query"] == [long_query]
     assert long.headers["X-Scope-OrgID"] == "team-a"
+
+
+def test_a_fractional_timeout_is_sent_as_prometheus_reads_a_duration(
+    httpserver: HTTPServer,
+) -> None:
+    # Prometheus answers bad_data to timeout=0.5s: its durations have no fractions.
+    seen: list[Request] = []
+
+    def answer(request: Request) -> Response:
+        seen.append(request)
+        return Response(json.dumps(VECTOR), content_type="application/json")
+
+    httpserver.expect_request("/prom/api/v1/query").respond_with_handler(answer)
+    client(httpserver, timeout=0.5).instant("up")
+    assert seen[0].args["timeout"] == "500ms"

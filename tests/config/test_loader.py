@@ -209,13 +209,13 @@ def test_enc_values_are_decrypted(tmp_path: Path) -> None:
     ("value", "seconds"), [(30, 30.0), ("30s", 30.0), ("5m", 300.0), ("500ms", 0.5), ("1h", 3600.0)]
 )
 def test_durations(value: object, seconds: float) -> None:
-    from cibridge.config.loader import parse_seconds
+    from cibridge.core.durations import parse_seconds
 
     assert parse_seconds(value, "x") == seconds
 
 
 def test_bad_duration() -> None:
-    from cibridge.config.loader import parse_seconds
+    from cibridge.core.durations import parse_seconds
 
     with pytest.raises(CibridgeError, match=r"f\.yml:3: .soon. is not a duration"):
         parse_seconds("soon", "f.yml:3")

@@ -106,3 +106,20 @@ def test_a_whole_webhook_url_is_masked_whole() -> None:
     url = "https://hooks.example.com/x1?v=1"
     redact.register_url(url, whole_url_secret=True)
     assert redact.redact(f"posting to {url} now") == "posting to *** now"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["code", "session_id", "X-Amz-Credential", "cookie", "sign", "sig", "access_token", "pwd",
+     "assignee", "design", "signal", "page", "barcode"],
+)  # fmt: skip
+def test_the_redactor_and_the_config_agree_on_credential_names(name: str) -> None:
+    # The redactor missed code=, session= and X-Amz-Credential= that the config masks, and
+    # masked assignee= and design= (a JQL search URL) that the config shows.
+    from cibridge.config.loader import mask_credentials
+    from cibridge.core.credentials import is_credential_name
+
+    url = f"https://h/p?a=1&{name}=VALUE123&b=2"
+    masked = "VALUE123" not in redact.redact(url)
+    assert masked == ("VALUE123" not in mask_credentials(url)) == is_credential_name(name)
+    assert masked == (name.lower() not in ("assignee", "design", "signal", "page", "barcode"))

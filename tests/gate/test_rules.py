@@ -17,7 +17,6 @@ from cibridge.gate.rules import (
     condition,
     dump,
     left_out,
-    prometheus_duration,
     rules_document,
 )
 from cibridge.gate.settings import Baseline, Bound, load
@@ -49,13 +48,6 @@ post_deployment_validation:
       duration: "5m"
       failure_action: "rollback"
 """
-
-
-def test_prometheus_durations_use_the_largest_units() -> None:
-    assert prometheus_duration(300) == "5m"
-    assert prometheus_duration(5400) == "1h30m"
-    assert prometheus_duration(1.5) == "1s500ms"
-    assert prometheus_duration(0) == "0s"
 
 
 def test_each_threshold_becomes_the_comparison_the_gate_would_fail() -> None:

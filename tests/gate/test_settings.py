@@ -49,15 +49,31 @@ def test_the_seed_loads_with_its_meaning_kept() -> None:
         (45, 45),
         ("1.5", 1.5),
         ("1m30s", 90),
+        ("1.5m", 90),  # as notify's timeout always read it
+        ("30 s", 30),
     ],
 )
 def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "5 minutes", "-1", "m5", "5mm", True, "1.5m"])
+@pytest.mark.parametrize("text", ["", "5 minutes", "-1", "m5", "5mm", True, "30m1h"])
 def test_bad_durations(text: object) -> None:
     assert parse_duration(text) is None
+
+
+def test_a_check_reads_durations_as_the_rest_of_the_config_does(tmp_path: Path) -> None:
+    # 1.5m was refused here though a provider's timeout took it, and the schema refused
+    # a number of seconds that every other duration takes.
+    gate = settings_from(
+        """post_deployment_validation:
+  metrics_validation:
+    - {name: a, query: up, max_value: 1, duration: 1.5m, interval: 30 s}
+    - {name: b, query: up, max_value: 1, duration: 300, interval: 60}
+""",
+        tmp_path,
+    )
+    assert [(check.duration, check.interval) for check in gate.metrics] == [(90, 30), (300, 60)]
 
 
 def test_new_fields(tmp_path: Path) -> None:

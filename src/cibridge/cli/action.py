@@ -25,6 +25,7 @@ from cibridge.cli.main import main
 from cibridge.config.variables import INPUTS
 from cibridge.config.variables import OPTION_PREFIX as OPT_PREFIX
 from cibridge.config.variables import SECRET_INPUT_PREFIX as SECRET_PREFIX
+from cibridge.core.errors import EXIT_USAGE
 
 SECRET_INPUTS = frozenset(INPUTS.values())
 _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*=")
@@ -111,7 +112,7 @@ def run() -> int:
             "::error title=cibridge::" if os.environ.get("GITHUB_ACTIONS") == "true" else "error: "
         )
         sys.stdout.write(f"{prefix}{error}\n")
-        return 2
+        return EXIT_USAGE
     return main(argv)
 
 

@@ -14,7 +14,7 @@ from cibridge.config import variables
 from cibridge.context.platforms import NAMES as PLATFORMS
 from cibridge.context.platforms import Platform, detect
 from cibridge.core import log, redact
-from cibridge.core.errors import BUG_HINT, EXIT_BUG, CibridgeError
+from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_INTERRUPTED, CibridgeError
 
 Handler = Callable[[Runtime], int]
 
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             platform.print_err(_traceback())
         return error.exit_code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:  # the last line of defence: redact, report, never a bare trace
         _outputs_on_failure(platform, args)
         platform.error(f"internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}")

@@ -14,26 +14,20 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from cibridge.core import log
+from cibridge.core import isotime, log
 from cibridge.core.errors import CibridgeError, failure
+from cibridge.http.refusal import raise_for_refusal
 
 if TYPE_CHECKING:
     from cibridge.http.auth import Auth
-    from cibridge.http.transport import Response, Transport
+    from cibridge.http.transport import Transport
 
 WHAT = "Alertmanager"
 # Alertmanager's label names: the classic charset (it refuses others in a matcher).
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def rfc3339(seconds: float) -> str:
-    """Unix seconds as Alertmanager wants a time: UTC, millisecond precision, ``Z``."""
-    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def silence_body(
@@ -71,19 +65,16 @@ def silence_body(
             {"name": name, "value": value, "isRegex": False, "isEqual": True}
             for name, value in matchers.items()
         ],
-        "startsAt": rfc3339(starts_at),
-        "endsAt": rfc3339(ends_at),
+        "startsAt": isotime.text(starts_at, milliseconds=True),
+        "endsAt": isotime.text(ends_at, milliseconds=True),
         "createdBy": created_by or "cibridge",
         "comment": comment or "deployment gate",
     }
 
 
-def _refused(action: str, response: Response) -> CibridgeError:
-    # Alertmanager answers errors as a JSON string or plain text; either is its own words.
-    return failure(
-        f"{WHAT}: {action} {response.redirect_note()}: {response.excerpt(300)}",
-        hint="check the Alertmanager URL (its API is under /api/v2) and its credentials",
-    )
+# Alertmanager answers errors as a JSON string or plain text, so the body excerpt that a
+# refusal shows is its own words.
+_REFUSED_HINT = "check the Alertmanager URL (its API is under /api/v2) and its credentials"
 
 
 def create_silence(
@@ -116,8 +107,7 @@ def create_silence(
         auth=auth,
         what=WHAT,
     )
-    if not response.ok:
-        raise _refused("creating a silence", response)
+    raise_for_refusal(response, f"{WHAT}: creating a silence", hint=_REFUSED_HINT)
     answer = response.json()
     silence_id = answer.get("silenceID") if isinstance(answer, dict) else None
     if not isinstance(silence_id, str) or not silence_id:
@@ -145,8 +135,7 @@ def expire_silence(
         auth=auth,
         what=WHAT,
     )
-    if not response.ok:
-        raise _refused(f"expiring silence {silence_id}", response)
+    raise_for_refusal(response, f"{WHAT}: expiring silence {silence_id}", hint=_REFUSED_HINT)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlencode
 from cibridge.core import redact
 from cibridge.core.errors import CibridgeError, failure
 from cibridge.core.untrusted import excerpt
+from cibridge.http.refusal import raise_for_refusal
 
 if TYPE_CHECKING:
     from cibridge.http.transport import Response, Transport
@@ -139,9 +140,8 @@ class Dispatcher:
             self.printer("POST", url, body)
             return Started(f"would start {what}")
         response = self._send("POST", url, "GitHub dispatch", token=token, json=body)
-        if response.status not in (200, 204):
-            raise _refused("GitHub", what, response, GITHUB_HINTS)
-        data = response.json() if response.status == 200 else None
+        _raise_for_refusal("GitHub", f"to start {what}", response, GITHUB_HINTS)
+        data = response.json()  # 204: none; 200 (return_run_details): the run
         run = str(data.get("html_url") or "") if isinstance(data, dict) else ""
         return Started(f"started {what}", run)
 
@@ -199,8 +199,7 @@ class Dispatcher:
                 hint="create a pipeline trigger token (Settings > CI/CD > Pipeline trigger "
                 "tokens) and pass it as the gitlab-trigger-token input",
             )
-        if response.status not in (200, 201):
-            raise _refused("GitLab", what, response, GITLAB_HINTS)
+        _raise_for_refusal("GitLab", f"to start {what}", response, GITLAB_HINTS)
         data = response.json()
         url = str(data.get("web_url") or "") if isinstance(data, dict) else ""
         return Started(f"started {what}", url)
@@ -276,26 +275,30 @@ def service_message(response: Response) -> str:
             parts.append(str(item.get("message") if isinstance(item, dict) else item))
         if parts:
             return excerpt("; ".join(parts))
-    return response.excerpt() or f"HTTP {response.status}"
+    return response.excerpt()
 
 
 def _default_branch_in(
     response: Response, service: str, what: str, hints: Mapping[int, str]
 ) -> str:
     """``default_branch`` from a GitHub repository or GitLab project answer."""
+    _raise_for_refusal(service, f"to read {what}", response, hints)
     data = response.json()
     branch = str(data.get("default_branch") or "") if isinstance(data, dict) else ""
-    if not response.ok or not branch:
-        raise _refused(service, what, response, hints)
+    if not branch:
+        raise failure(
+            f"{service}: the answer about {what} has no default_branch: {response.excerpt(200)}",
+            hint=f"check the {service} API URL",
+        )
     return branch
 
 
-def _refused(
-    service: str, what: str, response: Response, hints: Mapping[int, str]
-) -> CibridgeError:
-    if 300 <= response.status < 400:
-        return failure(f"{service}: {what}: {response.redirect_note()}")
-    return failure(
-        f"{service} refused to start {what}: HTTP {response.status}: {service_message(response)}",
+def _raise_for_refusal(
+    service: str, doing: str, response: Response, hints: Mapping[int, str]
+) -> None:
+    raise_for_refusal(
+        response,
+        f"{service} refused {doing}",
         hint=hints.get(response.status, ""),
+        detail=service_message(response),
     )

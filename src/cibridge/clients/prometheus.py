@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from cibridge.core.durations import seconds_text
 from cibridge.core.errors import EXIT_FAILURE, CibridgeError
 from cibridge.core.untrusted import excerpt
+from cibridge.http.refusal import is_redirect, refusal
 
 if TYPE_CHECKING:
     from cibridge.http.auth import Auth
@@ -35,6 +37,19 @@ _HINTS = {
     "canceled": "Prometheus cancelled the query; try again",
     "unavailable": "Prometheus is not ready (starting, or its storage is busy); try again",
 }
+
+
+_NOT_JSON = "check the URL points at Prometheus's API, not a login page or proxy"
+_AUTH = (
+    "auth",
+    "check the credentials (auth under integrations.prometheus, PROMETHEUS_TOKEN or "
+    "PROMETHEUS_PASSWORD) and tenant headers",
+)
+_NOT_FOUND = (
+    "not_found",
+    "check the Prometheus URL, including any path prefix (e.g. /prometheus for Mimir)",
+)
+_REFUSALS = {401: _AUTH, 403: _AUTH, 404: _NOT_FOUND}
 
 
 class QueryError(Exception):
@@ -111,7 +126,8 @@ class PrometheusClient:
 
     def _call(self, endpoint: str, params: dict[str, str], *, instant: bool = False) -> Answer:
         if self.timeout:
-            params["timeout"] = f"{self.timeout:g}s"
+            # Prometheus refuses a fraction in a duration ("0.5s"), so milliseconds.
+            params["timeout"] = seconds_text(self.timeout)
         url = f"{self.base_url}/api/v1/{endpoint}"
         form = urlencode(params)
         headers = dict(self.headers)
@@ -181,26 +197,20 @@ def _answer(response: Response, instant: bool) -> Answer:
 
 
 def _not_prometheus(response: Response) -> QueryError:
-    if response.status in (401, 403):
-        return QueryError(
-            f"Prometheus refused the request (HTTP {response.status})",
-            "auth",
-            "check the credentials (auth under integrations.prometheus, PROMETHEUS_TOKEN or "
-            "PROMETHEUS_PASSWORD) and tenant headers",
-        )
-    if response.status == 404:
-        return QueryError(
-            "no Prometheus API at this URL (HTTP 404)",
-            "not_found",
-            "check the Prometheus URL, including any path prefix (e.g. /prometheus for Mimir)",
-        )
-    if 300 <= response.status < 400:
-        return QueryError(f"Prometheus {response.redirect_note()}", "redirect", "update the URL")
-    return QueryError(
-        f"the answer (HTTP {response.status}) is not Prometheus's JSON: {response.excerpt(200)}",
-        "not_json",
-        "check the URL points at Prometheus's API, not a login page or proxy",
+    """An answer without Prometheus's JSON: a refusal when its status is one, each kind with
+    what to check."""
+    kind, hint = _REFUSALS.get(response.status) or (
+        ("redirect", "update the URL") if is_redirect(response) else ("not_json", _NOT_JSON)
     )
+    refused = refusal(response, "Prometheus query", hint=hint, limit=200)
+    if refused is None:
+        return QueryError(
+            f"the answer (HTTP {response.status}) is not Prometheus's JSON: "
+            f"{response.excerpt(200)}",
+            "not_json",
+            _NOT_JSON,
+        )
+    return QueryError(refused.message, kind, refused.hint)
 
 
 def _labels(metric: Any) -> Labels:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cibridge.core.errors import CibridgeError, failure
+from cibridge.http.refusal import raise_for_refusal
 
 if TYPE_CHECKING:
     from cibridge.http.auth import Auth
@@ -113,12 +114,14 @@ def groups(
     response = transport.request(
         "GET", f"{base_url.rstrip('/')}/api/v1/metrics", headers=headers, auth=auth, what=WHAT
     )
+    hint = "check the Pushgateway URL (version 1.0 or later has /api/v1/metrics)"
+    raise_for_refusal(response, f"{WHAT}: reading the current groups", hint=hint, limit=200)
     body = response.json()
-    if not response.ok or not isinstance(body, dict) or not isinstance(body.get("data"), list):
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise failure(
-            f"{WHAT}: reading the current groups {response.redirect_note()}: "
+            f"{WHAT}: reading the current groups: the answer is not the Pushgateway's JSON: "
             f"{response.excerpt(200)}",
-            hint="check the Pushgateway URL (version 1.0 or later has /api/v1/metrics)",
+            hint=hint,
         )
     return [group for group in body["data"] if isinstance(group, dict)]
 
@@ -142,9 +145,9 @@ def push(
         auth=auth,
         what=WHAT,
     )
-    if not response.ok:
-        raise failure(
-            f"{WHAT}: pushing to {path} {response.redirect_note()}: {response.excerpt(300)}",
-            hint="check the Pushgateway URL and that no other job pushes the same metric names "
-            "with other types",
-        )
+    raise_for_refusal(
+        response,
+        f"{WHAT}: pushing to {path}",
+        hint="check the Pushgateway URL and that no other job pushes the same metric names "
+        "with other types",
+    )

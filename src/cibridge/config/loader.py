@@ -21,10 +21,14 @@ from cibridge.config.schema import Path_, load_file
 from cibridge.config.schema import yaml_loader as yaml_loader
 from cibridge.config.secrets import NotSet, env_name, lookup_secret
 from cibridge.core import redact
+from cibridge.core.credentials import is_credential_name
 from cibridge.core.errors import CibridgeError
 
 DEFAULT_NAMES = (".cibridge.yml", ".cibridge.yaml")
 CONFIG_ENV = "CIBRIDGE_CONFIG"
+# This schema's keys that hold a secret, by exact name: the credential words would also
+# catch token_url, client_auth and issue_key, whose values are not secrets. Header names
+# are the exception (core.credentials), since a config cannot list every vendor's.
 SECRET_KEYS = frozenset(
     {
         "password",
@@ -39,24 +43,6 @@ SECRET_KEYS = frozenset(
         "app_key",
     }
 )
-# Header and query-parameter names whose values are credentials. Substrings, so
-# X-Api-Key, PRIVATE-TOKEN, access_token and X-Amz-Signature all count; a few short names
-# (Azure's ``sig``, DingTalk's ``sign``, an OAuth ``code``) only as whole names, since
-# "sig" is in "design".
-_CREDENTIAL_WORDS = (
-    "token",
-    "secret",
-    "key",
-    "password",
-    "passwd",
-    "pwd",
-    "auth",
-    "cookie",
-    "credential",
-    "signature",
-    "session",
-)
-_CREDENTIAL_NAMES = frozenset({"sig", "sign", "code"})
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _USERINFO = re.compile(r"(?i)(?<=[a-z0-9+.-]://)[^/?#@\s]+(?=@)")
 _QUERY_PAIR = re.compile(r"(?<=[?&;])([^=&#\s]+)=([^&#\s]+)")
@@ -160,13 +146,6 @@ def _check_leaf(config: Config, path: Path_, leaf: str, findings: Findings) -> N
         findings.errors.append(error)
 
 
-def is_credential_name(name: str) -> bool:
-    from urllib.parse import unquote
-
-    lowered = unquote(name).lower()
-    return lowered in _CREDENTIAL_NAMES or any(word in lowered for word in _CREDENTIAL_WORDS)
-
-
 def is_secret_path(path: Path_) -> bool:
     """A secret key (``password``), or a credential header (``headers.Authorization``)."""
     if not path:
@@ -218,21 +197,6 @@ def _show_ref(config: Config, path: Path_, name: str) -> str:
     except CibridgeError as error:
         return f"{name} (ERROR: {error.message.split(': ', 1)[-1]})"
     return f"{name} ({'set' if found is not None else f'MISSING: set {env_name(name)}'})"
-
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_seconds(value: object, where: str) -> float:
-    """``30``, ``"30s"``, ``"5m"``, ``"500ms"`` or ``"1h"`` as seconds."""
-    match = _DURATION.match(str(value))
-    if match is None or isinstance(value, bool):
-        raise CibridgeError(
-            f"{where}: {value!r} is not a duration",
-            hint="write a number of seconds, or 30s, 5m, 1h",
-        )
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
 
 
 def resolve_string(raw: str, where: str, env: Mapping[str, str], *, secret: bool = False) -> str:

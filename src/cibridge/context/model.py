@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from cibridge.context import job_status
+from cibridge.core import isotime
+
 MAX_COMMITS = 2048
 ZERO_SHA = "0" * 40
 
@@ -83,23 +86,12 @@ class Context:
         values["commits"] = [commit.as_dict() for commit in self.commits]
         values["pull_request"] = asdict(self.pull_request) if self.pull_request else None
         values["duration_seconds"] = duration_since(self.started_at)
-        values["finished_at"] = now_iso()
+        values["finished_at"] = isotime.now()
         values.update(extra or {})
         return values
 
 
-def iso(moment: datetime) -> str:
-    """``2026-11-27T09:12:44Z``: UTC, whole seconds, as CI systems print it."""
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def now_iso() -> str:
-    return iso(datetime.now(timezone.utc))
-
-
 def duration_since(started_at: str) -> int | None:
-    from cibridge.core import isotime
-
     start = isotime.parse(started_at) if started_at else None
     if start is None:
         return None
@@ -111,5 +103,5 @@ def apply_overrides(context: Context, env: Mapping[str, str]) -> Context:
     for name in ("status", "environment", "version", "started_at"):
         value = env.get(f"CIBRIDGE_{name.upper()}")
         if value:
-            setattr(context, name, value)
+            setattr(context, name, job_status.normalise(value) if name == "status" else value)
     return context

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from cibridge.context.model import Author, Commit, Context, iso
+from cibridge.context.model import Author, Commit, Context
+from cibridge.core import isotime
 
 
 def build() -> Context:
@@ -42,5 +43,5 @@ def build() -> Context:
         environment="production",
         version="v1.4.2",
         commits=commits,
-        started_at=iso(datetime.now(timezone.utc) - timedelta(seconds=212)),
+        started_at=isotime.text(datetime.now(timezone.utc) - timedelta(seconds=212)),
     )

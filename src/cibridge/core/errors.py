@@ -6,6 +6,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_BUG = 3
+# Interrupted (Ctrl-C): 128 + SIGINT, what a shell reports for a process the signal ended.
+EXIT_INTERRUPTED = 130
 BUG_HINT = (
     "this is a bug in cibridge: please report it with the output above (run again with -v "
     "for the traceback; secrets are redacted)"

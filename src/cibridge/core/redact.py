@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from cibridge.core.credentials import NAME_PATTERN
+
 MASK = "***"
 _MIN_SECRET_LEN = 4
 
@@ -19,13 +21,11 @@ _secrets: set[str] = set()
 _listeners: list[Callable[[str], None]] = []
 _compiled: re.Pattern[str] | None = None
 
-# Query parameters whose values are credentials, wherever the name has the word in it
-# (api_token, access_token, X-Amz-Signature, client_secret, sig, ...).
-_CREDENTIAL_NAME = r"[\w.-]*(?:token|key|secret|sig|signature|password|passwd|pwd|auth|sign)[\w.-]*"
 _URL_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # user:password@host
     (re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"), MASK),
-    (re.compile(rf"(?i)(?<=[?&;])({_CREDENTIAL_NAME})=[^&\s#\"'<>]+"), rf"\1={MASK}"),
+    # Query parameters whose values are credentials (api_token, X-Amz-Signature, sig, ...)
+    (re.compile(rf"(?i)(?<=[?&;])({NAME_PATTERN})=[^&\s#\"'<>]+"), rf"\1={MASK}"),
     # Slack incoming webhooks: /services/T.../B.../secret
     (re.compile(r"(?<=/services/)[A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]+"), MASK),
     # Feishu / Lark bot hooks

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cibridge.core.errors import CibridgeError
+from cibridge.core.errors import EXIT_FAILURE, CibridgeError
 
 if TYPE_CHECKING:
     from cibridge.config.loader import Config
@@ -121,7 +121,7 @@ def push(window: Window, result: GateResult, service: str, environment: str) -> 
             headers=where.headers,
         )
     except CibridgeError as error:
-        if error.exit_code != 1:
+        if error.exit_code != EXIT_FAILURE:
             raise
         window.warn(f"Pushgateway: the deploy marker was not pushed: {error}")
         return ""

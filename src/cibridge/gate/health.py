@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from cibridge.core.durations import seconds_text
 from cibridge.core.errors import EXIT_FAILURE, CibridgeError
 from cibridge.core.untrusted import excerpt
 from cibridge.gate.results import CheckResult, Verdict
-from cibridge.gate.settings import HttpCheck, TcpCheck, seconds_text
+from cibridge.gate.settings import HttpCheck, TcpCheck
 
 if TYPE_CHECKING:
     from cibridge.http.transport import Response, Transport
@@ -144,7 +145,10 @@ def _result(
     if isinstance(check, HttpCheck):
         target, threshold = f"{check.method} {check.url}", _http_threshold(check)
     else:
-        target, threshold = f"{check.host}:{check.port}", f"connect within {_t(check.timeout)}"
+        target, threshold = (
+            f"{check.host}:{check.port}",
+            f"connect within {seconds_text(check.timeout)}",
+        )
     return CheckResult(
         name=check.name,
         kind="http" if isinstance(check, HttpCheck) else "tcp",
@@ -158,10 +162,6 @@ def _result(
         failed_observations=1 if verdict == "fail" else 0,
         seconds=seconds,
     )
-
-
-def _t(seconds: float) -> str:
-    return seconds_text(seconds)
 
 
 def _http_threshold(check: HttpCheck) -> str:
@@ -191,7 +191,7 @@ def tcp_check(check: TcpCheck, clock: Clock) -> CheckResult:
         except OSError as error:
             reason = error.strerror or type(error).__name__
             if isinstance(error, TimeoutError):
-                reason = f"no answer within {_t(check.timeout)}"
+                reason = f"no answer within {seconds_text(check.timeout)}"
             why = f"cannot connect to {check.host}:{check.port}: {reason}"
             continue
         connection.close()

@@ -35,7 +35,8 @@ class Endpoint:
 def endpoint(name: str, config: Config, env: Mapping[str, str], transport: Transport) -> Endpoint:
     """The URL, auth and headers of ``alertmanager`` or ``pushgateway``; a usage error (exit
     2) saying where to set it when there is no URL."""
-    from cibridge.config.loader import is_credential_name, resolve_string
+    from cibridge.config.loader import resolve_string
+    from cibridge.core.credentials import is_credential_name
     from cibridge.core.urls import ensure_url
 
     label = name.capitalize()

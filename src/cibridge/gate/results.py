@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cibridge.core.errors import EXIT_FAILURE, EXIT_OK
+
 Verdict = Literal["pass", "fail", "inconclusive", "error"]
 GateAction = Literal["none", "alert", "rollback"]
 VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "inconclusive", "error")
@@ -63,7 +65,7 @@ class GateResult:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.verdict == "pass" else 1
+        return EXIT_OK if self.verdict == "pass" else EXIT_FAILURE
 
 
 def number(value: float | None) -> str:

@@ -22,22 +22,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from cibridge.core.durations import seconds_text
 from cibridge.gate.settings import MetricCheck
 
 SEVERITY = {"rollback": "critical", "fail": "critical", "alert": "warning", "warn": "info"}
-_UNITS = (("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000),
-          ("m", 60_000), ("s", 1000), ("ms", 1))  # fmt: skip
-
-
-def prometheus_duration(seconds: float) -> str:
-    """``5m``, ``1h30m``, ``1500ms``: Prometheus's duration syntax, largest units first."""
-    remaining = round(seconds * 1000)
-    parts = []
-    for unit, size in _UNITS:
-        count, remaining = divmod(remaining, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts) or "0s"
 
 
 def _number(value: float) -> str:
@@ -97,7 +85,7 @@ def rule(check: MetricCheck, service: str, alert: str) -> dict[str, Any]:
     who = f" of {service}" if service else ""
     body: dict[str, Any] = {"alert": alert, "expr": condition(check)}
     if check.duration:
-        body["for"] = prometheus_duration(check.duration)
+        body["for"] = seconds_text(check.duration)
     body["labels"] = labels
     body["annotations"] = {
         "summary": _literal(f"{check.name}{who} is ")
@@ -105,7 +93,7 @@ def rule(check: MetricCheck, service: str, alert: str) -> dict[str, Any]:
         + _literal(f", outside {threshold}"),
         "description": _literal(
             f"{check.query} has been outside {threshold} for "
-            f"{prometheus_duration(check.duration) if check.duration else 'one evaluation'}. "
+            f"{seconds_text(check.duration) if check.duration else 'one evaluation'}. "
             f"The deployment gate checks this as {check.name} (failure_action: "
             f"{check.failure_action}); this rule keeps watching it between deploys."
         ),

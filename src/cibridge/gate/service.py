@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cibridge.clients.prometheus import Labels, QueryError
+from cibridge.core.durations import seconds_text
 from cibridge.gate import evaluate, health
 from cibridge.gate.results import (
     CheckResult,
@@ -30,7 +31,7 @@ from cibridge.gate.results import (
     Verdict,
     number,
 )
-from cibridge.gate.settings import GateSettings, MetricCheck, seconds_text
+from cibridge.gate.settings import GateSettings, MetricCheck
 
 if TYPE_CHECKING:
     from cibridge.clients.prometheus import PrometheusClient

@@ -49,8 +49,8 @@ def url(config: Config, env: Mapping[str, str]) -> str:
 
 
 def headers(config: Config, env: Mapping[str, str]) -> dict[str, str]:
-    from cibridge.config.loader import is_credential_name, resolve_string
-    from cibridge.core.redact import register
+    from cibridge.config.loader import resolve_string
+    from cibridge.core.credentials import is_credential_name
 
     found = settings(config, env)
     sent: dict[str, str] = {}
@@ -62,9 +62,6 @@ def headers(config: Config, env: Mapping[str, str]) -> dict[str, str]:
     tenant = found.value("tenant", "PROMETHEUS_TENANT")
     if tenant:
         sent.setdefault(TENANT_HEADER, str(tenant))
-    for name in sent:
-        if sent[name] and name.lower() == "authorization":
-            register(sent[name])
     return sent
 
 
@@ -73,7 +70,7 @@ def client(
 ) -> tuple[PrometheusClient, Transport]:
     """The client, and the transport it uses (its own when the server has its own CA)."""
     from cibridge.clients.prometheus import PrometheusClient
-    from cibridge.gate.settings import parse_duration
+    from cibridge.core.durations import parse_duration
     from cibridge.http.transport import Transport
 
     found = settings(config, env)

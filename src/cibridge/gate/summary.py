@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
 from typing import Any
 
-from cibridge.core import redact
+from cibridge.core import isotime, redact
+from cibridge.core.durations import seconds_text
 from cibridge.gate.results import ICONS, CheckResult, GateResult, number
-from cibridge.gate.settings import seconds_text
 from cibridge.report import junit
 from cibridge.report.outputs import table
 
@@ -19,9 +18,8 @@ COLUMNS = ("check", "query", "value", "threshold", "verdict", "why")
 MAX_CHART_POINTS = 60
 
 
-def iso(moment: float) -> str:
-    when = datetime.fromtimestamp(moment, timezone.utc).replace(microsecond=0)
-    return when.isoformat().replace("+00:00", "Z")
+# cli/commands/gate_cmd.py still imports the writer by this name from here.
+iso = isotime.text
 
 
 def headline(result: GateResult) -> str:
@@ -120,9 +118,9 @@ def report(result: GateResult) -> dict[str, Any]:
         "action": result.action,
         "why": result.why,
         "rollback_pipeline": result.rollback_pipeline,
-        "deployed_at": iso(result.deployed_at),
-        "started": iso(result.started),
-        "finished": iso(result.finished),
+        "deployed_at": isotime.text(result.deployed_at),
+        "started": isotime.text(result.started),
+        "finished": isotime.text(result.finished),
         "checks": [
             {
                 "name": c.name,
@@ -138,7 +136,7 @@ def report(result: GateResult) -> dict[str, Any]:
                 "warnings": c.warnings,
                 "observations": [
                     {
-                        "at": iso(o.at),
+                        "at": isotime.text(o.at),
                         "verdict": o.verdict,
                         "value": _finite(o.value),
                         "value_text": number(o.value),

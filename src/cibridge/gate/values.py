@@ -1,23 +1,18 @@
 """Reading one configured value the way the gate's settings need it: numbers, durations
-(``5m``, ``1h30m``, ``500ms``), absolute or relative amounts (``0.05``, ``"5%"``), choices
+(:mod:`cibridge.core.durations`), absolute or relative amounts (``0.05``, ``"5%"``), choices
 and flags, each error naming the file and line of the value and how to write it."""
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cibridge.core import durations
 from cibridge.core.errors import CibridgeError
 
 if TYPE_CHECKING:
     from cibridge.config.loader import Config
-
-_DURATION = re.compile(
-    r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?"
-)
-_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
 
 
 @dataclass(frozen=True)
@@ -32,15 +27,6 @@ class Bound:
 
     def __str__(self) -> str:
         return f"{self.amount * 100:g}%" if self.relative else f"{self.amount:g}"
-
-
-def seconds_text(seconds: float) -> str:
-    """A duration as Prometheus writes one: ``1h30m``, ``90s`` -> ``1m30s``, ``0.5s``."""
-    if seconds != int(seconds) or seconds < 60:
-        return f"{seconds:g}s"
-    whole = int(seconds)
-    parts = [(whole // 3600, "h"), (whole % 3600 // 60, "m"), (whole % 60, "s")]
-    return "".join(f"{amount}{unit}" for amount, unit in parts if amount)
 
 
 class Reader:
@@ -92,11 +78,9 @@ class Reader:
         value = self.raw(key)
         if value is None:
             return default
-        seconds = parse_duration(value)
+        seconds = durations.parse_duration(value)
         if seconds is None:
-            raise self.error(
-                key, f"is {value!r}, not a duration", "write e.g. 30s, 5m, 1h30m or 500ms"
-            )
+            raise self.error(key, f"is {value!r}, not a duration", durations.HINT)
         return seconds
 
     def bound(self, key: str, *, percent_only: bool = False) -> Bound | None:
@@ -142,21 +126,3 @@ def _float(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
-
-def parse_duration(value: Any) -> float | None:
-    """Seconds in a Prometheus duration (``1h30m``, ``500ms``) or a plain number of seconds."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) and value >= 0 else None
-    text = str(value).strip()
-    number = _float(text)
-    if number is not None:
-        return number if number >= 0 else None
-    match = _DURATION.fullmatch(text)
-    if not text or not match:
-        return None
-    return float(
-        sum(int(part) * unit for part, unit in zip(match.groups(), _UNITS, strict=True) if part)
-    )

@@ -15,10 +15,12 @@ from cibridge.core.errors import failure
 from cibridge.core.untrusted import excerpt
 from cibridge.core.urls import origin
 from cibridge.http.auth import Auth, Basic
+from cibridge.http.refusal import is_redirect, raise_for_refusal
 
 if TYPE_CHECKING:
     from cibridge.http.transport import Transport
 
+_CHECK = "check token_url, client_id and client_secret"
 _TOKEN_HINTS = {
     "invalid_client": "check client_id and client_secret, and whether the token endpoint "
     "expects them in the body or as HTTP Basic (client_auth)",
@@ -108,20 +110,17 @@ class OAuth2ClientCredentials(Auth):
         if response.ok and isinstance(token, str) and token:
             redact.register(token)
             return token, self._clock() + self._lifetime(data.get("expires_in"))
-        where = f"{self.what}: the token endpoint {origin(self.token_url)}"
+        where = f"{self.what}: the token endpoint {origin(self.token_url)} gave no token"
         error = data.get("error")
-        if response.ok:
-            detail, hint = "answered without an access_token", "check token_url"
-        elif 300 <= response.status < 400:
-            detail, hint = response.redirect_note(), "update token_url"
-        elif isinstance(error, str):
+        if isinstance(error, str) and not response.ok and not is_redirect(response):
+            # RFC 6749 §5.2: the endpoint's own words, better than its status.
             described = excerpt(data.get("error_description") or "", 200)
             detail = excerpt(error, 60) + (f": {described}" if described else "")
-            hint = _TOKEN_HINTS.get(error, "check token_url, client_id and client_secret")
-        else:
-            detail = f"HTTP {response.status}: {response.excerpt()}"
-            hint = "check token_url, client_id and client_secret"
-        raise failure(f"{where} gave no token: {detail}", hint=hint)
+            raise failure(f"{where}: {detail}", hint=_TOKEN_HINTS.get(error, _CHECK))
+        raise_for_refusal(
+            response, where, hint="update token_url" if is_redirect(response) else _CHECK
+        )
+        raise failure(f"{where}: answered without an access_token", hint="check token_url")
 
     def _lifetime(self, expires_in: object) -> float:
         try:

@@ -16,10 +16,11 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cibridge.clients.jira import JiraError
+from cibridge.context import job_status
+from cibridge.core import isotime
 from cibridge.core.errors import CibridgeError
 from cibridge.core.untrusted import excerpt
 
@@ -27,15 +28,6 @@ if TYPE_CHECKING:
     from cibridge.clients.jira import JiraClient
     from cibridge.context.model import Context
 
-# A job's status -> the deployment state Jira shows.
-STATES = {
-    "success": "successful",
-    "failure": "failed",
-    "cancelled": "cancelled",
-    "running": "in_progress",
-    "pending": "pending",
-    "rolled_back": "rolled_back",
-}
 TYPES = ("unmapped", "development", "testing", "staging", "production")
 # First match wins, so "preprod" is staging before "prod" is production.
 _TYPE_BY_NAME = [
@@ -56,7 +48,7 @@ NEEDS_OAUTH = (
 
 @dataclass
 class Deployment:
-    state: str  # one of STATES' values
+    state: str  # a Deployments API state (context.job_status)
     environment: str
     environment_type: str
     sequence: int
@@ -96,15 +88,14 @@ def environment_type(name: str, configured: Mapping[str, str] | None = None) -> 
 
 
 def state(status: str) -> str:
-    """The deployment state for a job status (GitLab's ``failed``/``canceled`` and Jira's own
-    state names too)."""
-    lowered = status.strip().lower()
-    found = STATES.get(lowered) or {"canceled": "cancelled"}.get(lowered)
-    found = found or (lowered if lowered in STATES.values() else None)
+    """The deployment state for a job status in any platform's words, or one of Jira's own
+    state names."""
+    found = job_status.jira_deployment_state(status)
     if found is None:
+        choices = (*job_status.STATUSES, *job_status.JIRA_DEPLOYMENT_ONLY)
         raise CibridgeError(
             f"Jira deployment: status {status!r} has no deployment state",
-            hint=f"use one of {', '.join(STATES)}",
+            hint=f"use one of {', '.join(choices)}",
         )
     return found
 
@@ -143,7 +134,6 @@ def from_context(
 
 def payload(deployment: Deployment, keys: Sequence[str], now: float | None = None) -> Any:
     moment = time.time() if now is None else now
-    stamp = datetime.fromtimestamp(moment, timezone.utc).isoformat(timespec="seconds")
     data: dict[str, Any] = {
         "schemaVersion": "1.0",
         "deploymentSequenceNumber": deployment.sequence,
@@ -152,7 +142,7 @@ def payload(deployment: Deployment, keys: Sequence[str], now: float | None = Non
         "displayName": deployment.name[:LIMIT],
         "url": deployment.url,
         "description": f"{deployment.name} to {deployment.environment}"[:LIMIT],
-        "lastUpdated": stamp.replace("+00:00", "Z"),
+        "lastUpdated": isotime.text(moment),
         "state": deployment.state,
         "pipeline": {
             "id": deployment.pipeline_id[:LIMIT],

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cibridge.context import job_status
+
 EVENTS = ("build", "deploy", "alert")
-STATUSES = ("success", "failure", "cancelled", "running")
+STATUSES = tuple(job_status.NOTIFY.values())  # notify's --status words
 
 # Colour bar (Slack hex), Feishu header template and Teams container style per status.
 _STYLE = {

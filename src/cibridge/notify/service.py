@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cibridge.context.job_status import NOTIFY
+from cibridge.context.job_status import read as read_status
 from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeError
 from cibridge.notify.message import EVENTS, STATUSES
 
@@ -21,8 +23,6 @@ if TYPE_CHECKING:
     from cibridge.http.transport import Transport
     from cibridge.notify.providers import Delivery, Provider, SendOptions
     from cibridge.notify.settings import ProviderSettings
-
-STATUS_ALIASES = {"failed": "failure", "canceled": "cancelled", "skipped": "cancelled"}
 
 # Where a platform's job status comes from, and what to do when it is not known.
 STATUS_FIX = {
@@ -88,10 +88,10 @@ class Dependencies:
 
 
 def normalise_status(value: str) -> str:
-    status = STATUS_ALIASES.get(value.lower(), value.lower())
-    if status not in STATUSES:
+    status = read_status(value)
+    if status is None:
         raise CibridgeError(f"status {value!r} is not one of {', '.join(STATUSES)}")
-    return status
+    return NOTIFY[status]
 
 
 def job_status(request: NotifyRequest, context: Context) -> str:
@@ -209,7 +209,8 @@ def _send(
     options: SendOptions,
     label: str,
 ) -> TargetResult:
-    from cibridge.config.loader import parse_seconds
+    from cibridge.core.durations import parse_seconds
+    from cibridge.http.refusal import is_redirect, refusal
 
     delivery = provider.prepare(payload, options)
     if request.dry_run or deps.transport is None:
@@ -226,15 +227,17 @@ def _send(
         timeout=None if timeout is None else parse_seconds(timeout, settings.where("timeout")),
         what=label,
     )
-    if 300 <= response.status < 400:
-        note = response.redirect_note()
-        detail = f"{label} did not take the message: {note}"
-        return TargetResult(provider.name, label, False, detail, exit_code=EXIT_FAILURE)
+    refused = refusal(response, f"{label} did not take the message")
+    if refused is not None and is_redirect(response):
+        return TargetResult(provider.name, label, False, refused.message, exit_code=EXIT_FAILURE)
+    # Any other refusal in the provider's own words first (Slack's error code, an errcode).
     outcome = provider.outcome(response)
     if not outcome.ok:
         hint = f" ({outcome.hint})" if outcome.hint else ""
         detail = f"{label} rejected the message: {outcome.error}{hint}"
         return TargetResult(provider.name, label, False, detail, exit_code=EXIT_FAILURE)
+    if refused is not None:  # a success body under an error status (errcode 0 on a 403)
+        return TargetResult(provider.name, label, False, refused.message, exit_code=EXIT_FAILURE)
     return TargetResult(
         provider.name,
         label,
@@ -247,9 +250,11 @@ def _send(
 
 def preview(label: str, delivery: Delivery) -> dict[str, Any]:
     """The request as a dry run shows it: credentials and webhook addresses left out."""
+    from cibridge.core.credentials import is_credential_name
+    from cibridge.core.redact import MASK
+
     headers = {
-        key: ("***" if key.lower() in ("authorization", "x-api-key") else value)
-        for key, value in delivery.headers.items()
+        key: (MASK if is_credential_name(key) else value) for key, value in delivery.headers.items()
     }
     return {
         "provider": label,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cibridge.core.errors import EXIT_FAILURE
+from cibridge.core.errors import EXIT_FAILURE, EXIT_OK
 
 if TYPE_CHECKING:
     from cibridge.context.platforms import Platform
@@ -28,7 +28,7 @@ class Line:
     label: str
     ok: bool
     detail: str
-    exit_code: int = 0
+    exit_code: int = EXIT_OK
 
 
 def cell(text: object) -> str:

@@ -195,6 +195,17 @@ def test_dry_run_prints_every_target(cli, stand_ins: StandIns) -> None:  # type:
     assert json.loads(body[: body.index("\n}\n") + 2])["provider"] == "Slack"
 
 
+def test_a_provider_timeout_reads_like_the_gates_durations(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # "1m30s" was "not a duration" here while every gate duration took it.
+    (tmp_path / ".cibridge.yml").write_text(
+        "integration_configs:\n  communication:\n    wecom:\n      timeout: 1m30s\n"
+    )
+    result = cli("notify", "--status", "success", "--to", "wecom", env=stand_ins.env())
+    assert result.code == 0, result.all
+
+
 def test_provider_timeout_from_config(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import socket
 
@@ -354,3 +365,20 @@ def test_an_echoed_webhook_path_is_redacted(cli, stand_ins: StandIns) -> None:  
     assert result.code == 1
     assert standins.TEAMS_SIG not in result.all
     assert path.rsplit("/", 1)[-1] not in result.all or len(path.rsplit("/", 1)[-1]) < 8
+
+
+def test_a_dry_run_hides_every_credential_header() -> None:
+    # The preview hid Authorization and X-Api-Key only; the transport and the config count
+    # PRIVATE-TOKEN and signature headers as credentials too.
+    from cibridge.notify.providers import Delivery
+    from cibridge.notify.service import preview
+
+    headers = {
+        "Authorization": "Bearer xoxb-1",
+        "X-Api-Key": "k-1",
+        "PRIVATE-TOKEN": "glpat-1",
+        "X-Cibridge-Signature-256": "sha256=ab",
+        "Content-Type": "application/json",
+    }
+    shown = preview("Webhook", Delivery("POST", "https://h/x", {}, headers))["headers"]
+    assert shown == {**dict.fromkeys(list(headers)[:4], "***"), "Content-Type": "application/json"}

@@ -33,10 +33,22 @@ def gl_env(**extra: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize(
+    ("word", "status"),
+    [("failed", "failure"), ("canceled", "cancelled"), ("skipped", "cancelled"),
+     ("running", "running"), ("success", "success"), ("", "")],
+)  # fmt: skip
+def test_ci_job_status_is_read_into_the_one_vocabulary(
+    tmp_path: Path, word: str, status: str
+) -> None:
+    # Templates saw GitLab's own words, so a failed job was a grey lozenge in Jira.
+    assert gitlab_context(gl_env(CI_JOB_STATUS=word), str(tmp_path)).status == status
+
+
 def test_new_branch_all_zero_before_sha_uses_head_commit(tmp_path: Path) -> None:
     context = gitlab_context(gl_env(CI_COMMIT_BEFORE_SHA="0" * 40), str(tmp_path))
     assert context.platform == "gitlab"
-    assert context.status == "failed"
+    assert context.status == "failure"  # CI_JOB_STATUS=failed, in the one vocabulary
     assert context.environment == "production"
     assert len(context.commits) == 1
     commit = context.commits[0]

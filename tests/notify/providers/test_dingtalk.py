@@ -226,3 +226,16 @@ def test_mentions_and_keyword_are_added_to_the_body_not_in_place_of_it() -> None
     assert payload["markdown"]["text"] == "### Build passed"  # the rendered payload is not mutated
     plain = provider.prepare({"msgtype": "text", "text": {"content": "CI done"}}, SendOptions())
     assert plain.body == {"msgtype": "text", "text": {"content": "CI done"}}  # keyword present
+
+
+def test_an_error_status_is_a_refusal_whatever_the_errcode_says(cli, httpserver) -> None:  # type: ignore[no-untyped-def]
+    # errcode 0 under a 403 (a gateway in front of the robot) was "delivered": every other
+    # peer's error status was a refusal.
+    httpserver.expect_request("/robot/send").respond_with_json(
+        {"errcode": 0, "errmsg": "ok"}, status=403
+    )
+    url = httpserver.url_for("/robot/send") + "?access_token=tok-refused-1"
+    env = {"DINGTALK_WEBHOOK_URL": url, "CIBRIDGE_HTTP_RETRIES": "0"}
+    result = cli("notify", "--status", "success", "--to", "dingtalk", env=env)
+    assert result.code == 1, result.all
+    assert "DingTalk did not take the message: HTTP 403" in result.all

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from cibridge.cli.runtime import Runtime
-from cibridge.core.errors import EXIT_USAGE
+from cibridge.core.errors import EXIT_OK, EXIT_USAGE
 
 CHECK_HELP = """\
 Validates the files against the JSON Schema (`cibridge config schema`) and resolves every
@@ -46,7 +46,7 @@ def check(runtime: Runtime) -> int:
     config = runtime.config
     if not config.files:
         runtime.platform.print("no configuration file found; defaults and environment apply")
-        return 0
+        return EXIT_OK
     findings = config.check()
     for warning in findings.warnings:
         runtime.platform.warning(warning)
@@ -57,7 +57,7 @@ def check(runtime: Runtime) -> int:
     sections = ", ".join(sorted(config.data)) or "nothing"
     noted = f"; {len(findings.warnings)} warning(s)" if findings.warnings else ""
     runtime.platform.print(f"ok: {', '.join(config.files)} ({sections}){noted}")
-    return 0
+    return EXIT_OK
 
 
 def show(runtime: Runtime) -> int:
@@ -71,11 +71,11 @@ def show(runtime: Runtime) -> int:
         if shown
         else "{}"
     )
-    return 0
+    return EXIT_OK
 
 
 def schema(runtime: Runtime) -> int:
     from cibridge.config.schema import schema as load_schema
 
     runtime.platform.print(json.dumps(load_schema(), indent=1))
-    return 0
+    return EXIT_OK

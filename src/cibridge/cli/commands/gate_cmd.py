@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime
-from cibridge.core.errors import CibridgeError
+from cibridge.core.errors import EXIT_OK, CibridgeError
 from cibridge.gate import reporting
 from cibridge.report import files
 
@@ -224,7 +224,7 @@ def show_plan(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> i
             f"{policy.rollback_pipeline or '(no pipeline named)'}"
         )
     runtime.platform.set_outputs({**reporting.OUTPUTS_ON_FAILURE, "result": "pass"})
-    return 0
+    return EXIT_OK
 
 
 def rules(runtime: Runtime) -> int:
@@ -245,4 +245,4 @@ def rules(runtime: Runtime) -> int:
         runtime.platform.print(f"gate rules: {count} rule(s) written to {runtime.args.output}")
     else:
         runtime.platform.print(text.rstrip("\n"))
-    return 0
+    return EXIT_OK

@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
-from cibridge.core.errors import CibridgeError
+from cibridge.core.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
 from cibridge.jira import comment, reporting
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ def run(runtime: Runtime) -> int:
     result = service.run(request, service.Dependencies(client, runtime.platform.print))
     reporting.report(runtime.platform, result, runtime.args.fail_on_error == "true")
     code = result.exit_code
-    return 0 if code == 1 and runtime.args.fail_on_error == "false" else code
+    return EXIT_OK if code == EXIT_FAILURE and runtime.args.fail_on_error == "false" else code
 
 
 def _printer(runtime: Runtime):  # type: ignore[no-untyped-def]

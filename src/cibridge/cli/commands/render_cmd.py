@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from cibridge.cli.runtime import Runtime
-from cibridge.core.errors import CibridgeError
+from cibridge.core.errors import EXIT_OK, CibridgeError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +43,7 @@ def run(runtime: Runtime) -> int:
     if args.list:
         for name in list_templates(dirs):
             runtime.platform.print(name)
-        return 0
+        return EXIT_OK
     context = sample_context.build() if args.sample else runtime.context
     if args.status:
         context.status = args.status
@@ -56,7 +56,7 @@ def run(runtime: Runtime) -> int:
     if args.show_context:
         with runtime.platform.untrusted():
             runtime.platform.print(json.dumps(variables, indent=2, ensure_ascii=False, default=str))
-        return 0
+        return EXIT_OK
     if not args.template:
         raise CibridgeError(
             "render needs a TEMPLATE", hint="e.g. cibridge render slack/build.yml.j2"
@@ -67,7 +67,7 @@ def run(runtime: Runtime) -> int:
         runtime.platform.print(text.rstrip("\n"))
     if args.output:
         Path(args.output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    return 0
+    return EXIT_OK
 
 
 def list_templates(dirs: list[Path]) -> list[str]:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from cibridge.cli.runtime import Runtime
-from cibridge.core.errors import CibridgeError
+from cibridge.core.errors import EXIT_OK, CibridgeError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,14 +47,14 @@ def keygen(runtime: Runtime) -> int:
     from cibridge.config import encryption
 
     sys.stdout.write(encryption.keygen() + "\n")
-    return 0
+    return EXIT_OK
 
 
 def encrypt(runtime: Runtime) -> int:
     from cibridge.config import encryption
 
     sys.stdout.write(encryption.encrypt(_read_value("value to encrypt: "), runtime.env) + "\n")
-    return 0
+    return EXIT_OK
 
 
 def decrypt(runtime: Runtime) -> int:
@@ -64,4 +64,4 @@ def decrypt(runtime: Runtime) -> int:
     sys.stdout.write(
         encryption.decrypt(_read_value("enc: value: ").strip(), "stdin", runtime.env) + "\n"
     )
-    return 0
+    return EXIT_OK

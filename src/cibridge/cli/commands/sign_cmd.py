@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from cibridge.cli.runtime import Runtime
-from cibridge.core.errors import CibridgeError, failure
+from cibridge.core.errors import EXIT_OK, CibridgeError, failure
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,7 +52,7 @@ def run_sign(runtime: Runtime) -> int:
     from cibridge.core import signing
 
     runtime.platform.print(signing.sign(_payload(runtime.args.file), _secret(runtime)))
-    return 0
+    return EXIT_OK
 
 
 def run_verify(runtime: Runtime) -> int:
@@ -65,4 +65,4 @@ def run_verify(runtime: Runtime) -> int:
             hint="sign the raw body bytes exactly as sent, with the same secret",
         )
     runtime.platform.print("signature ok")
-    return 0
+    return EXIT_OK

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from cibridge.context import gitlog
+from cibridge.context import gitlog, job_status
 from cibridge.context.model import ZERO_SHA, Author, Commit, Context, PullRequest
 from cibridge.context.payload import parse_number
 from cibridge.context.platforms.base import Console
@@ -103,7 +103,7 @@ def gitlab_context(env: Mapping[str, str], cwd: str) -> Context:
         run_url=env.get("CI_PIPELINE_URL", ""),
         workflow=env.get("CI_PIPELINE_NAME", ""),
         job=env.get("CI_JOB_NAME", ""),
-        status=env.get("CI_JOB_STATUS", ""),
+        status=job_status.normalise(env.get("CI_JOB_STATUS", "")),
         environment=env.get("CI_ENVIRONMENT_NAME", ""),
         version=tag,
         started_at=env.get("CI_PIPELINE_CREATED_AT") or env.get("CI_JOB_STARTED_AT", ""),
