@@ -631,6 +631,7 @@ EXIT_MEANINGS = {
     "EXIT_FAILURE": "it ran and the outcome is a failure: a message rejected or a service "
     "unreachable, a Jira update failed, the gate failed, a dispatch or a signature refused",
     "EXIT_USAGE": "usage, configuration, template or missing-secret problem",
+    "EXIT_INTERRUPTED": "interrupted (Ctrl-C)",
     "EXIT_BUG": "an unexpected internal error, a bug in cibridge: the message says how to "
     "report it (run again with `-v` for the traceback; secrets are redacted)",
 }
@@ -743,7 +744,6 @@ def outputs_page() -> str:
         [code(value), code(name), text(EXIT_MEANINGS[name])]
         for name, value in sorted(constants.items(), key=lambda item: item[1])
     ]
-    rows.append([code(130), "", "interrupted (Ctrl-C)"])
     out.append(table(("exit", "constant (`cibridge.core.errors`)", "meaning"), rows))
     out.append(
         "\nOne failing target, issue or check never stops the others: each gets its own verdict, "

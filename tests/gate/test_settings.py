@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from cibridge.config import loader as config
+from cibridge.core.durations import parse_duration
 from cibridge.core.errors import CibridgeError
-from cibridge.gate.settings import Bound, load, parse_duration
+from cibridge.gate.settings import Bound, load
 from tests.conftest import SEED
 from tests.gate.helpers import settings_from
 

@@ -112,7 +112,7 @@ VARIABLES: tuple[Variable, ...] = (
     _v("CIBRIDGE_HTTP_DEADLINE", "http", "deadline", "setting", "wall-clock seconds of one HTTP attempt, connect to last byte (default 60)"),
     _v("CIBRIDGE_HTTP_MAX_WAIT", "http", "max_wait", "setting", "longest Retry-After honoured, in seconds"),
     # cibridge itself
-    _v("CIBRIDGE_CONFIG", "cibridge", "config", "setting", "configuration file (default .cibridge.yml)", "config"),
+    _v("CIBRIDGE_CONFIG", "cibridge", "config", "setting", "configuration file (default .cibridge.yml)"),
     _v("CIBRIDGE_KEY", "cibridge", "key", "secret", "Fernet key(s) for enc: values, comma-separated for rotation"),
     _v("CIBRIDGE_SECRETS_DIR", "cibridge", "secrets_dir", "setting", "folder of files named after secrets (*_ref)"),
     _v("CIBRIDGE_CACHE_DIR", "cibridge", "cache_dir", "setting", "cache of compiled templates and on-demand installs"),
@@ -120,6 +120,10 @@ VARIABLES: tuple[Variable, ...] = (
     _v("CIBRIDGE_OUTPUT_FORMAT", "cibridge", "output_format", "setting", "json: outputs printed as one JSON object"),
     _v("CIBRIDGE_DOTENV", "cibridge", "dotenv", "setting", "GitLab: the dotenv report file (default cibridge.env)"),
     _v("CIBRIDGE_INSTALLER", "cibridge", "installer", "setting", "pip: install on-demand dependencies with pip, not uv"),
+    _v("CIBRIDGE_STATUS", "context", "status", "setting", "the job status to report, when the platform cannot tell (an action inside its job)"),
+    _v("CIBRIDGE_ENVIRONMENT", "context", "environment", "setting", "the environment being deployed to"),
+    _v("CIBRIDGE_VERSION", "context", "version", "setting", "the version being shipped"),
+    _v("CIBRIDGE_STARTED_AT", "context", "started_at", "setting", "when the job started (ISO 8601), for the duration shown"),
     _v("CIBRIDGE_COMMAND", "action", "command", "setting", "the root action's command"),
     _v("CIBRIDGE_ARGS", "action", "args", "setting", "the actions' extra arguments, shell-quoted"),
 )

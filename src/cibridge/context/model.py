@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from cibridge.config import variables
 from cibridge.context import job_status
 from cibridge.core import isotime
 
@@ -101,7 +102,7 @@ def duration_since(started_at: str) -> int | None:
 def apply_overrides(context: Context, env: Mapping[str, str]) -> Context:
     """Values a workflow states explicitly win over what the platform implies."""
     for name in ("status", "environment", "version", "started_at"):
-        value = env.get(f"CIBRIDGE_{name.upper()}")
+        value = env.get(variables.name("context", name))
         if value:
             setattr(context, name, job_status.normalise(value) if name == "status" else value)
     return context

@@ -32,3 +32,8 @@ def text(moment: datetime | float, *, milliseconds: bool = False) -> str:
 
 def now() -> str:
     return text(time.time())
+
+
+def today() -> str:
+    """Today's date in UTC, as every other time cibridge writes (never the runner's zone)."""
+    return text(time.time())[:10]

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 # Re-exported: cli/commands/gate_cmd.py still imports both from here.
-from cibridge.core.durations import parse_duration as parse_duration
-from cibridge.core.durations import seconds_text as seconds_text
+from cibridge.core.durations import seconds_text
 from cibridge.core.errors import CibridgeError
 from cibridge.gate.values import Bound as Bound
 from cibridge.gate.values import Reader

@@ -19,7 +19,6 @@ MAX_CHART_POINTS = 60
 
 
 # cli/commands/gate_cmd.py still imports the writer by this name from here.
-iso = isotime.text
 
 
 def headline(result: GateResult) -> str:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from cibridge import __version__
 from cibridge.core import log, redact, urls
+from cibridge.core.credentials import is_credential_name
 from cibridge.core.errors import CibridgeError, failure
 from cibridge.core.untrusted import EXCERPT, excerpt
 from cibridge.http.call import Call, enter, leave
@@ -39,7 +40,6 @@ MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Headers that carry credentials by their name (X-Api-Key, PRIVATE-TOKEN, Cookie, ...):
 # dropped with the auth object's headers when a redirect leaves the origin.
-CREDENTIAL_HEADER = re.compile(r"(?i)auth|token|key|secret|passw|cookie|session|signature")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"(?:[^\s\x00-\x1f\x7f][^\x00-\x08\x0a-\x1f\x7f]*)?")
 
@@ -219,7 +219,7 @@ class Transport:
                 url, stripped = self._follow(session, call, url, location, raw.status_code)
                 if stripped:
                     credentials = {}
-                    headers = {k: v for k, v in headers.items() if not CREDENTIAL_HEADER.search(k)}
+                    headers = {k: v for k, v in headers.items() if not is_credential_name(k)}
             try:
                 content, truncated = _read_capped(raw, settings.max_body)
             finally:

@@ -101,7 +101,7 @@ def parse_time(text: str | None, now: float) -> float:
 
 
 def _moment(raw: str, now: float) -> float | None:
-    from cibridge.gate.settings import parse_duration
+    from cibridge.core.durations import parse_duration
 
     relative = _RELATIVE.fullmatch(raw)
     if relative:
@@ -202,11 +202,10 @@ def execute(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> Gat
 
 
 def show_plan(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> int:
-    from cibridge.gate.settings import seconds_text
-    from cibridge.gate.summary import iso
+    from cibridge.core.durations import seconds_text
 
     print_ = runtime.platform.print
-    print_(f"gate (dry run, nothing queried): deployed at {iso(deployed_at)}")
+    print_(f"gate (dry run, nothing queried): deployed at {isotime.text(deployed_at)}")
     for check in rendered.metrics:
         window = f"over {seconds_text(check.duration)} every {seconds_text(check.interval)}"
         print_(

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
+from cibridge.core import isotime
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
 from cibridge.jira import comment, reporting
 
@@ -107,7 +108,6 @@ def _fields(pairs: list[str]) -> dict[str, str]:
 
 
 def build_request(runtime: Runtime, projects: tuple[str, ...]) -> JiraRequest:
-    from datetime import date
 
     from cibridge.clients.jira import keys
     from cibridge.jira import discover
@@ -148,7 +148,7 @@ def build_request(runtime: Runtime, projects: tuple[str, ...]) -> JiraRequest:
         link_type=args.link_type,
         fix_version=args.fix_version or "",
         release_version=args.release_version,
-        release_date=date.today().isoformat(),
+        release_date=isotime.today(),
         strict=args.strict,
         concurrency=args.concurrency,
         deployment=_deployment(runtime) if args.deployment else None,

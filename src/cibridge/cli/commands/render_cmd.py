@@ -8,6 +8,8 @@ from pathlib import Path
 
 from cibridge.cli.runtime import Runtime
 from cibridge.core.errors import EXIT_OK, CibridgeError
+from cibridge.notify.message import EVENTS, STATUSES
+from cibridge.render.labels import LOCALES
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,11 +25,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--sample", action="store_true", help="use a sample context, not CI/git")
     parser.add_argument("--show-context", action="store_true", help="print the context as JSON")
     parser.add_argument("--list", action="store_true", help="list the templates that can be used")
-    parser.add_argument("--locale", choices=["en", "zh-CN"], help="labels' language")
-    parser.add_argument("--event", choices=["build", "deploy", "alert"], default="build")
-    parser.add_argument(
-        "--status", choices=["success", "failure", "cancelled", "running"], help="job status"
-    )
+    parser.add_argument("--locale", choices=tuple(LOCALES), help="labels' language")
+    parser.add_argument("--event", choices=EVENTS, default="build")
+    parser.add_argument("--status", choices=STATUSES, help="job status")
     parser.add_argument("-o", "--output", metavar="FILE", help="also write the result to FILE")
     parser.set_defaults(handler=run)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
+from cibridge.core import isotime
 from cibridge.core.errors import CibridgeError
 from cibridge.trigger import reporting
 
@@ -162,7 +162,7 @@ def _run(runtime: Runtime) -> TriggerResult:
         dry_run=dry_run,
         run=_run_name(runtime),
         environment=args.environment or runtime.context.environment,
-        now=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        now=isotime.now(),
         here=here,
         concurrency=args.concurrency,
     )

@@ -107,13 +107,12 @@ class JiraClient:
                     "no proxy in between)",
                 )
             return data
-        if 300 <= response.status < 400:
-            raise JiraError(f"Jira {what}: {response.redirect_note()}", response.status)
-        raise JiraError(
-            f"Jira {what}: HTTP {response.status}: {error_text(response)}",
-            response.status,
-            HINTS.get(response.status, ""),
-        )
+        from cibridge.http.refusal import is_redirect, refusal
+
+        detail = None if is_redirect(response) else error_text(response)
+        refused = refusal(response, f"Jira {what}", detail=detail)
+        assert refused is not None  # not ok, so refused
+        raise JiraError(refused.message, response.status, HINTS.get(response.status, ""))
 
     # -- issues -------------------------------------------------------------------------
 
