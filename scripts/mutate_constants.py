@@ -21,6 +21,7 @@ import argparse
 import ast
 import copy
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -134,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     if not _passes(args.pytest_args):
         print("the pytest selection fails on the unmutated module; fix it first", file=sys.stderr)
         return 2
+    # A timeout or kill (SIGTERM) must still restore the module, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     killed: list[Mutant] = []
     survived: list[Mutant] = []
     try:

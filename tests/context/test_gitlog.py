@@ -42,3 +42,17 @@ def test_unknown_range_is_none(repo: Path, tmp_path: Path) -> None:
     assert gitlog.commits(str(repo), "deadbeef..HEAD") is None
     assert gitlog.commits(str(tmp_path), "-1") is None
     assert git(repo, "rev-parse", "HEAD")
+
+
+def test_option_spelled_range_reaches_git_as_a_revision(repo: Path) -> None:
+    # Without --end-of-options, git log would take this as --output and write the file.
+    target = repo / "written"
+    assert gitlog.commits(str(repo), f"--output={target}") is None
+    assert not target.exists()
+
+
+def test_is_commit_checks_the_ref(repo: Path) -> None:
+    assert gitlog.is_commit(str(repo), "HEAD~1")
+    assert not gitlog.is_commit(str(repo), "deadbeef")
+    assert not gitlog.is_commit(str(repo), "--output=x")
+    assert not (repo / "x").exists()

@@ -22,12 +22,21 @@ def git(cwd: str, *args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
+def is_commit(cwd: str, ref: str) -> bool:
+    """Whether ``ref`` names a commit here; a ref spelled like an option is no ref."""
+    return (
+        git(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+        is not None
+    )
+
+
 def commits(
     cwd: str, revision_range: str, url_prefix: str = "", max_count: int | None = MAX_COMMITS
 ) -> list[Commit] | None:
     """Commits in ``revision_range`` (newest first), or None when git cannot answer."""
     limit = [f"--max-count={max_count}"] if max_count is not None else []
-    out = git(cwd, "log", *limit, f"--format={_FORMAT}", revision_range)
+    # A range from the command line (--since) must never be read as a git option.
+    out = git(cwd, "log", *limit, f"--format={_FORMAT}", "--end-of-options", revision_range)
     if out is None:
         return None
     found = []

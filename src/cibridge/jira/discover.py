@@ -40,6 +40,12 @@ def texts(discovery: Discovery, context: Context, cwd: str) -> list[tuple[str, s
     """(source, text) pairs to look for keys in, most specific first."""
     found: list[tuple[str, str]] = [("--issues-from-text", text) for text in discovery.texts]
     if discovery.since:
+        if not gitlog.is_commit(cwd, discovery.since):
+            raise CibridgeError(
+                f"--since {discovery.since[:80]!r}: not a commit in this checkout",
+                hint="name a tag, branch or commit (git tag --list); fetch tags with "
+                "git fetch --tags",
+            )
         commits = gitlog.commits(cwd, f"{discovery.since}..{context.sha or 'HEAD'}")
         if commits is None:
             raise CibridgeError(

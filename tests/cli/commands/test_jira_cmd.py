@@ -436,3 +436,13 @@ def test_the_dry_run_shows_the_deployment_and_records_nothing(  # type: ignore[n
     assert "POST /jira/rest/deployments/0.1/bulk (dry run, not sent)" in result.all
     assert '"state": "failed"' in result.all and '"type": "testing"' in result.all
     assert jira_of(stand_ins).deployments == []
+
+
+def test_since_spelled_like_a_git_option_is_a_usage_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = _repo(tmp_path)
+    target = tmp_path / "written"
+    env = {"JIRA_BASE_URL": "https://jira.example.com", "JIRA_API_TOKEN": TOKEN}
+    result = cli("-C", str(repo), "jira", f"--since=--output={target}", "--no-context", env=env)
+    assert result.code == 2, result.all
+    assert "not a commit in this checkout" in result.all
+    assert not target.exists()
