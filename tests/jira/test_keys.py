@@ -177,3 +177,8 @@ def test_every_key_found_is_well_formed_unique_and_in_the_text(text: str) -> Non
     for key in found:
         assert re.fullmatch(r"[A-Z][A-Z0-9_]{1,29}-[1-9][0-9]{0,6}", key)
         assert key in text.upper()
+
+
+def test_project_names_up_to_thirty_characters() -> None:
+    assert find_keys(f"{'A' * 30}-1 done") == [f"{'A' * 30}-1"]
+    assert find_keys(f"{'A' * 31}-1 done") == []

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from cibridge.clients.jira.keys import parse_key
 from cibridge.context import gitlog
 from cibridge.context.model import MAX_COMMITS, ZERO_SHA, Context
-from cibridge.core.errors import CibridgeError
+from cibridge.core.errors import CibridgeError, failure
+
+MAX_ISSUES = 100  # per run: a commit naming PROJ-1 … PROJ-255 is a typo, not a release
+_LISTED = 5  # keys shown in the message; the rest are counted
 
 
 def named(values: Sequence[str]) -> dict[str, list[str]]:
@@ -73,3 +76,19 @@ def _commits(context: Context, cwd: str):  # type: ignore[no-untyped-def]
         if complete:
             return complete
     return context.commits
+
+
+def check_cap(found: Collection[str], cap: int) -> None:
+    """Refuse the whole run, before any lookup or write, when more keys than ``cap`` were
+    found: moving a few and not the rest would be harder to undo than moving none."""
+    if len(found) <= cap:
+        return
+    keys = sorted(found)
+    listed = ", ".join(keys[:_LISTED])
+    more = f" … and {len(keys) - _LISTED} more" if len(keys) > _LISTED else ""
+    raise failure(
+        f"found {len(keys)} issue keys, more than --max-issues {cap}: nothing was changed "
+        f"({listed}{more})",
+        hint="raise --max-issues if the run really ships that many issues, or name them "
+        "with --issue",
+    )

@@ -446,3 +446,26 @@ def test_since_spelled_like_a_git_option_is_a_usage_error(cli, tmp_path: Path) -
     assert result.code == 2, result.all
     assert "not a commit in this checkout" in result.all
     assert not target.exists()
+
+
+def test_more_keys_than_the_cap_change_nothing(  # type: ignore[no-untyped-def]
+    cli, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    jira = FakeJira()
+    httpserver.expect_request(re.compile("/rest/.*")).respond_with_handler(jira.handle)
+    text = " ".join(f"PROJ-{n}" for n in range(1, 256))
+    env = {
+        "JIRA_BASE_URL": httpserver.url_for("/").rstrip("/"),
+        "JIRA_USER_EMAIL": EMAIL,
+        "JIRA_API_TOKEN": TOKEN,
+        "JIRA_API_VERSION": "3",
+    }
+    argv = ["jira", "--issues-from-text", text, "--transition", "done"]
+    result = cli(*argv, env=env)
+    assert result.code == 1, result.all
+    assert "found 255 issue keys, more than --max-issues 100: nothing was changed" in result.all
+    assert "… and 250 more" in result.all
+    assert len(max(result.all.splitlines(), key=len)) < 300
+    assert jira.transitioned == []
+    assert not httpserver.log  # refused before any lookup
+    assert cli(*argv, "--max-issues", "0", env=env).code == 2

@@ -43,6 +43,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="do not read keys from the CI context (commits, pull request, branch)",
     )
+    found.add_argument(
+        "--max-issues",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse the run, changing nothing, when more keys are found (default 100)",
+    )
     found.add_argument("--strict", action="store_true", help="exit 1 when a key is not in Jira")
     what = parser.add_argument_group("what to do")
     what.add_argument("--transition", metavar="STATUS", help="move each issue to STATUS")
@@ -129,6 +136,10 @@ def build_request(runtime: Runtime, projects: tuple[str, ...]) -> JiraRequest:
         discover.texts(discovery, context, str(runtime.cwd)), projects or None
     ).items():
         found.setdefault(key, []).extend(sources)
+    cap = discover.MAX_ISSUES if args.max_issues is None else args.max_issues
+    if cap < 1:
+        raise CibridgeError("--max-issues must be at least 1")
+    discover.check_cap(found, cap)
     if args.concurrency < 1:
         raise CibridgeError("--concurrency must be at least 1")
     comment = render_comment(runtime, args.comment) if args.comment else None
