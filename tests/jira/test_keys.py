@@ -182,3 +182,9 @@ def test_every_key_found_is_well_formed_unique_and_in_the_text(text: str) -> Non
 def test_project_names_up_to_thirty_characters() -> None:
     assert find_keys(f"{'A' * 30}-1 done") == [f"{'A' * 30}-1"]
     assert find_keys(f"{'A' * 31}-1 done") == []
+
+
+# One character from each range of _CJK, glued to a key on both sides.
+@pytest.mark.parametrize("glue_char", ["\u3042", "\u30a2", "\u3400", "\u4e00", "\uac00", "\uf900"])
+def test_every_cjk_range_is_a_boundary(glue_char: str) -> None:
+    assert find_keys(f"{glue_char}PROJ-12{glue_char}") == ["PROJ-12"]
