@@ -47,3 +47,20 @@ def test_a_list_output_keeps_what_fits_gitlabs_dotenv_report_and_says_so() -> No
     assert report.json_list(GitLab({}, io.StringIO(), err), "issues", items[:3]) == json.dumps(
         items[:3]
     )
+
+
+def test_a_lone_carriage_return_in_a_result_cannot_forge_a_workflow_command() -> None:
+    from cibridge.context.platforms.github import GitHub
+    from tests.github_job import commands_obeyed
+
+    out = io.StringIO()
+    platform = GitHub({}, out, out)
+    detail = "v9.9.9\r::error::x\r::add-mask::from \x1b[31m section_start:123:x\r\x1b[0K"
+    report.log_lines(platform, [report.Line("Jira", True, detail)], failures_are_warnings=False)
+    report.log_lines(
+        platform, [report.Line("Jira", False, detail, exit_code=1)], failures_are_warnings=True
+    )
+    text = out.getvalue()
+    assert "\r" not in text and "\x1b" not in text
+    assert [c for c in commands_obeyed(text) if not c.startswith("::warning title=")] == []
+    assert "v9.9.9\\x0d::error::x" in text

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK
+from cibridge.core.untrusted import printable
 
 if TYPE_CHECKING:
     from cibridge.context.platforms import Platform
@@ -47,11 +48,11 @@ def log_lines(platform: Platform, lines: Sequence[Line], *, failures_are_warning
     step), bugs always as errors."""
     for line in lines:
         if line.ok:
-            platform.print(f"{line.label}: {line.detail}")
+            platform.print(printable(f"{line.label}: {line.detail}"))
         elif line.exit_code == EXIT_FAILURE and failures_are_warnings:
-            platform.warning(line.detail)
+            platform.warning(printable(line.detail))
         else:
-            platform.error(line.detail)
+            platform.error(printable(line.detail))
 
 
 def json_list(platform: Platform, name: str, items: Sequence[object]) -> str:

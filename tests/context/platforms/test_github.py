@@ -286,3 +286,10 @@ def test_text_inside_an_untrusted_block_is_not_wrapped_twice() -> None:
         github.print("::set-output name=x::1")
     assert out.getvalue().count("::stop-commands::") == 1
     assert commands_obeyed(out.getvalue()) == []
+
+
+def test_a_lone_carriage_return_cannot_start_a_command_line(tmp_path: Path) -> None:
+    platform, out, _, _ = _platform(tmp_path)
+    platform.print("v9.9.9\r::error::x\r::add-mask::from")
+    assert commands_obeyed(out.getvalue()) == []
+    assert "\r" not in out.getvalue()

@@ -16,6 +16,7 @@ from cibridge.context.payload import Payload
 from cibridge.context.platforms.base import Console, append_file
 from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
+from cibridge.core.untrusted import printable
 
 SUMMARY_LIMIT = 1024 * 1024
 # The runner reads a workflow command at the start of a line, leading blanks allowed.
@@ -79,6 +80,7 @@ class GitHub(Console):
         # A line starting with "::" is a workflow command to the runner. cibridge writes its
         # own commands with _command(), so one inside printed text came from data (a Jira
         # summary, a webhook body, a commit message): it is shown, never obeyed.
+        text = printable(text)
         if self._quoting == 0 and _COMMAND_LINE.search(text):
             with self.untrusted():
                 super().print(text)
