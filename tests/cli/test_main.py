@@ -86,3 +86,21 @@ def test_bad_set_value(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("render", "--sample", "slack/build.yml.j2", "--set", "novalue")
     assert result.code == 2
     assert "--set 'novalue' is not KEY=VALUE" in result.err
+
+
+def test_global_options_are_accepted_after_the_command(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("config", "check", "--config", "nope.yml", "--verbose")
+    assert result.code == 2
+    assert "nope.yml does not exist" in result.err
+    assert "Traceback" in result.err  # --verbose after the command took effect
+
+
+def test_global_option_after_the_command_wins_and_absent_ones_do_not_reset() -> None:
+    from cibridge.cli.main import build_parser
+
+    parser = build_parser()
+    later = parser.parse_args(["--config", "a.yml", "config", "check", "--config", "b.yml"])
+    assert later.config == ["b.yml"]
+    kept = parser.parse_args(["--config", "a.yml", "--json", "-v", "config", "check"])
+    assert kept.config == ["a.yml"]
+    assert kept.json and kept.verbose

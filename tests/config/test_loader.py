@@ -552,3 +552,20 @@ def test_show_prints_a_ref_whose_enc_value_no_valid_key_can_open(tmp_path: Path)
     env = {"CIBRIDGE_KEY": "not-a-fernet-key", "JIRA_PW": "enc:gAAAAABfake"}
     jira = _load(tmp_path, text, env).show()["integration_configs"]["project_management"]["jira"]
     assert jira == {"password_ref": f"jira-pw (ERROR: {BAD_KEY})"}
+
+
+def test_discover_treats_an_explicit_missing_default_name_as_no_config(tmp_path: Path) -> None:
+    # The action's README example passes `config: .cibridge.yml  # optional`.
+    assert discover([".cibridge.yml"], tmp_path, {}) == []
+    (tmp_path / ".cibridge.yml").write_text("{}\n")
+    assert discover([".cibridge.yml"], tmp_path, {}) == [Path(".cibridge.yml")]
+
+
+def test_discover_keeps_any_other_explicit_missing_path_so_loading_names_it(
+    tmp_path: Path,
+) -> None:
+    assert discover(["missing.yml"], tmp_path, {}) == [Path("missing.yml")]
+    with pytest.raises(CibridgeError) as caught:
+        load([tmp_path / "missing.yml"], {})
+    assert "missing.yml" in str(caught.value)
+    assert caught.value.exit_code == 2

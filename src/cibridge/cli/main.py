@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from cibridge import __version__
 from cibridge.cli.commands import REGISTRY
@@ -25,26 +26,81 @@ def build_parser() -> argparse.ArgumentParser:
         description="Connect CI/CD pipelines to chat, Jira and monitoring.",
     )
     parser.add_argument("--version", action="version", version=f"cibridge {__version__}")
-    parser.add_argument(
-        "--config",
-        action="append",
-        metavar="PATH",
-        help="configuration file (repeatable; later files override earlier ones). "
-        "Default: $CIBRIDGE_CONFIG, then .cibridge.yml",
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print every request instead of sending it"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug output on stderr")
-    parser.add_argument(
-        "--json", action="store_true", help="print outputs as one JSON object (local runs)"
-    )
-    parser.add_argument("--platform", choices=PLATFORMS, help="override CI platform detection")
-    parser.add_argument("-C", "--working-directory", metavar="DIR", help="run as if started in DIR")
+    _add_global_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for _names, register in REGISTRY:
         register(commands)
+    for sub in _leaf_parsers(commands):
+        # Accepted after the command too; SUPPRESS keeps an absent copy from overwriting
+        # what was given before the command, so the later one wins.
+        _add_global_options(sub, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """The options every command accepts, before or after its name; a command that
+    defines one of them itself (with its own help) keeps its own."""
+    flag = False if default is None else default
+    options: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+        (
+            ("--config",),
+            {
+                "action": "append",
+                "metavar": "PATH",
+                "default": default,
+                "help": "configuration file (repeatable; later files override earlier ones). "
+                "Default: $CIBRIDGE_CONFIG, then .cibridge.yml",
+            },
+        ),
+        (
+            ("--dry-run",),
+            {
+                "action": "store_true",
+                "default": flag,
+                "help": "print every request instead of sending it",
+            },
+        ),
+        (
+            ("-v", "--verbose"),
+            {"action": "store_true", "default": flag, "help": "debug output on stderr"},
+        ),
+        (
+            ("--json",),
+            {
+                "action": "store_true",
+                "default": flag,
+                "help": "print outputs as one JSON object (local runs)",
+            },
+        ),
+        (
+            ("--platform",),
+            {"choices": PLATFORMS, "default": default, "help": "override CI platform detection"},
+        ),
+        (
+            ("-C", "--working-directory"),
+            {"metavar": "DIR", "default": default, "help": "run as if started in DIR"},
+        ),
+    ]
+    for names, settings in options:
+        if not any(name in parser._option_string_actions for name in names):
+            parser.add_argument(*names, **settings)
+
+
+def _leaf_parsers(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> list[argparse.ArgumentParser]:
+    """Every parser that ends a command line (``config check``, not ``config``)."""
+    leaves: list[argparse.ArgumentParser] = []
+    for sub in dict.fromkeys(commands.choices.values()):
+        nested = [
+            action for action in sub._actions if isinstance(action, argparse._SubParsersAction)
+        ]
+        if nested:
+            for action in nested:
+                leaves.extend(_leaf_parsers(action))
+        else:
+            leaves.append(sub)
+    return leaves
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

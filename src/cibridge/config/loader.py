@@ -228,7 +228,15 @@ def resolve_string(raw: str, where: str, env: Mapping[str, str], *, secret: bool
 
 def discover(explicit: list[str], cwd: Path, env: Mapping[str, str]) -> list[Path]:
     if explicit:
-        return [Path(p) for p in explicit]
+        # The default name given explicitly (the action's documented ``config: .cibridge.yml
+        # # optional``) is optional like the default; any other missing path is an error.
+        return [
+            Path(p)
+            for p in explicit
+            if Path(p).name not in DEFAULT_NAMES
+            or Path(p).parent != Path(".")
+            or (cwd / p).is_file()
+        ]
     from_env = env.get(CONFIG_ENV, "")
     if from_env:
         return [Path(p) for p in re.split(rf"[,{re.escape(os.pathsep)}]", from_env) if p]
