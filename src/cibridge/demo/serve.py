@@ -8,6 +8,7 @@ them as they are).
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import signal
 import threading
@@ -60,9 +61,7 @@ def serve(
             if env_file is not None:
                 env_file.write_text(lines(env, quote=False), encoding="utf-8")
             emit(lines(env, quote=True))
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 stop.wait(seconds)
-            except KeyboardInterrupt:
-                pass
     finally:
         signal.signal(signal.SIGTERM, previous)
