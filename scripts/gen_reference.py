@@ -717,6 +717,10 @@ PER_COMMAND: dict[str, list[tuple[str, str]]] = {
         ("0", "every chapter did what it shows"),
         ("1–3", "the worst exit code of its chapters"),
     ],
+    "standins": [
+        ("0", "served until interrupted (Ctrl-C, SIGTERM) or `--for SECONDS` passed"),
+        ("2", "`--for` not a positive number, `--env-file` in a directory that does not exist"),
+    ],
 }
 
 

@@ -17,6 +17,7 @@ from cibridge.cli.commands import (
     render_cmd,
     secret_cmd,
     sign_cmd,
+    standins_cmd,
     trigger_cmd,
 )
 
@@ -32,5 +33,6 @@ REGISTRY: list[tuple[tuple[str, ...], Register]] = [
     (("secret",), secret_cmd.register),
     (("sign", "verify"), sign_cmd.register),
     (("demo",), demo_cmd.register),
+    (("standins",), standins_cmd.register),
 ]
 NAMES = tuple(name for names, _register in REGISTRY for name in names)
