@@ -129,3 +129,13 @@ def test_tcp_timeout_is_said_plainly() -> None:
     clock = Clock(sleep=lambda _s: None, connect=never)
     result = tcp_check(TcpCheck("db", "10.255.255.1", "5432", "x:1", timeout=3), clock)
     assert result.verdict == "fail" and "no answer within 3s" in result.why
+
+
+def test_reports_name_a_check_by_origin_and_path_never_its_query_or_userinfo(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_request("/health").respond_with_data("ok")
+    url = httpserver.url_for("/health").replace("://", "://user:pw-hidden@") + "?token=t0k3n"
+    result = http_check(HttpCheck(name="h", url=url, where="x:1"), TRANSPORT, fake_clock())
+    assert result.target == f"GET http://{httpserver.host}:{httpserver.port}/health"
+    assert "t0k3n" not in result.target and "pw-hidden" not in result.target
