@@ -20,7 +20,7 @@ from cibridge.core.durations import seconds_text
 from cibridge.core.errors import EXIT_FAILURE, CibridgeError
 from cibridge.core.untrusted import excerpt
 from cibridge.gate.results import CheckResult, Verdict
-from cibridge.gate.settings import HttpCheck, TcpCheck
+from cibridge.gate.settings import HttpCheck, TcpCheck, shown_url
 
 if TYPE_CHECKING:
     from cibridge.http.transport import Response, Transport
@@ -143,7 +143,7 @@ def _result(
     if attempts > 1:
         why += f" (attempt {attempts})" if verdict == "pass" else f" (after {attempts} attempts)"
     if isinstance(check, HttpCheck):
-        target, threshold = f"{check.method} {_shown_url(check.url)}", _http_threshold(check)
+        target, threshold = f"{check.method} {shown_url(check.url)}", _http_threshold(check)
     else:
         target, threshold = (
             f"{check.host}:{check.port}",
@@ -162,19 +162,6 @@ def _result(
         failed_observations=1 if verdict == "fail" else 0,
         seconds=seconds,
     )
-
-
-def _shown_url(url: str) -> str:
-    """A check's URL as reports show it: origin and path only. The query and the user info
-    are where credentials travel (``?token=``, ``user:password@``), and reports are published."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def _http_threshold(check: HttpCheck) -> str:
