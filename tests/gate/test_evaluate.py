@@ -32,6 +32,11 @@ JOB = (("job", "api"),)
         ({"max_value": 0.5}, math.nan, "inconclusive", "NaN"),
         ({"max_value": 0.5, "on_nan": "fail"}, math.nan, "fail", "on_nan: fail"),
         ({"max_value": 0.5, "on_nan": "pass"}, math.nan, "pass", "NaN"),
+        # An infinity beyond no bound is still no evidence of health.
+        ({"max_value": 0.5}, -math.inf, "inconclusive", "not a finite number"),
+        ({"min_value": 10.0}, math.inf, "inconclusive", "not a finite number"),
+        ({"min_value": 10.0}, -math.inf, "fail", "< min_value 10"),
+        ({"max_value": 0.5, "on_nan": "fail"}, -math.inf, "fail", "on_nan: fail"),
     ],
 )
 def test_judge(fields: dict[str, object], value: float, verdict: str, why: str) -> None:

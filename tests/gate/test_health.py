@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from cibridge.core.errors import CibridgeError
 from cibridge.gate.health import Clock, http_check, json_at, tcp_check
 from cibridge.gate.settings import HttpCheck, TcpCheck
 from cibridge.http.transport import HttpSettings, Transport
+from tests.gate.helpers import settings_from
 
 TRANSPORT = Transport(HttpSettings())
 
@@ -129,3 +131,22 @@ def test_tcp_timeout_is_said_plainly() -> None:
     clock = Clock(sleep=lambda _s: None, connect=never)
     result = tcp_check(TcpCheck("db", "10.255.255.1", "5432", "x:1", timeout=3), clock)
     assert result.verdict == "fail" and "no answer within 3s" in result.why
+
+
+def test_reports_name_a_check_by_origin_and_path_never_its_query_or_userinfo(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_request("/health").respond_with_data("ok")
+    url = httpserver.url_for("/health").replace("://", "://user:pw-hidden@") + "?token=t0k3n"
+    result = http_check(HttpCheck(name="h", url=url, where="x:1"), TRANSPORT, fake_clock())
+    assert result.target == f"GET http://{httpserver.host}:{httpserver.port}/health"
+    assert "t0k3n" not in result.target and "pw-hidden" not in result.target
+
+
+def test_an_unnamed_check_is_named_without_its_credentials(tmp_path: Path) -> None:
+    gate = settings_from(
+        "post_deployment_validation:\n  health_check_validation:\n    http_checks:\n"
+        "      - url: https://u:pw-hidden@h:8443/x?token=t0k3n#f\n",
+        tmp_path,
+    )
+    assert gate.http[0].name == "GET https://h:8443/x"

@@ -36,6 +36,10 @@ def judge(check: MetricCheck, value: float, base: float | None) -> tuple[Verdict
         return "fail", f"{shown} < min_value {check.min_value:g}"
     if check.max_value is not None and value > check.max_value:
         return "fail", f"{shown} > max_value {check.max_value:g}"
+    if math.isinf(value):
+        # -Inf is under every max_value and +Inf over every min_value, but a division by
+        # zero is no evidence of health: unsure, as NaN is.
+        return check.on_nan, f"value is {shown}, not a finite number (on_nan: {check.on_nan})"
     if check.baseline is None:
         return "pass", f"{shown} within {check.threshold()}"
     return _against_baseline(check, value, base)

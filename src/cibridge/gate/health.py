@@ -20,7 +20,7 @@ from cibridge.core.durations import seconds_text
 from cibridge.core.errors import EXIT_FAILURE, CibridgeError
 from cibridge.core.untrusted import excerpt
 from cibridge.gate.results import CheckResult, Verdict
-from cibridge.gate.settings import HttpCheck, TcpCheck
+from cibridge.gate.settings import HttpCheck, TcpCheck, shown_url
 
 if TYPE_CHECKING:
     from cibridge.http.transport import Response, Transport
@@ -143,7 +143,7 @@ def _result(
     if attempts > 1:
         why += f" (attempt {attempts})" if verdict == "pass" else f" (after {attempts} attempts)"
     if isinstance(check, HttpCheck):
-        target, threshold = f"{check.method} {check.url}", _http_threshold(check)
+        target, threshold = f"{check.method} {shown_url(check.url)}", _http_threshold(check)
     else:
         target, threshold = (
             f"{check.host}:{check.port}",

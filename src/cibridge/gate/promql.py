@@ -116,7 +116,8 @@ def _escaped(name: str, values: Mapping[str, Any], where: str, quote: str, regex
     value = scalar(name, values, where)
     shown = f"{{{{ {name} }}}}"
     if not quote:
-        if not _BARE.fullmatch(value) or value in _KEYWORDS:
+        # PromQL keywords are case-insensitive: `OR` joins two vectors as `or` does.
+        if not _BARE.fullmatch(value) or value.lower() in _KEYWORDS:
             raise CibridgeError(
                 f"{where}: {shown} stands outside a string literal, where its value "
                 f"{excerpt(value, 40)!r} could change the query",

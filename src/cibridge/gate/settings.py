@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 # Re-exported: cli/commands/gate_cmd.py still imports both from here.
 from cibridge.core.durations import seconds_text
@@ -273,6 +274,17 @@ def _statuses(read: Reader) -> tuple[int, ...]:
     return tuple(statuses)
 
 
+def shown_url(url: str) -> str:
+    """A check's URL as reports show it: origin and path only. The query and the user info
+    are where credentials travel (``?token=``, ``user:password@``), and reports are published."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
 def _http(read: Reader) -> HttpCheck:
     url = read.text("url").strip()
     if not url:
@@ -289,7 +301,7 @@ def _http(read: Reader) -> HttpCheck:
     budget = read.raw("max_latency")
     headers = read.raw("headers") or {}
     return HttpCheck(
-        name=read.text("name") or f"GET {url}",
+        name=read.text("name") or f"{method} {shown_url(url)}",
         url=url,
         where=read.where(),
         method=method,
