@@ -331,7 +331,7 @@ def test_many_issues_fit_gitlabs_dotenv_report(cli, stand_ins: StandIns, env, tm
     dotenv = tmp_path / "cibridge-jira.env"
     gitlab = {"GITLAB_CI": "true", "CIBRIDGE_DOTENV": str(dotenv), "CI_JOB_ID": "7"}
     argv = [arg for key in keys for arg in ("--issue", key)]
-    result = cli("jira", "--no-context", *argv, env={**env, **gitlab})
+    result = cli("jira", "--no-context", "--max-issues", "500", *argv, env={**env, **gitlab})
     assert result.code == 0, result.all
     values = dict(line.split("=", 1) for line in dotenv.read_text().splitlines())
     listed = json.loads(values["issues"])

@@ -202,7 +202,7 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
     elif event_name == "release" and payload.present("release"):
         context.tag = context.version = payload.text("release", "tag_name")
     if not context.commits and context.sha and event_name != "pull_request":
-        found = gitlog.commits(cwd, "-1", commit_url)
+        found = gitlog.commits(cwd, "HEAD", commit_url, max_count=1)
         context.commits = found or []
     return context
 

@@ -47,7 +47,8 @@ def local_context(env: Mapping[str, str], cwd: str) -> Context:
         actor=values.get("user.name") or _user(),
     )
     if sha:
-        context.commits = gitlog.commits(cwd, "-1", f"{remote}/commit/" if remote else "") or []
+        prefix = f"{remote}/commit/" if remote else ""
+        context.commits = gitlog.commits(cwd, "HEAD", prefix, max_count=1) or []
     else:
         context.notes.append(
             f"{cwd} is not a git checkout (or has no commits): no commits in the context"
