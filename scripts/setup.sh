@@ -32,8 +32,19 @@ if [ -z "$python" ] || ! command -v "$python" >/dev/null 2>&1; then
   echo "::error title=cibridge::no Python interpreter (${python:-python3}) on this runner; add actions/setup-python before this step" >&2
   exit 2
 fi
+# The step runs in the workspace, which may hold a pull request's files: a `hashlib.py` there
+# would run in `python -c`, a `uv.toml` or `pyproject.toml` would redirect uv's index. So
+# everything below runs in an empty folder of its own, Python without the working folder on
+# its path (3.11+), and the installers ignore configuration files (their environment
+# variables, such as a runner's PIP_INDEX_URL or UV_INDEX_URL, still apply).
+neutral="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/cibridge-setup.XXXXXX")"
+trap 'rm -rf "$neutral"' EXIT
 lock="$root/requirements.lock"
 cache_root="${CIBRIDGE_CACHE_DIR:-${RUNNER_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}}/cibridge}"
+case "$python" in /* | [A-Za-z]:*) ;; */*) python="$PWD/$python" ;; esac
+case "$cache_root" in /* | [A-Za-z]:*) ;; *) cache_root="$PWD/$cache_root" ;; esac
+cd "$neutral"
+export PYTHONSAFEPATH=1 PIP_CONFIG_FILE=/dev/null UV_NO_CONFIG=1
 
 # The warm path starts Python once: it checks the version, fingerprints lock + interpreter +
 # platform, and says whether the cache root (created 0700 if missing) and the venv in it can

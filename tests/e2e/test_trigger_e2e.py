@@ -60,11 +60,13 @@ jobs:
         with:
           config: tests/fixtures/seed/deployment-triggers.yml
           jira-api-token: ${{{{ secrets.JIRA_API_TOKEN }}}}
+          trigger-key: ${{{{ secrets.CIBRIDGE_TRIGGER_KEY }}}}
       - id: again
         uses: ./trigger
         with:
           config: tests/fixtures/seed/deployment-triggers.yml
           jira-api-token: ${{{{ secrets.JIRA_API_TOKEN }}}}
+          trigger-key: ${{{{ secrets.CIBRIDGE_TRIGGER_KEY }}}}
       - name: Outputs
         env:
           FIRST: ${{{{ steps.first.outputs.dispatched }}}}
@@ -78,7 +80,11 @@ jobs:
         event,
         # The runner sets GITHUB_API_URL (GHES: https://HOST/api/v3); here it is the stand-in.
         env={"GITHUB_REPOSITORY": "acme/checkout", "GITHUB_API_URL": env["GITHUB_API_URL"]},
-        secrets={"JIRA_API_TOKEN": JIRA_TOKEN, "GITHUB_TOKEN": GITHUB_API_TOKEN},
+        secrets={
+            "JIRA_API_TOKEN": JIRA_TOKEN,
+            "GITHUB_TOKEN": GITHUB_API_TOKEN,
+            "CIBRIDGE_TRIGGER_KEY": "0f" * 32,
+        },
         event_name="repository_dispatch",
     )
     assert run.code == 0, run.output
@@ -123,6 +129,7 @@ include:
             "JIRA_API_TOKEN": JIRA_TOKEN,
             "JIRA_ISSUE_KEY": key,
             "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN,
+            "CIBRIDGE_TRIGGER_KEY": "0f" * 32,  # a masked CI/CD variable in a real project
             "CI_API_V4_URL": env["CI_API_V4_URL"],
         }
     )

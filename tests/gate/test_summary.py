@@ -60,8 +60,8 @@ def test_markdown_has_the_table_offenders_and_a_chart() -> None:
     text = markdown(result())
     assert "| check | query | value | threshold | verdict | why |" in text
     assert (
-        '| error_rate | `sum(rate(x{job="api"}[5m]))` | 0.05 | <= 0.01 | ❌ fail | 0.05 > max_value 0.01 |'
-        in text
+        '| error\\_rate | `sum(rate(x{job="api"}[5m]))` | 0.05 | &lt;= 0.01 | ❌ fail |'
+        " 0.05 &gt; max\\_value 0.01 |" in text
     )
     assert "latency (alert only)" in text
     assert "Rollback pipeline: `rollback-api`" in text
@@ -94,3 +94,13 @@ def test_json_report_is_valid_json_without_nan_and_redacted() -> None:
     third = data["checks"][0]["observations"][2]
     assert third["value"] is None and third["value_text"] == "NaN"
     assert "sekret-token-123" not in json.dumps(data)
+
+
+def test_labels_and_warnings_from_prometheus_render_as_typed() -> None:
+    shown = result()
+    shown.checks[0].observations[-1].offenders = ['{pod="`x`<img src=y>"}: 9 > max_value 1']
+    shown.checks[0].warnings = ["<script>x</script> [see](https://evil)\r::error::x"]
+    text = markdown(shown)
+    assert "<script>" not in text and "[see](" not in text
+    assert "- `{pod=\"'x'<img src=y>\"}: 9 > max_value 1`" in text
+    assert "- &lt;script&gt;x&lt;/script&gt; \\[see\\](https://evil)\n" in text

@@ -109,6 +109,49 @@ def test_fernet_installs_on_demand_then_is_reused(tmp_path: Path) -> None:
     assert "installing" not in again.stderr
 
 
+def test_a_planted_cryptography_in_a_shared_cache_is_never_imported(tmp_path: Path) -> None:
+    """A cache folder others can write to may hold anything under the name this run would
+    reuse: that copy is not imported, a private one is installed instead."""
+    python = bare_python(tmp_path)
+    cache, marks = tmp_path / "cache", tmp_path / "marks"
+    first = _run_from_bundle(
+        python, built_bundle(), "secret", "keygen",
+        env={**os.environ, "CIBRIDGE_CACHE_DIR": str(cache)},
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    [installed] = cache.glob("binary-*")
+    marks.mkdir()
+    planted = installed / "cryptography" / "__init__.py"
+    planted.unlink()  # a new file: uv hard-links what it installs to its own cache's copy
+    planted.write_text(f"open({str(marks / 'planted')!r}, 'w').close()\n")
+    cache.chmod(0o777)
+    done = _run_from_bundle(
+        python, built_bundle(), "secret", "keygen",
+        env={**os.environ, "CIBRIDGE_CACHE_DIR": str(cache)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not (marks / "planted").exists(), done.stderr
+    assert f"not reusing cryptography from {cache}: writable by group or others" in done.stderr
+    assert len(done.stdout.strip()) == 44
+
+
+def test_a_bundle_manifest_in_the_working_folder_is_not_the_bundle(tmp_path: Path) -> None:
+    """`python -m` puts the working folder on sys.path: a bundle.json and on-demand.txt
+    there must not choose what is installed."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "bundle.json").write_text("{}")
+    (workspace / "on-demand.txt").write_text("not-cryptography==1.0 --hash=sha256:" + "0" * 64)
+    done = subprocess.run(
+        [str(bare_python(tmp_path)), "-m", "cibridge", "secret", "keygen"], cwd=workspace,
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "CIBRIDGE_CACHE_DIR": str(tmp_path / "cache"),
+             "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{built_bundle()}"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "not-cryptography" not in done.stderr
+
+
 def test_fernet_on_demand_with_pip_as_on_a_hosted_runner(tmp_path: Path) -> None:
     """Hosted runners have pip but no uv: the same install goes through pip."""
     venv = tmp_path / "runner-python"

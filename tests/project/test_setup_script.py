@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.e2e.harness import free_port
 
 SETUP = REPO / "scripts" / "setup.sh"
 
 
-def _setup(cache: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _setup(cache: Path, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     return subprocess.run(
         ["bash", str(SETUP)],
@@ -25,6 +26,7 @@ def _setup(cache: Path, **env: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=600,
         check=False,
+        cwd=cwd,
         env={**os.environ, "PATH": path, "CIBRIDGE_CACHE_DIR": str(cache), **env},
     )
 
@@ -142,6 +144,36 @@ def test_warm_path_starts_python_once(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Python environment warm" in done.stderr
     assert starts.read_text().count("x") == 1
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_the_workspace_steers_neither_python_nor_the_installer(
+    installer: str, tmp_path: Path
+) -> None:
+    """The step starts in the workspace: its `hashlib.py`, `venv/`, `pip/` and an index
+    redirected by `uv.toml` or `pyproject.toml` (to a closed port, so obeying it would fail
+    the install) change nothing, on the oldest supported Python, which has no -P."""
+    workspace, marks = tmp_path / "workspace", tmp_path / "marks"
+    workspace.mkdir()
+    marks.mkdir()
+    for name in ("hashlib", "venv", "pip", "ensurepip"):
+        code = f"open({str(marks / name)!r}, 'w').close()\nraise SystemExit('planted {name}')\n"
+        (workspace / f"{name}.py").write_text(code)
+        (workspace / name).mkdir()
+        (workspace / name / "__main__.py").write_text(code)
+    index = f"http://127.0.0.1:{free_port()}/simple"
+    (workspace / "uv.toml").write_text(f'index-url = "{index}"\nno-cache = true\n')
+    (workspace / "pyproject.toml").write_text(f'[tool.uv]\nindex-url = "{index}"\n')
+    python = next(Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")).glob(
+        "versions/3.10.*/bin/python3.10"), None)  # fmt: skip
+    assert python, "Python 3.10 is needed to test setup.sh on it"
+    done = _setup(
+        tmp_path / "cache", cwd=workspace, CIBRIDGE_INSTALLER=installer,
+        CIBRIDGE_PYTHON_BIN=str(python),
+    )  # fmt: skip
+    assert sorted(p.name for p in marks.iterdir()) == [], done.stderr
+    assert done.returncode == 0, done.stderr
+    assert "Python environment cold" in done.stderr
 
 
 @pytest.mark.parametrize(

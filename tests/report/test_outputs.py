@@ -64,3 +64,18 @@ def test_a_lone_carriage_return_in_a_result_cannot_forge_a_workflow_command() ->
     assert "\r" not in text and "\x1b" not in text
     assert [c for c in commands_obeyed(text) if not c.startswith("::warning title=")] == []
     assert "v9.9.9\\x0d::error::x" in text
+
+
+def test_a_cell_shows_markdown_and_html_as_typed() -> None:
+    raw = "<img src=x onerror=alert(1)> [click](https://evil) **b** _i_ `c` # h & ~s~ !x"
+    shown = report.cell(raw)
+    assert "<" not in shown and ">" not in shown
+    assert shown == (
+        "&lt;img src=x onerror=alert(1)&gt; \\[click\\](https://evil) \\*\\*b\\*\\* \\_i\\_"
+        " \\`c\\` # h &amp; \\~s\\~ !x"
+    )
+    assert report.cell("a\x1b[31mb\rnext") == "a\\\\x1b\\[31mb"
+
+
+def test_a_code_cell_stays_a_code_span_that_cannot_close_early() -> None:
+    assert report.cell(report.Code('sum(x{a="<b>"}) `|` y')) == "`sum(x{a=\"<b>\"}) '\\|' y`"

@@ -90,3 +90,34 @@ def test_an_entry_of_another_shape_still_counts_as_dispatched() -> None:
     key = "issue_status_trigger|project1-deployment-pipeline|status:initial"
     record = once._parse("PROJ-1", {"dispatched": {key: "x"}})
     assert record.get(key) == {"run": "x"}
+
+
+KEY = "k" * 64
+
+
+def test_a_signed_entry_is_trusted_and_any_change_to_it_is_ignored_with_a_warning() -> None:
+    record = once.Record("PROJ-1", key=KEY)
+    record.add("r|p|status:1", "https://ci/run/1", "github:a/b/w.yml", "2026-01-01T00:00:00Z")
+    value = json.loads(json.dumps(record.value()))
+    assert once._parse("PROJ-1", value, KEY).get("r|p|status:1") == record.entries["r|p|status:1"]
+    assert once._parse("PROJ-1", value, "other key").entries == {}
+    assert once._parse("PROJ-2", value, KEY).entries == {}  # copied to another issue
+    moved = {"version": 1, "dispatched": {"r|p|status:2": value["dispatched"]["r|p|status:1"]}}
+    assert once._parse("PROJ-1", moved, KEY).entries == {}  # copied to another change
+    for name in ("run", "target", "at"):
+        forged = json.loads(json.dumps(value))
+        forged["dispatched"]["r|p|status:1"][name] += "x"
+        parsed = once._parse("PROJ-1", forged, KEY)
+        assert parsed.entries == {}
+        (warning,) = parsed.warnings
+        assert "r|p|status:1" in warning and "ignored" in warning
+    unsigned = once._parse("PROJ-1", {"dispatched": {"r|p|\x1b[2Jx": {"run": "y"}}}, KEY)
+    assert unsigned.entries == {} and "\x1b" not in unsigned.warnings[0]
+
+
+def test_a_property_of_another_shape_is_ignored_with_a_warning_never_an_error() -> None:
+    for value in ([1], "x", {"dispatched": []}, {"version": 1}):
+        record = once._parse("PROJ-1", value, KEY)
+        assert record.entries == {}
+        assert "not cibridge's dispatch record" in record.warnings[0]
+    assert once._parse("PROJ-1", None, KEY).warnings == []

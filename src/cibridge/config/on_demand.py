@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import os
 import platform
 import shutil
@@ -23,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from cibridge.core.errors import CibridgeError
+from cibridge.core.private import private_folder
 
 ON_DEMAND_FILE = "on-demand.txt"
 MANIFEST = "bundle.json"
@@ -58,12 +60,17 @@ def require_fernet() -> None:
 
 
 def _on_demand_requirements() -> Path | None:
-    """The bundle's list of on-demand requirements, when cibridge runs from a bundle."""
-    for entry in sys.path:
-        candidate = Path(entry or ".") / ON_DEMAND_FILE
-        if (Path(entry or ".") / MANIFEST).is_file() and candidate.is_file():
-            return candidate
-    return None
+    """The bundle's list of on-demand requirements, when cibridge runs from a bundle.
+
+    The bundle is the folder our dependencies were imported from, not any folder on the
+    path that holds a manifest: the working folder can be on the path, and it is the
+    workspace."""
+    spec = importlib.util.find_spec("yaml")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).resolve().parents[1]
+    candidate = folder / ON_DEMAND_FILE
+    return candidate if (folder / MANIFEST).is_file() and candidate.is_file() else None
 
 
 def _install(requirements: Path) -> Path:
@@ -73,9 +80,20 @@ def _install(requirements: Path) -> Path:
     # it to every step: an install location, not configuration, hence the environment.
     cache = os.environ.get("CIBRIDGE_CACHE_DIR") or tempfile.mkdtemp(prefix="cibridge-")
     target = Path(cache) / f"binary-{fingerprint}"
+    # Importing from the cache runs its code with this job's secrets: where someone else
+    # could have written it, this run installs into a folder of its own instead.
+    problem = private_folder(Path(cache))
+    if not problem and target.exists():
+        problem = private_folder(target)
+    if problem:
+        sys.stderr.write(
+            f"cibridge: warning: not reusing cryptography from {cache}: {problem}; "
+            "installing a private copy for this run\n"
+        )
+        cache = tempfile.mkdtemp(prefix="cibridge-")
+        target = Path(cache) / f"binary-{fingerprint}"
     if (target / ".complete").is_file():
         return target
-    Path(cache).mkdir(mode=0o700, parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cache))
     sys.stderr.write(
         f"cibridge: installing cryptography on demand (Fernet) into {target}; "
@@ -83,9 +101,19 @@ def _install(requirements: Path) -> Path:
     )
     command = _installer(requirements, staging / "site")
     try:
+        # From a folder of its own with configuration files ignored: the working folder is
+        # the workspace, whose `pip/` or `uv.toml` must not steer the install (the
+        # installers' environment variables, a runner's index mirror, still apply).
         done = subprocess.run(
-            command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
-        )
+            command,
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT,
+            check=False,
+            cwd=staging,
+            env={**os.environ, "PYTHONSAFEPATH": "1", "PIP_CONFIG_FILE": os.devnull,
+                 "UV_NO_CONFIG": "1"},
+        )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise _install_error(str(error)) from None

@@ -65,6 +65,7 @@ VARIABLES: tuple[Variable, ...] = (
     _v("JIRA_CLIENT_ID", "jira", "client_id", "setting", "OAuth 2.0 client id (service account)"),
     _v("JIRA_CLIENT_SECRET", "jira", "client_secret", "secret", "OAuth 2.0 client secret", "jira-client-secret"),
     _v("JIRA_ISSUE_KEY", "trigger", "issue_key", "setting", "trigger: the issue to evaluate"),
+    _v("CIBRIDGE_TRIGGER_KEY", "trigger", "key", "secret", "trigger: HMAC-SHA256 key signing the dispatch record (openssl rand -hex 32)", "trigger-key"),
     _v("TRIGGER_PAYLOAD", "trigger", "payload", "setting", "trigger: a Jira webhook body passed by a pipeline trigger"),
     # monitoring
     _v("PROMETHEUS_URL", "prometheus", "url", "address", "Prometheus HTTP API base", "prometheus-url"),

@@ -191,7 +191,7 @@ def _show(stage: Stage, result: GateResult) -> None:
     from cibridge.gate import summary
     from cibridge.report.outputs import table
 
-    stage.platform.print(table(summary.COLUMNS, summary.rows(result)))
+    stage.platform.print(table(summary.COLUMNS, summary.rows(result), rendered=False))
     stage.platform.print(summary.headline(result))
 
 

@@ -35,7 +35,7 @@ def _table(stage: Stage, jira: Jira, title: str) -> None:
             )
         )
     columns = ("issue", "summary", "status", "resolution", "fix versions", "comments", "links")
-    stage.platform.print(f"{title}\n{table(columns, rows)}")
+    stage.platform.print(f"{title}\n{table(columns, rows, rendered=False)}")
 
 
 def chapter(stage: Stage, env: dict[str, str], stand_ins: StandIns) -> int:

@@ -12,7 +12,7 @@ from cibridge.core import isotime, redact
 from cibridge.core.durations import seconds_text
 from cibridge.gate.results import ICONS, CheckResult, GateResult, number
 from cibridge.report import junit
-from cibridge.report.outputs import table
+from cibridge.report.outputs import Code, code, inline, table
 
 COLUMNS = ("check", "query", "value", "threshold", "verdict", "why")
 MAX_CHART_POINTS = 60
@@ -30,11 +30,10 @@ def rows(result: GateResult) -> list[tuple[str, ...]]:
     shown: list[tuple[str, ...]] = []
     for check in result.checks:
         action = "" if check.blocking else f" ({check.failure_action} only)"
-        target = check.target.replace("`", "'")
         shown.append(
             (
                 check.name + action,
-                f"`{target}`",
+                Code(check.target),
                 check.value,
                 check.threshold,
                 f"{ICONS[check.verdict]} {check.verdict}",
@@ -45,18 +44,19 @@ def rows(result: GateResult) -> list[tuple[str, ...]]:
 
 
 def markdown(result: GateResult) -> str:
-    parts = [f"### cibridge gate\n\n**{headline(result)}**\n\n", table(COLUMNS, rows(result))]
+    heading = f"### cibridge gate\n\n**{inline(headline(result))}**\n\n"
+    parts = [heading, table(COLUMNS, rows(result))]
     if result.rollback_pipeline:
-        parts.append(f"\nRollback pipeline: `{result.rollback_pipeline}`\n")
+        parts.append(f"\nRollback pipeline: {code(result.rollback_pipeline)}\n")
     for check in result.checks:
         offenders = _offenders(check)
         if offenders:
-            listed = "\n".join("- `" + line.replace("`", "'") + "`" for line in offenders[:20])
-            title = f"<summary>{check.name}: failing series</summary>"
+            listed = "\n".join("- " + code(line) for line in offenders[:20])
+            title = f"<summary>{inline(check.name)}: failing series</summary>"
             parts.append(f"\n<details>{title}\n\n{listed}\n\n</details>\n")
         if check.warnings:
-            warned = "\n".join(f"- {w}" for w in check.warnings[:10])
-            parts.append(f"\n{check.name}: Prometheus warnings\n\n{warned}\n")
+            warned = "\n".join(f"- {inline(w)}" for w in check.warnings[:10])
+            parts.append(f"\n{inline(check.name)}: Prometheus warnings\n\n{warned}\n")
     charts = [chart(check, result.deployed_at) for check in result.checks]
     parts += [f"\n{c}\n" for c in charts if c]
     return "".join(parts)

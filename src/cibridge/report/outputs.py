@@ -32,15 +32,47 @@ class Line:
     exit_code: int = EXIT_OK
 
 
-def cell(text: object) -> str:
-    """A Markdown table cell: one line, pipes escaped, so a value cannot break the table."""
-    first = str(text).strip().splitlines()[0] if str(text).strip() else ""
-    return first.replace("\\", "\\\\").replace("|", "\\|")[:300]
+# Markdown/HTML a value could use to render as something else: a link, a heading, a tag,
+# emphasis, code. Each is shown as itself (backslash escape, or an entity for HTML). A cell
+# never starts a line ("| " comes first), so "#" cannot open a heading; "!" needs a "[".
+_MARKDOWN = {c: "\\" + c for c in "\\`*_[]~"}
+_MARKDOWN.update({"|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;"})
+_ESCAPES = str.maketrans(_MARKDOWN)
 
 
-def table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+class Code(str):
+    """A cell value shown as a code span (a query)."""
+
+
+def _first_line(text: object) -> str:
+    stripped = str(text).strip()
+    return stripped.splitlines()[0][:300] if stripped else ""
+
+
+def inline(text: object) -> str:
+    """Data shown as plain Markdown text: one line, controls shown as escapes, Markdown and
+    HTML escaped, so a value (a Jira summary, a label, a warning) cannot break a table, link
+    elsewhere or inject a tag. Cut before escaping, so no escape is cut in half."""
+    return printable(_first_line(text)).translate(_ESCAPES)
+
+
+def code(text: object) -> str:
+    """Data shown as a code span: inside one nothing renders, so only its backtick needs care."""
+    return "`" + printable(_first_line(text)).replace("`", "'") + "`"
+
+
+def cell(text: object, rendered: bool = True) -> str:
+    """A table cell; ``rendered=False`` for a table read as text (a terminal)."""
+    if isinstance(text, Code):
+        # A table splits on "|" before it reads code spans, so the escape applies inside too.
+        return code(text).replace("|", "\\|")
+    return inline(text) if rendered else printable(_first_line(text)).replace("|", "\\|")
+
+
+def table(columns: Sequence[str], rows: Sequence[Sequence[object]], rendered: bool = True) -> str:
     head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
-    return head + "".join("| " + " | ".join(cell(c) for c in row) + " |\n" for row in rows)
+    lines = ("| " + " | ".join(cell(c, rendered) for c in row) + " |\n" for row in rows)
+    return head + "".join(lines)
 
 
 def log_lines(platform: Platform, lines: Sequence[Line], *, failures_are_warnings: bool) -> None:

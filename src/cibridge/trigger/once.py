@@ -13,11 +13,14 @@ issue moved out of "Ready for Deployment" and back in is a new change and deploy
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cibridge.clients.jira import JiraError
+from cibridge.core import untrusted
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -54,10 +57,21 @@ def entry_key(match: Match, change: str) -> str:
     return f"{match.rule}|{match.pipeline}|{change}"
 
 
+def sign(key: str, issue: str, name: str, entry: dict[str, Any]) -> str:
+    """HMAC-SHA256 of an entry under the trigger key only CI holds: anyone who can edit the
+    issue can write the property, so an entry is trusted only when this matches. The issue
+    and the entry's name are signed too, so an entry cannot be copied to another change."""
+    fields = {k: str(entry.get(k, "")) for k in ("run", "target", "at")}
+    canonical = json.dumps([issue, name, fields], sort_keys=True, separators=(",", ":"))
+    return hmac.new(key.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
 @dataclass
 class Record:
     issue: str
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    key: str = ""  # the trigger key: entries added are signed with it
+    warnings: list[str] = field(default_factory=list)  # entries ignored when read
 
     def get(self, key: str) -> dict[str, Any] | None:
         return self.entries.get(key)
@@ -68,7 +82,10 @@ class Record:
         """Add an entry; the oldest entries of changes that no longer match (not in ``keep``)
         make room under Jira's size limit. When only entries that still match are left, the
         record is full: an error, never a silently forgotten dispatch."""
-        self.entries[key] = {"run": run, "target": target, "at": at}
+        entry: dict[str, Any] = {"run": run, "target": target, "at": at}
+        if self.key:
+            entry["sig"] = sign(self.key, self.issue, key, entry)
+        self.entries[key] = entry
         while len(json.dumps(self.value())) > MAX_CHARS:
             evictable = [k for k in self.entries if k not in keep and k != key]
             if not evictable:
@@ -96,34 +113,47 @@ def search(client: JiraClient, query: str, cost: SearchCost | None = None) -> It
     return client.search(query, cost, properties=(PROPERTY,), history=True)
 
 
-def carried(issue: Issue) -> Record | None:
+def carried(issue: Issue, key: str = "") -> Record | None:
     """The record as the issue's answer carried it (a search or GET with ``properties``);
     None when the answer did not carry properties at all. Good for skipping; a dispatch
     re-reads it with :func:`read` first, so a Jira that ignored ``properties`` cannot
     cause a second start."""
     if issue.properties is None:
         return None
-    return _parse(issue.key, issue.properties.get(PROPERTY))
+    return _parse(issue.key, issue.properties.get(PROPERTY), key)
 
 
-def read(client: JiraClient, issue: str) -> Record:
-    return _parse(issue, client.property(issue, PROPERTY))
+def read(client: JiraClient, issue: str, key: str = "") -> Record:
+    return _parse(issue, client.property(issue, PROPERTY), key)
 
 
-def _parse(issue: str, value: Any) -> Record:
+def _parse(issue: str, value: Any, key: str = "") -> Record:
+    """The record's trusted entries. With a trigger key, an entry whose signature does not
+    match is ignored with a warning: it may be forged by anyone who can edit the issue. A
+    property of another shape never fails the issue; it is ignored the same way."""
+    record = Record(issue, key=key)
     if value is None:
-        return Record(issue)
+        return record
     entries = value.get("dispatched") if isinstance(value, dict) else None
     if not isinstance(entries, dict):
-        raise JiraError(
-            f"{issue}: the issue property {PROPERTY} is not cibridge's dispatch record",
-            200,
-            f"delete the property {PROPERTY} from {issue} if nothing else owns it",
+        record.warnings.append(
+            f"{issue}: the issue property {PROPERTY} is not cibridge's dispatch record: ignored"
         )
-    # An entry of another shape still says "dispatched": ignoring it would start it again.
-    return Record(
-        issue, {str(k): v if isinstance(v, dict) else {"run": str(v)} for k, v in entries.items()}
-    )
+        return record
+    for name, entry in entries.items():
+        if not isinstance(entry, dict):
+            entry = {"run": str(entry)}
+        if key and not (
+            isinstance(entry.get("sig"), str)
+            and hmac.compare_digest(entry["sig"], sign(key, issue, str(name), entry))
+        ):
+            record.warnings.append(
+                f"{issue}: record entry {untrusted.excerpt(name)} is unsigned or its "
+                "signature does not match CIBRIDGE_TRIGGER_KEY: ignored, not trusted"
+            )
+            continue
+        record.entries[str(name)] = entry
+    return record
 
 
 def write(
@@ -133,7 +163,7 @@ def write(
     and merged, so another run's entry written since this run's read is kept (Jira has no
     compare-and-set; serialising runs per issue closes the remaining window)."""
     if client.dry_run is None:
-        latest = read(client, record.issue)
+        latest = read(client, record.issue, record.key)
         for key, entry in latest.entries.items():
             if key != added:
                 record.entries.setdefault(key, entry)

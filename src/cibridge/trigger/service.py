@@ -45,6 +45,7 @@ class TriggerRequest:
     now: str = ""  # ISO time written into the record
     here: targets.Here = field(default_factory=targets.Here)
     concurrency: int = 8  # issues evaluated at once
+    trigger_key: str = ""  # CIBRIDGE_TRIGGER_KEY: signs and verifies the record's entries
 
 
 @dataclass
@@ -168,10 +169,12 @@ def _one(
         return
     # A search or GET that carried the record and the whole history costs nothing more;
     # otherwise each is read once for the issue.
-    record = once.carried(issue)
+    record = once.carried(issue, request.trigger_key)
     fresh = record is None
     if record is None:
-        record = once.read(deps.client, issue.key)
+        record = once.read(deps.client, issue.key, request.trigger_key)
+    for warning in record.warnings:
+        deps.say(f"warning: {warning}")
     history = issue.history
     fields = tuple({m.history_field for m in verdict.matches if m.history_field})
     if history is None:  # not carried, or cut short: the whole history, paged
@@ -192,7 +195,7 @@ def _one(
         shown = target.describe() if target is not None else "(no target)"
         if done is None and request.dispatch and target is not None and not fresh:
             # About to start something: read the record itself, not a search's copy of it.
-            record, fresh = once.read(deps.client, issue.key), True
+            record, fresh = once.read(deps.client, issue.key, request.trigger_key), True
             done = record.get(key)
         if done is not None:
             by = str(done.get("run") or "an earlier run")

@@ -297,6 +297,9 @@ def test_dry_run_shows_the_rendered_plan_and_sends_nothing(cli, tmp_path: Path) 
     assert result.code == 0
     assert 'up{job="check\\"out"}' in result.out
     assert 'rollback after 3 failed observation(s): rollback-check"out' in result.out
+    assert "would query up" in result.out
+    # Nothing was observed: no verdict, never a pass.
+    assert outputs(result.out)["result"] == "dry-run"
 
 
 def test_basic_auth_and_tenant_header_from_the_config(
@@ -554,7 +557,7 @@ def test_progress_lines_stay_single_lines_on_github(
     assert not [line for line in result.all.splitlines() if line.startswith("::set-output")]
     assert "::error title=cibridge::errs: fail" in result.all
     assert "result<<" in output.read_text() and "fail" in output.read_text()
-    assert "| errs | `errs` | 9 | <= 1 | ❌ fail |" in summary.read_text()
+    assert "| errs | `errs` | 9 | &lt;= 1 | ❌ fail |" in summary.read_text()
 
 
 def test_credentials_never_reach_any_output(cli, httpserver: HTTPServer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

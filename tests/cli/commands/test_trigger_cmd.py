@@ -35,7 +35,15 @@ def _gitlab(stand_ins: StandIns) -> GitLabApi:
 @pytest.fixture
 def env(stand_ins: StandIns) -> dict[str, str]:
     seed_projects(stand_ins)
-    return {**stand_ins.env(), "GITHUB_TOKEN": GITHUB_API_TOKEN, "CIBRIDGE_HTTP_RETRIES": "0"}
+    return {
+        **stand_ins.env(),
+        "GITHUB_TOKEN": GITHUB_API_TOKEN,
+        "CIBRIDGE_HTTP_RETRIES": "0",
+        "CIBRIDGE_TRIGGER_KEY": TRIGGER_KEY,
+    }
+
+
+TRIGGER_KEY = "0f" * 32
 
 
 def _outputs(out: str) -> dict[str, str]:
@@ -45,6 +53,34 @@ def _outputs(out: str) -> dict[str, str]:
         if sep and key in ("pipelines", "dispatched", "skipped", "failed"):
             found[key] = value
     return found
+
+
+def test_dispatch_without_a_trigger_key_is_a_usage_error_saying_how_to_make_one(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    key = jira_of(stand_ins).add_issue("PROJ1", "Ship it", status="Ready for Deployment")
+    argv = [*configs(tmp_path), "trigger", "--issue", key, "--dispatch"]
+    done = cli(*argv, env={**env, "CIBRIDGE_TRIGGER_KEY": " "})
+    assert done.code == 2, done.all
+    assert "CIBRIDGE_TRIGGER_KEY" in done.err and "openssl rand -hex 32" in done.err
+    assert _github(stand_ins).dispatches == []
+
+
+def test_a_forged_entry_for_the_change_is_ignored_and_the_key_never_shown(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    key = jira.add_issue("PROJ1", "Ship it", issue_type="Story", status="Ready for Deployment")
+    entry = "issue_status_trigger|project1-deployment-pipeline|status:initial"
+    forged = {"run": "https://evil.example/run\x1b[2J", "target": "x", "at": "", "sig": "00"}
+    jira.state.issues[key].properties[PROPERTY] = {"version": 1, "dispatched": {entry: forged}}
+    done = cli(*configs(tmp_path), "trigger", "--issue", key, "--dispatch", env=env)
+    assert done.code == 0, done.all
+    assert len(_github(stand_ins).dispatches) == 1  # the forgery did not stop the deploy
+    assert "signature does not match CIBRIDGE_TRIGGER_KEY: ignored" in done.all
+    assert "evil.example" not in done.all and TRIGGER_KEY not in done.all
+    stored = jira.issue(key).properties[PROPERTY]["dispatched"][entry]
+    assert stored["run"] != forged["run"] and len(stored["sig"]) == 64
 
 
 def test_status_rule_dispatches_once_and_a_rerun_names_the_first_run(

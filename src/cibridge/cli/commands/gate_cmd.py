@@ -203,26 +203,29 @@ def execute(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> Gat
 
 def show_plan(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> int:
     from cibridge.core.durations import seconds_text
+    from cibridge.gate.settings import shown_url
 
     print_ = runtime.platform.print
     print_(f"gate (dry run, nothing queried): deployed at {isotime.text(deployed_at)}")
     for check in rendered.metrics:
         window = f"over {seconds_text(check.duration)} every {seconds_text(check.interval)}"
         print_(
-            f"- {check.name}: {check.query} {check.threshold()} "
+            f"- {check.name}: would query {check.query} {check.threshold()} "
             f"{window if check.duration else 'once'}; on failure: {check.failure_action}"
         )
     for http in rendered.http:
-        print_(f"- {http.name}: {http.method} {http.url}")
+        print_(f"- {http.name}: would request {http.method} {shown_url(http.url)}")
     for tcp in rendered.tcp:
-        print_(f"- {tcp.name}: connect {tcp.host}:{tcp.port}")
+        print_(f"- {tcp.name}: would connect to {tcp.host}:{tcp.port}")
     policy = rendered.rollback
     if policy.enabled:
         print_(
             f"rollback after {policy.max_failures} failed observation(s): "
             f"{policy.rollback_pipeline or '(no pipeline named)'}"
         )
-    runtime.platform.set_outputs({**reporting.OUTPUTS_ON_FAILURE, "result": "pass"})
+    # Nothing was observed, so no verdict: `dry-run` is never mistaken for a pass, and no
+    # JSON or JUnit report is written (a report would state results that do not exist).
+    runtime.platform.set_outputs({**reporting.OUTPUTS_ON_FAILURE, "result": "dry-run"})
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.runtime import Runtime
-from cibridge.core import isotime
+from cibridge.core import isotime, redact
 from cibridge.core.errors import CibridgeError
 from cibridge.trigger import reporting
 
@@ -134,6 +134,15 @@ def _run(runtime: Runtime) -> TriggerResult:
         raise CibridgeError("trigger: no Jira issue to look at", hint=NO_SOURCE_HINT)
     if args.concurrency < 1:
         raise CibridgeError("--concurrency must be at least 1")
+    trigger_key = runtime.env.get("CIBRIDGE_TRIGGER_KEY", "").strip()
+    if args.dispatch and not trigger_key:
+        raise CibridgeError(
+            "trigger --dispatch: CIBRIDGE_TRIGGER_KEY is not set (it signs the dispatch "
+            "record, so an issue editor cannot forge or erase it)",
+            hint="create one with `openssl rand -hex 32`, store it as a CI secret and pass "
+            "it as the trigger-key input (GitHub) or trigger_key input (GitLab)",
+        )
+    redact.register(trigger_key)
     configured = rules.load(runtime.config)
     if not configured:
         raise CibridgeError(
@@ -165,6 +174,7 @@ def _run(runtime: Runtime) -> TriggerResult:
         now=isotime.now(),
         here=here,
         concurrency=args.concurrency,
+        trigger_key=trigger_key,
     )
     deps = service.Dependencies(
         client, dispatcher, runtime.config, configured, runtime.platform.print
