@@ -17,12 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from cibridge.clients.jira import Issue
 from cibridge.clients.jira.jql import quote as jql_quote
+from cibridge.core.durations import parse_seconds
 from cibridge.core.errors import CibridgeError
 
 if TYPE_CHECKING:
     from cibridge.config.loader import Config
 
 STATUS, LABEL, VERSION = "issue_status_trigger", "label_trigger", "version_trigger"
+# Jira keeps a release date without a time, in the site's time zone: two days covers a
+# release late yesterday anywhere, and no poll reaches back to historical releases.
+DEFAULT_RELEASED_WITHIN = 2 * 86400.0
 SECTION = ("deployment_triggers", "jira")
 
 
@@ -37,6 +41,7 @@ class Match:
     change: str = ""  # what changed to start it (history id or version id): see ``once``
     history_field: str = ""  # the field whose history names the change ("" for versions)
     history_value: str = ""  # the value it changed to
+    released: str = ""  # a version's release date (yyyy-MM-dd), for the poll's window
 
 
 @dataclass
@@ -56,6 +61,7 @@ class Rule:
     labels: tuple[str, ...] = ()
     pattern: re.Pattern[str] | None = None
     patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
+    released_within: float = DEFAULT_RELEASED_WITHIN  # seconds: how old a release a poll starts
 
     def evaluate(self, issue: Issue, verdict: Verdict) -> None:
         if not self.enabled:
@@ -149,6 +155,7 @@ def _versions(rule: Rule, issue: Issue) -> list[Match] | str:
                     why,
                     version.name,
                     f"version:{version.id or version.name}",
+                    released=version.release_date,
                 )
             )
     if found:
@@ -210,7 +217,20 @@ def load(config: Config) -> list[Rule]:
                 (_regex(k, config.where(*path, "pipeline_mapping", k), "pipeline_mapping key"), v)
                 for k, v in mapping.items()
             )
-            rules.append(Rule(name, enabled, mapping, where, pattern=compiled, patterns=patterns))
+            within = config.raw(*path, "released_within")
+            rules.append(
+                Rule(
+                    name,
+                    enabled,
+                    mapping,
+                    where,
+                    pattern=compiled,
+                    patterns=patterns,
+                    released_within=DEFAULT_RELEASED_WITHIN
+                    if within is None
+                    else parse_seconds(within, config.where(*path, "released_within")),
+                )
+            )
     return rules
 
 

@@ -9,17 +9,19 @@ the others; the exit code is the worst outcome.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from cibridge.clients.jira import jql
+from cibridge.core.durations import seconds_text
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
 from cibridge.trigger import once, poll, rules, targets
 from cibridge.trigger.source import Source
 
 if TYPE_CHECKING:
     from cibridge.clients.jira import Issue, JiraClient
-    from cibridge.clients.pipelines import Dispatcher
+    from cibridge.clients.pipelines import Dispatcher, Started
     from cibridge.config.loader import Config
     from cibridge.trigger.rules import Match, Rule
 
@@ -66,12 +68,23 @@ class IssueError:
 
 
 @dataclass
+class Release:
+    """A version rule's match on one issue: dispatched once per release and pipeline, after
+    every issue of the release was read."""
+
+    match: Match
+    record: once.Record
+    keep: frozenset[str]  # the issue's entries that still match (never evicted)
+
+
+@dataclass
 class Part:
     """One issue's share of the result (issues run concurrently; parts merge in order)."""
 
     outcomes: list[Outcome] = field(default_factory=list)
     reasons: dict[str, dict[str, str]] = field(default_factory=dict)
     errors: list[IssueError] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
 
 
 @dataclass
@@ -124,6 +137,9 @@ def run(request: TriggerRequest, deps: Dependencies) -> TriggerResult:
             f"version {request.source.version}: {len(issues)} issue(s) ({request.source.origin})"
         )
     else:
+        # An issue event is not a release: a version rule fires on the release itself, or
+        # an old released version given to a new issue would deploy that version again.
+        chosen = [r for r in deps.rules if r.name != rules.VERSION]
         issues = list(request.source.keys)
 
     def evaluate(item: Issue | str) -> Part:
@@ -148,6 +164,22 @@ def run(request: TriggerRequest, deps: Dependencies) -> TriggerResult:
         result.outcomes += part.outcomes
         result.reasons.update(part.reasons)
         result.errors += part.errors
+    if (
+        not request.poll
+        and not request.source.version
+        and any(r.name == rules.VERSION and r.enabled for r in deps.rules)
+    ):
+        for key in request.source.keys:
+            result.reasons.setdefault(key, {})[rules.VERSION] = (
+                "fires on a release (a jira:version_released delivery, or a poll), "
+                "not on an issue event"
+            )
+    groups: dict[tuple[str, str], list[Release]] = {}
+    for part in parts:
+        for release in part.releases:
+            groups.setdefault((release.match.pipeline, release.match.change), []).append(release)
+    for members in groups.values():
+        _release(sorted(members, key=lambda r: r.match.issue), request, deps, result)
     if result.candidates is not None:
         for rule, error in result.candidates.errors.items():
             result.errors.append(IssueError(f"poll {rule}", str(error), error.exit_code))
@@ -181,9 +213,13 @@ def _one(
         history = deps.client.changes(issue.key, fields) if fields else []
     # Entries of what still matches are never evicted to make room: that would start them again.
     current = frozenset(once.entry_key(m, once.change_of(m, history)) for m in verdict.matches)
+    started: dict[str, tuple[Match, str, str]] = {}  # pipeline -> (match, detail, url)
     for match in verdict.matches:
         change = once.change_of(match, history)
         key = once.entry_key(match, change)
+        if match.rule == rules.VERSION:
+            result.releases.append(Release(match, record, current))
+            continue
         done = record.get(key)
         try:
             target = targets.resolve(match.pipeline, deps.config, request.here)
@@ -206,25 +242,130 @@ def _one(
                 Outcome(match, shown, MATCHED, f"{match.why} → {match.pipeline}")
             )
             continue
+        if match.pipeline in started:
+            # One change, one pipeline, one run: two labels (or a status and a label) mapped
+            # to the same pipeline share the run the first one started.
+            first, detail, url = started[match.pipeline]
+            same = f"started once for {first.why} and {match.why}: {detail}"
+            if not request.dry_run:
+                _record(deps, request, record, [key], current, shown)
+            result.outcomes.append(Outcome(match, shown, ALREADY, same, url))
+            continue
         try:
-            started = deps.dispatcher.start(target, target.fill(match, request.environment))
+            begun = deps.dispatcher.start(target, target.fill(match, request.environment))
         except CibridgeError as error:
             # Nothing is recorded: the next delivery or poll tries again.
             result.outcomes.append(Outcome(match, shown, FAILED, str(error), "", error.exit_code))
             continue
+        started[match.pipeline] = (match, begun.detail, begun.url)
         if request.dry_run:
-            result.outcomes.append(Outcome(match, shown, WOULD, started.detail))
+            result.outcomes.append(Outcome(match, shown, WOULD, _would(begun, [issue.key])))
             continue
-        try:
-            record.add(key, request.run, shown, request.now, keep=current)
-            once.write(deps.client, record, key, keep=current)
-        except CibridgeError as error:
-            message = (
-                f"{started.detail}, but the record could not be written to {issue.key} "
-                f"(a rerun would start it again): {error}"
-            )
-            result.outcomes.append(
-                Outcome(match, shown, UNRECORDED, message, started.url, EXIT_FAILURE)
-            )
-            continue
-        result.outcomes.append(Outcome(match, shown, DISPATCHED, started.detail, started.url))
+        problem = _record(deps, request, record, [key], current, shown)
+        result.outcomes.append(_started(match, shown, begun, problem))
+
+
+def _record(
+    deps: Dependencies,
+    request: TriggerRequest,
+    record: once.Record,
+    keys: list[str],
+    keep: frozenset[str],
+    shown: str,
+) -> str:
+    """Write ``keys`` into the issue's record; "" when written, else why not."""
+    try:
+        for key in keys:
+            record.add(key, request.run, shown, request.now, keep=keep)
+            once.write(deps.client, record, key, keep=keep)
+    except CibridgeError as error:
+        return f"the record could not be written to {record.issue}: {error}"
+    return ""
+
+
+def _started(match: Match, shown: str, begun: Started, problem: str) -> Outcome:
+    if problem:
+        message = f"{begun.detail}, but {problem} (a rerun would start it again)"
+        return Outcome(match, shown, UNRECORDED, message, begun.url, EXIT_FAILURE)
+    return Outcome(match, shown, DISPATCHED, begun.detail, begun.url)
+
+
+def _would(begun: Started, issues: list[str]) -> str:
+    return f"{begun.detail}, then would record it in {once.PROPERTY} of {', '.join(issues)}"
+
+
+def _release(
+    members: list[Release], request: TriggerRequest, deps: Dependencies, result: TriggerResult
+) -> None:
+    """One version released, one pipeline: one dispatch for all the release's issues, and
+    each issue's record names it, so a rerun or an issue given that version later finds it."""
+    first = members[0].match
+    keys = [m.match.issue for m in members]
+    key = once.entry_key(first, first.change)
+    summary = first.summary if len(keys) == 1 else f"{first.version}: {len(keys)} issues"
+    match = replace(first, issue=",".join(keys), summary=summary)
+    done = next((m.record.get(key) for m in members if m.record.get(key)), None)
+    if done is None and request.dispatch:
+        # About to start something: the records themselves, not a search's copies.
+        for member in members:
+            member.record = once.read(deps.client, member.match.issue, request.trigger_key)
+        done = next((m.record.get(key) for m in members if m.record.get(key)), None)
+    if done is not None:
+        by = str(done.get("run") or "an earlier run")
+        result.outcomes.append(Outcome(match, "", ALREADY, f"already dispatched by {by}"))
+        return
+    stale = _before_window(first, request, deps.rules)
+    if stale:
+        deps.say(f"{match.issue}: {first.rule} → {first.pipeline}: not started, {stale}")
+        return
+    try:
+        target = targets.resolve(first.pipeline, deps.config, request.here)
+    except CibridgeError as error:
+        state = FAILED if request.dispatch else MATCHED
+        result.outcomes.append(Outcome(match, "", state, str(error), "", error.exit_code))
+        return
+    shown = target.describe()
+    if not request.dispatch:
+        result.outcomes.append(Outcome(match, shown, MATCHED, f"{match.why} → {match.pipeline}"))
+        return
+    try:
+        begun = deps.dispatcher.start(target, target.fill(match, request.environment))
+    except CibridgeError as error:
+        result.outcomes.append(Outcome(match, shown, FAILED, str(error), "", error.exit_code))
+        return
+    if request.dry_run:
+        result.outcomes.append(Outcome(match, shown, WOULD, _would(begun, keys)))
+        return
+    problems = [
+        problem
+        for member in members
+        if (problem := _record(deps, request, member.record, [key], member.keep, shown))
+    ]
+    result.outcomes.append(_started(match, shown, begun, "; ".join(problems)))
+
+
+def _before_window(match: Match, request: TriggerRequest, configured: list[Rule]) -> str:
+    """Why a poll leaves this release alone, or "": a poll starts recent releases only, so
+    its first run never redeploys the releases of years past (a jira:version_released
+    delivery is the release itself and always counts)."""
+    if not request.poll:
+        return ""
+    within = next((r.released_within for r in configured if r.name == rules.VERSION), 0.0)
+    try:
+        today = datetime.fromisoformat(request.now.replace("Z", "+00:00")).date()
+    except ValueError:
+        today = date.today()
+    oldest = today - timedelta(seconds=within)
+    what = f"version {match.version}"
+    if not match.released:
+        return f"{what} has no release date: a poll cannot tell it is recent (not started)"
+    try:
+        released = date.fromisoformat(match.released[:10])
+    except ValueError:
+        return f"{what} has a release date Jira wrote as {match.released[:20]!r} (not started)"
+    if released < oldest:
+        return (
+            f"{what} was released on {released}, before this poll's window "
+            f"(released_within {seconds_text(within)}): a poll starts recent releases only"
+        )
+    return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -148,7 +149,17 @@ def test_moving_out_and_back_in_is_a_new_change_and_deploys_again(
     assert jira.spec_rejections == []
 
 
-def test_label_and_released_version_rules(
+def _released(tmp_path: Path, version_id: str = "10101", name: str = "v1.2.3") -> Path:
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {"webhookEvent": "jira:version_released", "version": {"id": version_id, "name": name}}
+        )
+    )
+    return event
+
+
+def test_a_label_rule_on_an_issue_event_and_the_release_on_its_own_event(
     cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     jira = jira_of(stand_ins)
@@ -159,17 +170,95 @@ def test_label_and_released_version_rules(
     (github,) = _github(stand_ins).dispatches
     assert github["workflow"] == "production-deployment-pipeline.yml"
     assert github["inputs"]["environment"] == "production"  # from pipelines.<name>.environment
+    # An issue event is not a release: the version rule waits for the release itself.
+    assert _gitlab(stand_ins).pipelines == []
+    released = cli(
+        *configs(tmp_path), "trigger", "--event-file", str(_released(tmp_path)), "--dispatch",
+        env=env,
+    )  # fmt: skip
+    assert released.code == 0, released.all
     (gitlab,) = _gitlab(stand_ins).pipelines
     assert gitlab["source"] == "trigger" and gitlab["ref"] == "main"
     assert gitlab["variables"] == {
-        "DEPLOY_ISSUE_KEY": "PROJ-4",
-        "DEPLOY_ISSUE_SUMMARY": "Release notes for v1.2.3",
+        "DEPLOY_ISSUE_KEY": "PROJ-2,PROJ-4",
+        "DEPLOY_ISSUE_SUMMARY": "v1.2.3: 2 issues",
         "DEPLOY_VERSION": "v1.2.3",
         "DEPLOY_ENVIRONMENT": "",
     }
-    rules = {p["rule"] for p in json.loads(_outputs(done.out)["pipelines"])}
-    assert rules == {"label_trigger", "version_trigger"}
-    assert GITLAB_TRIGGER_TOKEN not in done.all
+    rules = {p["rule"] for p in json.loads(_outputs(released.out)["pipelines"])}
+    assert rules == {"version_trigger"}
+    assert GITLAB_TRIGGER_TOKEN not in done.all + released.all
+
+
+def test_a_release_starts_its_pipeline_once_whatever_its_issues_do_later(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    jira.state.versions["10101"].released = True
+    env = {**env, "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN}
+    argv = [*configs(tmp_path), "trigger", "--event-file", str(_released(tmp_path)), "--dispatch"]
+    assert cli(*argv, env=env).code == 0
+    assert len(_gitlab(stand_ins).pipelines) == 1  # two issues, one release, one pipeline
+    for key in ("PROJ-2", "PROJ-4"):  # each issue's record names the release's dispatch
+        entries = jira.state.issues[key].properties[PROPERTY]["dispatched"]
+        assert list(entries) == ["version_trigger|version-deployment-pipeline|version:10101"]
+    # A new issue given the old released version, then Jira delivering the release again.
+    jira.add_issue("PROJ", "Late fix", fix_versions=["v1.2.3"])
+    again = cli(*argv, env=env)
+    assert again.code == 0, again.all
+    assert len(_gitlab(stand_ins).pipelines) == 1
+    assert "already dispatched by" in again.out
+    assert jira.spec_rejections == []
+
+
+def test_a_poll_starts_recent_releases_and_never_historical_ones(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    jira.state.versions["10101"].released = True
+    jira.state.versions["10101"].release_date = today
+    env = {**env, "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN}
+    argv = [*configs(tmp_path), "trigger", "--poll", "--dispatch"]
+    first = cli(*argv, env=env)
+    assert first.code == 0, first.all
+    variables = [p["variables"] for p in _gitlab(stand_ins).pipelines]
+    # v1.2.2 was released in 2024: the first poll records nothing for it and starts nothing.
+    assert [v["DEPLOY_VERSION"] for v in variables] == ["v1.2.3"]
+    assert "v1.2.2 was released on 2024-04-02, before this poll's window" in first.out
+    assert cli(*argv, env=env).code == 0
+    assert len(_gitlab(stand_ins).pipelines) == 1
+
+
+def test_released_within_must_be_a_duration(cli, env: dict[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "rules.yml"
+    config.write_text(
+        SEED.read_text().replace(
+            "version_pattern:", "released_within: a while\n      version_pattern:", 1
+        )
+    )
+    done = cli("--config", str(config), "trigger", "--poll", env=env)
+    assert done.code == 2, done.all
+    assert "released_within" in done.err and "'a while' is not a duration" in done.err
+
+
+def test_two_labels_mapped_to_one_pipeline_start_it_once(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    key = jira.add_issue("PROJ1", "Both", labels=["deploy-to-prod", "release-candidate"])
+    config = tmp_path / "rules.yml"
+    config.write_text(
+        SEED.read_text().replace('"release-candidate": "staging-deployment-pipeline"',
+                                 '"release-candidate": "production-deployment-pipeline"')
+    )  # fmt: skip
+    argv = ["--config", str(config), "--config", str(configs(tmp_path)[-1])]
+    done = cli(*argv, "trigger", "--issue", key, "--dispatch", env=env)
+    assert done.code == 0, done.all
+    assert len(_github(stand_ins).dispatches) == 1
+    assert "started once for label deploy-to-prod and label release-candidate" in done.out
+    again = cli(*argv, "trigger", "--issue", key, "--dispatch", env=env)
+    assert again.code == 0 and len(_github(stand_ins).dispatches) == 1
 
 
 def test_nothing_to_deploy_says_why_per_rule(
@@ -180,7 +269,7 @@ def test_nothing_to_deploy_says_why_per_rule(
     assert "nothing to deploy" in done.out
     assert "issue_status_trigger: issue type Task is not one of Story, Bug" in done.out
     assert "label_trigger: the issue has no labels" in done.out
-    assert "version_trigger: the issue has no fix version" in done.out
+    assert "version_trigger: fires on a release" in done.out
     assert _outputs(done.out)["pipelines"] == "[]"
     assert _github(stand_ins).dispatches == []
 
@@ -237,6 +326,7 @@ def test_dry_run_prints_the_dispatch_and_writes_nothing(
     assert done.code == 0, done.all
     assert "/actions/workflows/project1-deployment-pipeline.yml/dispatches" in done.out
     assert "would start acme/checkout" in done.out
+    assert f"then would record it in {PROPERTY} of {key}" in done.out
     assert _github(stand_ins).dispatches == []
     assert PROPERTY not in jira.issue(key).properties
     writes = [r for r in stand_ins.of("jira") if not r.path.split("?")[0].endswith("changelog")]
@@ -395,8 +485,8 @@ def test_version_released_event_reads_the_versions_issues(
     env = {**env, "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN}
     done = cli(*configs(tmp_path), "trigger", "--event-file", str(event), "--dispatch", env=env)
     assert done.code == 0, done.all
-    issues = sorted(p["variables"]["DEPLOY_ISSUE_KEY"] for p in _gitlab(stand_ins).pipelines)
-    assert issues == ["PROJ-2", "PROJ-4"]
+    issues = [p["variables"]["DEPLOY_ISSUE_KEY"] for p in _gitlab(stand_ins).pipelines]
+    assert issues == ["PROJ-2,PROJ-4"]  # one release, one pipeline, with both its issues
     assert _github(stand_ins).dispatches == []  # only the version rule applies to a release
 
 
@@ -539,8 +629,8 @@ def test_an_issue_a_search_lists_twice_is_dispatched_once(
     env = {**env, "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN}
     done = cli(*configs(tmp_path), "trigger", "--event-file", str(event), "--dispatch", env=env)
     assert done.code == 0, done.all
-    issues = sorted(p["variables"]["DEPLOY_ISSUE_KEY"] for p in _gitlab(stand_ins).pipelines)
-    assert issues == ["PROJ-2", "PROJ-4"]
+    issues = [p["variables"]["DEPLOY_ISSUE_KEY"] for p in _gitlab(stand_ins).pipelines]
+    assert issues == ["PROJ-2,PROJ-4"]
 
 
 def test_a_webhook_body_cannot_issue_workflow_commands(

@@ -16,6 +16,7 @@ class FixVersion:
     id: str
     name: str
     released: bool
+    release_date: str = ""  # yyyy-MM-dd as Jira keeps it, "" when none is set
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,10 @@ class Issue:
             issue_type=name("issuetype"),
             fix_versions=[
                 FixVersion(
-                    str(v.get("id") or ""), str(v.get("name") or ""), v.get("released") is True
+                    str(v.get("id") or ""),
+                    str(v.get("name") or ""),
+                    v.get("released") is True,
+                    str(v.get("releaseDate") or ""),
                 )
                 for v in (versions if isinstance(versions, list) else [])
                 if isinstance(v, dict)
