@@ -167,3 +167,18 @@ def test_every_action_passes_only_known_credentials() -> None:
             if key.startswith("CIBRIDGE_IN_"):
                 name = value.removeprefix("${{ inputs.").removesuffix(" }}")
                 assert INPUTS[name] == key.removeprefix("CIBRIDGE_IN_"), (path, key)
+
+
+def test_an_input_error_quoting_data_cannot_issue_a_workflow_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cibridge.cli.action import run
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("CIBRIDGE_COMMAND", "notify")
+    monkeypatch.setenv("CIBRIDGE_ARGS", "'unclosed\r::add-mask::x")
+    monkeypatch.setenv("CIBRIDGE_IN_X\r::error::forged", "1")
+    assert run() == 2
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "\r" not in out
+    assert out.startswith("::error title=cibridge::CIBRIDGE_IN_X\\x0d::error::forged does not")

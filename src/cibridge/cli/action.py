@@ -26,6 +26,7 @@ from cibridge.config.variables import INPUTS
 from cibridge.config.variables import OPTION_PREFIX as OPT_PREFIX
 from cibridge.config.variables import SECRET_INPUT_PREFIX as SECRET_PREFIX
 from cibridge.core.errors import EXIT_USAGE
+from cibridge.core.untrusted import printable
 
 SECRET_INPUTS = frozenset(INPUTS.values())
 _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*=")
@@ -111,7 +112,8 @@ def run() -> int:
         prefix = (
             "::error title=cibridge::" if os.environ.get("GITHUB_ACTIONS") == "true" else "error: "
         )
-        sys.stdout.write(f"{prefix}{error}\n")
+        # The message quotes inputs: shown, never obeyed (a \r or "::" in one is data).
+        sys.stdout.write(f"{prefix}{' '.join(printable(str(error)).splitlines())}\n")
         return EXIT_USAGE
     return main(argv)
 

@@ -137,6 +137,30 @@ def test_sections_are_collapsible(tmp_path: Path) -> None:
     assert "section_end:" in lines[2]
 
 
+HOSTILE = "v9.9.9\x1b[0Ksection_end:1:x\r\x1b[0Ksection_start:1:fake[collapsed=true]\r\x1b[2J"
+
+
+def test_data_printed_cannot_open_close_or_clear_anything() -> None:
+    """GitLab's log reads ESC sequences and section markers anywhere: data printed through
+    print, the error and warning lines and a section title shows them, never obeys them."""
+    out = io.StringIO()
+    platform = GitLab({}, out, out)
+    with platform.group(f"title {HOSTILE}"):
+        platform.print(f"body {HOSTILE}")
+        platform.error(f"error {HOSTILE}")
+        platform.warning(f"warning {HOSTILE}")
+        platform.print_err(f"err {HOSTILE}")
+    lines = out.getvalue().rstrip("\n").split("\n")
+    ours = [lines[0], lines[-1]]  # the section's own markers
+    assert all(line.startswith("\x1b[0Ksection_") for line in ours)
+    for line in lines:
+        data = line.split("\x1b[0K", 2)[-1] if line in ours else line
+        data = data.removeprefix("\x1b[31;1m").removeprefix("\x1b[33;1m").removesuffix("\x1b[0m")
+        assert "\x1b" not in data and "\r" not in data, repr(line)
+    assert out.getvalue().count("\x1b[0Ksection_start:") == 1  # ours; the data's is text
+    assert "body v9.9.9\\x1b[0Ksection_end:1:x\\x0d" in out.getvalue()
+
+
 # -- variables of the wrong shape; reports that cannot be written --------------------------
 
 

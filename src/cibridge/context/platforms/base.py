@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from cibridge.core import redact
+from cibridge.core.untrusted import printable
 
 
 class Console:
@@ -24,7 +25,10 @@ class Console:
         self.closed = False
 
     def print(self, text: str) -> None:
-        self.write(redact.redact(text) + "\n")
+        # Every line printed may carry data (a Jira summary, a commit message, a server's
+        # answer): its controls are shown as escapes, so a lone \r, ESC or a GitLab section
+        # marker in it is read, never obeyed. A platform's own control lines use write().
+        self.write(printable(redact.redact(text)) + "\n")
 
     def write(self, text: str) -> None:
         """Write already-redacted text; a reader that went away (``| head``) is not an error:
@@ -45,8 +49,12 @@ class Console:
         """Only GitHub needs telling; elsewhere redaction alone keeps secrets out."""
 
     def print_err(self, text: str) -> None:
+        self.write_err(printable(redact.redact(text)) + "\n")
+
+    def write_err(self, text: str) -> None:
+        """Write already-redacted, already-printable text to the error stream."""
         with contextlib.suppress(BrokenPipeError):
-            self.err.write(redact.redact(text) + "\n")
+            self.err.write(text)
             self.err.flush()
 
     def error(self, message: str) -> None:

@@ -47,10 +47,10 @@ class GitHub(Console):
     def error(self, message: str) -> None:
         # Redact before escaping: escaping first would turn a secret's "%" or newline into
         # a form the redactor no longer recognises.
-        self.write(f"::error title=cibridge::{_escape_data(redact.redact(message))}\n")
+        self.write(f"::error title=cibridge::{_escape_data(printable(redact.redact(message)))}\n")
 
     def warning(self, message: str) -> None:
-        self.write(f"::warning title=cibridge::{_escape_data(redact.redact(message))}\n")
+        self.write(f"::warning title=cibridge::{_escape_data(printable(redact.redact(message)))}\n")
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         path = self.env.get("GITHUB_OUTPUT")
@@ -92,7 +92,7 @@ class GitHub(Console):
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
-        self._command(f"::group::{' '.join(title.splitlines())}")
+        self._command(f"::group::{' '.join(printable(title).splitlines())}")
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from cibridge.context.payload import parse_number
 from cibridge.context.platforms.base import Console
 from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
+from cibridge.core.untrusted import printable
 
 DOTENV_LIMIT = 5 * 1024
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -29,10 +30,10 @@ class GitLab(Console):
         return gitlab_context(env, cwd)
 
     def error(self, message: str) -> None:
-        self.print_err(f"\x1b[31;1mERROR: {message}\x1b[0m")
+        self.write_err(f"\x1b[31;1mERROR: {_shown(message)}\x1b[0m\n")
 
     def warning(self, message: str) -> None:
-        self.print_err(f"\x1b[33;1mWARNING: {message}\x1b[0m")
+        self.write_err(f"\x1b[33;1mWARNING: {_shown(message)}\x1b[0m\n")
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         lines = []
@@ -76,13 +77,19 @@ class GitLab(Console):
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
         name = f"cibridge_{int(time.time() * 1000)}"
-        self.print(
-            f"\x1b[0Ksection_start:{int(time.time())}:{name}[collapsed=true]\r\x1b[0K{title}"
+        heading = " ".join(_shown(title).splitlines())
+        self.write(
+            f"\x1b[0Ksection_start:{int(time.time())}:{name}[collapsed=true]\r\x1b[0K{heading}\n"
         )
         try:
             yield
         finally:
-            self.print(f"\x1b[0Ksection_end:{int(time.time())}:{name}\r\x1b[0K")
+            self.write(f"\x1b[0Ksection_end:{int(time.time())}:{name}\r\x1b[0K\n")
+
+
+def _shown(text: str) -> str:
+    """Data inside GitLab's own control sequences: redacted, its controls made visible."""
+    return printable(redact.redact(text))
 
 
 def gitlab_context(env: Mapping[str, str], cwd: str) -> Context:
