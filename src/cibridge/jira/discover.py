@@ -12,6 +12,7 @@ from cibridge.context.model import MAX_COMMITS, ZERO_SHA, Context
 from cibridge.core.errors import CibridgeError, failure
 
 MAX_ISSUES = 100  # per run: a commit naming PROJ-1 … PROJ-255 is a typo, not a release
+MAX_ISSUES_SETTING = ("integration_configs", "project_management", "jira", "max_issues")
 _LISTED = 5  # keys shown in the message; the rest are counted
 
 
@@ -89,6 +90,6 @@ def check_cap(found: Collection[str], cap: int) -> None:
     raise failure(
         f"found {len(keys)} issue keys, more than --max-issues {cap}: nothing was changed "
         f"({listed}{more})",
-        hint="raise --max-issues if the run really ships that many issues, or name them "
-        "with --issue",
+        hint="raise --max-issues (or max_issues under integration_configs.project_management."
+        "jira) if the run really ships that many issues, or name them with --issue",
     )

@@ -48,7 +48,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=int,
         default=None,
         metavar="N",
-        help="refuse the run, changing nothing, when more keys are found (default 100)",
+        help="refuse the run, changing nothing, when more keys are found (default: max_issues "
+        "under integration_configs.project_management.jira, else 100)",
     )
     found.add_argument("--strict", action="store_true", help="exit 1 when a key is not in Jira")
     what = parser.add_argument_group("what to do")
@@ -136,9 +137,10 @@ def build_request(runtime: Runtime, projects: tuple[str, ...]) -> JiraRequest:
         discover.texts(discovery, context, str(runtime.cwd)), projects or None
     ).items():
         found.setdefault(key, []).extend(sources)
-    cap = discover.MAX_ISSUES if args.max_issues is None else args.max_issues
-    if cap < 1:
+    if args.max_issues is not None and args.max_issues < 1:
         raise CibridgeError("--max-issues must be at least 1")
+    configured = runtime.config.value(*discover.MAX_ISSUES_SETTING)
+    cap = args.max_issues or configured or discover.MAX_ISSUES
     discover.check_cap(found, cap)
     if args.concurrency < 1:
         raise CibridgeError("--concurrency must be at least 1")
