@@ -1,0 +1,171 @@
+"""The canary sweep: every command, on GitHub and on GitLab, with secrets that servers echo.
+
+Each secret cibridge can be given is a random canary here. A Prometheus and a health check
+that echo every credential back in their error bodies, and the stand-ins for the rest,
+answer the commands; then every byte the command produced is searched: stdout, stderr, the
+step outputs and summary (GitHub), the dotenv report (GitLab), and every report file it
+wrote (JSON, JUnit, alert rules). A canary must not appear whole, encoded (percent, base64,
+JSON) or in part (any 8 characters of it in a row).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from cibridge.cli.commands import NAMES
+from cibridge.demo.standins import GITHUB_API_TOKEN, StandIns, jira_of
+from tests.conftest import SEED, run_process
+from tests.github_job import github_env
+from tests.trigger.helpers import configs as trigger_configs
+from tests.trigger.helpers import seed_projects
+
+PART = 8  # a leak of this many characters in a row counts
+
+
+def _canary(name: str) -> str:
+    return f"{name}-{secrets.token_hex(12)}"
+
+
+def _forms(canary: str) -> set[str]:
+    whole = {
+        canary,
+        quote(canary, safe=""),
+        quote_plus(canary),
+        base64.b64encode(canary.encode()).decode().rstrip("="),
+        json.dumps(canary)[1:-1],
+    }
+    # The random tail, in every 8-character window: a cut excerpt shows part of a secret.
+    tail = canary.rsplit("-", 1)[-1]
+    return whole | {tail[i : i + PART] for i in range(len(tail) - PART + 1)}
+
+
+@pytest.fixture
+def canaries() -> dict[str, str]:
+    return {
+        "PROM_TOKEN": _canary("prom-token"),
+        "PROMETHEUS_PASSWORD": _canary("prom-password"),
+        "HEALTH_KEY": _canary("health-key"),
+        "CIBRIDGE_TRIGGER_KEY": secrets.token_hex(32),
+        "CIBRIDGE_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "SHARED_SECRET": _canary("shared-secret"),
+    }
+
+
+@pytest.fixture
+def echoing(httpserver: HTTPServer, canaries: dict[str, str]) -> HTTPServer:
+    """A Prometheus and a health endpoint that echo every credential they were sent."""
+
+    def echo(request: Request) -> Response:
+        echoed = " ".join(f"{k}={v}" for k, v in request.headers.items())
+        body = {"status": "error", "errorType": "bad_data", "error": f"denied: {echoed}"}
+        return Response(json.dumps(body), status=400, content_type="application/json")
+
+    httpserver.expect_request("/api/v1/query").respond_with_handler(echo)
+    httpserver.expect_request("/health").respond_with_handler(
+        lambda request: Response(f"bad {dict(request.headers)}", status=500)
+    )
+    return httpserver
+
+
+GATE = """integrations:
+  prometheus: {{type: bearer, token: '${{PROM_TOKEN}}'}}
+post_deployment_validation:
+  metrics_validation:
+    - {{name: errors, query: 'up{{job="api"}}', max_value: 1}}
+  health_check_validation:
+    http_checks:
+      - {{url: '{health}', headers: {{X-Key: '${{HEALTH_KEY}}'}}}}
+"""
+
+# Each command with its arguments, the exit code and a line it must print, so a command
+# that fails early and prints nothing cannot pass as "leaked nothing".
+SCENARIOS: list[tuple[str, list[str], int, str]] = [
+    ("notify", ["notify", "--status", "failure", "--to", "slack", "--to", "dingtalk",
+                "--to", "webhook"], 0, "delivered"),
+    ("jira", ["jira", "--issue", "PROJ-1", "--comment"], 0, "PROJ-1"),
+    ("gate", ["gate", "--report", "gate.json", "--junit", "gate.xml"], 1, "errors"),
+    ("gate rules", ["gate", "rules", "--output", "rules.yml"], 0, ""),
+    ("trigger", ["trigger", "--issue", "PROJ1-1", "--dispatch"], 0, "started acme/checkout"),
+    ("render", ["render", "--show-context"], 0, '"repository"'),
+    ("config", ["config", "show"], 0, "integration_configs"),
+    ("secret", ["secret", "encrypt"], 0, "enc:"),
+    ("sign", ["sign", "--secret-env", "SHARED_SECRET", "payload.json"], 0, "sha256="),
+    ("verify", ["verify", "--secret-env", "SHARED_SECRET", "--signature", "sha256=00",
+                "payload.json"], 1, ""),
+    ("demo", ["demo", "--sample"], 0, "What each notification stand-in received"),
+    ("standins", ["standins", "--for", "0.1"], 0, "SLACK_WEBHOOK_URL="),
+]  # fmt: skip
+
+
+def test_every_command_has_a_scenario() -> None:
+    assert {name.split()[0] for name, *_ in SCENARIOS} == set(NAMES)
+
+
+@pytest.mark.parametrize("platform", ["github", "gitlab"])
+@pytest.mark.parametrize(
+    ("name", "argv", "code", "marker"), SCENARIOS, ids=[s[0] for s in SCENARIOS]
+)
+def test_no_canary_anywhere(
+    name: str,
+    argv: list[str],
+    code: int,
+    marker: str,
+    platform: str,
+    canaries: dict[str, str],
+    echoing: HTTPServer,
+    stand_ins: StandIns,
+    tmp_path: Path,
+) -> None:
+    seed_projects(stand_ins)
+    jira_of(stand_ins).add_issue("PROJ1", "Ship", issue_type="Story", status="Ready for Deployment")
+    (tmp_path / "gate.yml").write_text(GATE.format(health=echoing.url_for("/health")))
+    (tmp_path / "payload.json").write_text('{"ref": "main"}')
+    env = {
+        **stand_ins.env(),
+        **canaries,
+        "GITHUB_TOKEN": GITHUB_API_TOKEN,
+        "PROMETHEUS_URL": echoing.url_for("/"),
+        "CIBRIDGE_HTTP_RETRIES": "0",
+    }
+    if platform == "github":
+        env |= github_env(tmp_path)
+    else:
+        env |= {"GITLAB_CI": "true", "CIBRIDGE_DOTENV": str(tmp_path / "cibridge.env")}
+        env |= {"GITHUB_ACTIONS": "", "CI_PROJECT_PATH": "acme/checkout"}
+    config = [a for p in sorted(SEED.glob("*.yml")) for a in ("--config", str(p))]
+    if name.startswith("gate"):
+        config = ["--config", str(tmp_path / "gate.yml")]
+    elif name == "trigger":
+        config = trigger_configs(tmp_path)
+    elif name == "jira":
+        config = []  # the stand-in's environment alone: an API token, no OAuth
+    stdin = b"a secret value\n" if name == "secret" else None
+    result = run_process(*config, *argv, env=env, cwd=tmp_path, stdin=stdin)
+    written = [
+        p for p in tmp_path.iterdir() if p.is_file() and p.name not in ("gate.yml", "payload.json")
+    ]
+    texts = [result.out, result.err, *(p.read_text(errors="replace") for p in written)]
+    forms = {form: key for key, value in canaries.items() for form in _forms(value)}
+    for text in texts:
+        for line in text.splitlines():
+            if line.startswith("::add-mask::"):
+                continue  # the one place a secret must appear: telling the runner to mask it
+            leaked = [forms[form] for form in forms if form in line]
+            assert not leaked, f"{leaked} leaked in: {line[:200]}"
+    assert result.code == code, result.all
+    assert marker in result.all
+    if name == "gate":
+        assert {"gate.json", "gate.xml"} <= {p.name for p in written}
+        assert "denied" in (tmp_path / "gate.json").read_text()  # the echo was reported
+    if name == "gate rules":
+        assert "alert:" in (tmp_path / "rules.yml").read_text()
+    if platform == "gitlab" and name in ("notify", "jira", "gate", "trigger"):
+        assert (tmp_path / "cibridge.env").is_file()
