@@ -4,8 +4,11 @@ package build, and on a version tag the checks and the CI/CD Catalog release job
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -131,3 +134,60 @@ include:
     assert f"cibridge: installed {wheel} into " in run.output
     assert "PASS  cibridge-render" in run.output
     assert (run.workdir / "rendered.json").read_text().startswith("{")
+
+
+def _install_part(template: Path) -> str:
+    text = template.read_text()
+    start = text.index("      # install part")
+    part = text[start : text.index("\n      fi\n", start) + len("\n      fi\n")]
+    return "\n".join(line[6:] for line in part.splitlines())
+
+
+def _pins(lock: str) -> dict[str, set[str]]:
+    """name==version -> its hashes, from a lock in pip's requirements format."""
+    joined = re.sub(r"\s*\\\n\s*", " ", lock)
+    pins = {}
+    for line in joined.splitlines():
+        if line.strip() and not line.strip().startswith("#"):
+            pins[line.split()[0]] = set(re.findall(r"--hash=(sha256:[0-9a-f]{64})", line))
+    return pins
+
+
+def test_every_component_carries_the_lock_it_installs_from(tmp_path: Path) -> None:
+    """The lock each template writes is requirements.lock: every pin, every hash."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "lock_components.py"), "--check"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    expected = _pins((REPO / "requirements.lock").read_text())
+    assert len(expected) > 10 and all(expected.values())
+    for template in sorted((REPO / "templates").glob("*.yml")):
+        part = _install_part(template)
+        writes = part[part.index("# >>> requirements.lock") : part.index("# <<< requirements.lock")]
+        lock = tmp_path / f"{template.stem}.lock"
+        subprocess.run(["bash", "-c", writes], env={"lock": str(lock)}, check=True)
+        assert _pins(lock.read_text()) == expected, template.name
+
+
+def test_a_dependency_whose_hash_is_not_locked_is_refused(tmp_path: Path) -> None:
+    """A download cache or index answering with another file than the lock names: the
+    install stops (exit 2), nothing runs."""
+    from tests.project.test_distribution import _dist
+
+    wheel, _ = _dist(str(tmp_path / "dist"))
+    part = _install_part(REPO / "templates" / "notify.yml")
+    markupsafe = next(line for line in part.splitlines() if "'markupsafe==" in line)
+    tampered = re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, markupsafe)
+    script = part.replace(markupsafe, tampered)
+    env = {**_path_env(), "CIBRIDGE_PACKAGE": str(wheel), "HOME": str(tmp_path)}
+    env["PATH"] = env["PATH"].replace(str(Path(sys.executable).parent) + os.pathsep, "")
+    project = tmp_path / "project"
+    project.mkdir()
+    done = subprocess.run(
+        ["bash", "-c", script + "\ncibridge --version\n"], cwd=project, env=env,
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "could not install" in done.stderr
+    assert "hash" in done.stderr.lower()
