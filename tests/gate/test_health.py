@@ -150,3 +150,54 @@ def test_an_unnamed_check_is_named_without_its_credentials(tmp_path: Path) -> No
         tmp_path,
     )
     assert gate.http[0].name == "GET https://h:8443/x"
+
+
+def test_header_values_are_resolved_and_masked_like_every_other_value(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from cibridge.config import encryption
+    from cibridge.core import redact
+
+    key = Fernet.generate_key().decode()
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "tenant-key").write_text("tenant-key-from-a-file\n", encoding="utf-8")
+    env = {
+        "HEALTH_TOKEN": "health-token-from-env",
+        "CIBRIDGE_KEY": key,
+        "CIBRIDGE_SECRETS_DIR": str(secrets),
+    }
+    encrypted = encryption.encrypt("api-key-encrypted", env)
+    gate = settings_from(
+        f"""
+post_deployment_validation:
+  health_check_validation:
+    http_checks:
+      - url: {httpserver.url_for("/health")}
+        headers:
+          Authorization: "Bearer ${{HEALTH_TOKEN}}"
+          X-Api-Key: "{encrypted}"
+          X-Tenant-Key_ref: tenant-key
+          X-Trace: "${{TRACE_ID:-tracing-default}}"
+          Accept: application/json
+""",
+        tmp_path,
+        env,
+    )
+    sent = {
+        "Authorization": "Bearer health-token-from-env",
+        "X-Api-Key": "api-key-encrypted",
+        "X-Tenant-Key": "tenant-key-from-a-file",
+        "X-Trace": "tracing-default",
+        "Accept": "application/json",
+    }
+    (http,) = gate.http
+    assert http.headers == sent
+    httpserver.expect_request("/health", headers=sent).respond_with_data("ok")
+    assert http_check(http, TRANSPORT, fake_clock()).verdict == "pass"
+    for value in ("health-token-from-env", "api-key-encrypted", "tenant-key-from-a-file"):
+        assert redact.redact(f"sent {value}") == "sent ***"
+    # A literal in a header that is no credential is not a secret: masking it would hide it.
+    assert redact.redact("application/json") == "application/json"

@@ -226,6 +226,24 @@ def resolve_string(raw: str, where: str, env: Mapping[str, str], *, secret: bool
     return value
 
 
+def resolve_headers(raw: object, where: str, env: Mapping[str, str]) -> dict[str, str]:
+    """Configured ``headers`` with each value resolved as any value is (``${VAR}``, ``enc:``),
+    and ``Name_ref: secret-name`` read as the header ``Name`` holding that secret. A value
+    that came from a variable, a secret or an ``enc:`` token, or that a credential header
+    (Authorization, X-Api-Key) carries, is registered with the redactor: headers are where
+    tokens travel, whatever the header is called."""
+    sent: dict[str, str] = {}
+    for key, value in raw.items() if isinstance(raw, dict) else ():
+        name, text = str(key), str(value)
+        if name.endswith("_ref"):
+            found = lookup_secret(text, where, env, required=True)
+            sent[name.removesuffix("_ref")] = found or ""
+            continue
+        secret = is_credential_name(name) or "${" in text or text.startswith(encryption.PREFIX)
+        sent[name] = resolve_string(text, where, env, secret=secret)
+    return sent
+
+
 def discover(explicit: list[str], cwd: Path, env: Mapping[str, str]) -> list[Path]:
     if explicit:
         # The default name given explicitly (the action's documented ``config: .cibridge.yml

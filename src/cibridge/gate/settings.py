@@ -299,7 +299,9 @@ def _http(read: Reader) -> HttpCheck:
         except re.error as error:
             raise read.error("body_regex", f"is not a valid regex: {error}", "") from None
     budget = read.raw("max_latency")
-    headers = read.raw("headers") or {}
+    from cibridge.config.loader import resolve_headers
+
+    headers = resolve_headers(read.raw("headers"), read.where("headers"), read.config.env)
     return HttpCheck(
         name=read.text("name") or f"{method} {shown_url(url)}",
         url=url,
@@ -314,7 +316,7 @@ def _http(read: Reader) -> HttpCheck:
         json_path=read.text("json_path"),
         json_value=read.raw("json_value"),
         max_latency=None if budget is None else read.seconds("max_latency", 0.0),
-        headers={str(k): str(v) for k, v in headers.items()},
+        headers=headers,
         failure_action=read.choice("failure_action", ACTIONS, "fail"),  # type: ignore[arg-type]
         critical=read.flag("critical"),
     )
