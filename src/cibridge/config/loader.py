@@ -43,7 +43,7 @@ SECRET_KEYS = frozenset(
         "app_key",
     }
 )
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _USERINFO = re.compile(r"(?i)(?<=[a-z0-9+.-]://)[^/?#@\s]+(?=@)")
 _QUERY_PAIR = re.compile(r"(?<=[?&;])([^=&#\s]+)=([^&#\s]+)")
 
@@ -203,25 +203,28 @@ def resolve_string(raw: str, where: str, env: Mapping[str, str], *, secret: bool
     """``raw`` with ``${VAR}`` from ``env`` substituted and an ``enc:`` result decrypted;
     the result is registered with the redactor when it is a ``secret``."""
 
-    def substitute(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        value = env.get(name)
-        if not value:
-            if default is not None:
-                return default
-            raise NotSet(
-                f"{where}: ${{{name}}} is not set",
-                hint=f"export {name} in the job's environment (a CI secret or variable), "
-                f"or write ${{{name}:-default}}",
-            )
-        if is_credential_name(name):
-            redact.register(value)
-        return value
-
-    value = _VAR.sub(substitute, raw)
+    value = VARIABLE.sub(lambda match: variable_value(match, where, env), raw)
     if value.startswith(encryption.PREFIX):
         value = encryption.decrypt(value, where, env)
     if secret:
+        redact.register(value)
+    return value
+
+
+def variable_value(match: re.Match[str], where: str, env: Mapping[str, str]) -> str:
+    """The value of the ``${VAR}`` or ``${VAR:-default}`` that ``match`` (of VARIABLE) found;
+    registered with the redactor when the variable's name says it is a credential."""
+    name, default = match.group(1), match.group(2)
+    value = env.get(name)
+    if not value:
+        if default is not None:
+            return default
+        raise NotSet(
+            f"{where}: ${{{name}}} is not set",
+            hint=f"export {name} in the job's environment (a CI secret or variable), "
+            f"or write ${{{name}:-default}}",
+        )
+    if is_credential_name(name):
         redact.register(value)
     return value
 
