@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from cibridge.cli.main import main
 from cibridge.config import variables
@@ -134,3 +135,19 @@ def transport() -> Iterator[Transport]:
     """One transport without retries; sleeps are skipped."""
     with Transport(HttpSettings(retries=0), sleep=lambda _: None) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def _other_server() -> Iterator[HTTPServer]:
+    # One per module: stopping a server waits out werkzeug's 0.5 s poll.
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def other_server(_other_server: HTTPServer) -> Iterator[HTTPServer]:
+    """A second origin (another port), for redirects and proxies."""
+    yield _other_server
+    _other_server.clear()

@@ -26,3 +26,14 @@ def test_printable_keeps_line_feeds_and_ordinary_text() -> None:
 
 def test_excerpt_is_one_line() -> None:
     assert excerpt("a\r::error::b\n\x1bc") == "a ::error::b c"
+
+
+@pytest.mark.parametrize("limit", [60, 200, 300, 500])
+def test_an_excerpt_masks_a_secret_before_the_cut_would_split_it(limit: int) -> None:
+    from cibridge.core import redact
+
+    secret = "ATATT3xFfGF0kLmNoPqRsTuVwXyZ012345"
+    redact.register(secret)
+    text = "x" * (limit - 14) + secret + " and the rest"
+    shown = redact.redact(excerpt(text, limit))
+    assert not any(secret[i : i + 8] in shown for i in range(len(secret) - 7)), shown

@@ -199,3 +199,20 @@ def test_a_path_of_slashes_only_makes_no_secret() -> None:
     encoded = "see https%3A%2F%2Fdocs.example.com%2F%2Fci"
     assert redact.redact(encoded) == encoded
     assert redact.redact("a // b") == "a // b"
+
+
+def test_fill_encodes_a_value_in_the_user_info_and_reads_each_part_of_the_url() -> None:
+    import re
+
+    from cibridge.core.urls import fill
+
+    pattern = re.compile(r"<(\w+)>")
+    values = {"pw": "p@ss/w:rd", "host": "h.example:8443", "path": "a b"}
+
+    def filled(template: str) -> str:
+        return fill(template, pattern, lambda m: values[m.group(1)], "w", lambda m: m.group())
+
+    assert (
+        filled("https://ci:<pw>@<host>/<path>") == "https://ci:p%40ss%2Fw%3Ard@h.example:8443/a%20b"
+    )
+    assert filled("https://<host>?q=<path>") == "https://h.example:8443?q=a%20b"

@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cibridge.clients.prometheus import Answer, QueryError, Series
-from cibridge.gate.evaluate import Tally, baseline_means, error_observation, judge, moments, observe
+from cibridge.gate.evaluate import (
+    Tally,
+    baseline_means,
+    error_observation,
+    instant_samples,
+    judge,
+    moments,
+    observe,
+)
 from cibridge.gate.results import Observation
 from cibridge.gate.settings import Baseline, Bound
 from tests.gate.helpers import metric
@@ -222,3 +230,18 @@ def test_tally_invariants(verdicts: list[str], fail_after: int, critical: bool) 
     if final == "pass":
         assert "error" not in verdicts and verdicts.count("pass") >= verdicts.count("inconclusive")
     assert tally.failed == verdicts.count("fail")
+
+
+def test_stale_series_are_left_out_and_named() -> None:
+    answer = Answer(
+        [
+            Series((("pod", "a"),), [(1000.0, 0.001)]),
+            Series((("pod", "b"),), [(0.0, 0.001)]),
+            Series((("pod", "c"),), [(900.0, 0.001)]),
+        ]
+    )
+    samples, stale = instant_samples(answer, 1000.0, 30.0)
+    assert samples == [((("pod", "a"),), 0.001)]
+    assert stale.startswith('2 stale, the oldest ({pod="b"}) is 16m40s old (stamped 1970-')
+    observation = observe(metric(max_value=0.01), samples, 1000.0, stale=stale)
+    assert observation.verdict == "pass" and observation.why.endswith("; left out: " + stale)

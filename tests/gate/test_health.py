@@ -150,3 +150,97 @@ def test_an_unnamed_check_is_named_without_its_credentials(tmp_path: Path) -> No
         tmp_path,
     )
     assert gate.http[0].name == "GET https://h:8443/x"
+
+
+def test_header_values_are_resolved_and_masked_like_every_other_value(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from cibridge.config import encryption
+    from cibridge.core import redact
+
+    key = Fernet.generate_key().decode()
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "tenant-key").write_text("tenant-key-from-a-file\n", encoding="utf-8")
+    env = {
+        "HEALTH_TOKEN": "health-token-from-env",
+        "CIBRIDGE_KEY": key,
+        "CIBRIDGE_SECRETS_DIR": str(secrets),
+    }
+    encrypted = encryption.encrypt("api-key-encrypted", env)
+    gate = settings_from(
+        f"""
+post_deployment_validation:
+  health_check_validation:
+    http_checks:
+      - url: {httpserver.url_for("/health")}
+        headers:
+          Authorization: "Bearer ${{HEALTH_TOKEN}}"
+          X-Api-Key: "{encrypted}"
+          X-Tenant-Key_ref: tenant-key
+          X-Trace: "${{TRACE_ID:-tracing-default}}"
+          Accept: application/json
+""",
+        tmp_path,
+        env,
+    )
+    sent = {
+        "Authorization": "Bearer health-token-from-env",
+        "X-Api-Key": "api-key-encrypted",
+        "X-Tenant-Key": "tenant-key-from-a-file",
+        "X-Trace": "tracing-default",
+        "Accept": "application/json",
+    }
+    (http,) = gate.http
+    assert http.headers == sent
+    httpserver.expect_request("/health", headers=sent).respond_with_data("ok")
+    assert http_check(http, TRANSPORT, fake_clock()).verdict == "pass"
+    for value in ("health-token-from-env", "api-key-encrypted", "tenant-key-from-a-file"):
+        assert redact.redact(f"sent {value}") == "sent ***"
+    # A literal in a header that is no credential is not a secret: masking it would hide it.
+    assert redact.redact("application/json") == "application/json"
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_to_another_origin_fails_and_its_headers_stay_home(
+    httpserver: HTTPServer, other_server: HTTPServer, status: int
+) -> None:
+    httpserver.expect_request("/health").respond_with_data(
+        "", status=status, headers={"Location": other_server.url_for("/health?token=x")}
+    )
+    other_server.expect_request("/health").respond_with_data("ok")
+    headers = {"X-Health-Auth": "health-1234", "X-Tenant": "team-a"}
+    result = http_check(check(httpserver, headers=headers), TRANSPORT, fake_clock())
+    origin = other_server.url_for("/").rstrip("/")
+    assert result.verdict == "fail"
+    assert result.why == (
+        f"HTTP {status} in 10 ms: redirected to another origin {origin} (not followed)"
+    )
+    assert other_server.log == []  # neither the other host's 200 nor the headers
+    ((sent, _),) = httpserver.log
+    assert sent.headers["X-Health-Auth"] == "health-1234"
+
+
+def test_a_same_origin_redirect_is_still_followed_with_the_headers(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_request("/health").respond_with_data(
+        "", status=302, headers={"Location": "/ready"}
+    )
+    httpserver.expect_request("/ready", headers={"X-Tenant": "team-a"}).respond_with_data("ok")
+    result = http_check(
+        check(httpserver, headers={"X-Tenant": "team-a"}, contains="ok"), TRANSPORT, fake_clock()
+    )
+    assert result.verdict == "pass"
+
+
+def test_a_check_that_expects_the_redirect_passes_on_it_without_following(
+    httpserver: HTTPServer, other_server: HTTPServer
+) -> None:
+    httpserver.expect_request("/health").respond_with_data(
+        "", status=302, headers={"Location": other_server.url_for("/login")}
+    )
+    result = http_check(check(httpserver, expected_status=(302,)), TRANSPORT, fake_clock())
+    assert result.verdict == "pass" and other_server.log == []

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pytest
+
 from cibridge.clients.prometheus import Answer, QueryError, Series
 from cibridge.gate.results import GateResult
 from cibridge.gate.service import Dependencies, GateRequest, decide, run
@@ -23,12 +25,13 @@ class FakePrometheus:
 
     values: Values
     calls: list[tuple[str, str, float]] = field(default_factory=list)
+    stamp: Callable[[float], float] = lambda at: at  # the time a sample is stamped with
 
     def _at(self, query: str, at: float) -> list[Series]:
         value = self.values(query, at)
         if isinstance(value, QueryError):
             raise value
-        return [] if value is None else [Series((("job", "api"),), [(at, value)])]
+        return [] if value is None else [Series((("job", "api"),), [(self.stamp(at), value)])]
 
     def instant(self, query: str, at: float | None = None) -> Answer:
         assert at is not None
@@ -57,9 +60,14 @@ class FakeTime:
 
 
 def gate(
-    checks: list[MetricCheck], values: Values, *, now: float, policy: RollbackPolicy | None = None
+    checks: list[MetricCheck],
+    values: Values,
+    *,
+    now: float,
+    policy: RollbackPolicy | None = None,
+    stamp: Callable[[float], float] = lambda at: at,
 ) -> tuple[GateResult, FakePrometheus, FakeTime, list[str]]:
-    prometheus = FakePrometheus(values)
+    prometheus = FakePrometheus(values, stamp=stamp)
     clock = FakeTime(now)
     lines: list[str] = []
     deps = Dependencies(
@@ -198,3 +206,24 @@ def test_decide_orders_fail_error_inconclusive() -> None:
     assert decide([c("pass"), c("error", "warn")], "", "")[:2] == ("pass", "none")
     assert decide([c("pass"), c("error", "alert")], "", "")[:2] == ("pass", "alert")
     assert decide([c("pass"), c("inconclusive", "alert")], "", "")[:2] == ("pass", "none")
+
+
+@pytest.mark.parametrize("policy", ["inconclusive", "fail"])
+def test_a_sample_stamped_at_time_0_is_no_evidence_of_health(policy: str) -> None:
+    check = metric(name="errors", query="errors", max_value=0.01, on_no_data=policy)
+    result, _, _, _ = gate([check], lambda q, t: 0.001, now=DEPLOYED, stamp=lambda at: 0.0)
+    (checked,) = result.checks
+    assert checked.verdict == policy and result.verdict != "pass"
+    assert checked.why.endswith(
+        "no fresh data: the sample is 1w4d13h46m40s old (stamped 1970-01-01T00:00:00Z, more "
+        "than the 30s interval before the evaluation): stale data is no evidence "
+        f"(on_no_data: {policy})"
+    )
+
+
+@pytest.mark.parametrize(("behind", "verdict"), [(31.0, "inconclusive"), (29.0, "pass")])
+def test_a_sample_older_than_the_interval_is_stale(behind: float, verdict: str) -> None:
+    result, _, _, _ = gate(
+        [window(duration=60.0)], lambda q, t: 0.001, now=DEPLOYED, stamp=lambda at: at - behind
+    )
+    assert result.checks[0].verdict == verdict

@@ -182,3 +182,37 @@ def test_a_rollback_policy_block_is_on_unless_disabled(tmp_path: Path) -> None:
     )
     assert not off.rollback.enabled
     assert not settings_from(f"post_deployment_validation:\n{check}", tmp_path).rollback.enabled
+
+
+def _url_check(url: str) -> str:
+    return (
+        "post_deployment_validation:\n  health_check_validation:\n    http_checks:\n"
+        f"      - url: '{url}'\n"
+    )
+
+
+def test_a_variable_in_the_host_cannot_change_the_host(tmp_path: Path) -> None:
+    text = _url_check("http://${SERVICE_HOST}/health")
+    with pytest.raises(CibridgeError) as caught:
+        settings_from(text, tmp_path, {"SERVICE_HOST": "127.0.0.1:9/x#"})
+    message = caught.value.message
+    assert ".cibridge.yml:4: url of 'GET http://${service_host}/health'" in message
+    assert "the value of ${SERVICE_HOST} has '/'" in message and "127.0.0.1" not in message
+    assert caught.value.exit_code == 2
+
+
+def test_variables_in_the_path_and_query_are_encoded_and_a_leading_one_is_the_origin(
+    tmp_path: Path,
+) -> None:
+    text = _url_check("${BASE_URL}/items/${ITEM}?token=${HEALTH_TOKEN}&x=${MISSING:-a b}")
+    env = {"BASE_URL": "https://h.example:8443", "ITEM": "../admin", "HEALTH_TOKEN": "t/k&n=1"}
+    (http,) = settings_from(text, tmp_path, env).http
+    assert http.url == "https://h.example:8443/items/..%2Fadmin?token=t%2Fk%26n%3D1&x=a%20b"
+    assert http.name == "GET https://h.example:8443/items/..%2Fadmin"
+
+
+def test_an_unnamed_check_with_a_port_placeholder_loads(tmp_path: Path) -> None:
+    (http,) = settings_from(
+        _url_check("http://{{ service_host }}:{{ service_port }}/health"), tmp_path
+    ).http
+    assert http.name == "GET http://{{ service_host }}:{{ service_port }}/health"

@@ -1,6 +1,6 @@
 """The one server harness of the HTTP tests: a transport whose sleeps are recorded, a raw
-socket server for misbehaviour, a second origin, an https server with its own CA, and a
-listener whose backlog is full.
+socket server for misbehaviour, an https server with its own CA, and a
+listener whose backlog is full (the second origin, ``other_server``, is tests/conftest.py's).
 
 pytest-httpserver's ``httpserver`` is the well-behaved server; ``raw_server(handler)`` starts
 one whose ``handler(server, conn)`` gets each accepted socket (``silent``, ``drip_headers``,
@@ -168,22 +168,6 @@ def full_backlog() -> Iterator[str]:
     yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     first.close()
     listener.close()
-
-
-@pytest.fixture(scope="module")
-def _other_server() -> Iterator[HTTPServer]:
-    # One per module: stopping a server waits out werkzeug's 0.5 s poll.
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def other_server(_other_server: HTTPServer) -> Iterator[HTTPServer]:
-    """A second origin (another port), for redirects and proxies."""
-    yield _other_server
-    _other_server.clear()
 
 
 @pytest.fixture(scope="module")

@@ -507,3 +507,19 @@ def test_a_proxy_address_is_not_a_secret_only_its_user_info() -> None:
     Transport(HttpSettings.from_env({"HTTPS_PROXY": proxy}))
     assert redact.redact("via /gateway-01a2b3c4d5") == "via /gateway-01a2b3c4d5"
     assert redact.redact("proxy-pw-77") == "***"
+
+
+def test_stay_on_origin_returns_a_redirect_to_another_origin_unfollowed(
+    httpserver: HTTPServer, other_server: HTTPServer, transport
+) -> None:
+    httpserver.expect_request("/a").respond_with_data("", status=302, headers={"Location": "/b"})
+    httpserver.expect_request("/b").respond_with_data(
+        "", status=307, headers={"Location": other_server.url_for("/c")}
+    )
+    other_server.expect_request("/c").respond_with_data("c")
+    response = transport().request(
+        "GET", httpserver.url_for("/a"), headers={"X-Tenant": "a"}, what="T", stay_on_origin=True
+    )
+    assert response.status == 307 and response.url == httpserver.url_for("/b")
+    assert response.redirect_target() == other_server.url_for("/").rstrip("/")
+    assert other_server.log == []

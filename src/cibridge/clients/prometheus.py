@@ -93,7 +93,9 @@ def parse_value(raw: Any) -> float:
             return float(raw)
     except ValueError:
         pass
-    raise QueryError(f"Prometheus sent a value that is not a number: {raw!r}"[:200], "bad_response")
+    raise QueryError(
+        excerpt(f"Prometheus sent a value that is not a number: {raw!r}", 200), "bad_response"
+    )
 
 
 class PrometheusClient:
@@ -222,12 +224,14 @@ def _labels(metric: Any) -> Labels:
 def _point(pair: Any) -> tuple[float, float]:
     if not isinstance(pair, list) or len(pair) != 2:
         raise QueryError(
-            f"Prometheus sent a sample that is not [time, value]: {pair!r}"[:200], "bad_response"
+            excerpt(f"Prometheus sent a sample that is not [time, value]: {pair!r}", 200),
+            "bad_response",
         )
     when = parse_value(pair[0])
     if not math.isfinite(when):
         raise QueryError(
-            f"Prometheus sent a sample time that is no time: {pair!r}"[:200], "bad_response"
+            excerpt(f"Prometheus sent a sample time that is no time: {pair!r}", 200),
+            "bad_response",
         )
     return when, parse_value(pair[1])
 

@@ -43,7 +43,7 @@ SECRET_KEYS = frozenset(
         "app_key",
     }
 )
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _USERINFO = re.compile(r"(?i)(?<=[a-z0-9+.-]://)[^/?#@\s]+(?=@)")
 _QUERY_PAIR = re.compile(r"(?<=[?&;])([^=&#\s]+)=([^&#\s]+)")
 
@@ -203,27 +203,48 @@ def resolve_string(raw: str, where: str, env: Mapping[str, str], *, secret: bool
     """``raw`` with ``${VAR}`` from ``env`` substituted and an ``enc:`` result decrypted;
     the result is registered with the redactor when it is a ``secret``."""
 
-    def substitute(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        value = env.get(name)
-        if not value:
-            if default is not None:
-                return default
-            raise NotSet(
-                f"{where}: ${{{name}}} is not set",
-                hint=f"export {name} in the job's environment (a CI secret or variable), "
-                f"or write ${{{name}:-default}}",
-            )
-        if is_credential_name(name):
-            redact.register(value)
-        return value
-
-    value = _VAR.sub(substitute, raw)
+    value = VARIABLE.sub(lambda match: variable_value(match, where, env), raw)
     if value.startswith(encryption.PREFIX):
         value = encryption.decrypt(value, where, env)
     if secret:
         redact.register(value)
     return value
+
+
+def variable_value(match: re.Match[str], where: str, env: Mapping[str, str]) -> str:
+    """The value of the ``${VAR}`` or ``${VAR:-default}`` that ``match`` (of VARIABLE) found;
+    registered with the redactor when the variable's name says it is a credential."""
+    name, default = match.group(1), match.group(2)
+    value = env.get(name)
+    if not value:
+        if default is not None:
+            return default
+        raise NotSet(
+            f"{where}: ${{{name}}} is not set",
+            hint=f"export {name} in the job's environment (a CI secret or variable), "
+            f"or write ${{{name}:-default}}",
+        )
+    if is_credential_name(name):
+        redact.register(value)
+    return value
+
+
+def resolve_headers(raw: object, where: str, env: Mapping[str, str]) -> dict[str, str]:
+    """Configured ``headers`` with each value resolved as any value is (``${VAR}``, ``enc:``),
+    and ``Name_ref: secret-name`` read as the header ``Name`` holding that secret. A value
+    that came from a variable, a secret or an ``enc:`` token, or that a credential header
+    (Authorization, X-Api-Key) carries, is registered with the redactor: headers are where
+    tokens travel, whatever the header is called."""
+    sent: dict[str, str] = {}
+    for key, value in raw.items() if isinstance(raw, dict) else ():
+        name, text = str(key), str(value)
+        if name.endswith("_ref"):
+            found = lookup_secret(text, where, env, required=True)
+            sent[name.removesuffix("_ref")] = found or ""
+            continue
+        secret = is_credential_name(name) or "${" in text or text.startswith(encryption.PREFIX)
+        sent[name] = resolve_string(text, where, env, secret=secret)
+    return sent
 
 
 def discover(explicit: list[str], cwd: Path, env: Mapping[str, str]) -> list[Path]:

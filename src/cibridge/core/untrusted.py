@@ -1,12 +1,16 @@
 """Text that came from someone else (a server's answer, a payload) made safe to print.
 
 Control characters are dropped so an answer cannot move the cursor, forge a log line or
-open a GitLab section; the length is capped so a huge answer cannot flood the log.
+open a GitLab section; the length is capped so a huge answer cannot flood the log. An
+excerpt is masked before it is cut: a server that echoes a token would otherwise leave the
+part before the cut, which no longer matches the registered secret, in the message.
 """
 
 from __future__ import annotations
 
 import re
+
+from cibridge.core import redact
 
 EXCERPT = 300
 # C0 and C1 controls, DEL, and the Unicode line/paragraph separators and bidi overrides
@@ -15,8 +19,8 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u20
 
 
 def excerpt(text: object, limit: int = EXCERPT) -> str:
-    """One printable line of at most ``limit`` characters."""
-    line = " ".join(_CONTROLS.sub(" ", str(text)).split())
+    """One printable line of at most ``limit`` characters, registered secrets masked."""
+    line = " ".join(_CONTROLS.sub(" ", redact.redact(str(text))).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 

@@ -8,6 +8,7 @@ redactor in every form they can take on the way out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 from cibridge.core.errors import CibridgeError
@@ -22,6 +23,10 @@ _PORT = re.compile(r"[0-9]{1,5}")
 # route, not the secret; registered, it would be masked in every line of every log (GitHub's
 # ::add-mask:: included). The path as a whole is registered all the same.
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+# What would end a host and port, or hide the real host behind user info: "\\" too, read as
+# "/" by WHATWG parsers (browsers, some proxies), and spaces and controls.
+_NOT_IN_AUTHORITY = re.compile(r"[/?#@\\\s\x00-\x1f\x7f]")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 
 
 def _split(url: str) -> tuple[str, str, str]:
@@ -110,3 +115,59 @@ def secret_parts(url: str, *, whole_url_secret: bool) -> list[str]:
             if len(form) >= _MIN_QUERY_VALUE:
                 found.setdefault(form)
     return list(found)
+
+
+def fill(
+    template: str,
+    pattern: re.Pattern[str],
+    value_of: Callable[[re.Match[str]], str],
+    where: str,
+    shown: Callable[[re.Match[str]], str],
+) -> str:
+    """``template``, a URL, with each ``pattern`` match replaced by ``value_of(match)``, made
+    safe for the part of the URL it lands in, so no value can send the request to another
+    host: in the user info, path, query or fragment it is percent-encoded (a "/" as %2F);
+    in the host and port a value with ``/ ? # @ \\`` is refused (exit 2, naming ``where``
+    and the placeholder as ``shown`` writes it). A value the URL starts with (``{{ url }}``,
+    ``${BASE}/health``) is the origin the config's author chose to take from it, as it is."""
+    out: list[str] = []
+    position = 0
+    for match in pattern.finditer(template):
+        out.append(template[position : match.start()])
+        value = value_of(match)
+        part = _part("".join(out), template[match.end() :])
+        if part == "authority" and _NOT_IN_AUTHORITY.search(value):
+            bad = _NOT_IN_AUTHORITY.search(value)
+            assert bad is not None
+            raise CibridgeError(
+                f"{where}: the value of {shown(match)} has {bad.group()!r} and lands in the "
+                "URL's host and port, where it would change the host",
+                hint="pass a host or host:port only; write the path, query and fragment in "
+                "the url after it",
+            )
+        if part == "scheme" and not _SCHEME.fullmatch(value):
+            raise CibridgeError(
+                f"{where}: the value of {shown(match)} is the URL's scheme but is not one",
+                hint="pass http or https",
+            )
+        if part in ("userinfo", "path", "query", "fragment"):
+            # A segment of dots only would climb the path once the server normalises it.
+            value = "%2E" * len(value) if value.strip(".") == "" else quote(value, safe="")
+        out.append(value)
+        position = match.end()
+    out.append(template[position:])
+    return "".join(out)
+
+
+def _part(before: str, after: str) -> str:
+    """Where in a URL the text between ``before`` and ``after`` stands."""
+    _, sep, rest = before.partition("://")
+    if not sep:
+        return "scheme" if after.startswith("://") else "start"
+    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
+    if not ends:
+        closing = [i for i in (after.find(c) for c in "/?#") if i >= 0]
+        still = after[: min(closing, default=len(after))]
+        return "userinfo" if "@" in still else "authority"
+    tail = rest[min(ends) :]
+    return "fragment" if "#" in tail else "query" if "?" in tail else "path"

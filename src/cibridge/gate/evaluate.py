@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cibridge.clients.prometheus import Answer, Labels, QueryError, labels_text
+from cibridge.core import isotime
+from cibridge.core.durations import seconds_text
 from cibridge.gate.results import Observation, Verdict, number
 from cibridge.gate.settings import MetricCheck, baseline_text
 
@@ -75,10 +77,25 @@ def observe(
     samples: Sequence[Sample],
     at: float,
     baseline: Mapping[Labels, float] | None = None,
+    stale: str = "",
 ) -> Observation:
-    """The verdict on every series of one moment, combined as the check says."""
+    """The verdict on every series of one moment, combined as the check says; ``stale``
+    says which samples were left out as stale (:func:`instant_samples`)."""
     if not samples:
-        return Observation(at, check.on_no_data, f"no data (on_no_data: {check.on_no_data})")
+        missing = f"no fresh data: {stale}" if stale else "no data"
+        return Observation(at, check.on_no_data, f"{missing} (on_no_data: {check.on_no_data})")
+    observation = _observe(check, samples, at, baseline)
+    if stale:
+        observation.why += f"; left out: {stale}"
+    return observation
+
+
+def _observe(
+    check: MetricCheck,
+    samples: Sequence[Sample],
+    at: float,
+    baseline: Mapping[Labels, float] | None,
+) -> Observation:
     judged = []
     for labels, value in sorted(samples):
         base = _base_for(labels, baseline) if check.baseline is not None else None
@@ -161,8 +178,39 @@ def moments(answer: Answer, ticks: Sequence[float]) -> list[tuple[float, list[Sa
     return [(tick, by_tick[round(tick * 1000)]) for tick in ticks]
 
 
-def instant_samples(answer: Answer) -> list[Sample]:
-    return [(series.labels, series.points[-1][1]) for series in answer.series if series.points]
+def instant_samples(answer: Answer, at: float, max_age: float) -> tuple[list[Sample], str]:
+    """The last sample of each series, and why any were left out. Prometheus stamps an
+    instant query's samples with its evaluation time, so one stamped more than ``max_age``
+    (the check's interval) before ``at`` (at time 0, or a cached answer replayed by
+    something in between) says nothing about now: it counts as no data, never as a pass."""
+    fresh: list[Sample] = []
+    stale: list[tuple[Labels, float]] = []
+    for series in answer.series:
+        if not series.points:
+            continue
+        when, value = series.points[-1]
+        if at - when > max_age:
+            stale.append((series.labels, when))
+        else:
+            fresh.append((series.labels, value))
+    if not stale:
+        return fresh, ""
+    labels, when = min(stale, key=lambda item: item[1])
+    which = "the sample" if len(answer.series) == 1 else f"{len(stale)} stale, the oldest"
+    shown = "" if len(answer.series) == 1 else f" ({labels_text(labels)})"
+    why = (
+        f"{which}{shown} is {seconds_text(at - when)} old (stamped {_moment(when)}, more "
+        f"than the {seconds_text(max_age)} interval before the evaluation): stale data is "
+        "no evidence"
+    )
+    return fresh, why
+
+
+def _moment(when: float) -> str:
+    try:
+        return isotime.text(when)
+    except (OverflowError, ValueError, OSError):  # beyond what a datetime holds
+        return f"{when:g}"
 
 
 def error_observation(at: float, error: QueryError) -> Observation:

@@ -4,7 +4,8 @@ An HTTP check passes when one attempt gets an expected status, a body that match
 (``contains``, ``body_regex``, ``json_path`` [= ``json_value``]) and, with ``max_latency``,
 an answer within the budget. Attempts are 1 + ``retries``, waiting ``interval`` and then
 twice as long each time. A service that cannot be reached fails its check: that is what
-the check is for.
+the check is for. Only redirects within the URL's origin are followed: a redirect elsewhere
+fails the check unless its status is expected, and the check's headers never leave.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from cibridge.core import urls
 from cibridge.core.durations import seconds_text
 from cibridge.core.errors import EXIT_FAILURE, CibridgeError
 from cibridge.core.untrusted import excerpt
@@ -73,6 +75,18 @@ def _same(actual: Any, expected: Any) -> bool:
 
 def judge_response(check: HttpCheck, response: Response, seconds: float) -> tuple[bool, str]:
     took = f"{seconds * 1000:.0f} ms"
+    target = response.redirect_target()
+    if (
+        target
+        and target != urls.origin(response.url)
+        and response.status not in check.expected_status
+    ):
+        # Another origin's answer says nothing about this service, and the check's headers
+        # (its credentials) must not travel there: the transport stopped at the redirect.
+        return False, (
+            f"HTTP {response.status} in {took}: redirected to another origin {target} "
+            "(not followed)"
+        )
     if response.status not in check.expected_status:
         wanted = _statuses_text(check.expected_status)
         return False, f"HTTP {response.status} in {took}, expected {wanted}"
@@ -125,6 +139,7 @@ def http_check(check: HttpCheck, transport: Transport, clock: Clock) -> CheckRes
                     headers=check.headers,
                     timeout=check.timeout,
                     what=f"health check {check.name}",
+                    stay_on_origin=True,
                 )
             except CibridgeError as error:
                 if error.exit_code != EXIT_FAILURE:

@@ -35,8 +35,7 @@ class Endpoint:
 def endpoint(name: str, config: Config, env: Mapping[str, str], transport: Transport) -> Endpoint:
     """The URL, auth and headers of ``alertmanager`` or ``pushgateway``; a usage error (exit
     2) saying where to set it when there is no URL."""
-    from cibridge.config.loader import resolve_string
-    from cibridge.core.credentials import is_credential_name
+    from cibridge.config.loader import resolve_headers
     from cibridge.core.urls import ensure_url
 
     label = name.capitalize()
@@ -50,9 +49,5 @@ def endpoint(name: str, config: Config, env: Mapping[str, str], transport: Trans
         )
     base = ensure_url(str(url), f"{label} url ({found.where('url')})").rstrip("/")
     names = AuthEnv.of(name)
-    headers: dict[str, str] = {}
-    raw = found.value("headers") or {}
-    for key, value in raw.items() if isinstance(raw, dict) else ():
-        secret = is_credential_name(str(key))
-        headers[str(key)] = resolve_string(str(value), found.where("headers"), env, secret=secret)
+    headers = resolve_headers(found.value("headers"), found.where("headers"), env)
     return Endpoint(base, found.auth(names, transport, label), headers)

@@ -1,5 +1,6 @@
 """The configured checks with their placeholders filled in: queries escaped for PromQL,
-URLs, hosts and the rollback pipeline as plain one-line text, ports checked as numbers.
+URLs escaped for the part each value lands in, hosts and the rollback pipeline as plain
+one-line text, ports checked as numbers.
 Every problem is a usage error before anything is queried."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def render(settings: GateSettings, values: Mapping[str, Any]) -> GateSettings:
     http = tuple(
         replace(
             check,
-            url=promql.render_text(check.url, values, f"{check.where} url"),
+            url=promql.render_url(check.url, values, f"{check.where} url of {check.name!r}"),
             name=promql.render_text(check.name, values, f"{check.where} name"),
             headers={
                 name: promql.render_text(value, values, f"{check.where} headers.{name}")

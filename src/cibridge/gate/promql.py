@@ -55,21 +55,35 @@ def _unsupported(template: str, where: str) -> None:
             )
 
 
+def _plain(match: re.Match[str], values: Mapping[str, Any], where: str) -> str:
+    value = scalar(match.group(1), values, where)
+    if re.search(r"[\s\x00-\x1f\x7f]", value):
+        raise CibridgeError(
+            f"{where}: the value of {{{{ {match.group(1)} }}}} has a space or control character",
+            hint="pass a plain host, URL or name",
+        )
+    return value
+
+
 def render_text(template: str, values: Mapping[str, Any], where: str) -> str:
-    """A URL, host, port or pipeline name: the value as it is, but one line with no spaces."""
+    """A host, port or pipeline name: the value as it is, but one line with no spaces."""
     _unsupported(template, where)
+    return PLACEHOLDER.sub(lambda match: _plain(match, values, where), template)
 
-    def fill(match: re.Match[str]) -> str:
-        value = scalar(match.group(1), values, where)
-        if re.search(r"[\s\x00-\x1f\x7f]", value):
-            raise CibridgeError(
-                f"{where}: the value of {{{{ {match.group(1)} }}}} has a space or control "
-                "character",
-                hint="pass a plain host, URL or name",
-            )
-        return value
 
-    return PLACEHOLDER.sub(fill, template)
+def render_url(template: str, values: Mapping[str, Any], where: str) -> str:
+    """A URL: each value one line with no spaces, escaped for the part of the URL it lands in
+    and refused where it would change the host (:func:`cibridge.core.urls.fill`)."""
+    from cibridge.core import urls
+
+    _unsupported(template, where)
+    return urls.fill(
+        template,
+        PLACEHOLDER,
+        lambda match: _plain(match, values, where),
+        where,
+        lambda match: f"{{{{ {match.group(1)} }}}}",
+    )
 
 
 def render_query(template: str, values: Mapping[str, Any], where: str) -> str:

@@ -203,8 +203,9 @@ class _Gate:
                 self.add(item, evaluate.error_observation(tick, error))
                 continue
             item.warnings.extend(answer.warnings)
-            samples = evaluate.instant_samples(answer)
-            self.add(item, evaluate.observe(item.check, samples, tick, item.baseline))
+            samples, stale = evaluate.instant_samples(answer, tick, item.check.interval)
+            observation = evaluate.observe(item.check, samples, tick, item.baseline, stale)
+            self.add(item, observation)
 
     def keeps_counting(self, item: _Check) -> bool:
         """A failed rollback check is still observed: its failures count to max_failures."""

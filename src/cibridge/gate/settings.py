@@ -277,21 +277,54 @@ def _statuses(read: Reader) -> tuple[int, ...]:
 def shown_url(url: str) -> str:
     """A check's URL as reports show it: origin and path only. The query and the user info
     are where credentials travel (``?token=``, ``user:password@``), and reports are published."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced "[": the origin as core.urls reads it, never raising
+        from cibridge.core.urls import origin
+
+        return origin(url)
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a placeholder ({{ service_port }}), shown as written until rendered
+        port = ":" + parts.netloc.rpartition("@")[2].rpartition(":")[2]
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
+def _url(read: Reader, method: str) -> str:
+    """The check's URL with each ``${VAR}`` escaped for the part of the URL it lands in, as
+    placeholders are (plan.render): a variable's value cannot change the host either."""
+    from cibridge.config import encryption, loader
+    from cibridge.core import redact, urls
+
+    raw = read.config.raw(*read.path, "url")
+    if not isinstance(raw, str) or raw.startswith(encryption.PREFIX):
+        return read.text("url").strip()  # a whole encrypted URL is as its author wrote it
+    where, env = read.where("url"), read.config.env
+    label = read.text("name") or f"{method} {shown_url(raw.strip())}"
+    url = urls.fill(
+        raw.strip(),
+        loader.VARIABLE,
+        lambda match: loader.variable_value(match, where, env),
+        f"{where}: url of {label!r}",
+        lambda match: f"${{{match.group(1)}}}",
+    )
+    if url.startswith(encryption.PREFIX):
+        url = encryption.decrypt(url, where, env)
+    for part in loader.credentials_in(url):
+        redact.register(part)
+    return url
+
+
 def _http(read: Reader) -> HttpCheck:
-    url = read.text("url").strip()
-    if not url:
-        raise read.error("url", "is missing", "write the URL to check, e.g. http://host/health")
     method = read.text("method", "GET").upper()
     if method not in ("GET", "HEAD"):
         raise read.error("method", f"is {method!r}", "health checks read: use GET or HEAD")
+    url = _url(read, method)
+    if not url:
+        raise read.error("url", "is missing", "write the URL to check, e.g. http://host/health")
     pattern = read.text("body_regex")
     if pattern:
         try:
@@ -299,7 +332,9 @@ def _http(read: Reader) -> HttpCheck:
         except re.error as error:
             raise read.error("body_regex", f"is not a valid regex: {error}", "") from None
     budget = read.raw("max_latency")
-    headers = read.raw("headers") or {}
+    from cibridge.config.loader import resolve_headers
+
+    headers = resolve_headers(read.raw("headers"), read.where("headers"), read.config.env)
     return HttpCheck(
         name=read.text("name") or f"{method} {shown_url(url)}",
         url=url,
@@ -314,7 +349,7 @@ def _http(read: Reader) -> HttpCheck:
         json_path=read.text("json_path"),
         json_value=read.raw("json_value"),
         max_latency=None if budget is None else read.seconds("max_latency", 0.0),
-        headers={str(k): str(v) for k, v in headers.items()},
+        headers=headers,
         failure_action=read.choice("failure_action", ACTIONS, "fail"),  # type: ignore[arg-type]
         critical=read.flag("critical"),
     )

@@ -49,16 +49,10 @@ def url(config: Config, env: Mapping[str, str]) -> str:
 
 
 def headers(config: Config, env: Mapping[str, str]) -> dict[str, str]:
-    from cibridge.config.loader import resolve_string
-    from cibridge.core.credentials import is_credential_name
+    from cibridge.config.loader import resolve_headers
 
     found = settings(config, env)
-    sent: dict[str, str] = {}
-    raw = found.value("headers") or {}
-    where = found.where("headers")
-    for name, value in raw.items() if isinstance(raw, dict) else ():
-        secret = is_credential_name(str(name))
-        sent[str(name)] = resolve_string(str(value), where, env, secret=secret)
+    sent = resolve_headers(found.value("headers"), found.where("headers"), env)
     tenant = found.value("tenant", "PROMETHEUS_TENANT")
     if tenant:
         sent.setdefault(TENANT_HEADER, str(tenant))

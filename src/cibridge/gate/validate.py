@@ -21,7 +21,14 @@ def validate(config: Config, env: Mapping[str, str]) -> list[CibridgeError]:
         gate = settings.load(config)
     except CibridgeError as error:
         return [error]
-    if gate.metrics and source.settings(config, env).enabled():
+    found = source.settings(config, env)
+    # No URL here may well be one in the CI's environment (PROMETHEUS_URL): gate says so
+    # where it runs. A URL that is there but unusable can never work.
+    try:
+        configured = found.value("url", "PROMETHEUS_URL") or found.value("base_url")
+    except CibridgeError as error:  # an unset ${VAR} (config check makes it a warning)
+        return [error]
+    if gate.metrics and found.enabled() and configured:
         try:
             source.url(config, env)
         except CibridgeError as error:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cibridge.core import redact
 from cibridge.core.errors import CibridgeError, failure
 from cibridge.core.untrusted import EXCERPT, excerpt
 
@@ -40,7 +39,7 @@ def refusal(
         return None
     if is_redirect(response):
         return failure(f"{what}: {response.redirect_note()}", hint=hint)
-    shown = response.excerpt(limit) if detail is None else excerpt(redact.redact(detail), limit)
+    shown = response.excerpt(limit) if detail is None else excerpt(detail, limit)
     return failure(f"{what}: HTTP {response.status}" + (f": {shown}" if shown else ""), hint=hint)
 
 

@@ -72,21 +72,28 @@ class Response:
         return 200 <= self.status < 300
 
     def excerpt(self, limit: int = EXCERPT) -> str:
-        """What an error message shows of the answer: one line, no control characters."""
-        # Redacted before it is cut, so a secret cut in half by the limit is still masked.
-        return excerpt(redact.redact(self.text), limit)
+        """What an error message shows of the answer: one line, no control characters,
+        secrets masked (before the cut)."""
+        return excerpt(self.text, limit)
 
-    def redirect_note(self) -> str:
-        """Why a write stopped at a redirect, showing only the origin it points to."""
+    def redirect_target(self) -> str:
+        """The origin a redirect points to ("" when this is none): only the origin, since
+        the rest of a Location may carry a token."""
         location = self.headers.get("location", "")
         if self.status not in REDIRECTS or not location:
-            return f"answered HTTP {self.status}"
+            return ""
         from urllib.parse import urljoin
 
         try:
-            target = urls.origin(urljoin(self.url, location))
+            return urls.origin(urljoin(self.url, location))
         except ValueError:
-            target = "an unreadable address"
+            return "an unreadable address"
+
+    def redirect_note(self) -> str:
+        """Why a write stopped at a redirect, showing only the origin it points to."""
+        target = self.redirect_target()
+        if not target:
+            return f"answered HTTP {self.status}"
         if target == urls.origin(self.url):
             target = f"another path on {target}"
         note = "not followed for a write; update the URL"
@@ -135,10 +142,14 @@ class Transport:
         auth: Auth | None = None,
         timeout: float | None = None,
         what: str,
+        stay_on_origin: bool = False,
     ) -> Response:
         """Send one request, retrying what is safe to retry. HTTP errors are returned;
         transport faults raise CibridgeError (exit 1; exit 2 for an unusable URL or header).
-        ``timeout`` replaces the per-read timeout; ``what`` names the service in messages."""
+        ``timeout`` replaces the per-read timeout; ``what`` names the service in messages.
+        With ``stay_on_origin`` a read's redirect to another origin is returned, not
+        followed: for a caller whose answer must come from the URL's own origin, with
+        every header it sends."""
         method = method.upper()
         problem = _url_problem(url)
         if problem:
@@ -157,10 +168,11 @@ class Transport:
             data = jsonlib.dumps(json, ensure_ascii=False).encode()
             sent["Content-Type"] = "application/json; charset=utf-8"
         sent.update(headers or {})
-        response, auth_sent = self._exchange(method, url, data, sent, auth, timeout, what)
+        exchange = (method, url, data, sent, auth, timeout, what, stay_on_origin)
+        response, auth_sent = self._exchange(*exchange)
         if response.status == 401 and auth_sent and auth is not None and auth.renew():
             log.debug(f"{what}: HTTP 401; renewed the credentials, trying once more")
-            response, _ = self._exchange(method, url, data, sent, auth, timeout, what)
+            response, _ = self._exchange(*exchange)
         return response
 
     def _exchange(
@@ -172,6 +184,7 @@ class Transport:
         auth: Auth | None,
         timeout: float | None,
         what: str,
+        stay_on_origin: bool,
     ) -> tuple[Response, bool]:
         """The response (after any redirects), and whether the auth was still sent with it."""
         import http.client
@@ -208,6 +221,8 @@ class Transport:
                 location = requests.Session.get_redirect_target(session, raw)
                 if method not in FOLLOWS_REDIRECTS:
                     location = None
+                if location is not None and stay_on_origin and _leaves(url, location):
+                    location = None  # returned as it is, as a write's redirect is
                 if location is None:
                     break
                 raw.close()  # a redirect's body is never read
@@ -282,6 +297,14 @@ class Transport:
 
                 self._session = new_session(self.settings)
             return self._session
+
+
+def _leaves(url: str, location: str) -> bool:
+    from urllib.parse import urljoin
+
+    from requests.utils import requote_uri
+
+    return urls.origin(urljoin(url, requote_uri(location))) != urls.origin(url)
 
 
 def _read_capped(raw: requests.Response, limit: int) -> tuple[bytes, bool]:

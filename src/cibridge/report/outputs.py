@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cibridge.core import redact
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK
 from cibridge.core.untrusted import printable
 
@@ -45,7 +46,8 @@ class Code(str):
 
 
 def _first_line(text: object) -> str:
-    stripped = str(text).strip()
+    # Masked before the cut: a secret cut in half would no longer match what is registered.
+    stripped = redact.redact(str(text)).strip()
     return stripped.splitlines()[0][:300] if stripped else ""
 
 

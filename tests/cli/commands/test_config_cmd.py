@@ -121,3 +121,61 @@ def test_check_help_says_which_problems_are_errors(capsys: pytest.CaptureFixture
 def test_config_schema_command_prints_it(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("config", "schema")
     assert json.loads(result.out)["title"].startswith("cibridge configuration")
+
+
+GATE = """\
+integration_configs:
+  monitoring:
+    prometheus:
+      url: {url}
+post_deployment_validation:
+  metrics_validation:
+    - {{name: errors, query: up, max_value: 1, duration: {duration}}}
+  health_check_validation:
+    http_checks:
+      - {{url: 'http://127.0.0.1:1/health', expected_status: {status}, timeout: {timeout}}}
+  rollback_policy:
+    max_failures: {failures}
+"""
+GOOD_GATE = {
+    "url": "http://prom:9090",
+    "duration": "5m",
+    "status": 200,
+    "timeout": "5s",
+    "failures": 3,
+}
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ({"failures": "three"}, ":12: max_failures is 'three'"),
+        ({"duration": '"5 minutes"'}, ":7: duration"),
+        ({"status": "ok"}, ":10: expected_status has 'ok'"),
+        ({"url": "prom:9090"}, "Prometheus url"),
+        ({"timeout": "fast"}, ":10: timeout"),
+    ],
+)
+def test_check_reports_what_the_gate_would_refuse(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, bad: dict[str, object], named: str
+) -> None:
+    from cibridge.config import loader
+    from cibridge.gate.validate import validate
+
+    text = GATE.format(**{**GOOD_GATE, **bad})
+    result = _check(cli, tmp_path, text)
+    assert result.code == 2, result.all
+    assert named in result.err
+    # The very message gate.validate (the gate's own loading) gives, not a copy of it.
+    [problem] = validate(loader.load([tmp_path / "c.yml"], {}), {})
+    assert problem.message in result.err
+
+
+def test_check_passes_a_good_gate_and_leaves_an_unset_url_to_the_ci(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path
+) -> None:
+    assert _check(cli, tmp_path, GATE.format(**GOOD_GATE)).code == 0
+    unset = GATE.format(**{**GOOD_GATE, "url": "${PROM_URL_IN_CI}"})
+    result = _check(cli, tmp_path, unset)
+    assert result.code == 0, result.err
+    assert "${PROM_URL_IN_CI} is not set" in result.err

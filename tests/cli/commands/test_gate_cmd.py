@@ -313,7 +313,11 @@ def test_basic_auth_and_tenant_header_from_the_config(
             json.dumps(
                 {
                     "status": "success",
-                    "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]},
+                    "data": {
+                        "resultType": "vector",
+                        # Stamped with the evaluation time, as Prometheus stamps an instant query.
+                        "result": [{"metric": {}, "value": [float(request.values["time"]), "1"]}],
+                    },
                 }
             ),
             content_type="application/json",
@@ -531,14 +535,13 @@ def test_only_health_checks_need_no_prometheus(cli, httpserver: HTTPServer, tmp_
 def test_progress_lines_stay_single_lines_on_github(
     cli, httpserver: HTTPServer, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    body = {
-        "status": "success",
-        "data": {
-            "resultType": "vector",
-            "result": [{"metric": {"pod": "x\n::set-output name=result::pass"}, "value": [1, "9"]}],
-        },
-    }
-    httpserver.expect_request("/api/v1/query").respond_with_json(body)
+    def answer(request: Request) -> Response:
+        pod = {"pod": "x\n::set-output name=result::pass"}
+        sample = {"metric": pod, "value": [float(request.values["time"]), "9"]}
+        body = {"status": "success", "data": {"resultType": "vector", "result": [sample]}}
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/query").respond_with_handler(answer)
     config(
         tmp_path,
         gate_config("    - {name: errs, query: errs, max_value: 1, duration: 1s, interval: 1s}\n"),

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from cibridge.cli.runtime import Runtime
-from cibridge.core.errors import EXIT_OK, EXIT_USAGE
+from cibridge.core.errors import EXIT_OK, EXIT_USAGE, CibridgeError
 
 CHECK_HELP = """\
 Validates the files against the JSON Schema (`cibridge config schema`) and resolves every
@@ -17,6 +17,9 @@ Errors (exit 2), since they can never work:
   - an enc: value that no key in CIBRIDGE_KEY decrypts, or an invalid key
   - a *_ref name that is a path or resolves outside CIBRIDGE_SECRETS_DIR, or an unreadable
     secret file
+  - a gate setting `cibridge gate` would refuse (post_deployment_validation): a value of
+    the wrong kind (max_failures: three, duration: 5 minutes, expected_status: ok,
+    timeout: fast), a check without a threshold, a Prometheus url without its scheme
 
 Warnings (exit 0), since the CI that runs cibridge may have what this machine lacks:
   - a ${VAR} that is not set
@@ -48,6 +51,7 @@ def check(runtime: Runtime) -> int:
         runtime.platform.print("no configuration file found; defaults and environment apply")
         return EXIT_OK
     findings = config.check()
+    findings.errors += _gate_problems(runtime, [error.message for error in findings.errors])
     for warning in findings.warnings:
         runtime.platform.warning(warning)
     for error in findings.errors:
@@ -58,6 +62,20 @@ def check(runtime: Runtime) -> int:
     noted = f"; {len(findings.warnings)} warning(s)" if findings.warnings else ""
     runtime.platform.print(f"ok: {', '.join(config.files)} ({sections}){noted}")
     return EXIT_OK
+
+
+def _gate_problems(runtime: Runtime, reported: list[str]) -> list[CibridgeError]:
+    """What the gate's own loading refuses (gate.validate, the code ``cibridge gate`` runs),
+    less what config.check has said already: an unset value is its warning, not an error."""
+    from cibridge.config.encryption import MissingKey
+    from cibridge.config.secrets import NotSet
+    from cibridge.gate.validate import validate
+
+    return [
+        problem
+        for problem in validate(runtime.config, runtime.env)
+        if not isinstance(problem, (NotSet, MissingKey)) and problem.message not in reported
+    ]
 
 
 def show(runtime: Runtime) -> int:
