@@ -158,7 +158,12 @@ class Dispatcher:
 
     # -- GitLab ---------------------------------------------------------------------------
 
-    def _gitlab(self, target: Target, variables: dict[str, str]) -> Started:
+    def _gitlab(self, target: Target, values: dict[str, str]) -> Started:
+        # GitLab expands $NAME inside the variables a pipeline is started with, and neither
+        # API can mark them raw (gitlab-org/gitlab#362539): a Jira summary "$DEPLOY_TOKEN"
+        # would become the started pipeline's secret. "$$" is GitLab's literal "$"
+        # (docs.gitlab.com/ci/variables/#use-the--character-in-cicd-variables).
+        variables = {key: value.replace("$", "$$") for key, value in values.items()}
         project = quote(target.place, safe="")
         creds = self.credentials
         ref = target.ref or self._gitlab_default_branch(target)
