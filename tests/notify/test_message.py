@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from cibridge.config.loader import Config
 from cibridge.context import sample as sample_context
+from cibridge.context.model import PullRequest
 from cibridge.notify import mentions, message
 from cibridge.render import labels
 
@@ -39,6 +42,33 @@ def test_deploy_and_alert_wording() -> None:
     assert alert["title"] == "Alert · HighErrorRate"
     assert alert["summary"] == "5xx > 1%"
     assert {"label": "Severity", "value": "critical", "url": ""} in alert["facts"]
+
+
+def _pull(kind: str) -> dict[str, object]:
+    context = sample_context.build()
+    url = "https://git.example/acme/checkout/-/merge_requests/1"
+    context.pull_request = PullRequest(1, "Retries", url, "feature", "main", kind=kind)
+    return context.template_vars()
+
+
+@pytest.mark.parametrize(
+    ("kind", "locale", "summary", "link"),
+    [
+        ("merge_request", "en", "Merge request !1: Retries", "View merge request"),
+        ("merge_request", "zh-CN", "合并请求 !1: Retries", "查看合并请求"),
+        ("pull_request", "en", "Pull request #1: Retries", "View pull request"),
+        ("pull_request", "zh-CN", "拉取请求 #1: Retries", "查看拉取请求"),
+    ],
+)
+def test_pull_request_is_named_as_its_platform_names_it(
+    kind: str, locale: str, summary: str, link: str
+) -> None:
+    for event in ("build", "deploy"):
+        model = message.build(event, "success", _pull(kind), labels.for_locale(locale))
+        assert model["summary"] == summary
+        assert {"label": link, "url": "https://git.example/acme/checkout/-/merge_requests/1"} in (
+            model["links"]
+        )
 
 
 def test_commit_list_is_cut_with_a_count() -> None:

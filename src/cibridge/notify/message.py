@@ -67,8 +67,14 @@ def _summary(kind: str, v: Mapping[str, Any], t: Mapping[str, str]) -> str:
         return str(v.get("description") or "")
     pull = v.get("pull_request")
     if pull:
-        return f"{t['pull_request']} #{pull['number']}: {pull['title']}"
+        kind = _pull_kind(pull)
+        reference = pull.get("reference") or f"#{pull['number']}"
+        return f"{t[kind]} {reference}: {pull['title']}"
     return str(v.get("summary") or "")
+
+
+def _pull_kind(pull: Mapping[str, Any]) -> str:
+    return "merge_request" if pull.get("kind") == "merge_request" else "pull_request"
 
 
 def _fact(label: str, value: Any, url: Any = "") -> dict[str, str]:
@@ -115,9 +121,11 @@ def _facts(
 
 
 def _links(v: Mapping[str, Any], t: Mapping[str, str]) -> list[dict[str, str]]:
+    pull = v.get("pull_request") or {}
     return [
         {"label": t["view_run"], "url": str(v.get("run_url") or "")},
         {"label": t["view_commit"], "url": _commit_url(v)},
+        {"label": t[f"view_{_pull_kind(pull)}"], "url": str(pull.get("url") or "")},
         {"label": t["view_environment"], "url": str(v.get("environment_url") or "")},
     ]
 
