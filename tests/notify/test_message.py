@@ -96,3 +96,22 @@ def test_mentions_match_email_or_login_case_insensitively() -> None:
         {"slack": "U2"},
     ]
     assert mentions.resolve(config, variables, "failure", "never") == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "title", "state"), [("en", "is running", "Running"), ("zh-CN", "运行中", "运行中")]
+)
+def test_running_reads_as_running(locale: str, title: str, state: str) -> None:
+    t = labels.for_locale(locale)
+    for event in ("build", "deploy"):
+        model = message.build(event, "running", _vars(), t)
+        assert model["status_text"] == title
+        facts = {f["label"]: f["value"] for f in model["facts"]}
+        assert facts[t["status"]] == state
+        assert t["started"] in facts and t["finished"] not in facts and t["duration"] not in facts
+
+
+def test_a_status_field_is_a_state_not_a_sentence() -> None:
+    model = message.build("build", "cancelled", _vars(), labels.for_locale("en"))
+    assert model["status_text"] == "was cancelled"
+    assert {"label": "Status", "value": "Cancelled", "url": ""} in model["facts"]

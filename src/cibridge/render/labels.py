@@ -36,6 +36,12 @@ _EN = {
     "cancelled": "was cancelled",
     "running": "is running",
     "unknown": "finished",
+    # The same statuses as the value of a "Status" field, where a sentence's verb reads wrong.
+    "state_success": "Succeeded",
+    "state_failure": "Failed",
+    "state_cancelled": "Cancelled",
+    "state_running": "Running",
+    "state_unknown": "Finished",
 }
 
 _ZH = {
@@ -70,8 +76,13 @@ _ZH = {
     "success": "成功",
     "failure": "失败",
     "cancelled": "已取消",
-    "running": "进行中",
+    "running": "运行中",
     "unknown": "已结束",
+    "state_success": "成功",
+    "state_failure": "失败",
+    "state_cancelled": "已取消",
+    "state_running": "运行中",
+    "state_unknown": "已结束",
 }
 
 LOCALES = {"en": _EN, "zh-CN": _ZH}
