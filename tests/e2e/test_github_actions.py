@@ -108,14 +108,16 @@ jobs:
     run = run_act(tmp_path, workflow, event, secrets=secrets)
     assert run.code == 0, run.output
     slack = stand_ins.of("slack")
-    assert [r.path.rsplit("/", 1)[-1] for r in slack] == [
+    assert [r.path.split("?")[0].rsplit("/", 1)[-1] for r in slack] == [
         "chat.postMessage",
+        "conversations.history",  # the update reads back what the first message said
         "chat.update",
         "chat.postMessage",
     ]
     ts = json.loads(slack[0].answer)["ts"]
-    assert slack[1].json["ts"] == ts and slack[1].json["channel"] == "C0DEPLOYS"
-    assert slack[0].json["text"].startswith("🔄") and slack[1].json["text"].startswith("✅")
+    assert slack[2].json["ts"] == ts and slack[2].json["channel"] == "C0DEPLOYS"
+    assert slack[0].json["text"].startswith("🔄") and slack[2].json["text"].startswith("✅")
+    assert slack[2].json["metadata"]["event_type"] == "cibridge_notify"
     assert json.loads(stand_ins.of("dingtalk")[0].answer)["errcode"] == 0
     assert stand_ins.of("webhook")[0].status == 200  # signature verified by the receiver
     # the hostile commit from the push payload arrived as data

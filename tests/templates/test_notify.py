@@ -8,6 +8,7 @@ one: anything more was injected.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -244,3 +245,35 @@ def test_commit_text_in_slack_is_escaped_after_truncation() -> None:
     texts = [b["text"]["text"] for b in blocks if "text" in b]
     text = next(t for t in texts if t.startswith("*Commits"))
     assert "x" * 149 + "&amp;" in text  # cut first, then escaped: no half entity
+
+
+def _rendered(provider: str, event: str, status: str, locale: str) -> tuple[str, dict[str, str]]:
+    variables = sample_context.build().template_vars({"status": status})
+    variables["t"] = t = labels.for_locale(locale)
+    variables["msgtype"] = ""
+    variables["message"] = message.build(event, status, variables, t)
+    name = f"{provider}/{event}.yml.j2"
+    data = render.render(name, variables, render.search_path(None)).data
+    return json.dumps(data, ensure_ascii=False), t
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+@pytest.mark.parametrize(("provider", "event"), [(p, e) for p in PROVIDERS for e in EVENTS])
+def test_a_running_message_has_started_and_nothing_finished(
+    provider: str, event: str, locale: str
+) -> None:
+    text, t = _rendered(provider, event, "running", locale)
+    assert t["finished"] not in text and t["duration"] not in text
+    assert t["state_running"] in text
+    if event != "alert":  # an alert's only time is when it started
+        assert t["started"] in text
+    done, _ = _rendered(provider, event, "success", locale)
+    assert t["state_success"] in done
+    if event != "alert":
+        assert t["finished"] in done
+
+
+def test_a_running_webhook_event_has_no_finish_time() -> None:
+    running, _ = _rendered("webhook", "deploy", "running", "en")
+    assert json.loads(running)["finished_at"] == ""
+    assert json.loads(_rendered("webhook", "deploy", "success", "en")[0])["finished_at"]

@@ -49,11 +49,20 @@ class PullRequest:
     url: str
     source_branch: str
     target_branch: str
+    kind: str = "pull_request"  # "merge_request" on GitLab: templates name it as its platform does
+
+    @property
+    def reference(self) -> str:
+        """How the platform writes it: GitHub's #2, GitLab's !2."""
+        return f"{'!' if self.kind == 'merge_request' else '#'}{self.number}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "reference": self.reference}
 
 
 _SCALARS = (
     "platform repository repository_url sha ref branch tag event actor run_id run_url "
-    "workflow job status environment version started_at"
+    "workflow job status environment environment_url version started_at"
 ).split()
 
 
@@ -74,6 +83,7 @@ class Context:
     job: str = ""
     status: str = ""
     environment: str = ""
+    environment_url: str = ""  # the environment's link when the platform knows it; --set wins
     version: str = ""
     commits: list[Commit] = field(default_factory=list)
     pull_request: PullRequest | None = None
@@ -85,7 +95,7 @@ class Context:
         values: dict[str, Any] = {name: getattr(self, name) for name in _SCALARS}
         values["short_sha"] = self.sha[:8]
         values["commits"] = [commit.as_dict() for commit in self.commits]
-        values["pull_request"] = asdict(self.pull_request) if self.pull_request else None
+        values["pull_request"] = self.pull_request.as_dict() if self.pull_request else None
         values["duration_seconds"] = duration_since(self.started_at)
         values["finished_at"] = isotime.now()
         values.update(extra or {})

@@ -66,9 +66,16 @@ def run(stage: Stage, *, sample: bool) -> int:
             )
             codes.append(_notify(stage, api_env, running))
             posted = [r for r in stand_ins.of("slack") if r.path.endswith("chat.postMessage")]
-            ts = json.loads(posted[-1].answer).get("ts", "") if posted else ""
+            answer = json.loads(posted[-1].answer) if posted else {}
+            # The update names the channel by id, as a workflow passes the channel-id output:
+            # reading the message back (conversations.history) takes no channel name.
+            channel = str(answer.get("channel") or "#deployments")
             done = NotifyRequest(
-                ["slack"], event="deploy", status="success", channels=["#deployments"], update=ts
+                ["slack"],
+                event="deploy",
+                status="success",
+                channels=[channel],
+                update=str(answer.get("ts", "")),
             )
             codes.append(_notify(stage, api_env, done))
         with platform.group("3. Jira says Ready for Deployment → one pipeline starts"):
@@ -96,6 +103,8 @@ def run(stage: Stage, *, sample: bool) -> int:
                     f"\n{received.service} {received.path.split('?')[0]} "
                     f"→ HTTP {received.status} {verdict}"
                 )
+                if not received.raw:  # a read (Slack's conversations.history): no body
+                    continue
                 with platform.untrusted():
                     platform.print(json.dumps(received.json, indent=2, ensure_ascii=False)[:4000])
     return max(codes) if codes else EXIT_OK

@@ -44,7 +44,7 @@ def build(
         "teams_style": teams_style,
         "title": _title(kind, service, variables, labels),
         "summary": _summary(kind, variables, labels),
-        "facts": [fact for fact in _facts(kind, service, variables, labels) if fact["value"]],
+        "facts": [f for f in _facts(kind, status, service, variables, labels) if f["value"]],
         "links": [link for link in _links(variables, labels) if link["url"]],
         "commits": commits[:max_commits],
         "commits_more": max(0, len(commits) - max_commits),
@@ -67,8 +67,14 @@ def _summary(kind: str, v: Mapping[str, Any], t: Mapping[str, str]) -> str:
         return str(v.get("description") or "")
     pull = v.get("pull_request")
     if pull:
-        return f"{t['pull_request']} #{pull['number']}: {pull['title']}"
+        kind = _pull_kind(pull)
+        reference = pull.get("reference") or f"#{pull['number']}"
+        return f"{t[kind]} {reference}: {pull['title']}"
     return str(v.get("summary") or "")
+
+
+def _pull_kind(pull: Mapping[str, Any]) -> str:
+    return "merge_request" if pull.get("kind") == "merge_request" else "pull_request"
 
 
 def _fact(label: str, value: Any, url: Any = "") -> dict[str, str]:
@@ -76,14 +82,17 @@ def _fact(label: str, value: Any, url: Any = "") -> dict[str, str]:
 
 
 def _facts(
-    kind: str, service: str, v: Mapping[str, Any], t: Mapping[str, str]
+    kind: str, word: str, service: str, v: Mapping[str, Any], t: Mapping[str, str]
 ) -> list[dict[str, str]]:
-    status = _fact(t["status"], t.get(v.get("status") or "unknown", v.get("status")))
-    timing = [
-        _fact(t["started"], v.get("started_at")),
-        _fact(t["finished"], v.get("finished_at")),
-        _fact(t["duration"], _duration(v.get("duration_seconds"))),
-    ]
+    # The status this message reports (build's argument), whatever the variables say.
+    word = word or "unknown"
+    status = _fact(t["status"], t.get(f"state_{word}", word))
+    timing = [_fact(t["started"], v.get("started_at"))]
+    if word != "running":  # still going: nothing has finished, and no duration is final yet
+        timing += [
+            _fact(t["finished"], v.get("finished_at")),
+            _fact(t["duration"], _duration(v.get("duration_seconds"))),
+        ]
     ref = [_fact(t["branch"], v.get("branch")), _fact(t["tag"], v.get("tag"))]
     if kind == "deploy":
         return [
@@ -115,9 +124,11 @@ def _facts(
 
 
 def _links(v: Mapping[str, Any], t: Mapping[str, str]) -> list[dict[str, str]]:
+    pull = v.get("pull_request") or {}
     return [
         {"label": t["view_run"], "url": str(v.get("run_url") or "")},
         {"label": t["view_commit"], "url": _commit_url(v)},
+        {"label": t[f"view_{_pull_kind(pull)}"], "url": str(pull.get("url") or "")},
         {"label": t["view_environment"], "url": str(v.get("environment_url") or "")},
     ]
 

@@ -14,6 +14,7 @@ OUTPUTS_ON_FAILURE = {"ok": "false", "message-id": "", "channel-id": ""}
 
 
 def report(platform: Platform, result: NotifyResult) -> None:
+    from cibridge.core.untrusted import printable
     from cibridge.report import outputs as reporting
 
     for target in result.targets:
@@ -25,6 +26,9 @@ def report(platform: Platform, result: NotifyResult) -> None:
                 platform.print(json.dumps(target.preview, indent=2, ensure_ascii=False))
     lines = [reporting.Line(t.label, t.ok, t.detail, t.exit_code) for t in result.targets]
     reporting.log_lines(platform, lines, failures_are_warnings=not result.fail_on_error)
+    for target in result.targets:
+        if target.warning:
+            platform.warning(printable(target.warning))
     first = next((t for t in result.targets if t.message_id), None)
     reporting.publish(
         platform,

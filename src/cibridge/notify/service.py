@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from cibridge.config.loader import Config
     from cibridge.context.model import Context
     from cibridge.http.transport import Transport
-    from cibridge.notify.providers import Delivery, Provider, SendOptions
+    from cibridge.notify.providers import Delivery, Provider, Recalled, SendOptions
     from cibridge.notify.settings import ProviderSettings
 
 # Where a platform's job status comes from, and what to do when it is not known.
@@ -32,6 +32,13 @@ STATUS_FIX = {
     "CI_JOB_STATUS (the notify component does this for you)",
     "local": "pass --status success|failure|cancelled|running",
 }
+# What a message remembers besides its --set values: context a later step may not know
+# (an environment named by CIBRIDGE_ENVIRONMENT in the deploy step only, say).
+KEPT_CONTEXT = ("environment", "environment_url", "version", "started_at")
+# Never taken from a message read back: the run's own facts, or structures templates read.
+NOT_KEPT = frozenset(
+    {"status", "commits", "pull_request", "message", "t", "msgtype", "duration_seconds"}
+)
 
 
 @dataclass
@@ -60,6 +67,7 @@ class TargetResult:
     channel_id: str = ""
     exit_code: int = EXIT_OK
     preview: dict[str, Any] | None = None  # the request a dry run would have sent
+    warning: str = ""  # delivered, but not all as asked (an update that kept nothing)
 
 
 @dataclass
@@ -147,21 +155,55 @@ def _deliver(
         label = provider.label
         if not settings.enabled():
             return [TargetResult(name, label, True, "disabled in the config; skipped")]
-        payload, options = _render(request, deps, provider, settings, status)
+        channels: list[str | None] = [None]
+        if provider.uses_channel and request.channels:
+            channels = list(request.channels)
+        recalled = _recall(request, deps, provider, settings, channels[0])
+        payload, options = _render(request, deps, provider, settings, status, recalled.values)
     except Exception as error:  # this provider only; the others still go out
         return [_failed(name, label, error)]
-    channels: list[str | None] = [None]
-    if provider.uses_channel and request.channels:
-        channels = list(request.channels)
     results = []
     for channel in channels:
         shown = f"{label} {channel}" if len(channels) > 1 else label
         try:
             options.channel = channel
-            results.append(_send(request, deps, provider, settings, payload, options, shown))
+            result = _send(request, deps, provider, settings, payload, options, shown)
+            if result.ok and recalled.problem:
+                result.warning = f"{shown}: {recalled.problem}"
+            results.append(result)
         except Exception as error:  # this channel only
             results.append(_failed(name, shown, error))
     return results
+
+
+def _recall(
+    request: NotifyRequest,
+    deps: Dependencies,
+    provider: Provider,
+    settings: ProviderSettings,
+    channel: str | None,
+) -> Recalled:
+    """What the message being updated said, so the update keeps it (nothing on a dry run:
+    nothing is read or sent then)."""
+    from cibridge.core.durations import parse_seconds
+    from cibridge.notify.providers import Recalled
+
+    if not request.update or request.dry_run or deps.transport is None:
+        return Recalled()
+    delivery = provider.recall(channel, request.update)
+    if delivery is None:
+        return Recalled()
+    timeout = settings.value("timeout")
+    response = deps.transport.request(
+        delivery.method,
+        delivery.url,
+        headers=delivery.headers,
+        timeout=None if timeout is None else parse_seconds(timeout, settings.where("timeout")),
+        what=f"{provider.label} (reading back the message to update)",
+    )
+    recalled = provider.recalled(response, request.update)
+    recalled.values = {k: v for k, v in recalled.values.items() if k not in NOT_KEPT}
+    return recalled
 
 
 def _render(
@@ -170,6 +212,7 @@ def _render(
     provider: Provider,
     settings: ProviderSettings,
     status: str,
+    kept: Mapping[str, str],
 ) -> tuple[Any, SendOptions]:
     from cibridge.notify import mentions, message
     from cibridge.notify.providers import SendOptions
@@ -179,8 +222,15 @@ def _render(
     locale = (
         request.locale or settings.value("locale") or deps.config.value("notify", "locale") or "en"
     )
+    from cibridge.core import redact
+
     variables = deps.context.template_vars({"status": status})
+    for key, value in kept.items():
+        if not variables.get(key):  # what this step does not know, the first message said
+            variables[key] = value
     variables.update(request.values)
+    remember = {**kept, **request.values}
+    remember.update({k: str(variables[k]) for k in KEPT_CONTEXT if variables.get(k)})
     variables["t"] = labels.for_locale(str(locale))
     variables["msgtype"] = str(settings.value("msgtype", default=""))
     people = mentions.resolve(deps.config, variables, status, request.mention)
@@ -196,6 +246,8 @@ def _render(
         thread=request.thread,
         mentions=people,
         mention_all=mentions.applies(deps.config, status, request.mention),
+        # Stored where others in the channel can read it: a secret stays masked there too.
+        remember={key: redact.redact(value) for key, value in remember.items()},
     )
     return payload, options
 

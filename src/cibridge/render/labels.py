@@ -25,6 +25,9 @@ _EN = {
     "view_commit": "View commit",
     "view_environment": "Open environment",
     "pull_request": "Pull request",
+    "merge_request": "Merge request",
+    "view_pull_request": "View pull request",
+    "view_merge_request": "View merge request",
     "severity": "Severity",
     "service": "Service",
     "description": "Description",
@@ -33,6 +36,12 @@ _EN = {
     "cancelled": "was cancelled",
     "running": "is running",
     "unknown": "finished",
+    # The same statuses as the value of a "Status" field, where a sentence's verb reads wrong.
+    "state_success": "Succeeded",
+    "state_failure": "Failed",
+    "state_cancelled": "Cancelled",
+    "state_running": "Running",
+    "state_unknown": "Finished",
 }
 
 _ZH = {
@@ -57,15 +66,23 @@ _ZH = {
     "view_run": "查看构建详情",
     "view_commit": "查看提交",
     "view_environment": "查看服务",
-    "pull_request": "合并请求",
+    "pull_request": "拉取请求",
+    "merge_request": "合并请求",
+    "view_pull_request": "查看拉取请求",
+    "view_merge_request": "查看合并请求",
     "severity": "严重级别",
     "service": "服务",
     "description": "描述",
     "success": "成功",
     "failure": "失败",
     "cancelled": "已取消",
-    "running": "进行中",
+    "running": "运行中",
     "unknown": "已结束",
+    "state_success": "成功",
+    "state_failure": "失败",
+    "state_cancelled": "已取消",
+    "state_running": "运行中",
+    "state_unknown": "已结束",
 }
 
 LOCALES = {"en": _EN, "zh-CN": _ZH}

@@ -97,6 +97,59 @@ def test_status_from_gitlab_job_status_and_dotenv(cli, stand_ins: StandIns, tmp_
     assert dotenv[1].startswith("message_id=") and dotenv[2] == "channel_id=C0DEPLOYS"
 
 
+def test_a_review_event_names_its_pull_request(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import FIXTURES
+    from tests.github_job import job_env
+
+    env = job_env(
+        "pull_request_review",
+        FIXTURES / "github_pull_request_review.json",
+        GITHUB_REF="refs/pull/2/merge",
+        GITHUB_REF_NAME="2/merge",
+    )
+    result = cli("notify", "--status", "success", "--to", "slack", env={**env, **stand_ins.env()})
+    assert result.code == 0, result.all
+    text = json.dumps(stand_ins.of("slack")[0].json)
+    assert "Pull request #2: Update the README with new information." in text
+    assert "*Branch:*\\nchanges" in text and "2/merge" not in text
+    assert '"url": "https://github.com/Codertocat/Hello-World/pull/2"' in text
+
+
+GITLAB_MR = {
+    "GITLAB_CI": "true",
+    "CI_JOB_STATUS": "success",
+    "CI_PROJECT_PATH": "acme/checkout",
+    "CI_PROJECT_URL": "https://gitlab.example.com/acme/checkout",
+    "CI_MERGE_REQUEST_IID": "1",
+    "CI_MERGE_REQUEST_TITLE": "Retries",
+    "CI_ENVIRONMENT_NAME": "review/feature",
+    "CI_ENVIRONMENT_URL": "https://feature.review.example.com",
+}
+
+
+def test_gitlab_merge_request_and_environment_link(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    env = {**stand_ins.env(), **GITLAB_MR, "CIBRIDGE_DOTENV": str(tmp_path / "out.env")}
+    result = cli("notify", "--to", "slack", "--event", "deploy", env=env)
+    assert result.code == 0, result.all
+    text = json.dumps(stand_ins.of("slack")[0].json, ensure_ascii=False)
+    assert "Merge request !1: Retries" in text and "Pull request" not in text
+    assert "<https://feature.review.example.com|review/feature>" in text
+    assert '"url": "https://gitlab.example.com/acme/checkout/-/merge_requests/1"' in text
+
+
+def test_a_set_environment_url_wins_over_gitlabs(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {**stand_ins.env(), **GITLAB_MR, "CIBRIDGE_DOTENV": str(tmp_path / "out.env")}
+    result = cli(
+        "notify", "--to", "slack", "--event", "deploy", "--set", "environment_url=https://x.example",
+        env=env,
+    )  # fmt: skip
+    assert result.code == 0, result.all
+    text = json.dumps(stand_ins.of("slack")[0].json)
+    assert "https://x.example" in text and "feature.review.example.com" not in text
+
+
 def test_invalid_status(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("notify", "--status", "success", "--to", "slack", "--status", "meh")
     assert result.code == 2

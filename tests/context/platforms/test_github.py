@@ -74,6 +74,45 @@ def test_pull_request_without_history_says_so(tmp_path: Path) -> None:
     assert any("fetch-depth: 0" in note for note in context.notes)
 
 
+@pytest.mark.parametrize(
+    "event",
+    ["pull_request_review", "pull_request_review_comment", "pull_request_review_thread"],
+)
+def test_review_events_keep_their_pull_request(event: str, tmp_path: Path) -> None:
+    # The runner gives review events no GITHUB_HEAD_REF: only the payload names the branch.
+    env = job_env(
+        event,
+        FIXTURES / "github_pull_request_review.json",
+        GITHUB_REF="refs/pull/2/merge",
+        GITHUB_REF_NAME="2/merge",
+        GITHUB_SHA="c4295bd74fb0f4fda03689c3df3f2803b658fd85",
+    )
+    context = github_context(env, str(tmp_path))
+    assert context.branch == "changes"
+    assert context.pull_request is not None
+    assert context.pull_request.number == 2
+    assert context.pull_request.title == "Update the README with new information."
+    assert context.pull_request.url == "https://github.com/Codertocat/Hello-World/pull/2"
+    assert context.pull_request.target_branch == "master"
+    assert context.sha == "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+
+
+def test_pull_request_target_lists_the_pr_not_the_base_head(repo: Path) -> None:
+    # pull_request_target checks out the base branch: its HEAD is no commit of the PR.
+    head = git(repo, "rev-parse", "HEAD").strip()
+    env = job_env(
+        "pull_request_target",
+        FIXTURES / "github_pull_request.json",
+        GITHUB_SHA=head,
+        GITHUB_HEAD_REF="feature/retries",
+    )
+    context = github_context(env, str(repo))
+    assert context.branch == "feature/retries"
+    assert context.pull_request is not None and context.pull_request.number == 42
+    assert context.commits == []
+    assert any("pull_request_target events carry no commit list" in n for n in context.notes)
+
+
 def test_release_tag_is_version(tmp_path: Path) -> None:
     env = job_env(
         "release",

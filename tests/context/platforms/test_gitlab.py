@@ -86,6 +86,15 @@ def test_merge_request_pipeline(repo: Path) -> None:
     )
     assert context.branch == "feature"
     assert [c.sha for c in context.commits] == shas[:1]
+    pull = context.template_vars()["pull_request"]
+    assert pull["kind"] == "merge_request" and pull["reference"] == "!17"
+
+
+def test_environment_url_is_the_environments_link(tmp_path: Path) -> None:
+    env = gl_env(CI_ENVIRONMENT_URL="https://shop.example.com")
+    assert gitlab_context(env, str(tmp_path)).template_vars()["environment_url"] == (
+        "https://shop.example.com"
+    )
 
 
 def test_shallow_clone_without_before_sha_says_so(repo: Path) -> None:

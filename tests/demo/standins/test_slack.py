@@ -33,3 +33,63 @@ def test_slack_web_api_errors_are_ok_false(stand_ins: StandIns) -> None:
     unknown = send(stand_ins.base, "/slack/api/chat.delete", {"channel": "x"}, headers=auth)
     assert (reply.status, reply.json) == (200, {"ok": False, "error": "thread_not_found"})
     assert (unknown.status, unknown.json) == (404, {"ok": False, "error": "unknown_method"})
+
+
+AUTH = {"Authorization": f"Bearer {standins.SLACK_TOKEN}"}
+HISTORY = "/slack/api/conversations.history"
+
+
+def _history(stand_ins: StandIns, query: str) -> dict[str, object]:
+    reply = send(stand_ins.base, f"{HISTORY}?{query}", method="GET", headers=AUTH)
+    assert reply.status == 200
+    return reply.json  # type: ignore[no-any-return]
+
+
+def _post(
+    stand_ins: StandIns, body: dict[str, object], method: str = "chat.postMessage"
+) -> dict[str, object]:
+    return send(stand_ins.base, f"/slack/api/{method}", body, headers=AUTH).json  # type: ignore[no-any-return]
+
+
+def test_history_reads_one_message_and_its_metadata_only_when_asked(stand_ins: StandIns) -> None:
+    metadata = {"event_type": "cibridge_notify", "event_payload": {"environment": "prod"}}
+    first = _post(stand_ins, {"channel": "#deployments", "text": "a", "metadata": metadata})
+    _post(stand_ins, {"channel": "#deployments", "text": "b"})
+    ts = first["ts"]
+    exact = f"channel=C0DEPLOYS&latest={ts}&oldest={ts}&inclusive=true&limit=1"
+    with_metadata = _history(stand_ins, exact + "&include_all_metadata=true")
+    assert [m["text"] for m in with_metadata["messages"]] == ["a"]  # type: ignore[index]
+    assert with_metadata["messages"][0]["metadata"] == metadata  # type: ignore[index]
+    assert "metadata" not in _history(stand_ins, exact)["messages"][0]  # type: ignore[index]
+    # not inclusive: the bounds themselves are left out
+    assert _history(stand_ins, f"channel=C0DEPLOYS&latest={ts}&oldest={ts}")["messages"] == []
+
+
+def test_history_answers_as_slack_does(stand_ins: StandIns) -> None:
+    assert _history(stand_ins, "channel=%23deployments") == {  # a name, not an id
+        "ok": False,
+        "error": "channel_not_found",
+    }
+    assert _history(stand_ins, "channel=C0DEPLOYS&latest=soon")["error"] == "invalid_ts_latest"
+    stand_ins.behaviour.slack_history_scope = False
+    assert _history(stand_ins, "channel=C0DEPLOYS") == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": "channels:history",
+        "provided": "chat:write",
+    }
+
+
+def test_metadata_is_kept_by_an_update_without_it_and_bad_metadata_is_dropped(
+    stand_ins: StandIns,
+) -> None:
+    metadata = {"event_type": "cibridge_notify", "event_payload": {"k": "v"}}
+    ts = _post(stand_ins, {"channel": "#deployments", "text": "a", "metadata": metadata})["ts"]
+    _post(stand_ins, {"channel": "C0DEPLOYS", "ts": ts, "text": "b"}, "chat.update")
+    assert stand_ins.behaviour.slack_messages[f"C0DEPLOYS/{ts}"]["metadata"] == metadata
+    bad = _post(
+        stand_ins,
+        {"channel": "#deployments", "text": "c", "metadata": {"event_type": "no.dots"}},
+    )
+    assert bad["ok"] is True and bad["warning"] == "invalid_metadata_schema"
+    assert "metadata" not in stand_ins.behaviour.slack_messages[f"C0DEPLOYS/{bad['ts']}"]

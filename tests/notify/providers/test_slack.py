@@ -360,3 +360,117 @@ def test_several_channels_get_one_message_each(cli, stand_ins: StandIns, tmp_pat
         "| Slack #deployments | ✅ |" in summary
         and "| Slack #ci-cd-notifications | ✅ |" in summary
     )
+
+
+def _deploy(cli, env: dict[str, str], status: str, *extra: str):  # type: ignore[no-untyped-def]
+    return cli("notify", "--to", "slack", "--event", "deploy", "--status", status, *extra, env=env)
+
+
+def _post_running(cli, stand_ins: StandIns, tmp_path: Path) -> tuple[dict[str, str], str]:  # type: ignore[no-untyped-def]
+    env = {**github_env(tmp_path), **api_env(stand_ins)}
+    sets = ["--set", "environment=production", "--set", "environment_url=https://shop.example.com"]
+    posted = _deploy(cli, env, "running", "--channel", "#deployments", *sets)
+    assert posted.code == 0, posted.all
+    ts = outputs(tmp_path)["message-id"]
+    (tmp_path / "github_output").unlink()
+    return env, ts
+
+
+def test_an_update_keeps_what_the_first_message_said(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    env, ts = _post_running(cli, stand_ins, tmp_path)
+    metadata = stand_ins.of("slack")[0].json["metadata"]
+    assert metadata["event_type"] == "cibridge_notify"
+    assert metadata["event_payload"]["environment_url"] == "https://shop.example.com"
+    updated = _deploy(cli, env, "success", "--channel", "C0DEPLOYS", "--update", ts)
+    assert updated.code == 0, updated.all
+    calls = [r.path.split("?")[0].rsplit("/", 1)[-1] for r in stand_ins.of("slack")]
+    assert calls == ["chat.postMessage", "conversations.history", "chat.update"]
+    history = stand_ins.of("slack")[1].path
+    assert history.endswith(
+        f"latest={ts}&oldest={ts}&inclusive=true&limit=1&include_all_metadata=true"
+    )
+    update = json.dumps(stand_ins.of("slack")[2].json, ensure_ascii=False)
+    assert "Deployment · acme/checkout → production succeeded" in update
+    assert "<https://shop.example.com|production>" in update  # the environment, linked
+    assert '"url": "https://shop.example.com"' in update  # and its button
+    # kept for the next update too
+    stored = stand_ins.behaviour.slack_messages[f"C0DEPLOYS/{ts}"]["metadata"]
+    assert stored["event_payload"]["environment"] == "production"
+
+
+def test_an_update_says_what_changed_and_keeps_the_rest(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    env, ts = _post_running(cli, stand_ins, tmp_path)
+    new = ["--set", "environment_url=https://v2.shop.example.com"]
+    updated = _deploy(cli, env, "failure", "--channel", "C0DEPLOYS", "--update", ts, *new)
+    assert updated.code == 0, updated.all
+    update = json.dumps(stand_ins.of("slack")[-1].json, ensure_ascii=False)
+    assert "<https://v2.shop.example.com|production>" in update
+    assert "https://shop.example.com" not in update
+
+
+def test_an_update_that_cannot_read_back_still_updates_and_says_why(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    env, ts = _post_running(cli, stand_ins, tmp_path)
+    stand_ins.behaviour.slack_history_scope = False
+    updated = _deploy(cli, env, "success", "--channel", "C0DEPLOYS", "--update", ts)
+    assert updated.code == 0, updated.all
+    assert stand_ins.of("slack")[-1].path.endswith("/chat.update")
+    assert "conversations.history: missing_scope" in updated.all
+    assert "channels:history" in updated.all and "only this step's values" in updated.all
+
+
+def test_a_message_without_cibridge_metadata_is_updated_with_a_warning(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    stand_ins.behaviour.slack_messages["C0DEPLOYS/1700000000.000100"] = {"text": "by hand"}
+    env = {**github_env(tmp_path), **api_env(stand_ins)}
+    updated = _deploy(
+        cli, env, "success", "--channel", "C0DEPLOYS", "--update", "1700000000.000100"
+    )
+    assert updated.code == 0, updated.all
+    assert "carries no cibridge metadata" in updated.all
+
+
+def test_a_secret_in_a_set_value_is_masked_in_the_metadata(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    env = {**github_env(tmp_path), **api_env(stand_ins)}
+    posted = _deploy(
+        cli, env, "running", "--channel", "#deployments", "--set", f"note={standins.SLACK_TOKEN}"
+    )
+    assert posted.code == 0, posted.all
+    payload = stand_ins.of("slack")[0].json["metadata"]["event_payload"]
+    assert payload["note"] != standins.SLACK_TOKEN and standins.SLACK_TOKEN not in json.dumps(
+        payload
+    )
+
+
+def test_what_is_read_back_never_replaces_the_runs_own_facts(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # Metadata is data anyone with the app's token could have written.
+    payload = {"service_name": "api", "status": "failure", "commits": "x", "t": "y"}
+    stand_ins.behaviour.slack_messages["C0DEPLOYS/1700000000.000100"] = {
+        "text": "first",
+        "metadata": {"event_type": "cibridge_notify", "event_payload": payload},
+    }
+    env = {**github_env(tmp_path), **api_env(stand_ins)}
+    updated = _deploy(
+        cli, env, "success", "--channel", "C0DEPLOYS", "--update", "1700000000.000100"
+    )
+    assert updated.code == 0, updated.all
+    update = stand_ins.of("slack")[-1].json
+    assert update["text"].startswith("✅ Deployment · api succeeded")
+    assert update["metadata"]["event_payload"] == {"service_name": "api"}
+
+
+def test_a_dry_run_update_reads_nothing(cli, stand_ins: StandIns, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {**github_env(tmp_path), **api_env(stand_ins)}
+    result = _deploy(cli, env, "success", "--channel", "C0DEPLOYS", "--update", "1.0", "--dry-run")
+    assert result.code == 0, result.all
+    assert stand_ins.received == []

@@ -113,6 +113,18 @@ class GitHub(Console):
 
 
 MAX_EVENT_BYTES = 64 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+# Events whose payload carries the pull request. Only pull_request and pull_request_target
+# get GITHUB_HEAD_REF; the review events run on refs/pull/N/merge, whose GITHUB_REF_NAME
+# ("N/merge") is no branch anyone named.
+PULL_REQUEST_EVENTS = frozenset(
+    {
+        "pull_request",
+        "pull_request_target",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "pull_request_review_thread",
+    }
+)
 
 
 def _load_event(env: Mapping[str, str], notes: list[str]) -> Payload:
@@ -181,9 +193,10 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
                 f"GitHub lists at most {MAX_COMMITS} commits in a push event; "
                 "older ones are left out"
             )
-    elif event_name in ("pull_request", "pull_request_target") and payload.present("pull_request"):
+    elif event_name in PULL_REQUEST_EVENTS and payload.present("pull_request"):
         pull = payload.mapping("pull_request")
         context.sha = pull.text("head", "sha") or context.sha
+        context.branch = pull.text("head", "ref") or context.branch
         context.pull_request = PullRequest(
             number=pull.integer("number") or payload.integer("number"),
             title=pull.text("title"),
@@ -195,13 +208,15 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
         found = gitlog.commits(cwd, f"{base}..{context.sha}", commit_url) if base else None
         if found is None:
             context.notes.append(
-                "pull_request events carry no commit list and the checkout does not have the "
+                f"{event_name} events carry no commit list and the checkout does not have the "
                 "base commit: use actions/checkout with fetch-depth: 0 to list the PR's commits"
             )
         context.commits = found or []
     elif event_name == "release" and payload.present("release"):
         context.tag = context.version = payload.text("release", "tag_name")
-    if not context.commits and context.sha and event_name != "pull_request":
+    # A pull request's HEAD is a merge commit (or, for pull_request_target, the base
+    # branch): not a commit of the pull request, so it is never listed as one.
+    if not context.commits and context.sha and event_name not in PULL_REQUEST_EVENTS:
         found = gitlog.commits(cwd, "HEAD", commit_url, max_count=1)
         context.commits = found or []
     return context

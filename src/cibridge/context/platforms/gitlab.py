@@ -112,6 +112,7 @@ def gitlab_context(env: Mapping[str, str], cwd: str) -> Context:
         job=env.get("CI_JOB_NAME", ""),
         status=job_status.normalise(env.get("CI_JOB_STATUS", "")),
         environment=env.get("CI_ENVIRONMENT_NAME", ""),
+        environment_url=env.get("CI_ENVIRONMENT_URL", ""),
         version=tag,
         started_at=env.get("CI_PIPELINE_CREATED_AT") or env.get("CI_JOB_STARTED_AT", ""),
     )
@@ -124,6 +125,7 @@ def gitlab_context(env: Mapping[str, str], cwd: str) -> Context:
             url=f"{mr_project}/-/merge_requests/{iid}",
             source_branch=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", ""),
             target_branch=env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", ""),
+            kind="merge_request",
         )
     before = env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or env.get("CI_COMMIT_BEFORE_SHA", "")
     context.range_base = before

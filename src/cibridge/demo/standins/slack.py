@@ -1,4 +1,5 @@
-"""Slack: incoming webhooks and the Web API's chat.postMessage / chat.update.
+"""Slack: incoming webhooks and the Web API's chat.postMessage / chat.update /
+conversations.history, with message metadata.
 
 Blocks are validated by slack_sdk's own models when it is installed (the test extras),
 otherwise against Slack's documented limits only; errors are Slack's real ones (plain
@@ -8,8 +9,10 @@ text for webhooks, ``{"ok": false, "error": ...}`` in an HTTP 200 for the Web AP
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cibridge.demo.standins.server import Answer, Behaviour, Request
@@ -77,8 +80,37 @@ def _message_error(payload: dict[str, Any]) -> str:
     return ""
 
 
-def _api_error(error: str, status: int = 200) -> Answer:
-    return Answer(status, {"ok": False, "error": error})
+def _api_error(error: str, status: int = 200, **extra: str) -> Answer:
+    return Answer(status, {"ok": False, "error": error, **extra})
+
+
+# Slack: "Event types can contain letters, numbers, underscores, and hyphens"; metadata
+# that breaks the rules is dropped with a warning, the message still posted.
+_EVENT_TYPE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _metadata_warning(payload: dict[str, Any]) -> str:
+    if "metadata" not in payload:
+        return ""
+    metadata = payload["metadata"]
+    if metadata == {}:
+        return ""  # chat.update's way of removing metadata
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not _EVENT_TYPE.match(metadata["event_type"])
+        or not isinstance(metadata.get("event_payload"), dict)
+    ):
+        return "invalid_metadata_schema"
+    return ""
+
+
+def _ts(value: Any) -> Decimal | None:
+    try:
+        found = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return found if found.is_finite() else None
 
 
 class Slack:
@@ -96,6 +128,8 @@ class Slack:
         return {"SLACK_WEBHOOK_URL": base_url + SLACK_HOOK}
 
     def handle(self, request: Request) -> Answer:
+        if request.method == "GET" and request.path == "/slack/api/conversations.history":
+            return self._history(request)
         if request.method != "POST":
             return Answer(405, b"method_not_allowed", {"Allow": "POST"})
         try:
@@ -121,14 +155,26 @@ class Slack:
         error = _message_error(payload)
         if error:
             return _api_error(error)
+        warning = _metadata_warning(payload)
+        if warning:
+            payload = {k: v for k, v in payload.items() if k != "metadata"}
+        warned = {"warning": warning, "response_metadata": {"warnings": [warning]}}
         messages = self.behaviour.slack_messages
         if method == "chat.update":
             key = f"{channel}/{payload.get('ts')}"
             if key not in messages:
                 return _api_error("message_not_found")
-            messages[key] = payload
+            # Slack: without `metadata` an update keeps the message's metadata; {} removes it.
+            kept = messages[key].get("metadata")
+            messages[key] = dict(payload)
+            if "metadata" not in payload and kept:
+                messages[key]["metadata"] = kept
+            elif payload.get("metadata") == {}:
+                del messages[key]["metadata"]
             body = {"ok": True, "channel": channel, "ts": payload["ts"]}
-            return Answer(200, {**body, "text": payload.get("text", "")})
+            return Answer(
+                200, {**body, "text": payload.get("text", ""), **(warned if warning else {})}
+            )
         thread = payload.get("thread_ts")
         if thread and f"{channel}/{thread}" not in messages:
             return _api_error("thread_not_found")
@@ -136,4 +182,44 @@ class Slack:
             self._ts += 1
             ts = f"{int(time.time())}.{self._ts:06d}"
         messages[f"{channel}/{ts}"] = payload
-        return Answer(200, {"ok": True, "channel": channel, "ts": ts, "message": payload})
+        body = {"ok": True, "channel": channel, "ts": ts, "message": payload}
+        return Answer(200, {**body, **(warned if warning else {})})
+
+    def _history(self, request: Request) -> Answer:
+        """conversations.history as Slack answers it: a channel id only (a name is
+        channel_not_found), the channels:history scope, metadata only when asked for."""
+        if request.headers.get("Authorization") != f"Bearer {SLACK_TOKEN}":
+            return _api_error("invalid_auth")
+        if not self.behaviour.slack_history_scope:
+            return _api_error("missing_scope", needed="channels:history", provided="chat:write")
+        query = request.query
+        channel = query.get("channel", "")
+        if channel not in SLACK_CHANNELS.values():
+            return _api_error("channel_not_found")
+        oldest, latest = _ts(query.get("oldest", "0")), _ts(query.get("latest", "9e12"))
+        if oldest is None:
+            return _api_error("invalid_ts_oldest")
+        if latest is None:
+            return _api_error("invalid_ts_latest")
+        inclusive = query.get("inclusive", "") in ("true", "1")
+        try:
+            limit = max(1, min(999, int(query.get("limit", "100"))))
+        except ValueError:
+            return _api_error("invalid_limit")
+        metadata = query.get("include_all_metadata", "") in ("true", "1")
+        found = []
+        for key, stored in self.behaviour.slack_messages.items():
+            where, _, ts = key.partition("/")
+            at = _ts(ts)
+            if where != channel or at is None:
+                continue
+            if at < oldest or at > latest or (at in (oldest, latest) and not inclusive):
+                continue
+            message = {"type": "message", "bot_id": "B0STANDIN", "ts": ts}
+            message.update({k: stored[k] for k in ("text", "blocks", "attachments") if k in stored})
+            if metadata and stored.get("metadata"):
+                message["metadata"] = stored["metadata"]
+            found.append((at, message))
+        found.sort(key=lambda item: item[0], reverse=True)  # newest first, as Slack lists
+        page = [message for _, message in found[:limit]]
+        return Answer(200, {"ok": True, "messages": page, "has_more": len(found) > limit})

@@ -22,6 +22,17 @@ class SendOptions:
     thread: str | None = None
     mentions: list[dict[str, str]] = field(default_factory=list)
     mention_all: bool = False  # the mention policy applies to this message
+    # What the message says beyond the CI context (--set values, environment, ...), stored
+    # with it where the service can hold data, so a later --update can keep it.
+    remember: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Recalled:
+    """What a posted message remembered, read back before it is updated."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    problem: str = ""  # why nothing could be read back, and what to do; "" when all is well
 
 
 @dataclass
@@ -83,6 +94,13 @@ class Provider(Protocol):
 
     def outcome(self, response: Response) -> Outcome: ...
 
+    def recall(self, channel: str | None, message_id: str) -> Delivery | None:
+        """The request that reads back the message ``message_id``, or None where the
+        service keeps nothing cibridge could read."""
+        ...
+
+    def recalled(self, response: Response, message_id: str) -> Recalled: ...
+
 
 class ProviderBase:
     """Defaults most providers share; each still declares name, label and mention_keys."""
@@ -94,6 +112,12 @@ class ProviderBase:
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
+
+    def recall(self, channel: str | None, message_id: str) -> Delivery | None:
+        return None
+
+    def recalled(self, response: Response, message_id: str) -> Recalled:
+        return Recalled()
 
 
 ProviderFactory = Callable[["ProviderSettings"], Provider]

@@ -1,4 +1,9 @@
-"""Slack: incoming webhooks, or the Web API (chat.postMessage / chat.update) with a bot token."""
+"""Slack: incoming webhooks, or the Web API (chat.postMessage / chat.update) with a bot token.
+
+With the Web API every message carries its values as message metadata (event type
+``cibridge_notify``); an update reads them back with conversations.history first, so
+"deploy succeeded" keeps the environment and links "deploy running" had.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 from cibridge.core.errors import CibridgeError
 from cibridge.core.untrusted import excerpt
 from cibridge.notify import limits
-from cibridge.notify.providers import Delivery, Outcome, ProviderBase, SendOptions
+from cibridge.notify.providers import Delivery, Outcome, ProviderBase, Recalled, SendOptions
 from cibridge.notify.settings import ProviderSettings
 
 if TYPE_CHECKING:
     from cibridge.http.transport import Response
 
 DEFAULT_API = "https://slack.com/api"
+METADATA_EVENT = "cibridge_notify"
 MAX_BLOCKS = 50
 MAX_TOTAL = 12_000  # the API starts refusing (msg_blocks_too_long) around 13.2k
 TEXT_LIMITS = {"header": 150, "section": 3000, "context": 2000, "field": 2000, "button": 75}
@@ -41,6 +47,14 @@ HINTS = {
     "invalid_blocks": "a block is malformed; preview with `cibridge render`",
     "rollup_error": "Slack had an internal error; try again",
     "ratelimited": "Slack rate limit (about 1 message per second per channel)",
+}
+# Reading a message back (conversations.history) needs more than posting it.
+RECALL_HINTS = {
+    "missing_scope": "add the channels:history scope (groups:history for a private channel) "
+    "to the app and reinstall it",
+    "channel_not_found": "pass the channel's id (the channel-id output of the step that "
+    "posted), not its name",
+    "not_in_channel": "invite the app to the channel (/invite @your-app)",
 }
 
 
@@ -90,6 +104,10 @@ class Slack(ProviderBase):
                 "config",
             )
         message["channel"] = channel
+        # A template's own metadata is its author's choice; cibridge's goes everywhere else.
+        message.setdefault(
+            "metadata", {"event_type": METADATA_EVENT, "event_payload": dict(options.remember)}
+        )
         method = "chat.postMessage"
         if options.update:
             method = "chat.update"
@@ -97,6 +115,63 @@ class Slack(ProviderBase):
         elif options.thread:
             message["thread_ts"] = options.thread
         return Delivery("POST", f"{target}/{method}", message, headers, public_url=True)
+
+    def recall(self, channel: str | None, message_id: str) -> Delivery | None:
+        from urllib.parse import urlencode
+
+        target, headers = self._target()
+        channel = self.settings.channel(channel)
+        if not self.api or not channel:
+            return None  # prepare() says what is missing
+        # The one message at exactly this ts: latest = oldest = ts, inclusive.
+        query = urlencode(
+            {
+                "channel": channel,
+                "latest": message_id,
+                "oldest": message_id,
+                "inclusive": "true",
+                "limit": "1",
+                "include_all_metadata": "true",
+            }
+        )
+        return Delivery(
+            "GET", f"{target}/conversations.history?{query}", None, headers, public_url=True
+        )
+
+    def recalled(self, response: Response, message_id: str) -> Recalled:
+        lost = "so the update shows only this step's values"
+        data = response.json()
+        if not isinstance(data, dict):
+            return Recalled(
+                problem=f"could not read the message back (conversations.history answered "
+                f"HTTP {response.status}, not a Slack API answer: {response.excerpt()}), {lost}"
+            )
+        if data.get("ok") is not True:
+            code = excerpt(data.get("error") or f"HTTP {response.status}", 80)
+            hint = RECALL_HINTS.get(code) or HINTS.get(code, "")
+            return Recalled(
+                problem=f"could not read the message back (conversations.history: {code}), "
+                f"{lost}" + (f"; {hint}" if hint else "")
+            )
+        messages = data.get("messages")
+        found = [
+            m
+            for m in (messages if isinstance(messages, list) else [])
+            if isinstance(m, dict) and m.get("ts") == message_id
+        ]
+        if not found:
+            return Recalled()  # chat.update then says message_not_found, with its hint
+        metadata = found[0].get("metadata")
+        payload = metadata.get("event_payload") if isinstance(metadata, dict) else None
+        if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT:
+            return Recalled(
+                problem="the message to update carries no cibridge metadata (posted by another "
+                f"app or an older cibridge), {lost}"
+            )
+        values = payload if isinstance(payload, dict) else {}
+        return Recalled(
+            {str(k): v for k, v in values.items() if isinstance(k, str) and isinstance(v, str)}
+        )
 
     def outcome(self, response: Response) -> Outcome:
         if not self.api:
