@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cibridge.core.errors import EXIT_FAILURE
+
 if TYPE_CHECKING:
     from cibridge.context.platforms import Platform
     from cibridge.jira.service import JiraResult
@@ -19,6 +21,14 @@ def report(platform: Platform, result: JiraResult, fail_on_error: bool) -> None:
         for error in issue.errors:
             line = reporting.Line(issue.key, False, error, issue.exit_code)
             reporting.log_lines(platform, [line], failures_are_warnings=not fail_on_error)
+    for key in result.missing:
+        message = (
+            f"{key}: not in Jira (or not visible to this account), and --issue named it\n"
+            f"  hint: check the key, and that the Jira account can browse project "
+            f"{key.rsplit('-', 1)[0]}"
+        )
+        line = reporting.Line(key, False, message, EXIT_FAILURE)
+        reporting.log_lines(platform, [line], failures_are_warnings=not fail_on_error)
     if result.deployment:
         (platform.error if result.deployment_code else platform.print)(result.deployment)
     if result.unknown:
@@ -43,12 +53,13 @@ def report(platform: Platform, result: JiraResult, fail_on_error: bool) -> None:
                 )
                 for i in result.issues
             ]
+            + [(key, "", "", "", "", "❌ not found") for key in result.missing]
             + [(key, "", "", "", "", "not found") for key in result.unknown],
         ),
         outputs={
             "issues": reporting.json_list(platform, "issues", [i.key for i in result.issues]),
             "transitioned": str(result.count("transition", "done")),
             "skipped": str(result.count("transition", "skipped")),
-            "failed": str(len(failed)),
+            "failed": str(len(failed) + len(result.missing)),
         },
     )

@@ -82,18 +82,22 @@ class IssueResult:
         }
 
 
+NAMED = "--issue"  # the source of a key named on purpose
+
+
 @dataclass
 class JiraResult:
     issues: list[IssueResult]
-    unknown: list[str]
+    unknown: list[str]  # found in text, not in Jira: skipped
     strict: bool
     deployment: str = ""  # what was recorded, or why not
     deployment_code: int = EXIT_OK
+    missing: list[str] = field(default_factory=list)  # named with --issue, not in Jira: failed
 
     @property
     def exit_code(self) -> int:
         worst = max((issue.exit_code for issue in self.issues), default=EXIT_OK)
-        if self.strict and self.unknown:
+        if self.missing or (self.strict and self.unknown):
             worst = max(worst, EXIT_FAILURE)
         return max(worst, self.deployment_code)
 
@@ -135,7 +139,13 @@ class Dependencies:
 def run(request: JiraRequest, deps: Dependencies) -> JiraResult:
     client, progress = deps.client, deps.progress
     keys = list(request.keys)
-    found, unknown = client.issues(keys) if keys else ({}, [])
+    found, absent = client.issues(keys) if keys else ({}, [])
+    # A key someone named is an order: its absence fails the step. One a commit merely
+    # mentions may belong to another team's Jira, so it is skipped.
+    missing = [key for key in absent if NAMED in request.keys[key]]
+    unknown = [key for key in absent if key not in missing]
+    for key in missing:
+        progress(f"{key}: not found in Jira (or not visible to this account); failed")
     for key in unknown:
         progress(f"{key}: not found in Jira (or not visible to this account); skipped")
     versions = _Versions(client)
@@ -155,7 +165,7 @@ def run(request: JiraRequest, deps: Dependencies) -> JiraResult:
         done = list(pool.map(work, list(results)))
     if request.release_version and request.fix_version:
         _release(request, client, versions, done)
-    result = JiraResult(done, unknown, request.strict)
+    result = JiraResult(done, unknown, request.strict, missing=missing)
     if request.deployment is not None and found:
         _record_deployment(request, client, list(found), result, progress)
     return result

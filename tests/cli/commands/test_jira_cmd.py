@@ -297,6 +297,51 @@ def test_a_screen_field_the_run_did_not_fill_names_the_field_and_the_option(
     assert jira.issue("PROJ-1").fields.get("customfield_10077") == "low"
 
 
+def test_an_issue_named_with_issue_that_jira_lacks_fails_while_one_from_text_is_skipped(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    argv = ["jira", "--issue", "PROJ-1", "--issue", "NOPE-9", "--issues-from-text", "fixes NOPE-8"]
+    argv += ["--transition", "Done", "--resolution", "Done"]
+    result = cli(*argv, env=env)
+    assert result.code == 1, result.all
+    named = "NOPE-9: not in Jira (or not visible to this account), and --issue named it"
+    assert f"error: {named}" in result.all and "browse project NOPE" in result.all
+    assert "warning: not in Jira (or not visible): NOPE-8" in result.all
+    assert "NOPE-8: not found in Jira (or not visible to this account); skipped" in result.all
+    assert jira.issue("PROJ-1").status == "Done"  # the others are still updated
+    assert "\nfailed=1\n" in result.out
+    lenient = cli(*argv, "--fail-on-error", "false", env=env)
+    assert lenient.code == 0, lenient.all
+    assert f"warning: {named}" in lenient.all
+
+
+def _refusing_data_center(httpserver: HTTPServer, message: str) -> dict[str, str]:
+    """A Data Center that refuses the key search itself with Jira's own error body."""
+    httpserver.expect_request("/rest/api/2/search", method="POST").respond_with_json(
+        {"errorMessages": [message], "errors": {}}, status=400
+    )
+    return {
+        "JIRA_BASE_URL": httpserver.url_for("/").rstrip("/"),
+        "JIRA_PAT": TOKEN,
+        "JIRA_API_VERSION": "2",
+        "CIBRIDGE_HTTP_RETRIES": "0",
+    }
+
+
+def test_a_refused_lookup_fails_the_step_and_is_not_read_as_missing_issues(  # type: ignore[no-untyped-def]
+    cli, httpserver: HTTPServer
+) -> None:
+    message = "Field 'key' does not exist or you do not have permission to view it."
+    env = _refusing_data_center(httpserver, message)
+    result = cli("jira", "--issues-from-text", "PROJ-1 PROJ-2", "--transition", "Done", env=env)
+    assert result.code == 1, result.all
+    assert "Jira could not look up PROJ-1, PROJ-2: Jira search: HTTP 400: " + message in result.all
+    assert "no issue was checked or changed" in result.all
+    assert "not found in Jira" not in result.all and "; skipped" not in result.all
+    assert [entry[0].path for entry in httpserver.log] == ["/rest/api/2/search"]
+
+
 @pytest.mark.parametrize("value", ["foo", "PROJ", "123", "PROJ-", "-12", "PROJ-1 OPS-2"])
 def test_an_issue_option_that_is_not_a_key_is_a_usage_error(
     cli, stand_ins: StandIns, env, value: str
@@ -345,7 +390,17 @@ def test_many_issues_fit_gitlabs_dotenv_report(cli, stand_ins: StandIns, env, tm
 # document and accepts only OAuth tokens.
 
 
-ARGS = ("jira", "--issue", "PROJ-1", "--issue", "OPS-2", "--issue", "NOPE-9", "--no-remote-link")
+# NOPE-9 comes from text, not --issue, so its absence is a warning and not a failure.
+ARGS = (
+    "jira",
+    "--issue",
+    "PROJ-1",
+    "--issue",
+    "OPS-2",
+    "--issues-from-text",
+    "NOPE-9",
+    "--no-remote-link",
+)
 
 
 @pytest.fixture
