@@ -11,7 +11,13 @@ if TYPE_CHECKING:
     from cibridge.jira.service import JiraResult
 
 # What later steps read when the run failed before any issue was looked at.
-OUTPUTS_ON_FAILURE = {"issues": "[]", "transitioned": "0", "skipped": "0", "failed": "0"}
+OUTPUTS_ON_FAILURE = {
+    "issues": "[]",
+    "transitioned": "0",
+    "skipped": "0",
+    "failed": "0",
+    "dry-run": "false",
+}
 
 
 def report(platform: Platform, result: JiraResult, fail_on_error: bool) -> None:
@@ -35,10 +41,13 @@ def report(platform: Platform, result: JiraResult, fail_on_error: bool) -> None:
         message = f"not in Jira (or not visible): {', '.join(result.unknown)}"
         (platform.error if result.strict else platform.warning)(message)
     failed = [i for i in result.issues if not i.ok]
+    # A dry run sent no write: its rows say "would", and no verdict reads as a success.
+    passed = "dry run" if result.dry_run else "✅"
+    title = "cibridge jira (dry run: nothing was changed)" if result.dry_run else "cibridge jira"
     reporting.publish(
         platform,
         summary=reporting.titled_table(
-            "cibridge jira",
+            title,
             ("issue", "summary", "status", "comment", "link", "ok"),
             [
                 (
@@ -49,7 +58,7 @@ def report(platform: Platform, result: JiraResult, fail_on_error: bool) -> None:
                     else i.from_status,
                     i.actions.get("comment", ""),
                     i.actions.get("remote link", ""),
-                    "✅" if i.ok else "❌",
+                    passed if i.ok else "❌",
                 )
                 for i in result.issues
             ]
@@ -61,5 +70,6 @@ def report(platform: Platform, result: JiraResult, fail_on_error: bool) -> None:
             "transitioned": str(result.count("transition", "done")),
             "skipped": str(result.count("transition", "skipped")),
             "failed": str(len(failed) + len(result.missing)),
+            "dry-run": "true" if result.dry_run else "false",
         },
     )

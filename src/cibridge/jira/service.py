@@ -42,6 +42,7 @@ class JiraRequest:
     concurrency: int = DEFAULT_CONCURRENCY
     deployment: Deployment | None = None  # record it with the Deployments API
     deployment_url: str = ""
+    dry_run: bool = False  # writes are printed, not sent: every step says "would"
 
 
 @dataclass
@@ -93,6 +94,7 @@ class JiraResult:
     deployment: str = ""  # what was recorded, or why not
     deployment_code: int = EXIT_OK
     missing: list[str] = field(default_factory=list)  # named with --issue, not in Jira: failed
+    dry_run: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -165,7 +167,7 @@ def run(request: JiraRequest, deps: Dependencies) -> JiraResult:
         done = list(pool.map(work, list(results)))
     if request.release_version and request.fix_version:
         _release(request, client, versions, done)
-    result = JiraResult(done, unknown, request.strict, missing=missing)
+    result = JiraResult(done, unknown, request.strict, missing=missing, dry_run=request.dry_run)
     if request.deployment is not None and found:
         _record_deployment(request, client, list(found), result, progress)
     return result
@@ -189,14 +191,26 @@ def _record_deployment(
         result.deployment = f"Jira deployment not recorded: {error}"  # reported as an error
         result.deployment_code = error.exit_code
         return
-    result.deployment = outcome.line(request.deployment, len(keys))
+    line = outcome.line(request.deployment, len(keys))
+    result.deployment = f"would record {line} (dry run)" if request.dry_run else line
     if outcome.unknown_keys:
         progress(f"Jira deployment: unknown to Jira: {', '.join(outcome.unknown_keys)}")
 
 
 def _progress_line(result: IssueResult) -> str:
-    steps = ", ".join(f"{step} {state}" for step, state in result.actions.items())
+    steps = ", ".join(
+        state if state.startswith(WOULD) else f"{step} {state}"
+        for step, state in result.actions.items()
+    )
     return f"{result.key}: {steps or 'nothing to do'}"
+
+
+WOULD = "would "  # a dry run's step state: what would have been done
+
+
+def _done(request: JiraRequest, would: str) -> str:
+    """A step's state once its write was sent, or printed instead in a dry run."""
+    return WOULD + would if request.dry_run else "done"
 
 
 def _update(
@@ -232,7 +246,10 @@ def _transition(request: JiraRequest, client: JiraClient, issue: Issue, result: 
     chosen = choose(issue, available, wanted)
     fields = required_fields(issue.key, chosen, request.resolution, request.fields)
     client.transition(issue.key, str(chosen["id"]), fields)
-    result.to_status = str((chosen.get("to") or {}).get("name") or wanted)
+    target = str((chosen.get("to") or {}).get("name") or wanted)
+    if request.dry_run:
+        return _done(request, f"move to {target}")
+    result.to_status = target
     return "done"
 
 
@@ -248,7 +265,7 @@ def _comment(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
                 return "skipped: already commented for this run and environment"
     assert request.comment is not None
     client.add_comment(issue.key, _body(client, request.comment), marker)
-    return "done"
+    return _done(request, "comment")
 
 
 def _body(client: JiraClient, markdown: str) -> Any:
@@ -265,14 +282,14 @@ def _remote_link(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
     assert request.remote_link is not None
     url, title = request.remote_link
     client.remote_link(issue.key, global_id(issue.key, url), url, title, issue.summary)
-    return "done"
+    return _done(request, "add remote link")
 
 
 def _link(request: JiraRequest, client: JiraClient, issue: Issue, other: str) -> str:
     if other.upper() == issue.key.upper():
         return "skipped: an issue cannot link to itself"
     client.issue_link(issue.key, other, request.link_type)
-    return "done"
+    return _done(request, f"link to {other}")
 
 
 def _fix_version(
@@ -282,7 +299,7 @@ def _fix_version(
         return f"skipped: already has {request.fix_version}"
     versions.ensure(issue, request.fix_version)
     client.add_fix_version(issue.key, request.fix_version)
-    return "done"
+    return _done(request, f"add fix version {request.fix_version}")
 
 
 def _release(
@@ -298,7 +315,7 @@ def _release(
                 client.release_version(
                     str(version.get("id", "")), request.fix_version, request.release_date
                 )
-                state = "done"
+                state = _done(request, f"release {request.fix_version}")
         except Exception as error:  # reported on every issue of that project
             for result in touched:
                 result.fail("release", error)

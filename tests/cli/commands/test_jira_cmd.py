@@ -16,6 +16,7 @@ from werkzeug import Request, Response
 
 from cibridge.demo.standins import JIRA_CLIENT_ID, JIRA_CLIENT_SECRET, StandIns, jira_of
 from cibridge.demo.standins.jira import JIRA_TOKEN
+from tests import github_job
 from tests.conftest import git
 
 # -- against a scripted Jira (pytest-httpserver) ---------------------------------------------
@@ -490,7 +491,31 @@ def test_the_dry_run_shows_the_deployment_and_records_nothing(  # type: ignore[n
     assert result.code == 0, result.all
     assert "POST /jira/rest/deployments/0.1/bulk (dry run, not sent)" in result.all
     assert '"state": "failed"' in result.all and '"type": "testing"' in result.all
+    assert "would record Jira deployment 79 to qa (testing): failed, 2 issue(s)" in result.all
     assert jira_of(stand_ins).deployments == []
+
+
+def test_a_dry_run_says_what_it_would_do_and_claims_nothing_done(  # type: ignore[no-untyped-def]
+    cli, stand_ins: StandIns, env, tmp_path: Path
+) -> None:
+    jira = jira_of(stand_ins)
+    github = {**_github(tmp_path, "83"), "GITHUB_OUTPUT": str(tmp_path / "github_output")}
+    argv = ["--dry-run", "jira", "--issue", "PROJ-1", "--transition", "Done", "--resolution"]
+    argv += ["Done", "--comment", "--environment", "prod", "--fix-version", "v7", "--link-to"]
+    argv += ["OPS-1"]
+    result = cli(*argv, env={**env, **github})
+    assert result.code == 0, result.all
+    assert (
+        "PROJ-1: would move to Done, would comment, would add remote link, would link to OPS-1, "
+        "would add fix version v7"
+    ) in result.all
+    assert " done" not in result.all
+    outputs = github_job.outputs(tmp_path)
+    assert outputs["dry-run"] == "true" and outputs["transitioned"] == "0"
+    summary = (tmp_path / "summary").read_text()
+    assert "dry run: nothing was changed" in summary and "✅" not in summary
+    proj = jira.issue("PROJ-1")
+    assert proj.status == "In Progress" and proj.comments == [] and proj.remote_links == []
 
 
 def test_since_spelled_like_a_git_option_is_a_usage_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -204,6 +204,7 @@ def run(runtime: Runtime) -> int:
     jira = settings.load(runtime.config, runtime.env, runtime.transport)
     request = build_request(runtime, jira.projects)
     request.deployment_url = jira.deployments_url
+    request.dry_run = dry_run
     printer = _printer(runtime) if dry_run else None
     client = JiraClient(runtime.transport, jira.base_url, jira.auth, jira.api_version, printer)
     if not request.keys:
