@@ -343,6 +343,21 @@ def test_a_refused_lookup_fails_the_step_and_is_not_read_as_missing_issues(  # t
     assert [entry[0].path for entry in httpserver.log] == ["/rest/api/2/search"]
 
 
+def test_a_cloud_site_behind_another_host_name_is_asked_and_gets_the_v3_api(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    unsaid = {k: v for k, v in env.items() if k != "JIRA_API_VERSION"}  # a loopback host
+    argv = ["-v", "jira", "--issue", "PROJ-1", "--transition", "Done", "--resolution", "Done"]
+    result = cli(*argv, "--comment", env=unsaid)
+    assert result.code == 0, result.all
+    assert "serverInfo says deploymentType 'Cloud'" in result.err
+    assert "debug: Jira API v3 for " in result.err
+    comment = jira.issue("PROJ-1").comments[0]
+    assert comment.body["type"] == "doc"  # ADF: the v3 API was used
+    assert jira.spec_rejections == []
+
+
 @pytest.mark.parametrize("value", ["foo", "PROJ", "123", "PROJ-", "-12", "PROJ-1 OPS-2"])
 def test_an_issue_option_that_is_not_a_key_is_a_usage_error(
     cli, stand_ins: StandIns, env, value: str

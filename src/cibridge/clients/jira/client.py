@@ -138,6 +138,13 @@ class JiraClient:
         messages = () if is_redirect(response) else _messages(response.json())
         raise JiraError(refused.message, response.status, HINTS.get(response.status, ""), messages)
 
+    def deployment_type(self) -> str:
+        """What ``GET /rest/api/2/serverInfo`` says the site is: "Cloud", "Server" or
+        "DataCenter" ("" when the answer does not say). v2 answers on both kinds of site."""
+        url = f"{self.base_url}/rest/api/2/serverInfo"
+        data = self.call("GET", url, what="serverInfo", expect=dict)
+        return str(data.get("deploymentType") or "")
+
     # -- issues -------------------------------------------------------------------------
 
     def issues(self, keys: Sequence[str]) -> tuple[dict[str, Issue], list[str]]:
