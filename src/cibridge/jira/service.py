@@ -222,7 +222,7 @@ def _update(
     if request.transition:
         steps.append(("transition", lambda: _transition(request, client, issue, result)))
     if request.comment is not None:
-        steps.append(("comment", lambda: _comment(request, client, issue)))
+        steps.append(("comment", lambda: _comment(request, client, issue, result)))
     if request.remote_link:
         steps.append(("remote link", lambda: _remote_link(request, client, issue)))
     for other in request.link_to:
@@ -253,7 +253,7 @@ def _transition(request: JiraRequest, client: JiraClient, issue: Issue, result: 
     return "done"
 
 
-def _comment(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
+def _comment(request: JiraRequest, client: JiraClient, issue: Issue, result: IssueResult) -> str:
     marker = dict(request.comment_marker)
     for existing in client.comments(issue.key):
         for prop in existing.get("properties") or []:
@@ -264,8 +264,20 @@ def _comment(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
             ):
                 return "skipped: already commented for this run and environment"
     assert request.comment is not None
-    client.add_comment(issue.key, _body(client, request.comment), marker)
+    markdown = request.comment + _not_moved(request, result)
+    client.add_comment(issue.key, _body(client, markdown), marker)
     return _done(request, "comment")
+
+
+def _not_moved(request: JiraRequest, result: IssueResult) -> str:
+    """For an issue whose transition failed, a line saying so: the deployment comment alone
+    would read as if the issue had moved on."""
+    if result.actions.get("transition") != "failed" or not result.errors:
+        return ""
+    from cibridge.jira.inline import escape
+
+    reason = result.errors[-1].splitlines()[0].removeprefix(f"{result.key}: ")[:300]
+    return f"\n\n**Not moved to {escape(request.transition)}:** {escape(reason)}\n"
 
 
 def _body(client: JiraClient, markdown: str) -> Any:

@@ -358,6 +358,31 @@ def test_a_cloud_site_behind_another_host_name_is_asked_and_gets_the_v3_api(
     assert jira.spec_rejections == []
 
 
+def test_a_resolution_jira_lacks_lists_the_valid_ones_and_the_comment_says_not_moved(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    argv = ["jira", "--issue", "PROJ-1", "--issue", "LOCK-1", "--transition", "Done"]
+    result = cli(*argv, "--resolution", "Fixed", "--comment", env=env)
+    assert result.code == 1, result.all
+    assert "PROJ-1: Resolution 'Fixed' is not one the 'Done' transition offers" in result.all
+    assert "valid: Done, Won't Do, Duplicate, Cannot Reproduce (pass --resolution" in result.all
+    assert jira.issue("PROJ-1").status == "In Progress"
+    proj = _text(jira.issue("PROJ-1").comments[0].body)
+    assert "Not moved to Done: Resolution 'Fixed' is not one the 'Done' transition offers" in proj
+    lock = _text(jira.issue("LOCK-1").comments[0].body)
+    assert "Not moved to Done: Jira offers no transition from 'In Progress'" in lock
+    assert "hint" not in lock
+    assert jira.spec_rejections == []
+
+
+def _text(adf: object) -> str:
+    """The text of an ADF document, its nodes joined."""
+    if isinstance(adf, dict):
+        return str(adf.get("text", "")) + "".join(_text(c) for c in adf.get("content", []))
+    return ""
+
+
 @pytest.mark.parametrize("value", ["foo", "PROJ", "123", "PROJ-", "-12", "PROJ-1 OPS-2"])
 def test_an_issue_option_that_is_not_a_key_is_a_usage_error(
     cli, stand_ins: StandIns, env, value: str
