@@ -197,15 +197,15 @@ def _record_deployment(
         progress(f"Jira deployment: unknown to Jira: {', '.join(outcome.unknown_keys)}")
 
 
+WOULD = "would "  # a dry run's step state: what would have been done
+
+
 def _progress_line(result: IssueResult) -> str:
     steps = ", ".join(
         state if state.startswith(WOULD) else f"{step} {state}"
         for step, state in result.actions.items()
     )
     return f"{result.key}: {steps or 'nothing to do'}"
-
-
-WOULD = "would "  # a dry run's step state: what would have been done
 
 
 def _done(request: JiraRequest, would: str) -> str:
