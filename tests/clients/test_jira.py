@@ -139,3 +139,17 @@ def test_keys_jira_says_do_not_exist_are_left_out_and_the_rest_asked_again(
         'key in ("PROJ-1", "bad key")',
         'key in ("PROJ-1")',
     ]
+
+
+def test_issues_bulkfetch_failed_to_return_make_no_key_missing(httpserver: HTTPServer) -> None:
+    # The issue Jira failed to return is named by id, so PROJ-2 may exist: not "not found".
+    httpserver.expect_request("/rest/api/3/issue/bulkfetch").respond_with_json(
+        {
+            "issues": [_dc_issue("PROJ-1")],
+            "issueErrors": [{"id": "10002", "errorMessage": "Timed out fetching the issue"}],
+        }
+    )
+    with pytest.raises(JiraError) as error:
+        _client(httpserver).issues(["PROJ-1", "PROJ-2"])
+    assert "1 issue(s) could not be returned (Timed out fetching the issue)" in str(error.value)
+    assert "run the step again" in error.value.hint and error.value.exit_code == 1

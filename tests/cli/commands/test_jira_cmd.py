@@ -48,8 +48,8 @@ class FakeJira:
             keys = body["issueIdsOrKeys"]
             assert len(keys) <= 100 and "summary" in body["fields"]
             found = [self._issue(k) for k in keys if k in self.status]
-            errors = [{"issueIdsOrKeys": [k], "status": 404} for k in keys if k not in self.status]
-            return _json({"issues": found, "issueErrors": errors})
+            # Keys Jira does not know are left out; issueErrors is for failures.
+            return _json({"issues": found, "issueErrors": []})
         key, _, rest = path.removeprefix("issue/").partition("/")
         if rest == "transitions" and request.method == "GET":
             assert request.args.get("expand") == "transitions.fields"

@@ -163,6 +163,7 @@ class JiraClient:
             url = self.api("issue/bulkfetch")
             data = self.call("POST", url, what="bulkfetch", json=body, read=True, expect=dict)
             issues = _listed(data, "issues", "bulkfetch")
+            _check_issue_errors(data)
         else:  # Data Center has no bulkfetch; its search takes a key list
             yield from self._search_keys(keys)
             return
@@ -387,6 +388,20 @@ def _missing_keys(error: JiraError, wanted: Sequence[str]) -> set[str]:
             return set()
         named.add(key)
     return named
+
+
+def _check_issue_errors(data: dict[str, Any]) -> None:
+    """bulkfetch leaves out the issues it does not know and lists under ``issueErrors`` the
+    ones it failed to return (by issue id, not key): with any there, a key left out may
+    exist, so none can be called missing."""
+    errors = [e for e in data.get("issueErrors") or [] if isinstance(e, dict)]
+    if errors:
+        detail = excerpt(str(errors[0].get("errorMessage") or "no message"))
+        raise JiraError(
+            f"Jira bulkfetch: {len(errors)} issue(s) could not be returned ({detail})",
+            200,
+            "Jira calls such failures retriable, and no issue was changed: run the step again",
+        )
 
 
 def _lookup_failed(error: JiraError, keys: Sequence[str]) -> JiraError:
