@@ -124,20 +124,28 @@ def _is_file_path(token: str) -> bool:
 def _look_alike(match: re.Match[str], text: str, spans: list[_Span]) -> bool:
     """Whether this key-shaped match sits where it names something else."""
     start, end = match.span()
+    return any(
+        _names_something_else(match, text, span)
+        for span in spans
+        if span.start <= start and end <= span.end
+    )
+
+
+def _names_something_else(match: re.Match[str], text: str, span: _Span) -> bool:
+    start, end = match.span()
     lower = match[1].islower()
-    for span in spans:
-        if not span.start <= start < end <= span.end:
-            continue
-        if span.kind == "url" and text[max(0, start - len(_BROWSE)) : start].lower() == _BROWSE:
-            continue
-        if span.kind == "path" and not lower:
-            continue
-        whole = text[start - 1 : start] in ("/", "") or start == span.start
-        whole = whole and (end == span.end or text[end] == "/")
-        if span.kind == "branch" and not (lower and whole):
-            continue
-        return True
-    return False
+    if span.kind == "url":
+        return text[max(0, start - len(_BROWSE)) : start].lower() != _BROWSE
+    if span.kind == "path":
+        return lower
+    if span.kind == "branch":
+        # A whole segment ('issue-604', 'user/patch-1') is a branch's name; a key followed
+        # by a description ('abc-17_null_check') is how a branch names its issue.
+        whole = (start == span.start or text[start - 1] == "/") and (
+            end == span.end or text[end] == "/"
+        )
+        return lower and whole
+    return True  # an e-mail address or an image reference
 
 
 class Source(NamedTuple):
