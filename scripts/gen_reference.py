@@ -652,11 +652,16 @@ PER_COMMAND: dict[str, list[tuple[str, str]]] = {
         ),
     ],
     "jira": [
-        ("0", "every requested update was made; keys Jira does not know are warnings"),
+        (
+            "0",
+            "every requested update was made; keys found in text that Jira does not know are "
+            "warnings",
+        ),
         (
             "1",
-            "a requested update failed (a warning instead with `--fail-on-error false`); "
-            "with `--strict`, a key Jira does not know; a deployment Jira refused or could not "
+            "a requested update failed, or a `--issue` key Jira does not know (a warning "
+            "instead with `--fail-on-error false`); Jira refused the issue lookup itself; with "
+            "`--strict`, any key Jira does not know; a deployment Jira refused or could not "
             "record",
         ),
         (

@@ -188,3 +188,52 @@ def test_project_names_up_to_thirty_characters() -> None:
 @pytest.mark.parametrize("glue_char", ["\u3042", "\u30a2", "\u3400", "\u4e00", "\uac00", "\uf900"])
 def test_every_cjk_range_is_a_boundary(glue_char: str) -> None:
     assert find_keys(f"{glue_char}PROJ-12{glue_char}") == ["PROJ-12"]
+
+
+# -- look-alikes from real commit histories: URLs, e-mail, paths, images, merged branches ---
+
+LOOK_ALIKES = [
+    ("See https://github.com/o/r/discussions/1#discussioncomment-3118836", []),
+    ("PROJ-12 fix, see https://x/y#discussioncomment-3", ["PROJ-12"]),
+    ("https://ci.example/job/deploy-42/ and www.example.com/team-7", []),
+    ("Closes PROJ-5. See https://jira.example.com/browse/PROJ-6", ["PROJ-5", "PROJ-6"]),
+    ("Move the page to docs/ghes-221/ for PROJ-3", ["PROJ-3"]),
+    ("Update content/rest/ghes-221/index.md", []),
+    ("Merge pull request #19 from user/patch-1", []),
+    ("Merge pull request #20 from org-123/fix-login\n\nPROJ-4 login", ["PROJ-4"]),
+    ("Merge branch 'issue-604'", []),
+    ("Merge branch 'issue-604' into 'main'\n\nFixes PROJ-8", ["PROJ-8"]),
+    ("Merge remote-tracking branch 'origin/patch-2'", []),
+    ("Merge branches 'patch-1' and 'PROJ-9-login' into main", ["PROJ-9"]),
+    ("Co-authored-by: Bot <org-6811672@users.noreply.github.com>", []),
+    ("Mail x@org-6811672.example about PROJ-2", ["PROJ-2"]),
+    ("Add image-1.png and push registry/image-1:tag", []),
+    ("Run ghcr.io/acme/build-7:v2 and tool-3:latest", []),
+    ("PROJ-12:fix the crash", ["PROJ-12"]),  # an upper-case key before a colon is no image
+]
+
+
+@pytest.mark.parametrize(("text", "keys"), LOOK_ALIKES, ids=[t[:40] for t, _ in LOOK_ALIKES])
+def test_look_alikes_in_urls_addresses_paths_images_and_merged_branches(
+    text: str, keys: list[str]
+) -> None:
+    assert find_keys(text) == keys
+
+
+def test_lower_case_keys_still_count_outside_those_places() -> None:
+    assert find_keys("proj-12 fix; branch feature/proj-42-login") == ["PROJ-12", "PROJ-42"]
+    # A merged branch that names its issue, then describes it, still names it.
+    assert find_keys("Merge branch 'bugfix/abc-17_null_check' into 'main'") == ["ABC-17"]
+    assert find_keys("Merge branch 'feature/proj-42-add-login'") == ["PROJ-42"]
+
+
+@pytest.mark.parametrize("unit", ["a", "ab.", "a-", "a@", "a:", "a/", "a.b@"])
+def test_a_long_token_costs_one_scan(unit: str) -> None:
+    # Unanchored, the look-alike patterns retried every position: 50,000 characters of
+    # "a" took 20 seconds. Anchored to token starts they take milliseconds.
+    import time
+
+    text = unit * (20_000 // len(unit))
+    started = time.perf_counter()
+    find_keys(text)
+    assert time.perf_counter() - started < 1.0

@@ -68,3 +68,34 @@ def test_missing_required_field_is_named_before_jira_is_asked() -> None:
 def test_field_not_on_the_screen() -> None:
     with pytest.raises(JiraError, match="'priority' is not on the 'Send to review'"):
         required_fields("PROJ-1", REVIEW, "", {"priority": "High"})
+
+
+def _offering(*names: str) -> dict[str, object]:
+    """DONE, its screen offering these resolutions and deployment options, as Jira lists
+    them under ``allowedValues``."""
+    fields = dict(DONE["fields"])  # type: ignore[call-overload]
+    resolution = {**fields["resolution"], "allowedValues": [{"id": "1", "name": n} for n in names]}
+    options = [{"id": "10100", "value": "staging"}, {"id": "10101", "value": "production"}]
+    deployed = {**fields["customfield_10010"], "allowedValues": options}
+    return {**DONE, "fields": {**fields, "resolution": resolution, "customfield_10010": deployed}}
+
+
+def test_a_resolution_the_screen_does_not_offer_lists_the_ones_it_does() -> None:
+    done = _offering("Done", "Won't Do")
+    with pytest.raises(JiraError) as raised:
+        required_fields("PROJ-1", done, "Fixed", {})
+    assert str(raised.value).startswith(
+        "PROJ-1: Resolution 'Fixed' is not one the 'Finish' transition offers"
+    )
+    assert raised.value.hint == "valid: Done, Won't Do (pass --resolution NAME)"
+    with pytest.raises(JiraError, match="Deployed to 'qa' is not one") as option:
+        required_fields("PROJ-1", done, "Done", {"customfield_10010": "staging, qa"})
+    assert option.value.hint == "valid: staging, production (pass --field customfield_10010=VALUE)"
+
+
+def test_an_offered_value_in_another_letter_case_is_sent_as_the_screen_spells_it() -> None:
+    fields = required_fields("PROJ-1", _offering("Done"), "done", {"Deployed to": "PRODUCTION"})
+    assert fields == {
+        "resolution": {"name": "Done"},
+        "customfield_10010": [{"value": "production"}],
+    }

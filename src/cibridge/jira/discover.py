@@ -10,6 +10,7 @@ from cibridge.clients.jira.keys import parse_key
 from cibridge.context import gitlog
 from cibridge.context.model import MAX_COMMITS, ZERO_SHA, Context
 from cibridge.core.errors import CibridgeError, failure
+from cibridge.jira.service import NAMED
 
 MAX_ISSUES = 100  # per run: a commit naming PROJ-1 … PROJ-255 is a typo, not a release
 MAX_ISSUES_SETTING = ("integration_configs", "project_management", "jira", "max_issues")
@@ -27,7 +28,7 @@ def named(values: Sequence[str]) -> dict[str, list[str]]:
                 f"--issue {value[:60]!r} is not a Jira issue key",
                 hint="a key is the project key, a dash and a number: --issue PROJ-123",
             )
-        found.setdefault(key, ["--issue"])
+        found.setdefault(key, [NAMED])
     return found
 
 

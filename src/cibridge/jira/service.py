@@ -42,6 +42,7 @@ class JiraRequest:
     concurrency: int = DEFAULT_CONCURRENCY
     deployment: Deployment | None = None  # record it with the Deployments API
     deployment_url: str = ""
+    dry_run: bool = False  # writes are printed, not sent: every step says "would"
 
 
 @dataclass
@@ -82,18 +83,23 @@ class IssueResult:
         }
 
 
+NAMED = "--issue"  # the source of a key named on purpose
+
+
 @dataclass
 class JiraResult:
     issues: list[IssueResult]
-    unknown: list[str]
+    unknown: list[str]  # found in text, not in Jira: skipped
     strict: bool
     deployment: str = ""  # what was recorded, or why not
     deployment_code: int = EXIT_OK
+    missing: list[str] = field(default_factory=list)  # named with --issue, not in Jira: failed
+    dry_run: bool = False
 
     @property
     def exit_code(self) -> int:
         worst = max((issue.exit_code for issue in self.issues), default=EXIT_OK)
-        if self.strict and self.unknown:
+        if self.missing or (self.strict and self.unknown):
             worst = max(worst, EXIT_FAILURE)
         return max(worst, self.deployment_code)
 
@@ -135,7 +141,13 @@ class Dependencies:
 def run(request: JiraRequest, deps: Dependencies) -> JiraResult:
     client, progress = deps.client, deps.progress
     keys = list(request.keys)
-    found, unknown = client.issues(keys) if keys else ({}, [])
+    found, absent = client.issues(keys) if keys else ({}, [])
+    # A key someone named is an order: its absence fails the step. One a commit merely
+    # mentions may belong to another team's Jira, so it is skipped.
+    missing = [key for key in absent if NAMED in request.keys[key]]
+    unknown = [key for key in absent if key not in missing]
+    for key in missing:
+        progress(f"{key}: not found in Jira (or not visible to this account); failed")
     for key in unknown:
         progress(f"{key}: not found in Jira (or not visible to this account); skipped")
     versions = _Versions(client)
@@ -155,7 +167,7 @@ def run(request: JiraRequest, deps: Dependencies) -> JiraResult:
         done = list(pool.map(work, list(results)))
     if request.release_version and request.fix_version:
         _release(request, client, versions, done)
-    result = JiraResult(done, unknown, request.strict)
+    result = JiraResult(done, unknown, request.strict, missing=missing, dry_run=request.dry_run)
     if request.deployment is not None and found:
         _record_deployment(request, client, list(found), result, progress)
     return result
@@ -179,14 +191,26 @@ def _record_deployment(
         result.deployment = f"Jira deployment not recorded: {error}"  # reported as an error
         result.deployment_code = error.exit_code
         return
-    result.deployment = outcome.line(request.deployment, len(keys))
+    line = outcome.line(request.deployment, len(keys))
+    result.deployment = f"would record {line} (dry run)" if request.dry_run else line
     if outcome.unknown_keys:
         progress(f"Jira deployment: unknown to Jira: {', '.join(outcome.unknown_keys)}")
 
 
+WOULD = "would "  # a dry run's step state: what would have been done
+
+
 def _progress_line(result: IssueResult) -> str:
-    steps = ", ".join(f"{step} {state}" for step, state in result.actions.items())
+    steps = ", ".join(
+        state if state.startswith(WOULD) else f"{step} {state}"
+        for step, state in result.actions.items()
+    )
     return f"{result.key}: {steps or 'nothing to do'}"
+
+
+def _done(request: JiraRequest, would: str) -> str:
+    """A step's state once its write was sent, or printed instead in a dry run."""
+    return WOULD + would if request.dry_run else "done"
 
 
 def _update(
@@ -198,7 +222,7 @@ def _update(
     if request.transition:
         steps.append(("transition", lambda: _transition(request, client, issue, result)))
     if request.comment is not None:
-        steps.append(("comment", lambda: _comment(request, client, issue)))
+        steps.append(("comment", lambda: _comment(request, client, issue, result)))
     if request.remote_link:
         steps.append(("remote link", lambda: _remote_link(request, client, issue)))
     for other in request.link_to:
@@ -222,11 +246,14 @@ def _transition(request: JiraRequest, client: JiraClient, issue: Issue, result: 
     chosen = choose(issue, available, wanted)
     fields = required_fields(issue.key, chosen, request.resolution, request.fields)
     client.transition(issue.key, str(chosen["id"]), fields)
-    result.to_status = str((chosen.get("to") or {}).get("name") or wanted)
+    target = str((chosen.get("to") or {}).get("name") or wanted)
+    if request.dry_run:
+        return _done(request, f"move to {target}")
+    result.to_status = target
     return "done"
 
 
-def _comment(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
+def _comment(request: JiraRequest, client: JiraClient, issue: Issue, result: IssueResult) -> str:
     marker = dict(request.comment_marker)
     for existing in client.comments(issue.key):
         for prop in existing.get("properties") or []:
@@ -237,8 +264,20 @@ def _comment(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
             ):
                 return "skipped: already commented for this run and environment"
     assert request.comment is not None
-    client.add_comment(issue.key, _body(client, request.comment), marker)
-    return "done"
+    markdown = request.comment + _not_moved(request, result)
+    client.add_comment(issue.key, _body(client, markdown), marker)
+    return _done(request, "comment")
+
+
+def _not_moved(request: JiraRequest, result: IssueResult) -> str:
+    """For an issue whose transition failed, a line saying so: the deployment comment alone
+    would read as if the issue had moved on."""
+    if result.actions.get("transition") != "failed" or not result.errors:
+        return ""
+    from cibridge.jira.inline import escape
+
+    reason = result.errors[-1].splitlines()[0].removeprefix(f"{result.key}: ")[:300]
+    return f"\n\n**Not moved to {escape(request.transition)}:** {escape(reason)}\n"
 
 
 def _body(client: JiraClient, markdown: str) -> Any:
@@ -255,14 +294,14 @@ def _remote_link(request: JiraRequest, client: JiraClient, issue: Issue) -> str:
     assert request.remote_link is not None
     url, title = request.remote_link
     client.remote_link(issue.key, global_id(issue.key, url), url, title, issue.summary)
-    return "done"
+    return _done(request, "add remote link")
 
 
 def _link(request: JiraRequest, client: JiraClient, issue: Issue, other: str) -> str:
     if other.upper() == issue.key.upper():
         return "skipped: an issue cannot link to itself"
     client.issue_link(issue.key, other, request.link_type)
-    return "done"
+    return _done(request, f"link to {other}")
 
 
 def _fix_version(
@@ -272,7 +311,7 @@ def _fix_version(
         return f"skipped: already has {request.fix_version}"
     versions.ensure(issue, request.fix_version)
     client.add_fix_version(issue.key, request.fix_version)
-    return "done"
+    return _done(request, f"add fix version {request.fix_version}")
 
 
 def _release(
@@ -288,7 +327,7 @@ def _release(
                 client.release_version(
                     str(version.get("id", "")), request.fix_version, request.release_date
                 )
-                state = "done"
+                state = _done(request, f"release {request.fix_version}")
         except Exception as error:  # reported on every issue of that project
             for result in touched:
                 result.fail("release", error)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from cibridge.core import log
 from cibridge.core.errors import CibridgeError
 from cibridge.http.integration import AuthEnv, IntegrationSettings
 
@@ -21,10 +22,13 @@ AUTH_ENV = AuthEnv.of("jira")
 GATEWAY = "https://api.atlassian.com/ex/jira"
 
 
+ASK = 0  # an api_version neither the config nor the host decides: resolve() asks the site
+
+
 @dataclass
 class JiraSettings:
     base_url: str
-    api_version: int
+    api_version: int  # 3 (Cloud), 2 (Data Center) or ASK
     auth: Auth | None
     projects: tuple[str, ...]
     deployments_url: str = ""  # where the Deployments API is
@@ -37,7 +41,54 @@ def is_cloud(url: str) -> bool:
     )
 
 
-def load(config: Config, env: Mapping[str, str], transport: Transport | None) -> JiraSettings:
+def _api_version(base: str, deployment: str) -> int:
+    """3 for Jira Cloud, 2 for Data Center, from ``deployment`` or Atlassian's host names;
+    ASK when neither says (a Cloud site behind a proxy or a custom domain, a Data Center)."""
+    if deployment:
+        chosen, why = (3 if deployment == "cloud" else 2), f"deployment: {deployment}"
+    elif is_cloud(base):
+        chosen, why = 3, "an Atlassian Cloud host name"
+    else:
+        return ASK
+    log.debug(f"Jira API v{chosen} for {base}: {why}")
+    return chosen
+
+
+def resolve(jira: JiraSettings, transport: Transport | None) -> JiraSettings:
+    """``jira`` with an API version the config and the host left open asked of the site."""
+    if jira.api_version != ASK:
+        return jira
+    if transport is None:
+        jira.api_version, why = 2, "not an Atlassian Cloud host name, and Jira was not asked"
+    else:
+        kind = _deployment_type(jira.base_url, transport, jira.auth)
+        jira.api_version = 3 if kind.casefold() == "cloud" else 2
+        why = f"GET /rest/api/2/serverInfo says deploymentType {kind or '(none)'!r}"
+    log.debug(f"Jira API v{jira.api_version} for {jira.base_url}: {why}")
+    return jira
+
+
+def _deployment_type(base: str, transport: Transport, auth: Auth | None) -> str:
+    from cibridge.clients.jira import JiraClient
+
+    try:
+        return JiraClient(transport, base, auth, 2).deployment_type()
+    except CibridgeError as error:
+        raise CibridgeError(
+            f"Jira at {base}: cannot tell Jira Cloud from Data Center: {error.message}",
+            exit_code=error.exit_code,
+            hint="set JIRA_API_VERSION (3 for Jira Cloud, 2 for Data Center / Server) or "
+            "deployment: cloud|server|datacenter under "
+            "integration_configs.project_management.jira; else check JIRA_BASE_URL and the "
+            "credentials" + (f" ({error.hint})" if error.hint else ""),
+        ) from None
+
+
+def load(
+    config: Config, env: Mapping[str, str], transport: Transport | None, *, ask: bool = True
+) -> JiraSettings:
+    """The settings; with ``ask=False`` an undecided API version stays ASK, so a command can
+    check its own options before the site is contacted (then call resolve())."""
     from cibridge.core.urls import ensure_url
 
     settings = IntegrationSettings("jira", "project_management", config, env)
@@ -54,10 +105,7 @@ def load(config: Config, env: Mapping[str, str], transport: Transport | None) ->
         )
     base = ensure_url(str(base), f"Jira base_url ({settings.where('base_url')})").rstrip("/")
     version = settings.value("api_version", "JIRA_API_VERSION")
-    deployment = str(settings.value("deployment", default="") or "").lower()
-    if version in (None, ""):
-        version = 3 if deployment == "cloud" or (not deployment and is_cloud(base)) else 2
-    if str(version) not in ("2", "3"):
+    if version not in (None, "") and str(version) not in ("2", "3"):
         raise CibridgeError(
             f"Jira api_version {version!r} ({settings.where('api_version')}) is not 2 or 3",
             hint="3 for Jira Cloud, 2 for Data Center / Server",
@@ -65,6 +113,11 @@ def load(config: Config, env: Mapping[str, str], transport: Transport | None) ->
     auth = None
     if transport is not None:
         auth = settings.auth(AUTH_ENV, transport, "Jira")
+    if version in (None, ""):
+        deployment = str(settings.value("deployment", default="") or "").lower()
+        version = _api_version(base, deployment)
+    else:
+        log.debug(f"Jira API v{version} for {base}: api_version ({settings.where('api_version')})")
     mapping = settings.value("project_mapping") or {}
     projects = tuple(str(key).upper() for key in mapping) if isinstance(mapping, dict) else ()
     from cibridge.jira.deployments import endpoint
@@ -72,4 +125,5 @@ def load(config: Config, env: Mapping[str, str], transport: Transport | None) ->
     configured = str(settings.value("deployments_url", "JIRA_DEPLOYMENTS_URL") or "")
     site = str(settings.value("base_url", "JIRA_BASE_URL") or settings.value("url") or base)
     deployments = endpoint(site, str(cloud_id or ""), configured)
-    return JiraSettings(base, int(version), auth, projects, deployments)
+    found = JiraSettings(base, int(version), auth, projects, deployments)
+    return resolve(found, transport) if ask else found

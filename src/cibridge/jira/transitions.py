@@ -74,6 +74,8 @@ def required_fields(
                 hint=f"fields on that screen: {on_screen}",
             )
         real_id = field_id if meta is None or field_id in screen else _id_of(screen, field_id)
+        if meta is not None:
+            value = _allowed(key, transition, real_id, meta, value)
         values[real_id] = _value(meta or {"schema": {"type": "resolution"}}, value)
     missing = {
         str(field_id): str(meta.get("name", field_id))
@@ -96,6 +98,37 @@ def required_fields(
             hint=f"pass {' '.join(fixes)} (in the action: the resolution / field inputs)",
         )
     return values
+
+
+def _allowed(
+    key: str, transition: Mapping[str, Any], field_id: str, meta: Mapping[str, Any], value: str
+) -> str:
+    """``value`` as the screen spells it (any letter case; each item of a list); a value the
+    screen does not offer is an error listing the ones it does, before Jira is asked."""
+    offered = [
+        str(item.get("name") or item.get("value"))
+        for item in meta.get("allowedValues") or []
+        if isinstance(item, dict) and (item.get("name") or item.get("value"))
+    ]
+    if not offered:
+        return value
+    by_case = {name.casefold(): name for name in offered}
+    parts = [part.strip() for part in value.split(",")] if _is_list(meta) else [value.strip()]
+    unknown = [part for part in parts if part.casefold() not in by_case]
+    if unknown:
+        option = "--resolution NAME" if field_id == "resolution" else f"--field {field_id}=VALUE"
+        raise JiraError(
+            f"{key}: {meta.get('name') or field_id} {unknown[0]!r} is not one the "
+            f"{transition.get('name')!r} transition offers",
+            400,
+            hint=f"valid: {', '.join(offered)} (pass {option})",
+        )
+    return ", ".join(by_case[part.casefold()] for part in parts)
+
+
+def _is_list(meta: Mapping[str, Any]) -> bool:
+    schema = meta.get("schema")
+    return isinstance(schema, dict) and schema.get("type") == "array"
 
 
 def _by_name(screen: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:

@@ -16,6 +16,7 @@ from werkzeug import Request, Response
 
 from cibridge.demo.standins import JIRA_CLIENT_ID, JIRA_CLIENT_SECRET, StandIns, jira_of
 from cibridge.demo.standins.jira import JIRA_TOKEN
+from tests import github_job
 from tests.conftest import git
 
 # -- against a scripted Jira (pytest-httpserver) ---------------------------------------------
@@ -47,8 +48,8 @@ class FakeJira:
             keys = body["issueIdsOrKeys"]
             assert len(keys) <= 100 and "summary" in body["fields"]
             found = [self._issue(k) for k in keys if k in self.status]
-            errors = [{"issueIdsOrKeys": [k], "status": 404} for k in keys if k not in self.status]
-            return _json({"issues": found, "issueErrors": errors})
+            # Keys Jira does not know are left out; issueErrors is for failures.
+            return _json({"issues": found, "issueErrors": []})
         key, _, rest = path.removeprefix("issue/").partition("/")
         if rest == "transitions" and request.method == "GET":
             assert request.args.get("expand") == "transitions.fields"
@@ -297,6 +298,91 @@ def test_a_screen_field_the_run_did_not_fill_names_the_field_and_the_option(
     assert jira.issue("PROJ-1").fields.get("customfield_10077") == "low"
 
 
+def test_an_issue_named_with_issue_that_jira_lacks_fails_while_one_from_text_is_skipped(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    argv = ["jira", "--issue", "PROJ-1", "--issue", "NOPE-9", "--issues-from-text", "fixes NOPE-8"]
+    argv += ["--transition", "Done", "--resolution", "Done"]
+    result = cli(*argv, env=env)
+    assert result.code == 1, result.all
+    named = "NOPE-9: not in Jira (or not visible to this account), and --issue named it"
+    assert f"error: {named}" in result.all and "browse project NOPE" in result.all
+    assert "warning: not in Jira (or not visible): NOPE-8" in result.all
+    assert "NOPE-8: not found in Jira (or not visible to this account); skipped" in result.all
+    assert jira.issue("PROJ-1").status == "Done"  # the others are still updated
+    assert "\nfailed=1\n" in result.out
+    lenient = cli(*argv, "--fail-on-error", "false", env=env)
+    assert lenient.code == 0, lenient.all
+    assert f"warning: {named}" in lenient.all
+
+
+def _refusing_data_center(httpserver: HTTPServer, message: str) -> dict[str, str]:
+    """A Data Center that refuses the key search itself with Jira's own error body."""
+    httpserver.expect_request("/rest/api/2/search", method="POST").respond_with_json(
+        {"errorMessages": [message], "errors": {}}, status=400
+    )
+    return {
+        "JIRA_BASE_URL": httpserver.url_for("/").rstrip("/"),
+        "JIRA_PAT": TOKEN,
+        "JIRA_API_VERSION": "2",
+        "CIBRIDGE_HTTP_RETRIES": "0",
+    }
+
+
+def test_a_refused_lookup_fails_the_step_and_is_not_read_as_missing_issues(  # type: ignore[no-untyped-def]
+    cli, httpserver: HTTPServer
+) -> None:
+    message = "Field 'key' does not exist or you do not have permission to view it."
+    env = _refusing_data_center(httpserver, message)
+    result = cli("jira", "--issues-from-text", "PROJ-1 PROJ-2", "--transition", "Done", env=env)
+    assert result.code == 1, result.all
+    assert "Jira could not look up PROJ-1, PROJ-2: Jira search: HTTP 400: " + message in result.all
+    assert "no issue was checked or changed" in result.all
+    assert "not found in Jira" not in result.all and "; skipped" not in result.all
+    assert [entry[0].path for entry in httpserver.log] == ["/rest/api/2/search"]
+
+
+def test_a_cloud_site_behind_another_host_name_is_asked_and_gets_the_v3_api(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    unsaid = {k: v for k, v in env.items() if k != "JIRA_API_VERSION"}  # a loopback host
+    argv = ["-v", "jira", "--issue", "PROJ-1", "--transition", "Done", "--resolution", "Done"]
+    result = cli(*argv, "--comment", env=unsaid)
+    assert result.code == 0, result.all
+    assert "serverInfo says deploymentType 'Cloud'" in result.err
+    assert "debug: Jira API v3 for " in result.err
+    comment = jira.issue("PROJ-1").comments[0]
+    assert comment.body["type"] == "doc"  # ADF: the v3 API was used
+    assert jira.spec_rejections == []
+
+
+def test_a_resolution_jira_lacks_lists_the_valid_ones_and_the_comment_says_not_moved(
+    cli, stand_ins: StandIns, env
+) -> None:  # type: ignore[no-untyped-def]
+    jira = jira_of(stand_ins)
+    argv = ["jira", "--issue", "PROJ-1", "--issue", "LOCK-1", "--transition", "Done"]
+    result = cli(*argv, "--resolution", "Fixed", "--comment", env=env)
+    assert result.code == 1, result.all
+    assert "PROJ-1: Resolution 'Fixed' is not one the 'Done' transition offers" in result.all
+    assert "valid: Done, Won't Do, Duplicate, Cannot Reproduce (pass --resolution" in result.all
+    assert jira.issue("PROJ-1").status == "In Progress"
+    proj = _text(jira.issue("PROJ-1").comments[0].body)
+    assert "Not moved to Done: Resolution 'Fixed' is not one the 'Done' transition offers" in proj
+    lock = _text(jira.issue("LOCK-1").comments[0].body)
+    assert "Not moved to Done: Jira offers no transition from 'In Progress'" in lock
+    assert "hint" not in lock
+    assert jira.spec_rejections == []
+
+
+def _text(adf: object) -> str:
+    """The text of an ADF document, its nodes joined."""
+    if isinstance(adf, dict):
+        return str(adf.get("text", "")) + "".join(_text(c) for c in adf.get("content", []))
+    return ""
+
+
 @pytest.mark.parametrize("value", ["foo", "PROJ", "123", "PROJ-", "-12", "PROJ-1 OPS-2"])
 def test_an_issue_option_that_is_not_a_key_is_a_usage_error(
     cli, stand_ins: StandIns, env, value: str
@@ -345,7 +431,17 @@ def test_many_issues_fit_gitlabs_dotenv_report(cli, stand_ins: StandIns, env, tm
 # document and accepts only OAuth tokens.
 
 
-ARGS = ("jira", "--issue", "PROJ-1", "--issue", "OPS-2", "--issue", "NOPE-9", "--no-remote-link")
+# NOPE-9 comes from text, not --issue, so its absence is a warning and not a failure.
+ARGS = (
+    "jira",
+    "--issue",
+    "PROJ-1",
+    "--issue",
+    "OPS-2",
+    "--issues-from-text",
+    "NOPE-9",
+    "--no-remote-link",
+)
 
 
 @pytest.fixture
@@ -435,7 +531,31 @@ def test_the_dry_run_shows_the_deployment_and_records_nothing(  # type: ignore[n
     assert result.code == 0, result.all
     assert "POST /jira/rest/deployments/0.1/bulk (dry run, not sent)" in result.all
     assert '"state": "failed"' in result.all and '"type": "testing"' in result.all
+    assert "would record Jira deployment 79 to qa (testing): failed, 2 issue(s)" in result.all
     assert jira_of(stand_ins).deployments == []
+
+
+def test_a_dry_run_says_what_it_would_do_and_claims_nothing_done(  # type: ignore[no-untyped-def]
+    cli, stand_ins: StandIns, env, tmp_path: Path
+) -> None:
+    jira = jira_of(stand_ins)
+    github = {**_github(tmp_path, "83"), "GITHUB_OUTPUT": str(tmp_path / "github_output")}
+    argv = ["--dry-run", "jira", "--issue", "PROJ-1", "--transition", "Done", "--resolution"]
+    argv += ["Done", "--comment", "--environment", "prod", "--fix-version", "v7", "--link-to"]
+    argv += ["OPS-1"]
+    result = cli(*argv, env={**env, **github})
+    assert result.code == 0, result.all
+    assert (
+        "PROJ-1: would move to Done, would comment, would add remote link, would link to OPS-1, "
+        "would add fix version v7"
+    ) in result.all
+    assert " done" not in result.all
+    outputs = github_job.outputs(tmp_path)
+    assert outputs["dry-run"] == "true" and outputs["transitioned"] == "0"
+    summary = (tmp_path / "summary").read_text()
+    assert "dry run: nothing was changed" in summary and "✅" not in summary
+    proj = jira.issue("PROJ-1")
+    assert proj.status == "In Progress" and proj.comments == [] and proj.remote_links == []
 
 
 def test_since_spelled_like_a_git_option_is_a_usage_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -203,9 +203,12 @@ def run(runtime: Runtime) -> int:
     from cibridge.jira import service, settings
 
     dry_run = runtime.dry_run or bool(getattr(runtime.args, "dry_run", False))
-    jira = settings.load(runtime.config, runtime.env, runtime.transport)
+    jira = settings.load(runtime.config, runtime.env, runtime.transport, ask=False)
     request = build_request(runtime, jira.projects)
+    if request.keys:  # only a run with issues to look up asks the site what it is
+        settings.resolve(jira, runtime.transport)
     request.deployment_url = jira.deployments_url
+    request.dry_run = dry_run
     printer = _printer(runtime) if dry_run else None
     client = JiraClient(runtime.transport, jira.base_url, jira.auth, jira.api_version, printer)
     if not request.keys:

@@ -7,6 +7,7 @@ serves v3 (ADF bodies), Data Center v2 (wiki markup). Every non-2xx answer becom
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -34,20 +35,42 @@ HINTS = {
 }
 
 
+# The only refusals of a key search that mean "no such issue" (Data Center refuses the whole
+# JQL for one missing key); any other 400 is the lookup itself failing.
+_MISSING_KEY = re.compile(
+    r"An issue with key '([^']*)' does not exist for field 'key'\.?"
+    r"|The issue key '([^']*)' for field 'key' is invalid\.?"
+)
+LOOKUP_HINT = (
+    "Jira refused the lookup itself, not a key, so no issue was checked or changed; the "
+    "message names the cause (a JQL restriction, a field or function this site lacks). If "
+    "the site is Jira Cloud, set JIRA_API_VERSION=3"
+)
+
+
 class JiraError(CibridgeError):
-    def __init__(self, message: str, status: int, hint: str = "") -> None:
+    def __init__(
+        self, message: str, status: int, hint: str = "", messages: Sequence[str] = ()
+    ) -> None:
         super().__init__(message, exit_code=EXIT_FAILURE, hint=hint)
         self.status = status
+        self.messages = tuple(messages)  # Jira's own errorMessages, as sent
+
+
+def _messages(data: Any) -> list[str]:
+    if isinstance(data, list):  # Jira Software's APIs answer a list of {message}
+        return [str(m.get("message")) for m in data if isinstance(m, dict) and m.get("message")]
+    if isinstance(data, dict):
+        return [str(m) for m in data.get("errorMessages") or [] if m]
+    return []
 
 
 def error_text(response: Response) -> str:
     """Jira's ``errorMessages`` and ``errors`` as one line, else an excerpt of the body."""
     data = response.json()
-    if isinstance(data, list):  # Jira Software's APIs answer a list of {message}
-        data = {"errorMessages": [m.get("message") for m in data if isinstance(m, dict)]}
-    if isinstance(data, dict):
-        parts = [str(m) for m in data.get("errorMessages") or [] if m]
-        errors = data.get("errors")
+    if isinstance(data, (dict, list)):
+        parts = _messages(data)
+        errors = data.get("errors") if isinstance(data, dict) else None
         if isinstance(errors, dict):
             parts += [f"{field}: {message}" for field, message in errors.items()]
         if parts:
@@ -112,7 +135,15 @@ class JiraClient:
         detail = None if is_redirect(response) else error_text(response)
         refused = refusal(response, f"Jira {what}", detail=detail)
         assert refused is not None  # not ok, so refused
-        raise JiraError(refused.message, response.status, HINTS.get(response.status, ""))
+        messages = () if is_redirect(response) else _messages(response.json())
+        raise JiraError(refused.message, response.status, HINTS.get(response.status, ""), messages)
+
+    def deployment_type(self) -> str:
+        """What ``GET /rest/api/2/serverInfo`` says the site is: "Cloud", "Server" or
+        "DataCenter" ("" when the answer does not say). v2 answers on both kinds of site."""
+        url = f"{self.base_url}/rest/api/2/serverInfo"
+        data = self.call("GET", url, what="serverInfo", expect=dict)
+        return str(data.get("deploymentType") or "")
 
     # -- issues -------------------------------------------------------------------------
 
@@ -132,21 +163,27 @@ class JiraClient:
             url = self.api("issue/bulkfetch")
             data = self.call("POST", url, what="bulkfetch", json=body, read=True, expect=dict)
             issues = _listed(data, "issues", "bulkfetch")
+            _check_issue_errors(data)
         else:  # Data Center has no bulkfetch; its search takes a key list
-            found = f"key in ({', '.join(map(jql.quote, keys))})"
-            try:
-                yield from self.search(found)
-            except JiraError as error:
-                # Data Center refuses the whole JQL if one key does not exist: ask one by one.
-                if error.status != 400:
-                    raise
-                if len(keys) > 1:
-                    for key in keys:
-                        yield from self._fetch([key])
+            yield from self._search_keys(keys)
             return
         for item in issues:
             if isinstance(item, dict):
                 yield Issue.parse(item)
+
+    def _search_keys(self, keys: list[str]) -> list[Issue]:
+        """The issues among ``keys``, by JQL. Data Center refuses the whole query when a key
+        does not exist and names it: those keys are left out and the rest asked again."""
+        wanted = list(keys)
+        while wanted:
+            try:
+                return list(self.search(f"key in ({', '.join(map(jql.quote, wanted))})"))
+            except JiraError as error:
+                missing = _missing_keys(error, wanted)
+                if not missing:
+                    raise _lookup_failed(error, wanted) from None
+                wanted = [key for key in wanted if key.upper() not in missing]
+        return []
 
     def issue(self, key: str, *, properties: Sequence[str] = (), history: bool = False) -> Issue:
         """One issue as Jira has it now; with the named properties and its recent history
@@ -335,6 +372,48 @@ class JiraClient:
     def set_property(self, key: str, name: str, value: Any) -> None:
         url = self.api(f"issue/{_key(key)}/properties/{quote(name, safe='')}")
         self.call("PUT", url, what=f"{key} property {name}", json=value)
+
+
+def _missing_keys(error: JiraError, wanted: Sequence[str]) -> set[str]:
+    """The keys of ``wanted`` a 400 says do not exist; empty unless every message says that
+    of one of them (anything else is the lookup failing, not a key)."""
+    if error.status != 400 or not error.messages:
+        return set()
+    asked = {key.upper() for key in wanted}
+    named = set()
+    for message in error.messages:
+        matched = _MISSING_KEY.fullmatch(message.strip())
+        key = (matched[1] or matched[2] or "").upper() if matched else ""
+        if key not in asked:
+            return set()
+        named.add(key)
+    return named
+
+
+def _check_issue_errors(data: dict[str, Any]) -> None:
+    """bulkfetch leaves out the issues it does not know and lists under ``issueErrors`` the
+    ones it failed to return (by issue id, not key): with any there, a key left out may
+    exist, so none can be called missing."""
+    errors = [e for e in data.get("issueErrors") or [] if isinstance(e, dict)]
+    if errors:
+        detail = excerpt(str(errors[0].get("errorMessage") or "no message"))
+        raise JiraError(
+            f"Jira bulkfetch: {len(errors)} issue(s) could not be returned ({detail})",
+            200,
+            "Jira calls such failures retriable, and no issue was changed: run the step again",
+        )
+
+
+def _lookup_failed(error: JiraError, keys: Sequence[str]) -> JiraError:
+    if error.status != 400:
+        return error  # its own hint (credentials, permission, rate limit) says it best
+    listed = ", ".join(keys[:5]) + (f" … and {len(keys) - 5} more" if len(keys) > 5 else "")
+    return JiraError(
+        f"Jira could not look up {listed}: {error.message}",
+        error.status,
+        LOOKUP_HINT,
+        error.messages,
+    )
 
 
 def _shape(data: Any, response: Response) -> str:

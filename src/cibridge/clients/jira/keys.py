@@ -16,6 +16,13 @@ CVE ids and words out:
   (``PROJ-12abc``), ``-`` and a digit (``CVE-2024-1234``, ``ISO-8859-1``) or ``.`` and a
   word (``release-1.2``, ``web-1.example.com``). Chinese, Japanese and Korean text is
   written without spaces, so those characters count as boundaries (``修复PROJ-12的问题``).
+- Inside a URL (but after ``/browse/``, a Jira link), an e-mail address or an image
+  reference (``registry/image-1:tag``) nothing is a key: ``#discussioncomment-3118836``,
+  ``x@org-6811672.example``. Inside a file path (one ending in ``/`` or a file name with an
+  extension: ``docs/ghes-221/``) and in the branch names of a merge subject ("Merge pull
+  request #19 from user/patch-1", "Merge branch 'issue-604'"), a lower-case look-alike is
+  not a key: in a path any lower-case one, in a branch name one that is a whole ``/``
+  segment (``bugfix/abc-17_null_check`` still names ABC-17). Upper-case keys there count.
 - Without an allowlist, a few project names that are really standards, encodings or
   algorithms are never keys (``_NOT_PROJECTS``). With an allowlist (``projects:``), only
   its projects count, in any letter case and of any length (a one-letter project ``X``
@@ -68,6 +75,79 @@ _NOT_PROJECTS = frozenset(
 )
 
 
+# Where a key-shaped word is something else. Spans, not substitutions: the boundary rules
+# above still see the original text.
+_URL = re.compile(r"\b(?:https?|ftp|ssh|git)://[^\s<>\"'`]+|\bwww\.[^\s<>\"'`]+", re.IGNORECASE)
+_BROWSE = "/browse/"  # a Jira issue link: its key is the point of the URL
+# Each starts only where a token does (the lookbehinds), so a long run of word characters
+# costs one scan, not one per position.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_NAME = r"[a-z0-9][a-z0-9._-]*"  # image names are lower-case by Docker's rule
+_IMAGE = re.compile(
+    rf"(?<![\w./:@-])(?:(?:{_NAME}(?::[0-9]+)?/)+{_NAME}(?::\w[\w.-]*|@sha256:[0-9a-f]{{64}})"
+    rf"|{_NAME}(?::(?:latest|v?[0-9][\w.-]*)|@sha256:[0-9a-f]{{64}}))"
+)
+_PATH = re.compile(r"(?<![^\s<>\"'`()\[\]{}])[^\s<>\"'`()\[\]{}]*/[^\s<>\"'`()\[\]{}]*")
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,9}$")  # a file name's, not a version's
+_MERGE = re.compile(r"^Merge\b[^\n]*", re.MULTILINE)
+_MERGED_PR = re.compile(r"pull request #[0-9]+ from (\S+)")
+_QUOTED = re.compile(r"'([^'\n]+)'")
+
+
+class _Span(NamedTuple):
+    start: int
+    end: int
+    kind: str  # url, email, image, path or branch
+
+
+def _spans(text: str) -> list[_Span]:
+    found = [_Span(*m.span(), "url") for m in _URL.finditer(text)]
+    found += [_Span(*m.span(), "email") for m in _EMAIL.finditer(text)]
+    found += [_Span(*m.span(), "image") for m in _IMAGE.finditer(text)]
+    found += [_Span(*m.span(), "path") for m in _PATH.finditer(text) if _is_file_path(m[0])]
+    for merge in _MERGE.finditer(text):
+        pr = _MERGED_PR.search(merge[0])
+        names = [pr] if pr else list(_QUOTED.finditer(merge[0]))
+        found += [
+            _Span(merge.start() + n.start(1), merge.start() + n.end(1), "branch") for n in names
+        ]
+    return found
+
+
+def _is_file_path(token: str) -> bool:
+    """A directory (``docs/ghes-221/``) or a file with an extension; not a branch name
+    (``feature/proj-42-login``), which is written the same way otherwise."""
+    stripped = token.rstrip(".,;:!?")
+    return stripped.endswith("/") or bool(_EXTENSION.search(stripped.rsplit("/", 1)[-1]))
+
+
+def _look_alike(match: re.Match[str], text: str, spans: list[_Span]) -> bool:
+    """Whether this key-shaped match sits where it names something else."""
+    start, end = match.span()
+    return any(
+        _names_something_else(match, text, span)
+        for span in spans
+        if span.start <= start and end <= span.end
+    )
+
+
+def _names_something_else(match: re.Match[str], text: str, span: _Span) -> bool:
+    start, end = match.span()
+    lower = match[1].islower()
+    if span.kind == "url":
+        return text[max(0, start - len(_BROWSE)) : start].lower() != _BROWSE
+    if span.kind == "path":
+        return lower
+    if span.kind == "branch":
+        # A whole segment ('issue-604', 'user/patch-1') is a branch's name; a key followed
+        # by a description ('abc-17_null_check') is how a branch names its issue.
+        whole = (start == span.start or text[start - 1] == "/") and (
+            end == span.end or text[end] == "/"
+        )
+        return lower and whole
+    return True  # an e-mail address or an image reference
+
+
 class Source(NamedTuple):
     """A text to look for keys in and where it came from, as the command reports it:
     ``Source("commit abc1234", message)``, ``Source("branch", "feature/PROJ-42-login")``.
@@ -102,9 +182,10 @@ def find_keys(text: str, projects: Collection[str] | None = None) -> list[str]:
     """
     allowed = _allowlist(projects)
     found: dict[str, None] = {}
+    spans = _spans(text)
     for match in _KEY.finditer(text):
         project, number = match.groups()
-        if _accepted(project, allowed):
+        if _accepted(project, allowed) and not _look_alike(match, text, spans):
             found.setdefault(f"{project.upper()}-{number}", None)
     return list(found)
 

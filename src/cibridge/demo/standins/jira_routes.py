@@ -74,6 +74,7 @@ ROUTES = [
         BOTH,
     ),
     _route("issueLink", {"POST": writes.issue_link}, BOTH),
+    _route("serverInfo", {"GET": writes.server_info}, BOTH),
     _route("project/([^/]+)/versions", {"GET": writes.list_versions}, BOTH),
     _route("version", {"POST": writes.create_version}, BOTH),
     _route("version/([^/]+)", {"PUT": writes.update_version}, BOTH),

@@ -159,6 +159,7 @@ class JiraKnobs:
     latency: float = 0.0  # seconds added to every request, in parallel across connections
     storms: dict[str, Storm] = field(default_factory=dict)  # issue key -> its fault
     forbidden: set[str] = field(default_factory=set)  # projects whose writes answer 403
+    deployment_type: str = "Cloud"  # serverInfo's answer: "Cloud", "Server" or "DataCenter"
 
     def throttle(self, times: int, *, status: int = 429, retry_after: int = 1) -> None:
         self.throttle_next, self.throttle_status, self.retry_after = times, status, retry_after

@@ -255,6 +255,22 @@ def set_property(call: Call) -> Answer:
     return Answer(201 if created else 200, b"")
 
 
+def server_info(call: Call) -> Answer:
+    """``GET /serverInfo``, shaped as Jira Cloud answers it (Data Center's has the same keys)."""
+    cloud = call.knobs.deployment_type == "Cloud"
+    return err.answer(
+        200,
+        {
+            "baseUrl": call.base,
+            "version": "1001.0.0-SNAPSHOT" if cloud else "9.12.15",
+            "versionNumbers": [1001, 0, 0] if cloud else [9, 12, 15],
+            "deploymentType": call.knobs.deployment_type,
+            "buildNumber": 100289 if cloud else 9120015,
+            "serverTitle": "Jira",
+        },
+    )
+
+
 def myself(call: Call, who: str) -> Answer:
     return err.answer(
         200,
