@@ -46,6 +46,7 @@ class Target(Protocol):
     def workflow(self) -> str: ...
     @property
     def ref(self) -> str: ...  # "": the default branch, looked up when dispatching
+    def describe(self) -> str: ...
 
 
 GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -118,6 +119,41 @@ class Dispatcher:
         if target.kind == "github":
             return self._github(target, values)
         return self._gitlab(target, values)
+
+    def started_with(self, target: Target, change_id: str) -> Started | None:
+        """The run or pipeline of ``target`` whose title carries ``change_id``, if the
+        service shows one: the deployment's own word that this change already started it,
+        whatever the issue's record says. Raises when the service cannot be asked."""
+        if target.kind == "github":
+            url = (
+                f"{target.api_url}/repos/{target.place}/actions/workflows/"
+                f"{quote(target.workflow, safe='')}/runs?event=workflow_dispatch&per_page=100"
+            )
+            service, token, headers = "GitHub", self.credentials.github_token, {}
+            field, listed, hints = "display_title", "workflow_runs", GITHUB_HINTS
+        else:
+            if not self.credentials.gitlab_token:
+                raise CibridgeError(
+                    "GitLab cannot be asked which pipelines carry the change id: a trigger "
+                    "token cannot list pipelines",
+                    hint="set GITLAB_TOKEN (read_api scope) so the target confirms the record",
+                )
+            url = (
+                f"{target.api_url}/projects/{quote(target.place, safe='')}/pipelines"
+                "?per_page=100&order_by=id&sort=desc"
+            )
+            service, token = "GitLab", ""
+            headers = {"PRIVATE-TOKEN": self.credentials.gitlab_token}
+            field, listed, hints = "name", "", GITLAB_HINTS
+        response = self._send("GET", url, f"{service} runs", token=token, headers=headers)
+        _raise_for_refusal(service, f"to list the runs of {target.describe()}", response, hints)
+        data = response.json()
+        runs = data.get(listed) if listed and isinstance(data, dict) else data
+        for run in runs if isinstance(runs, list) else []:
+            if isinstance(run, dict) and change_id in str(run.get(field) or ""):
+                link = str(run.get("html_url") or run.get("web_url") or "")
+                return Started(f"{target.describe()} shows a run carrying {change_id}", link)
+        return None
 
     # -- GitHub ---------------------------------------------------------------------------
 

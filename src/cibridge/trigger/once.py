@@ -57,6 +57,13 @@ def entry_key(match: Match, change: str) -> str:
     return f"{match.rule}|{match.pipeline}|{change}"
 
 
+def change_id(subject: str, key: str) -> str:
+    """A short id of one change of one issue (or release) for one pipeline: passed to the
+    run as ``{{ change_id }}``, so a run that shows it in its title proves the change was
+    started even when the issue's record was erased."""
+    return "cib-" + hashlib.sha256(f"{subject}|{key}".encode()).hexdigest()[:16]
+
+
 def sign(key: str, issue: str, name: str, entry: dict[str, Any]) -> str:
     """HMAC-SHA256 of an entry under the trigger key only CI holds: anyone who can edit the
     issue can write the property, so an entry is trusted only when this matches. The issue

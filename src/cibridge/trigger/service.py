@@ -251,8 +251,16 @@ def _one(
                 _record(deps, request, record, [key], current, shown)
             result.outcomes.append(Outcome(match, shown, ALREADY, same, url))
             continue
+        change = once.change_id(issue.key, key)
         try:
-            begun = deps.dispatcher.start(target, target.fill(match, request.environment))
+            confirmed = _confirmed(target, change, request, deps)
+            if confirmed is not None:
+                if not request.dry_run:
+                    _record(deps, request, record, [key], current, shown)
+                detail = f"already started: {confirmed.detail}"
+                result.outcomes.append(Outcome(match, shown, ALREADY, detail, confirmed.url))
+                continue
+            begun = deps.dispatcher.start(target, target.fill(match, request.environment, change))
         except CibridgeError as error:
             # Nothing is recorded: the next delivery or poll tries again.
             result.outcomes.append(Outcome(match, shown, FAILED, str(error), "", error.exit_code))
@@ -288,6 +296,17 @@ def _started(match: Match, shown: str, begun: Started, problem: str) -> Outcome:
         message = f"{begun.detail}, but {problem} (a rerun would start it again)"
         return Outcome(match, shown, UNRECORDED, message, begun.url, EXIT_FAILURE)
     return Outcome(match, shown, DISPATCHED, begun.detail, begun.url)
+
+
+def _confirmed(
+    target: targets.Target, change: str, request: TriggerRequest, deps: Dependencies
+) -> Started | None:
+    """The target's own run for this change, when the target can say: a pipeline whose
+    inputs carry ``{{ change_id }}`` and show it in the run's title. The record on the issue
+    can be erased by anyone who edits it; the target's run history cannot."""
+    if not target.carries_change_id or request.dry_run:
+        return None
+    return deps.dispatcher.started_with(target, change)
 
 
 def _would(begun: Started, issues: list[str]) -> str:
@@ -328,10 +347,20 @@ def _release(
     if not request.dispatch:
         result.outcomes.append(Outcome(match, shown, MATCHED, f"{match.why} → {match.pipeline}"))
         return
+    change = once.change_id(match.issue, key)
     try:
-        begun = deps.dispatcher.start(target, target.fill(match, request.environment))
+        confirmed = _confirmed(target, change, request, deps)
+        if confirmed is None:
+            begun = deps.dispatcher.start(target, target.fill(match, request.environment, change))
     except CibridgeError as error:
         result.outcomes.append(Outcome(match, shown, FAILED, str(error), "", error.exit_code))
+        return
+    if confirmed is not None:
+        for member in members:
+            if not request.dry_run:
+                _record(deps, request, member.record, [key], member.keep, shown)
+        detail = f"already started: {confirmed.detail}"
+        result.outcomes.append(Outcome(match, shown, ALREADY, detail, confirmed.url))
         return
     if request.dry_run:
         result.outcomes.append(Outcome(match, shown, WOULD, _would(begun, keys)))

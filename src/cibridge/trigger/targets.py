@@ -32,7 +32,9 @@ GITLAB_VARIABLES = {
     "DEPLOY_VERSION": "{{ version }}",
     "DEPLOY_ENVIRONMENT": "{{ environment }}",
 }
-PLACEHOLDERS = ("issue_key", "summary", "version", "environment", "rule", "pipeline")
+PLACEHOLDERS = (
+    "issue_key", "summary", "version", "environment", "rule", "pipeline", "change_id",
+)  # fmt: skip
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
@@ -66,7 +68,17 @@ class Target:
             return f"github:{self.place}/{self.workflow}{ref}"
         return f"gitlab:{self.place}{ref}"
 
-    def fill(self, match: Match, environment: str) -> dict[str, str]:
+    @property
+    def carries_change_id(self) -> bool:
+        """Whether the run this target starts carries ``{{ change_id }}``, so the target
+        itself can be asked whether that change already started it."""
+        return any(
+            found.group(1) == "change_id"
+            for value in self.values.values()
+            for found in _PLACEHOLDER.finditer(value)
+        )
+
+    def fill(self, match: Match, environment: str, change_id: str = "") -> dict[str, str]:
         values = {
             "issue_key": match.issue,
             "summary": match.summary,
@@ -74,6 +86,7 @@ class Target:
             "environment": self.environment or environment,
             "rule": match.rule,
             "pipeline": match.pipeline,
+            "change_id": change_id,
         }
 
         def substitute(found: re.Match[str]) -> str:

@@ -674,3 +674,61 @@ def test_a_long_pipelines_output_fits_gitlabs_dotenv_report(
     listed = json.loads(values["pipelines"])
     assert 0 < len(listed) < started and len(dotenv.read_bytes()) <= 5 * 1024
     assert f"lists {len(listed)} of {started}" in done.all
+
+
+def test_an_erased_record_cannot_redeploy_what_the_target_shows_it_ran(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The record lives on the issue, which its editors can erase; a run whose title shows
+    the change id is the target's own word that the change started it."""
+    from cibridge.demo.standins.github_api import Workflow
+
+    github = _github(stand_ins)
+    workflows = github.repositories["acme/checkout"].workflows
+    workflows["project1-deployment-pipeline.yml"] = Workflow(
+        {"issue_key": True, "change_id": True}, run_name="Deploy ${{ inputs.change_id }}"
+    )
+    pipelines = (
+        "pipelines:\n  project1-deployment-pipeline:\n    github:\n"
+        "      repository: acme/checkout\n      workflow: project1-deployment-pipeline.yml\n"
+        "      inputs: {issue_key: '{{ issue_key }}', change_id: '{{ change_id }}'}\n"
+    )
+    jira = jira_of(stand_ins)
+    key = jira.add_issue("PROJ1", "Ship it", issue_type="Story", status="Ready for Deployment")
+    argv = [*configs(tmp_path, pipelines), "trigger", "--issue", key, "--dispatch"]
+    assert cli(*argv, env=env).code == 0
+    [first] = github.dispatches
+    assert first["inputs"]["change_id"].startswith("cib-")
+    del jira.state.issues[key].properties[PROPERTY]  # an issue editor clears the record
+    again = cli(*argv, env=env)
+    assert again.code == 0, again.all
+    assert len(github.dispatches) == 1
+    assert f"shows a run carrying {first['inputs']['change_id']}" in again.out
+    assert PROPERTY in jira.state.issues[key].properties  # written again, signed
+    asked = [r for r in stand_ins.of("github") if "/runs" in r.path]
+    assert len(asked) == 2 and "event=workflow_dispatch" in asked[0].path
+
+
+def test_gitlab_confirms_through_the_pipeline_name_and_needs_a_token_to_list(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    gitlab = _gitlab(stand_ins)
+    gitlab.projects[42].workflow_name = "deploy $DEPLOY_CHANGE_ID"
+    pipelines = (
+        "pipelines:\n  project1-deployment-pipeline:\n    gitlab:\n"
+        "      project: acme/checkout\n      ref: main\n"
+        "      variables: {DEPLOY_ISSUE_KEY: '{{ issue_key }}', DEPLOY_CHANGE_ID: '{{ change_id }}'}\n"
+    )
+    jira = jira_of(stand_ins)
+    key = jira.add_issue("PROJ1", "Ship it", issue_type="Story", status="Ready for Deployment")
+    argv = [*configs(tmp_path, pipelines), "trigger", "--issue", key, "--dispatch"]
+    trigger_only = {**env, "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN}
+    refused = cli(*argv, env=trigger_only)
+    assert refused.code == 2 and "set GITLAB_TOKEN" in refused.all  # a setting missing
+    assert gitlab.pipelines == []  # not confirmed, not started
+    with_api = {**env, "GITLAB_TOKEN": GITLAB_API_TOKEN}
+    assert cli(*argv, env=with_api).code == 0
+    del jira.state.issues[key].properties[PROPERTY]
+    again = cli(*argv, env=with_api)
+    assert again.code == 0, again.all
+    assert len(gitlab.pipelines) == 1 and "shows a run carrying cib-" in again.out

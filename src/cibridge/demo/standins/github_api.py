@@ -35,6 +35,8 @@ SEED_WORKFLOWS = (
 )
 _DISPATCH = re.compile(r"/repos/([^/]+/[^/]+)/actions/workflows/([^/]+)/dispatches")
 _RUNS = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs")
+_WORKFLOW_RUNS = re.compile(r"/repos/([^/]+/[^/]+)/actions/workflows/([^/]+)/runs")
+_INPUT_REFERENCE = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 _REPO = re.compile(r"/repos/([^/]+/[^/]+)")
 
 
@@ -42,6 +44,7 @@ _REPO = re.compile(r"/repos/([^/]+/[^/]+)")
 class Workflow:
     inputs: dict[str, bool]  # name -> required
     dispatchable: bool = True  # declares on: workflow_dispatch
+    run_name: str = ""  # its `run-name:`, e.g. "Deploy ${{ inputs.change_id }}"
 
 
 @dataclass
@@ -90,6 +93,9 @@ class GitHubApi:
             found = _RUNS.fullmatch(path)
             if found and request.method == "GET":
                 return self._runs(unquote(found.group(1)))
+            found = _WORKFLOW_RUNS.fullmatch(path)
+            if found and request.method == "GET":
+                return self._runs(unquote(found.group(1)), unquote(found.group(2)))
             found = _REPO.fullmatch(path)
             if found and request.method == "GET":
                 repo = self.repositories.get(unquote(found.group(1)))
@@ -165,13 +171,15 @@ class GitHubApi:
         )
         return Answer(204, b"")
 
-    def _runs(self, name: str) -> Answer:
-        if name not in self.repositories:
+    def _runs(self, name: str, workflow: str = "") -> Answer:
+        repo = self.repositories.get(name)
+        if repo is None or (workflow and workflow not in repo.workflows):
             return _error(404, "Not Found")
         runs = [
             {
                 "id": d["id"],
                 "name": d["workflow"].removesuffix(".yml"),
+                "display_title": self._title(repo.workflows[d["workflow"]], d),
                 "path": f".github/workflows/{d['workflow']}",
                 "event": "workflow_dispatch",
                 "head_branch": d["ref"],
@@ -179,6 +187,15 @@ class GitHubApi:
                 "html_url": f"https://github.com/{name}/actions/runs/{d['id']}",
             }
             for d in reversed(self.dispatches)
-            if d["repository"] == name
+            if d["repository"] == name and (not workflow or d["workflow"] == workflow)
         ]
         return Answer(200, {"total_count": len(runs), "workflow_runs": runs})
+
+    @staticmethod
+    def _title(workflow: Workflow, dispatch: dict[str, Any]) -> str:
+        """A run's title as GitHub shows it: the workflow's run-name with its inputs, else
+        the workflow's name."""
+        if not workflow.run_name:
+            return str(dispatch["workflow"]).removesuffix(".yml")
+        inputs = dispatch["inputs"]
+        return _INPUT_REFERENCE.sub(lambda m: str(inputs.get(m.group(1), "")), workflow.run_name)

@@ -27,7 +27,8 @@ from cibridge.demo.standins.server import Answer, Behaviour, Request
 GITLAB_TRIGGER_TOKEN = "glptt-standinTriggerToken000000000"  # noqa: S105 - stand-in's own
 GITLAB_API_TOKEN = "glpat-standinApiToken00000000000"  # noqa: S105
 GITLAB_JOB_TOKEN = "glcbt-standinJobToken00000000000"  # noqa: S105
-_PROJECT = re.compile(r"/api/v4/projects/([^/]+)(/trigger/pipeline|/pipeline)?")
+_PROJECT = re.compile(r"/api/v4/projects/([^/]+)(/trigger/pipeline|/pipelines|/pipeline)?")
+_VARIABLE_REFERENCE = re.compile(r"\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _VARIABLE = re.compile(r"[A-Za-z0-9_]+")
 
 
@@ -39,6 +40,8 @@ class Project:
     branches: set[str] = field(default_factory=lambda: {"main", "release"})
     trigger_tokens: set[str] = field(default_factory=lambda: {GITLAB_TRIGGER_TOKEN})
     job_token_allowed: bool = True  # the job token's project is on this one's allowlist
+    # `workflow: name:` of its .gitlab-ci.yml, with $VARIABLES expanded as GitLab does
+    workflow_name: str = ""
 
 
 def _message(status: int, message: object) -> Answer:
@@ -75,6 +78,17 @@ class GitLabApi:
                 return self._trigger(project, request)
             if action == "/pipeline" and request.method == "POST":
                 return self._create(project, request)
+            if action == "/pipelines" and request.method == "GET":
+                if self._api_user(request) is None:
+                    return _message(401, "401 Unauthorized")
+                if project is None:
+                    return _message(404, "404 Project Not Found")
+                listed = [
+                    {k: v for k, v in p.items() if k != "variables"}
+                    for p in reversed(self.pipelines)
+                    if p["project_id"] == project.id
+                ]
+                return Answer(200, listed[:100])
             if not action and request.method == "GET":
                 if self._api_user(request) is None:
                     return _message(401, "401 Unauthorized")
@@ -173,7 +187,18 @@ class GitLabApi:
             "status": "created",
             "source": source,
             "web_url": f"https://gitlab.example.com/{project.path}/-/pipelines/{pipeline_id}",
+            "name": _expand(project.workflow_name, variables) or None,
             "variables": dict(variables),
         }
         self.pipelines.append(created)
         return Answer(201, {k: v for k, v in created.items() if k != "variables"})
+
+
+def _expand(text: str, variables: dict[str, str]) -> str:
+    """GitLab's expansion of a pipeline name: $NAME and ${NAME} from the variables, $$ a
+    literal dollar."""
+
+    def one(found: re.Match[str]) -> str:
+        return "$" if found.group(0) == "$$" else variables.get(found.group(1), "")
+
+    return _VARIABLE_REFERENCE.sub(one, text)
