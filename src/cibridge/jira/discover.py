@@ -85,12 +85,12 @@ def check_cap(found: Collection[str], cap: int) -> None:
     found: moving a few and not the rest would be harder to undo than moving none."""
     if len(found) <= cap:
         return
+    from cibridge.report.outputs import listed
+
     keys = sorted(found)
-    listed = ", ".join(keys[:_LISTED])
-    more = f" … and {len(keys) - _LISTED} more" if len(keys) > _LISTED else ""
     raise failure(
         f"found {len(keys)} issue keys, more than --max-issues {cap}: nothing was changed "
-        f"({listed}{more})",
+        f"({listed(keys, _LISTED)})",
         hint="raise --max-issues (or max_issues under integration_configs.project_management."
         "jira) if the run really ships that many issues, or name them with --issue",
     )

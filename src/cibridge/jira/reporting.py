@@ -38,7 +38,7 @@ def report(platform: Platform, result: JiraResult, fail_on_error: bool) -> None:
     if result.deployment:
         (platform.error if result.deployment_code else platform.print)(result.deployment)
     if result.unknown:
-        message = f"not in Jira (or not visible): {', '.join(result.unknown)}"
+        message = f"not in Jira (or not visible): {reporting.listed(result.unknown)}"
         (platform.error if result.strict else platform.warning)(message)
     failed = [i for i in result.issues if not i.ok]
     # A dry run sent no write: its rows say "would", and no verdict reads as a success.

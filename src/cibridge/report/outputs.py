@@ -108,6 +108,13 @@ def json_list(platform: Platform, name: str, items: Sequence[object]) -> str:
     return json.dumps(list(items[:kept]), ensure_ascii=False)
 
 
+def listed(items: Sequence[str], limit: int = 20) -> str:
+    """The first ``limit`` items, comma-separated, and a count of the rest: one log line
+    stays short however many there are (the outputs and the summary hold them all)."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" … and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def titled_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return f"### {title}\n\n{table(columns, rows)}"
 

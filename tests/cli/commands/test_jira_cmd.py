@@ -589,3 +589,38 @@ def test_more_keys_than_the_cap_change_nothing(  # type: ignore[no-untyped-def]
     assert jira.transitioned == []
     assert not httpserver.log  # refused before any lookup
     assert cli(*argv, "--max-issues", "0", env=env).code == 2
+
+
+def test_the_cap_comes_from_the_config_and_the_flag_wins(  # type: ignore[no-untyped-def]
+    cli, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    jira = FakeJira()
+    httpserver.expect_request(re.compile("/rest/.*")).respond_with_handler(jira.handle)
+    config = tmp_path / "cap.yml"
+    config.write_text("integration_configs:\n  project_management:\n    jira: {max_issues: 3}\n")
+    env = {
+        "JIRA_BASE_URL": httpserver.url_for("/").rstrip("/"),
+        "JIRA_USER_EMAIL": EMAIL,
+        "JIRA_API_TOKEN": TOKEN,
+        "JIRA_API_VERSION": "3",
+    }
+    argv = ["--config", str(config), "jira", "--issues-from-text", "PROJ-1 PROJ-2 PROJ-3 PROJ-4"]
+    capped = cli(*argv, env=env)
+    assert capped.code == 1 and "more than --max-issues 3" in capped.all
+    assert not httpserver.log
+    assert "more than" not in cli(*argv, "--max-issues", "4", env=env).all
+
+
+def test_data_center_asks_again_without_the_keys_it_names_unknown(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """2,000 keys Jira does not know: one search per 100 and one more without the keys the
+    refusal named, not one search per key."""
+    text = " ".join(f"PROJ-{n}" for n in range(5000, 7000))
+    env = {**stand_ins.env(), "JIRA_API_VERSION": "2", "CIBRIDGE_HTTP_RETRIES": "0"}
+    argv = ["jira", "--no-context", "--max-issues", "2000", "--issues-from-text", text]
+    done = cli(*argv, env=env)
+    assert done.code == 0, done.all[-2000:]
+    searches = [r for r in stand_ins.of("jira") if "/search" in r.path]
+    assert len(searches) == 20  # one per 100; none left to ask again
+    assert max(len(line) for line in done.all.splitlines()) < 1000

@@ -207,7 +207,9 @@ def _matching(call: Call, jql: str) -> list[Issue] | Answer:
     except JqlError as error:
         if str(error) == err.UNBOUNDED and call.api == 2:
             return list(i for i in call.state.issues.values() if call.state.project_of(i).visible)
-        return err.stand_in(400, str(error)) if error.stand_in else err.messages(400, str(error))
+        return (
+            err.stand_in(400, str(error)) if error.stand_in else err.messages(400, *error.messages)
+        )
 
 
 def search_v2(call: Call) -> Answer:

@@ -39,8 +39,9 @@ RELEASED_CALL = "releasedVersions()"  # a Clause value standing for every releas
 
 
 class JqlError(Exception):
-    def __init__(self, message: str, *, stand_in: bool = False) -> None:
+    def __init__(self, message: str, *more: str, stand_in: bool = False) -> None:
         super().__init__(message)
+        self.messages = (message, *more)  # Jira lists every value it refuses, one each
         self.stand_in = stand_in
 
 
@@ -199,16 +200,19 @@ def _check(state: JiraState, clause: Clause) -> None:
             v.casefold() == x.name.casefold() for x in state.versions.values()
         ),
     }
+    refused = []
     for value in clause.values:
         if value == RELEASED_CALL:
             continue
         if clause.field == "key":
             if not _KEY.fullmatch(value):
-                raise JqlError(f"The issue key '{value}' for field 'key' is invalid.")
-            if state.visible(value) is None:
-                raise JqlError(f"An issue with key '{value}' does not exist for field 'key'.")
+                refused.append(f"The issue key '{value}' for field 'key' is invalid.")
+            elif state.visible(value) is None:
+                refused.append(f"An issue with key '{value}' does not exist for field 'key'.")
         elif clause.field in known and not known[clause.field](value):
-            raise JqlError(f"The value '{value}' does not exist for the field '{clause.field}'.")
+            refused.append(f"The value '{value}' does not exist for the field '{clause.field}'.")
+    if refused:
+        raise JqlError(*refused)
 
 
 def _values(state: JiraState, issue: Issue, field: str) -> set[str]:
