@@ -116,8 +116,18 @@ class Config:
         findings = Findings()
         for path, leaf in _leaves(self.data, ()):
             if isinstance(leaf, str):
-                _check_leaf(self, path, leaf, findings)
+                _check_leaf(self, path, leaf, findings, quiet=self._disabled(path))
         return findings
+
+    def _disabled(self, path: Path_) -> bool:
+        """Whether ``path`` lies inside a block with ``enabled: false``: nothing reads its
+        secrets, so their absence is no warning (a value that can never work still is)."""
+        node: Any = self.data
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+            if isinstance(node, dict) and node.get("enabled") is False:
+                return True
+        return False
 
 
 def _leaves(node: Any, path: Path_) -> Iterator[tuple[Path_, Any]]:
@@ -131,7 +141,9 @@ def _leaves(node: Any, path: Path_) -> Iterator[tuple[Path_, Any]]:
         yield path, node
 
 
-def _check_leaf(config: Config, path: Path_, leaf: str, findings: Findings) -> None:
+def _check_leaf(
+    config: Config, path: Path_, leaf: str, findings: Findings, quiet: bool = False
+) -> None:
     where = config.where(*path)
     try:
         if str(path[-1]).endswith("_ref"):
@@ -139,6 +151,8 @@ def _check_leaf(config: Config, path: Path_, leaf: str, findings: Findings) -> N
         else:
             resolve_string(leaf, where, config.env, secret=is_secret_path(path))
     except (NotSet, encryption.MissingKey) as missing:
+        if quiet:
+            return
         findings.warnings.append(
             f"{missing.message} (an error only where it is used)\n  hint: {missing.hint}"
         )

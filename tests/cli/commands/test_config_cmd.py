@@ -77,6 +77,22 @@ def test_check_warns_on_unset_var_and_missing_ref(cli, tmp_path: Path) -> None: 
     assert "2 warning(s)" in result.out
 
 
+def test_check_says_nothing_of_the_secrets_of_a_disabled_integration(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The seed disables azure_devops: its token_ref is read by nothing, so its absence is
+    no warning; a disabled block's value that can never work is still an error."""
+    text = (
+        "integration_configs:\n  project_management:\n    azure_devops:\n      enabled: false\n"
+        "      auth: {type: pat, token_ref: azure-devops-pat}\n"
+        "    jira:\n      enabled: true\n      auth: {type: pat, token_ref: jira-pat}\n"
+    )
+    result = _check(cli, tmp_path, text)
+    assert result.code == 0, result.err
+    assert "azure-devops-pat" not in result.err
+    assert "secret 'jira-pat' is not set" in result.err and "1 warning(s)" in result.out
+    bad = text.replace("token_ref: azure-devops-pat", "token_ref: ../outside")
+    assert _check(cli, tmp_path, bad).code == 2
+
+
 def test_check_errors_on_a_ref_outside_the_secrets_dir(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     text = "integrations:\n  dingtalk:\n    secret_ref: ../../etc/passwd\n"
     result = _check(cli, tmp_path, text, {"CIBRIDGE_SECRETS_DIR": str(tmp_path)})

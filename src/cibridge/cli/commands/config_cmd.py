@@ -25,7 +25,8 @@ Warnings (exit 0), since the CI that runs cibridge may have what this machine la
   - a ${VAR} that is not set
   - a *_ref secret that is not set (in the environment or CIBRIDGE_SECRETS_DIR)
   - enc: values while CIBRIDGE_KEY is not set
-Each of these is an error when a command uses the value."""
+Each of these is an error when a command uses the value. Inside a block with
+`enabled: false` nothing reads the values, so their absence is not reported."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
