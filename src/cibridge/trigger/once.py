@@ -57,11 +57,13 @@ def entry_key(match: Match, change: str) -> str:
     return f"{match.rule}|{match.pipeline}|{change}"
 
 
-def change_id(subject: str, key: str) -> str:
-    """A short id of one change of one issue (or release) for one pipeline: passed to the
-    run as ``{{ change_id }}``, so a run that shows it in its title proves the change was
-    started even when the issue's record was erased."""
-    return "cib-" + hashlib.sha256(f"{subject}|{key}".encode()).hexdigest()[:16]
+def change_id(subject: str, key: str, secret: str = "") -> str:
+    """A short id of one change of one issue (or of one release) for one pipeline, passed
+    to the run as ``{{ change_id }}``, so a run that shows it in its title proves the change
+    was started even when the issue's record was erased. Keyed with the trigger key: who
+    can start runs of the target cannot make one carrying an id before cibridge does."""
+    mac = hmac.new(secret.encode(), f"{subject}|{key}".encode(), hashlib.sha256)
+    return "cib-" + mac.hexdigest()[:16]
 
 
 def sign(key: str, issue: str, name: str, entry: dict[str, Any]) -> str:

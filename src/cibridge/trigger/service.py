@@ -177,6 +177,8 @@ def run(request: TriggerRequest, deps: Dependencies) -> TriggerResult:
     groups: dict[tuple[str, str], list[Release]] = {}
     for part in parts:
         for release in part.releases:
+            if request.source.version and not _delivered(release.match, request.source):
+                continue  # its issues' other versions: not this release, never started by it
             groups.setdefault((release.match.pipeline, release.match.change), []).append(release)
     for members in groups.values():
         _release(sorted(members, key=lambda r: r.match.issue), request, deps, result)
@@ -251,7 +253,7 @@ def _one(
                 _record(deps, request, record, [key], current, shown)
             result.outcomes.append(Outcome(match, shown, ALREADY, same, url))
             continue
-        change = once.change_id(issue.key, key)
+        change = once.change_id(issue.key, key, request.trigger_key)
         try:
             confirmed = _confirmed(target, change, request, deps)
             if confirmed is not None:
@@ -309,6 +311,13 @@ def _confirmed(
     return deps.dispatcher.started_with(target, change)
 
 
+def _delivered(match: Match, source: Source) -> bool:
+    """Whether ``match`` is the version a jira:version_released delivery names."""
+    if source.version_id:
+        return match.change == f"version:{source.version_id}"
+    return match.version == source.version
+
+
 def _would(begun: Started, issues: list[str]) -> str:
     return f"{begun.detail}, then would record it in {once.PROPERTY} of {', '.join(issues)}"
 
@@ -347,7 +356,7 @@ def _release(
     if not request.dispatch:
         result.outcomes.append(Outcome(match, shown, MATCHED, f"{match.why} → {match.pipeline}"))
         return
-    change = once.change_id(match.issue, key)
+    change = once.change_id("release", key, request.trigger_key)
     try:
         confirmed = _confirmed(target, change, request, deps)
         if confirmed is None:

@@ -30,6 +30,7 @@ VERSION_RELEASED = "jira:version_released"
 class Source:
     keys: tuple[str, ...] = ()
     version: str = ""  # a version's name, from a jira:version_released event
+    version_id: str = ""  # and its id, when the event carries it (names repeat per project)
     origin: str = ""  # where the key came from, for the log
 
     @property
@@ -82,7 +83,8 @@ def from_webhook(data: Mapping[str, Any], where: str) -> Source:
         name = str(version.get("name") or "").strip()
         if not name:
             raise CibridgeError(f"{where}: a {VERSION_RELEASED} event without a version name")
-        return Source(version=name, origin=f"{where} ({event})")
+        number = str(version.get("id") or "").strip()
+        return Source(version=name, version_id=number, origin=f"{where} ({event})")
     issue = data.get("issue")
     if isinstance(issue, dict) and "key" in issue:
         return Source((_key(issue.get("key"), f"{where} issue.key"),), origin=f"{where} issue.key")

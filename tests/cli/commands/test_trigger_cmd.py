@@ -732,3 +732,39 @@ def test_gitlab_confirms_through_the_pipeline_name_and_needs_a_token_to_list(
     again = cli(*argv, env=with_api)
     assert again.code == 0, again.all
     assert len(gitlab.pipelines) == 1 and "shows a run carrying cib-" in again.out
+
+
+def test_a_release_starts_only_its_own_version_never_another_on_its_issues(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """An issue editor gives an issue of the upcoming release an old released version: the
+    release's delivery starts the release, not the old version (a rollback)."""
+    jira = jira_of(stand_ins)
+    jira.state.versions["10101"].released = True
+    jira.state.issues["PROJ-2"].fix_versions.append("10100")  # v1.2.2, released in 2024
+    env = {**env, "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN}
+    argv = [*configs(tmp_path), "trigger", "--event-file", str(_released(tmp_path)), "--dispatch"]
+    assert cli(*argv, env=env).code == 0
+    assert [p["variables"]["DEPLOY_VERSION"] for p in _gitlab(stand_ins).pipelines] == ["v1.2.3"]
+
+
+def test_the_change_id_is_keyed_with_the_trigger_key() -> None:
+    from cibridge.trigger.once import change_id
+
+    key = "issue_status_trigger|p|status:1"
+    assert change_id("PROJ-1", key, "a" * 64) != change_id("PROJ-1", key, "b" * 64)
+    assert change_id("PROJ-1", key, "a" * 64) == change_id("PROJ-1", key, "a" * 64)
+    assert change_id("PROJ-1", key, "a" * 64) != change_id("PROJ-2", key, "a" * 64)
+
+
+def test_a_short_trigger_key_is_refused(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    key = jira_of(stand_ins).add_issue(
+        "PROJ1", "Ship", issue_type="Story", status="Ready for Deployment"
+    )
+    done = cli(*configs(tmp_path), "trigger", "--issue", key, "--dispatch",
+               env={**env, "CIBRIDGE_TRIGGER_KEY": "changeme"})  # fmt: skip
+    assert done.code == 2 and "at least 32 characters" in done.err
+    assert "changeme" not in done.all
+    assert _github(stand_ins).dispatches == []

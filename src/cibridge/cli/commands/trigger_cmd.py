@@ -11,6 +11,8 @@ from cibridge.core import isotime, redact
 from cibridge.core.errors import CibridgeError
 from cibridge.trigger import reporting
 
+MIN_TRIGGER_KEY = 32
+
 if TYPE_CHECKING:
     from cibridge.trigger.service import TriggerResult
     from cibridge.trigger.targets import Here
@@ -135,14 +137,25 @@ def _run(runtime: Runtime) -> TriggerResult:
     if args.concurrency < 1:
         raise CibridgeError("--concurrency must be at least 1")
     trigger_key = runtime.env.get("CIBRIDGE_TRIGGER_KEY", "").strip()
+    redact.register(trigger_key)
+    how = (
+        "create one with `openssl rand -hex 32`, store it as a CI secret and pass it as the "
+        "trigger-key input (GitHub) or as a masked CI/CD variable CIBRIDGE_TRIGGER_KEY (GitLab)"
+    )
     if args.dispatch and not trigger_key:
         raise CibridgeError(
             "trigger --dispatch: CIBRIDGE_TRIGGER_KEY is not set (it signs the dispatch "
-            "record, so an issue editor cannot forge or erase it)",
-            hint="create one with `openssl rand -hex 32`, store it as a CI secret and pass "
-            "it as the trigger-key input (GitHub) or trigger_key input (GitLab)",
+            "record, so an issue editor cannot forge it)",
+            hint=how,
         )
-    redact.register(trigger_key)
+    if trigger_key and len(trigger_key) < MIN_TRIGGER_KEY:
+        # The signed entries are readable by anyone who can browse the issue: a short key
+        # falls to a dictionary, and then every entry can be forged.
+        raise CibridgeError(
+            f"CIBRIDGE_TRIGGER_KEY has {len(trigger_key)} characters; it needs at least "
+            f"{MIN_TRIGGER_KEY} characters (128 bits as hex)",
+            hint=how,
+        )
     configured = rules.load(runtime.config)
     if not configured:
         raise CibridgeError(
