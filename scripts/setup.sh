@@ -63,7 +63,9 @@ def why_not(root):
         for path in (root, os.path.join(root, "venv-" + fingerprint)):
             if path != root and not os.path.lexists(path):
                 continue
-            info = os.stat(path)
+            if os.path.islink(path):
+                return f"{path} is a symbolic link (whoever owns it can point it elsewhere later)"
+            info = os.lstat(path)
             if info.st_uid != os.getuid():
                 return f"{path} is owned by uid {info.st_uid}, not {os.getuid()}"
             if info.st_mode & 0o022:

@@ -69,7 +69,8 @@ def outputs(tmp_path: Path) -> dict[str, str]:
 
 def commands_obeyed(output: str) -> list[str]:
     """The workflow commands a runner would obey in ``output``: a line starting "::" (leading
-    blanks allowed) outside a ::stop-commands:: block."""
+    blanks allowed), or holding the older "##[command]" form anywhere, outside a
+    ::stop-commands:: block."""
     obeyed, stop = [], ""
     for line in output.splitlines():
         text = line.strip()
@@ -77,6 +78,6 @@ def commands_obeyed(output: str) -> list[str]:
             stop = "" if text == f"::{stop}::" else stop
         elif text.startswith("::stop-commands::"):
             stop = text.removeprefix("::stop-commands::")
-        elif text.startswith("::"):
+        elif text.startswith("::") or "##[" in text:
             obeyed.append(text)
     return obeyed

@@ -191,3 +191,29 @@ def test_a_dependency_whose_hash_is_not_locked_is_refused(tmp_path: Path) -> Non
     assert done.returncode == 2, done.stdout + done.stderr
     assert "could not install" in done.stderr
     assert "hash" in done.stderr.lower()
+
+
+def test_a_project_folder_named_like_the_package_is_not_installed(tmp_path: Path) -> None:
+    """`cibridge==1.0.0/` committed to the project is a folder, not the requirement: the
+    install runs elsewhere and takes a path only when written as one (./, ../)."""
+    part = _install_part(REPO / "templates" / "notify.yml")
+    resolve = part[
+        part.index('package="$CIBRIDGE_PACKAGE"') : part.index("# >>> requirements.lock")
+    ]
+    project = tmp_path / "project"
+    (project / f"cibridge=={__version__}").mkdir(parents=True)
+    (project / "dist").mkdir()
+    for given, expected in (
+        (f"cibridge=={__version__}", f"cibridge=={__version__}"),
+        ("./dist/cibridge.whl", f"{project}/./dist/cibridge.whl"),
+        ("https://example.com/cibridge.whl", "https://example.com/cibridge.whl"),
+    ):
+        done = subprocess.run(
+            ["bash", "-c", resolve + 'printf "%s" "$package"'], cwd=project,
+            env={"CIBRIDGE_PACKAGE": given, "PATH": os.environ["PATH"]},
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert done.stdout == expected
+    assert (
+        '--no-cache-dir --no-deps "$package"' in part and '--no-cache --no-deps "$package"' in part
+    )

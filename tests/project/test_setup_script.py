@@ -195,3 +195,16 @@ def test_shellcheck() -> None:
         [shellcheck, "--shell=bash", str(SETUP)], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout
+
+
+def test_a_cache_root_that_is_a_symbolic_link_is_not_reused(tmp_path: Path) -> None:
+    """A link in a shared tool cache can point at this user's own folder today and at
+    another's tomorrow: the link's owner decides where the interpreter runs from."""
+    real = tmp_path / "real"
+    _warm_cache(real)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    done = _setup(link, TMPDIR=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "is a symbolic link" in done.stderr
+    assert not done.stdout.strip().startswith(str(link))

@@ -30,6 +30,7 @@ def private_folder(path: Path) -> str:
         return "file ownership cannot be checked on this platform"
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return why_unsafe(os.stat(path), stat.S_ISDIR, "directory")
+        # lstat: a link is refused, since whoever owns it can point it elsewhere later.
+        return why_unsafe(os.lstat(path), stat.S_ISDIR, "directory")
     except OSError as error:
         return error.strerror or str(error)

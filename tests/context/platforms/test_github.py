@@ -332,3 +332,19 @@ def test_a_lone_carriage_return_cannot_start_a_command_line(tmp_path: Path) -> N
     platform.print("v9.9.9\r::error::x\r::add-mask::from")
     assert commands_obeyed(out.getvalue()) == []
     assert "\r" not in out.getvalue()
+
+
+def test_the_older_hash_bracket_command_form_in_data_is_only_shown() -> None:
+    """The runner still reads "##[error]…" anywhere in a line, on stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    platform = GitHub({}, out, err)
+    forged = "record entry ##[error title=Security]blocked ##[stop-commands]abc123"
+    platform.print(forged)
+    platform.print_err(forged)
+    platform.warning(forged)
+    # Our own annotation is the one command: a line the runner reads as "::warning" is not
+    # read again for "##[" (TryParseV2 first, the older form only when that fails).
+    ours = "::warning title=cibridge::"
+    assert [c for c in commands_obeyed(out.getvalue()) if not c.startswith(ours)] == []
+    assert commands_obeyed(err.getvalue()) == []
+    assert forged in out.getvalue() and forged in err.getvalue()

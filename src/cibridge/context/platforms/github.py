@@ -19,8 +19,10 @@ from cibridge.core.errors import CibridgeError
 from cibridge.core.untrusted import printable
 
 SUMMARY_LIMIT = 1024 * 1024
-# The runner reads a workflow command at the start of a line, leading blanks allowed.
-_COMMAND_LINE = re.compile(r"^\s*::", re.MULTILINE)
+# The runner reads a workflow command at the start of a line, leading blanks allowed, and
+# still reads the older "##[command]" form anywhere in a line (actions/runner
+# ActionCommand.TryParse, its fallback after the "::" form).
+_COMMAND_LINE = re.compile(r"^\s*::|##\[", re.MULTILINE)
 
 
 def _escape_data(text: str) -> str:
@@ -86,6 +88,20 @@ class GitHub(Console):
                 super().print(text)
             return
         super().print(text)
+
+    def print_err(self, text: str) -> None:
+        # The runner reads commands on stderr as well: the guard goes on the same stream,
+        # so it cannot arrive after the line it guards.
+        text = printable(text)
+        if not _COMMAND_LINE.search(text):
+            super().print_err(text)
+            return
+        import secrets
+
+        token = secrets.token_hex(16)
+        self.write_err(f"::stop-commands::{token}\n")
+        super().print_err(text)
+        self.write_err(f"::{token}::\n")
 
     def _command(self, line: str) -> None:
         self.write(redact.redact(line) + "\n")
