@@ -77,7 +77,8 @@ def chart(check: CheckResult, deployed_at: float) -> str:
     points = points[::step]
     labels = ", ".join(f'"+{seconds_text(round(at - deployed_at))}"' for at, _v in points)
     values = ", ".join(f"{v:.6g}" for _at, v in points)
-    title = check.name.replace('"', "'")
+    # One line with no quote or backtick: a name cannot end the title or the code fence.
+    title = " ".join(check.name.splitlines()).replace('"', "'").replace("`", "'")
     lines = [
         "```mermaid",
         "xychart-beta",
