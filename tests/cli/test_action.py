@@ -61,6 +61,21 @@ def test_dry_run_switch() -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_gate_silence_and_push_metrics_inputs_are_switches(value: str) -> None:
+    from cibridge.cli.main import build_parser
+
+    env = {
+        "CIBRIDGE_COMMAND": "gate",
+        "CIBRIDGE_OPT_SILENCE": value,
+        "CIBRIDGE_OPT_PUSH_METRICS": value,
+    }
+    argv = argv_from_env(env)
+    assert argv == (["gate", "--push-metrics", "--silence"] if value == "true" else ["gate"])
+    args = build_parser().parse_args(argv)
+    assert args.silence is args.push_metrics is (value == "true")
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [

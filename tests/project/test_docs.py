@@ -92,6 +92,14 @@ def test_every_reference_page_is_up_to_date() -> None:
     assert done.returncode == 0, f"{done.stderr}\nregenerate with: python scripts/gen_reference.py"
 
 
+def test_a_choice_accepted_as_string_and_number_is_listed_once() -> None:
+    page = (DOCS / "reference" / "configuration.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| `api_version` |")]
+    assert rows
+    for row in rows:
+        assert "| `2`, `3` |" in row, row
+
+
 def test_every_reference_page_says_it_is_generated() -> None:
     pages = sorted((DOCS / "reference").glob("*.md"))
     assert pages

@@ -34,7 +34,18 @@ _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*=")
 # only where a value may itself contain a comma.
 LISTS = frozenset({"to", "channel", "issue", "link-to"})
 LINES = frozenset({"set", "template", "field"})
-SWITCHES = frozenset({"dry-run", "strict", "release-version", "deployment", "dispatch", "poll"})
+SWITCHES = frozenset(
+    {
+        "dry-run",
+        "strict",
+        "release-version",
+        "deployment",
+        "dispatch",
+        "poll",
+        "silence",
+        "push-metrics",
+    }
+)
 # A boolean input whose "false" is the switch: remote-link: false -> --no-remote-link.
 NEGATED = frozenset({"remote-link"})
 # "true" means the option alone (its default value); anything else is the option's value.

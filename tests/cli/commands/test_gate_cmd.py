@@ -468,7 +468,6 @@ def test_push_metrics_sends_the_marker_and_verdict(
     result = cli(
         "gate",
         "--push-metrics",
-        "true",
         "--environment",
         "prod",
         "--set",

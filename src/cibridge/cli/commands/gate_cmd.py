@@ -54,18 +54,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--junit", metavar="PATH", help="write a JUnit XML report here")
     parser.add_argument(
         "--silence",
-        nargs="?",
-        const="true",
-        choices=("true", "false"),
-        default="false",
+        action="store_true",
         help="silence the service's alerts in Alertmanager while the gate runs",
     )
     parser.add_argument(
         "--push-metrics",
-        nargs="?",
-        const="true",
-        choices=("true", "false"),
-        default="false",
+        action="store_true",
         help="push a deploy marker and the verdict to a Pushgateway",
     )
     parser.add_argument(
@@ -149,7 +143,7 @@ def run(runtime: Runtime) -> int:
         return show_plan(runtime, rendered, deployed_at)
     window = _window(runtime)
     quiet: AbstractContextManager[None] = contextlib.nullcontext()
-    if args.silence == "true":
+    if args.silence:
         from cibridge.gate import deploy_window
 
         match = deploy_window.matchers(args.silence_matcher, values)
@@ -158,7 +152,7 @@ def run(runtime: Runtime) -> int:
     with quiet:
         result = execute(runtime, rendered, deployed_at)
     reporting.publish(runtime.platform, result, args.report or "", args.junit or "")
-    if args.push_metrics == "true":
+    if args.push_metrics:
         from cibridge.gate import deploy_window
 
         service = str(values.get("service_name") or runtime.context.repository or "unknown")
