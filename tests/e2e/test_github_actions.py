@@ -26,6 +26,7 @@ jobs:
         with:
           command: render
           args: --sample --set 'service_name=checkout api' slack/deploy.yml.j2 --event deploy -o rendered.json
+          config: .cibridge.yml  # optional: the repository has none, as in docs/github-actions.md
       - name: Show
         run: python3 -c 'import json; print("HEADER=" + json.load(open("rendered.json"))["attachments"][0]["blocks"][0]["text"]["text"])'
 """
