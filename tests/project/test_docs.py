@@ -207,3 +207,41 @@ def test_the_link_check_finds_a_broken_link(tmp_path: Path, link: str, problem: 
     page = tmp_path / "README.md"
     page.write_text(f"[fine](docs/gate.md#deployed-at), `[code](x.md)`, [bad]({link})\n")
     assert broken_links(page) == [f"README.md: {link} ({problem})"]
+
+
+def test_every_repository_template_an_example_names_is_shown_and_renders(tmp_path: Path) -> None:
+    """A `template: .cibridge/templates/...` in an example is pasted with the file it names:
+    a code block starting with a comment naming that path, which renders."""
+    import json
+
+    from tests.conftest import run_process
+
+    named = {
+        (page, path)
+        for page in sorted(DOCS.glob("*.md"))
+        for path in re.findall(
+            r"template: (\.cibridge/templates/\S+\.j2)", page.read_text(encoding="utf-8")
+        )
+    }
+    assert named
+    for page, path in named:
+        blocks = re.findall(r"```jinja\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+        shown = [block for block in blocks if block.startswith(f"{{#- {path}:")]
+        assert shown, f"{page.name}: the example's {path} is never shown"
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(shown[0], encoding="utf-8")
+        done = run_process(
+            "render",
+            "--sample",
+            "--status",
+            "failure",
+            "--set",
+            "service_name=checkout",
+            path,
+            cwd=tmp_path,
+        )
+        assert done.code == 0, done.all
+        if path.endswith(".yml.j2"):
+            assert json.loads(done.out)["blocks"], done.out
+        else:
+            assert "checkout v1.4.2" in done.out and "- PROJ-123 Fix" in done.out, done.out
