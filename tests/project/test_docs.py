@@ -245,3 +245,17 @@ def test_every_repository_template_an_example_names_is_shown_and_renders(tmp_pat
             assert json.loads(done.out)["blocks"], done.out
         else:
             assert "checkout v1.4.2" in done.out and "- PROJ-123 Fix" in done.out, done.out
+
+
+def test_the_gate_examples_set_every_placeholder_of_the_seed_checks() -> None:
+    seed = (REPO / "tests" / "fixtures" / "seed" / "post-deployment-validation.yml").read_text(
+        encoding="utf-8"
+    )
+    needed = set(re.findall(r"\{\{\s*(\w+)\s*\}\}", seed))
+    assert {"service_name", "service_url", "service_host", "service_port"} <= needed
+    page = (DOCS / "gate.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"\n( *)set: \|\n((?:\1  \S.*\n)+)", page)
+    assert len(blocks) >= 2  # the GitHub action and the GitLab component
+    for _indent, lines in blocks:
+        given = {line.strip().partition("=")[0] for line in lines.splitlines()}
+        assert needed <= given, f"docs/gate.md set: lacks {sorted(needed - given)}"

@@ -12,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.conftest import FIXTURES
 from tests.e2e.harness import prometheus
 
 SEED_GATE = """post_deployment_validation:
@@ -495,6 +496,16 @@ def test_rules_are_written_from_the_rendered_checks(cli, tmp_path: Path) -> None
     first = document["groups"][0]["rules"][0]
     assert first["alert"] == "Availability" and 'up{job="checkout"}' in first["expr"]
     assert first["for"] == "5m" and first["labels"]["service"] == "checkout"
+
+
+def test_rules_need_only_the_placeholders_of_the_prometheus_checks(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".cibridge.yml").write_text(
+        (FIXTURES / "seed" / "post-deployment-validation.yml").read_text(encoding="utf-8")
+    )
+    result = cli("gate", "rules", "--set", "service_name=checkout")
+    assert result.code == 0, result.all
+    assert 'up{job="checkout"}' in result.out
+    assert "service_host" not in result.all and "service_url" not in result.all
 
 
 @pytest.mark.parametrize(

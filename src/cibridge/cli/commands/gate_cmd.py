@@ -110,8 +110,11 @@ def _moment(raw: str, now: float) -> float | None:
     return None if moment is None else moment.timestamp()
 
 
-def load(runtime: Runtime) -> tuple[GateSettings, dict[str, Any]]:
-    """The rendered checks, and the values their placeholders were rendered from."""
+def load(runtime: Runtime, *, metrics_only: bool = False) -> tuple[GateSettings, dict[str, Any]]:
+    """The rendered checks, and the values their placeholders were rendered from;
+    ``metrics_only`` leaves out (and so never renders) the health checks and rollback."""
+    from dataclasses import replace
+
     from cibridge.gate import plan, settings
 
     configured = settings.load(runtime.config)
@@ -125,6 +128,11 @@ def load(runtime: Runtime) -> tuple[GateSettings, dict[str, Any]]:
     if runtime.args.environment:
         runtime.context.environment = runtime.args.environment
     values = runtime.variables()
+    if metrics_only:
+        configured = settings.GateSettings(
+            metrics=configured.metrics,
+            rollback=replace(configured.rollback, rollback_pipeline=""),
+        )
     return plan.render(configured, values), values
 
 
@@ -227,7 +235,9 @@ def rules(runtime: Runtime) -> int:
     """Write the checks as Prometheus alerting rules (stdout, or --output)."""
     from cibridge.gate import rules as alert_rules
 
-    rendered, values = load(runtime)
+    # Alert rules are made of the Prometheus checks alone: a service_host or service_url
+    # only the health checks use must not be required to write them.
+    rendered, values = load(runtime, metrics_only=True)
     service = str(values.get("service_name") or "")
     document = alert_rules.rules_document(rendered.metrics, service)
     for note in alert_rules.left_out(rendered.metrics):
