@@ -22,7 +22,7 @@ from collections.abc import MutableMapping
 
 from cibridge.cli.commands import NAMES as COMMANDS
 from cibridge.cli.main import main
-from cibridge.config.variables import INPUTS
+from cibridge.config.variables import GIVEN_INPUTS, INPUTS
 from cibridge.config.variables import OPTION_PREFIX as OPT_PREFIX
 from cibridge.config.variables import SECRET_INPUT_PREFIX as SECRET_PREFIX
 from cibridge.core.errors import EXIT_USAGE
@@ -100,6 +100,7 @@ def argv_from_env(env: MutableMapping[str, str]) -> list[str]:
             f"input `command` must be one of {', '.join(COMMANDS)}, not {command[:40]!r}"
         )
     argv = [command]
+    given: list[str] = []
     for key in sorted(env):
         raw = env[key]
         if key.startswith(OPT_PREFIX) and raw.strip():
@@ -109,6 +110,8 @@ def argv_from_env(env: MutableMapping[str, str]) -> list[str]:
             if name not in SECRET_INPUTS:
                 raise InputError(f"{key} does not name a credential cibridge reads")
             env[name] = raw
+            given.append(name)
+    env[GIVEN_INPUTS] = ",".join(given)
     try:
         argv.extend(shlex.split(env.get("CIBRIDGE_ARGS", "")))
     except ValueError as error:

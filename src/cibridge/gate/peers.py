@@ -47,7 +47,7 @@ def endpoint(name: str, config: Config, env: Mapping[str, str], transport: Trans
             f"{OPTIONS[name]}: no {label} URL is configured",
             hint=f"set {variable}, or url under integration_configs.monitoring.{name}",
         )
-    base = ensure_url(str(url), f"{label} url ({found.where('url')})").rstrip("/")
+    base = ensure_url(str(url), f"{label} url ({found.where('url', variable)})").rstrip("/")
     names = AuthEnv.of(name)
     headers = resolve_headers(found.value("headers"), found.where("headers"), env)
     return Endpoint(base, found.auth(names, transport, label), headers)

@@ -52,14 +52,17 @@ def load(config: Config, env: Mapping[str, str], transport: Transport | None) ->
             hint="set JIRA_BASE_URL (https://your-domain.atlassian.net) or base_url under "
             "integration_configs.project_management.jira",
         )
-    base = ensure_url(str(base), f"Jira base_url ({settings.where('base_url')})").rstrip("/")
+    base = ensure_url(
+        str(base), f"Jira base_url ({settings.where('base_url', 'JIRA_BASE_URL')})"
+    ).rstrip("/")
     version = settings.value("api_version", "JIRA_API_VERSION")
     deployment = str(settings.value("deployment", default="") or "").lower()
     if version in (None, ""):
         version = 3 if deployment == "cloud" or (not deployment and is_cloud(base)) else 2
     if str(version) not in ("2", "3"):
         raise CibridgeError(
-            f"Jira api_version {version!r} ({settings.where('api_version')}) is not 2 or 3",
+            f"Jira api_version {version!r} "
+            f"({settings.where('api_version', 'JIRA_API_VERSION')}) is not 2 or 3",
             hint="3 for Jira Cloud, 2 for Data Center / Server",
         )
     auth = None

@@ -256,7 +256,23 @@ def test_unreachable_prometheus_is_error_exit_1(cli, tmp_path: Path) -> None:  #
         env={"PROMETHEUS_URL": "http://127.0.0.1:9", "CIBRIDGE_HTTP_RETRIES": "0"},
     )
     assert result.code == 1 and outputs(result.out)["result"] == "error"
-    assert "unreachable" in result.err
+    assert "Prometheus is unreachable (its URL is from environment variable PROMETHEUS_URL)" in (
+        result.err
+    )
+
+
+def test_unreachable_prometheus_names_the_line_of_the_file_that_set_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config(
+        tmp_path,
+        "integration_configs:\n  monitoring:\n    prometheus:\n      url: http://127.0.0.1:9\n"
+        + gate_config(PASSING),
+    )
+    result = cli(
+        "gate", "--set", "service_name=x", "--deployed-at=-1h", env={"CIBRIDGE_HTTP_RETRIES": "0"}
+    )
+    assert result.code == 1
+    assert "Prometheus is unreachable (its URL is from " in result.err
+    assert ".cibridge.yml:4)" in result.err
 
 
 @pytest.mark.parametrize(
