@@ -246,7 +246,16 @@ def _type(node: dict[str, Any], schema: dict[str, Any]) -> str:
 def _enum(node: dict[str, Any]) -> str:
     values = node.get("enum", [])
     plain = all(isinstance(v, str) for v in values)
-    return ", ".join(code(v if plain else json.dumps(v)) for v in values)
+    # A choice accepted as a string and as a number ("2" and 2) is one choice to the reader;
+    # the type column already says both spellings are accepted.
+    shown = dict.fromkeys(
+        str(v) if plain or _spelled_twice(values) else json.dumps(v) for v in values
+    )
+    return ", ".join(code(v) for v in shown)
+
+
+def _spelled_twice(values: list[Any]) -> bool:
+    return len({str(v) for v in values}) < len(values)
 
 
 def _children(node: dict[str, Any], path: str) -> Iterator[tuple[str, dict[str, Any]]]:

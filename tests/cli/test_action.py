@@ -53,12 +53,28 @@ def test_notify_options_and_secret_inputs() -> None:
     ]
     assert env["SLACK_WEBHOOK_URL"] == "https://hooks.example/x"
     assert env["DINGTALK_SECRET"] == "from-job-env"  # an empty input does not hide the job's value
+    assert env["CIBRIDGE_GIVEN_INPUTS"] == "SLACK_WEBHOOK_URL"  # wins over the config file
 
 
 def test_dry_run_switch() -> None:
     assert "--dry-run" in argv_from_env(
         {"CIBRIDGE_COMMAND": "notify", "CIBRIDGE_OPT_DRY_RUN": "true"}
     )
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_gate_silence_and_push_metrics_inputs_are_switches(value: str) -> None:
+    from cibridge.cli.main import build_parser
+
+    env = {
+        "CIBRIDGE_COMMAND": "gate",
+        "CIBRIDGE_OPT_SILENCE": value,
+        "CIBRIDGE_OPT_PUSH_METRICS": value,
+    }
+    argv = argv_from_env(env)
+    assert argv == (["gate", "--push-metrics", "--silence"] if value == "true" else ["gate"])
+    args = build_parser().parse_args(argv)
+    assert args.silence is args.push_metrics is (value == "true")
 
 
 @pytest.mark.parametrize(
@@ -182,3 +198,32 @@ def test_an_input_error_quoting_data_cannot_issue_a_workflow_command(
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "\r" not in out
     assert out.startswith("::error title=cibridge::CIBRIDGE_IN_X\\x0d::error::forged does not")
+
+
+def test_the_gate_action_prometheus_url_input_beats_the_config_file(
+    tmp_path,
+    monkeypatch,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    from cibridge.cli.action import run
+
+    (tmp_path / ".cibridge.yml").write_text(
+        "integration_configs:\n  monitoring:\n    prometheus:\n      url: http://file.invalid\n"
+        "post_deployment_validation:\n  metrics_validation:\n"
+        "    - {name: up, query: up, expected_value: 1}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    # Recorded so they are removed again: run() sets them in os.environ.
+    monkeypatch.setenv("PROMETHEUS_URL", "")
+    monkeypatch.setenv("CIBRIDGE_GIVEN_INPUTS", "")
+    for key, value in {
+        "CIBRIDGE_COMMAND": "gate",
+        "CIBRIDGE_IN_PROMETHEUS_URL": "http://127.0.0.1:9",
+        "CIBRIDGE_HTTP_RETRIES": "0",
+        "CIBRIDGE_ARGS": "--platform local",
+    }.items():
+        monkeypatch.setenv(key, value)
+    assert run() == 1
+    err = capsys.readouterr().err
+    assert "Prometheus is unreachable (its URL is from the prometheus-url input)" in err
+    assert "127.0.0.1:9" in err and "file.invalid" not in err

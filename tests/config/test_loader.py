@@ -561,6 +561,16 @@ def test_discover_treats_an_explicit_missing_default_name_as_no_config(tmp_path:
     assert discover([".cibridge.yml"], tmp_path, {}) == [Path(".cibridge.yml")]
 
 
+def test_the_action_config_input_naming_a_missing_default_file_means_no_config(
+    tmp_path: Path,
+) -> None:
+    # The actions pass their `config` input as CIBRIDGE_CONFIG, not as --config.
+    assert discover([], tmp_path, {"CIBRIDGE_CONFIG": ".cibridge.yml"}) == []
+    assert discover([], tmp_path, {"CIBRIDGE_CONFIG": "ci/other.yml"}) == [Path("ci/other.yml")]
+    (tmp_path / ".cibridge.yml").write_text("{}\n")
+    assert discover([], tmp_path, {"CIBRIDGE_CONFIG": ".cibridge.yml"}) == [Path(".cibridge.yml")]
+
+
 def test_discover_keeps_any_other_explicit_missing_path_so_loading_names_it(
     tmp_path: Path,
 ) -> None:

@@ -353,6 +353,15 @@ def test_enum_violation(tmp_path: Path) -> None:
     assert "notify.locale is 'fr', which is not one of: en, zh-CN" in error.message
 
 
+def test_enum_of_strings_and_numbers_names_each_choice_once(tmp_path: Path) -> None:
+    error = _error(
+        tmp_path,
+        "integration_configs:\n  project_management:\n    jira:\n"
+        "      base_url: https://x.example\n      api_version: 4\n",
+    )
+    assert error.message.endswith("api_version is 4, which is not one of: 2, 3")
+
+
 def test_malformed_yaml_gives_line(tmp_path: Path) -> None:
     error = _error(tmp_path, "notify:\n  to: [slack\n  locale: en\n")
     assert "not valid YAML" in error.message

@@ -86,6 +86,23 @@ def test_credential_query_names() -> None:
     assert redact.redact("https://h/p?page=2") == "https://h/p?page=2"
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("hint: set it (https://h/p?token=abc123).", "hint: set it (https://h/p?token=***)."),
+        ("(see https://h/p?a=1&sig=abc123)", "(see https://h/p?a=1&sig=***)"),
+        ("https://h/p?token=abc123, then retry", "https://h/p?token=***, then retry"),
+        ("https://h/p?token=a.b)c&x=1", "https://h/p?token=***&x=1"),
+        (
+            "set DINGTALK_WEBHOOK_URL (https://oapi.dingtalk.com/robot/send?access_token=...) ",
+            "set DINGTALK_WEBHOOK_URL (https://oapi.dingtalk.com/robot/send?access_token=...) ",
+        ),
+    ],
+)
+def test_a_masked_query_value_leaves_the_punctuation_after_it(text: str, shown: str) -> None:
+    assert redact.redact(text) == shown
+
+
 def test_a_secret_with_a_space_is_masked_percent_encoded() -> None:
     """Found by mutation testing (mutmut 3): nothing pinned down that a secret with a space or
     a slash is also masked in its percent-encoded form."""

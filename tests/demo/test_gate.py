@@ -12,11 +12,14 @@ from cibridge.cli.main import build_parser
 from cibridge.cli.runtime import Runtime
 from cibridge.context.platforms import detect
 from cibridge.demo import gate as demo
+from cibridge.demo.stage import Stage
 from tests.e2e.harness import require
 
 
 def run(env: dict[str, str]) -> int:
-    return demo.chapter(Runtime(build_parser().parse_args(["demo"]), env, detect(env)), env)
+    runtime = Runtime(build_parser().parse_args(["demo"]), env, detect(env))
+    stage = Stage(runtime.platform, runtime.context, env, {}, runtime.templates_dir())
+    return demo.chapter(stage, env)
 
 
 def test_with_a_real_prometheus(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,6 +9,7 @@ import sys
 from cibridge.cli.runtime import Runtime
 from cibridge.context.platforms import detect
 from cibridge.demo import trigger as demo
+from cibridge.demo.stage import Stage
 from cibridge.demo.standins import StandIns, jira_of
 
 
@@ -17,7 +18,9 @@ def test_two_deliveries_start_one_run(stand_ins: StandIns, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdout", out)
     env = {**stand_ins.env(), "CIBRIDGE_HTTP_RETRIES": "0"}
     runtime = Runtime(argparse.Namespace(), env, detect(env, out, out, forced="local"))
-    assert demo.chapter(runtime, env) == 0, out.getvalue()
+    stage = Stage(runtime.platform, runtime.context, env, {}, runtime.templates_dir())
+    assert demo.chapter(stage, env) == 0, out.getvalue()
+    assert stage.used == demo.CONFIG  # shown at the end of the demo as what it ran with
     text = out.getvalue()
     assert "started acme/checkout checkout-deploy.yml on main" in text
     assert "already dispatched by https://ci.example.com/demo/runs/1" in text

@@ -26,6 +26,7 @@ jobs:
         with:
           command: render
           args: --sample --set 'service_name=checkout api' slack/deploy.yml.j2 --event deploy -o rendered.json
+          config: .cibridge.yml  # optional: the repository has none, as in docs/github-actions.md
       - name: Show
         run: python3 -c 'import json; print("HEADER=" + json.load(open("rendered.json"))["attachments"][0]["blocks"][0]["text"]["text"])'
 """
@@ -168,3 +169,48 @@ jobs:
     assert "GUESSED_OUTCOME=failure" in run.output
     assert "the job's status is not known" in run.output
     assert "status: ${{ job.status }}" in run.output
+
+
+def test_try_the_actions_locally_runs_as_documented(tmp_path: Path) -> None:
+    """docs/github-actions.md's commands, pasted into a shell in a project with the README's
+    quick-start workflow (the action from this checkout instead of your-org/cibridge)."""
+    import re
+    import subprocess
+
+    from tests.conftest import REPO, git
+    from tests.e2e.harness import _path_env, require
+
+    require("act")
+    page = (REPO / "docs" / "github-actions.md").read_text(encoding="utf-8")
+    section = page.split("## Try the actions locally", 1)[1]
+    commands = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert commands, "docs/github-actions.md: Try the actions locally has no sh block"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick_start = re.search(r"## Quick start: GitHub Actions.*?```yaml\n(.*?)```", readme, re.S)
+    assert quick_start
+    workflow = "on: push\n" + quick_start.group(1).replace(
+        "      - uses: actions/checkout@v4\n        with:\n          fetch-depth: 0"
+        "          # lets pull_request runs list their commits\n",
+        COPY,
+    ).replace("your-org/cibridge/notify@v1", "./notify").replace("make test", "true")
+    assert "./notify" in workflow and "REPO_DIR" in workflow, workflow
+    workdir = tmp_path / "project"
+    (workdir / ".github" / "workflows").mkdir(parents=True)
+    (workdir / ".github" / "workflows" / "ci.yml").write_text(workflow)
+    git(workdir, "init", "-q", "-b", "main")
+    git(workdir, "add", "-A")
+    git(workdir, "commit", "-q", "-m", "try it")
+    script = commands.group(1).replace("act push", f"act push --env REPO_DIR={REPO}")
+    done = subprocess.run(
+        ["bash", "-ec", script + "\nkill %1\n"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_path_env(),
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "| Slack | ✅ | delivered |" in output and "| DingTalk | ✅ | delivered |" in output
+    assert "Job succeeded" in output

@@ -41,3 +41,32 @@ def test_the_alertmanager_endpoint_comes_from_the_config_or_the_environment(
     with pytest.raises(CibridgeError, match="--silence: no Alertmanager URL") as caught:
         endpoint("alertmanager", config.load([], {}), {}, transport)
     assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "named"),
+    [
+        ("", {"PUSHGATEWAY_URL": "pushgw:9091"}, "(environment variable PUSHGATEWAY_URL)"),
+        (
+            "integration_configs:\n  monitoring:\n    pushgateway:\n      base_url: pushgw:9091\n",
+            {},
+            ".cibridge.yml:4)",
+        ),
+        (
+            "integration_configs:\n  monitoring:\n    pushgateway:\n      url: https://file\n",
+            {"PUSHGATEWAY_URL": "pushgw:9091", "CIBRIDGE_GIVEN_INPUTS": "PUSHGATEWAY_URL"},
+            "(the pushgateway-url input)",
+        ),
+    ],
+)
+def test_a_bad_peer_url_names_where_it_was_set(
+    tmp_path: Path, transport: Transport, text: str, env: dict[str, str], named: str
+) -> None:
+    from cibridge.config import loader as config
+    from cibridge.gate.peers import endpoint
+
+    path = tmp_path / ".cibridge.yml"
+    path.write_text(text)
+    with pytest.raises(CibridgeError) as caught:
+        endpoint("pushgateway", config.load([path], env), env, transport)
+    assert caught.value.message.startswith("Pushgateway url (") and named in caught.value.message

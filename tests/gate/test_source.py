@@ -98,3 +98,36 @@ def test_problems_are_usage_errors(
     with pytest.raises(CibridgeError, match=message) as caught:
         source.client(load(tmp_path, text, env), env, TRANSPORT)
     assert caught.value.exit_code == 2
+
+
+FILE_URL = (
+    "integration_configs:\n  monitoring:\n    prometheus:\n      url: http://from-file:9090\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "base", "where"),
+    [
+        # The step's input beats the file ...
+        (
+            {"PROMETHEUS_URL": "http://from-input:9090", "CIBRIDGE_GIVEN_INPUTS": "PROMETHEUS_URL"},
+            "http://from-input:9090",
+            "the prometheus-url input",
+        ),
+        # ... and the file beats the same variable set on the job.
+        ({"PROMETHEUS_URL": "http://from-job:9090"}, "http://from-file:9090", ".cibridge.yml:4"),
+    ],
+)
+def test_an_input_then_the_file_then_the_environment(
+    tmp_path: Path, env: dict[str, str], base: str, where: str
+) -> None:
+    cfg = load(tmp_path, FILE_URL, env)
+    client, _ = source.client(cfg, env, TRANSPORT)
+    assert client.base_url == base
+    assert client.url_from.endswith(where)
+
+
+def test_a_url_from_the_environment_says_which_variable(tmp_path: Path) -> None:
+    env = {"PROMETHEUS_URL": "http://from-job:9090"}
+    client, _ = source.client(config.load([], env), env, TRANSPORT)
+    assert client.url_from == "environment variable PROMETHEUS_URL"

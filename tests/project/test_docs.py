@@ -92,6 +92,14 @@ def test_every_reference_page_is_up_to_date() -> None:
     assert done.returncode == 0, f"{done.stderr}\nregenerate with: python scripts/gen_reference.py"
 
 
+def test_a_choice_accepted_as_string_and_number_is_listed_once() -> None:
+    page = (DOCS / "reference" / "configuration.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| `api_version` |")]
+    assert rows
+    for row in rows:
+        assert "| `2`, `3` |" in row, row
+
+
 def test_every_reference_page_says_it_is_generated() -> None:
     pages = sorted((DOCS / "reference").glob("*.md"))
     assert pages
@@ -199,3 +207,55 @@ def test_the_link_check_finds_a_broken_link(tmp_path: Path, link: str, problem: 
     page = tmp_path / "README.md"
     page.write_text(f"[fine](docs/gate.md#deployed-at), `[code](x.md)`, [bad]({link})\n")
     assert broken_links(page) == [f"README.md: {link} ({problem})"]
+
+
+def test_every_repository_template_an_example_names_is_shown_and_renders(tmp_path: Path) -> None:
+    """A `template: .cibridge/templates/...` in an example is pasted with the file it names:
+    a code block starting with a comment naming that path, which renders."""
+    import json
+
+    from tests.conftest import run_process
+
+    named = {
+        (page, path)
+        for page in sorted(DOCS.glob("*.md"))
+        for path in re.findall(
+            r"template: (\.cibridge/templates/\S+\.j2)", page.read_text(encoding="utf-8")
+        )
+    }
+    assert named
+    for page, path in named:
+        blocks = re.findall(r"```jinja\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+        shown = [block for block in blocks if block.startswith(f"{{#- {path}:")]
+        assert shown, f"{page.name}: the example's {path} is never shown"
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(shown[0], encoding="utf-8")
+        done = run_process(
+            "render",
+            "--sample",
+            "--status",
+            "failure",
+            "--set",
+            "service_name=checkout",
+            path,
+            cwd=tmp_path,
+        )
+        assert done.code == 0, done.all
+        if path.endswith(".yml.j2"):
+            assert json.loads(done.out)["blocks"], done.out
+        else:
+            assert "checkout v1.4.2" in done.out and "- PROJ-123 Fix" in done.out, done.out
+
+
+def test_the_gate_examples_set_every_placeholder_of_the_seed_checks() -> None:
+    seed = (REPO / "tests" / "fixtures" / "seed" / "post-deployment-validation.yml").read_text(
+        encoding="utf-8"
+    )
+    needed = set(re.findall(r"\{\{\s*(\w+)\s*\}\}", seed))
+    assert {"service_name", "service_url", "service_host", "service_port"} <= needed
+    page = (DOCS / "gate.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"\n( *)set: \|\n((?:\1  \S.*\n)+)", page)
+    assert len(blocks) >= 2  # the GitHub action and the GitLab component
+    for _indent, lines in blocks:
+        given = {line.strip().partition("=")[0] for line in lines.splitlines()}
+        assert needed <= given, f"docs/gate.md set: lacks {sorted(needed - given)}"

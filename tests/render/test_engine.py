@@ -125,6 +125,30 @@ def test_missing_template_lists_search_path(tmp_path: Path) -> None:
     assert "--list" in caught.value.hint
 
 
+def test_a_missing_template_path_names_the_file_and_every_folder_searched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    repo = tmp_path / "templates"
+    repo.mkdir()
+    given = ".cibridge/templates/slack/failure-details.yml.j2"
+    with pytest.raises(CibridgeError) as caught:
+        render.render(given, {}, render.search_path(repo))
+    assert caught.value.message == (
+        f"template {given!r} not found (searched {tmp_path / given} (no such file), "
+        f"{repo}, {render.BUILTIN_DIR})"
+    )
+    assert caught.value.hint.startswith(f"create {given} (relative to {tmp_path})")
+
+
+def test_a_missing_template_name_is_not_taken_for_a_path(tmp_path: Path) -> None:
+    with pytest.raises(CibridgeError) as caught:
+        render.render("slack/nope.yml.j2", {}, render.search_path(None))
+    assert caught.value.message == (
+        f"template 'slack/nope.yml.j2' not found (searched {render.BUILTIN_DIR})"
+    )
+
+
 def test_render_module_does_not_read_os_environ() -> None:
     for module in sorted(Path(render.__file__).parent.glob("*.py")):  # the whole package
         source = module.read_text()

@@ -22,7 +22,7 @@ from collections.abc import MutableMapping
 
 from cibridge.cli.commands import NAMES as COMMANDS
 from cibridge.cli.main import main
-from cibridge.config.variables import INPUTS
+from cibridge.config.variables import GIVEN_INPUTS, INPUTS
 from cibridge.config.variables import OPTION_PREFIX as OPT_PREFIX
 from cibridge.config.variables import SECRET_INPUT_PREFIX as SECRET_PREFIX
 from cibridge.core.errors import EXIT_USAGE
@@ -34,7 +34,18 @@ _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*=")
 # only where a value may itself contain a comma.
 LISTS = frozenset({"to", "channel", "issue", "link-to"})
 LINES = frozenset({"set", "template", "field"})
-SWITCHES = frozenset({"dry-run", "strict", "release-version", "deployment", "dispatch", "poll"})
+SWITCHES = frozenset(
+    {
+        "dry-run",
+        "strict",
+        "release-version",
+        "deployment",
+        "dispatch",
+        "poll",
+        "silence",
+        "push-metrics",
+    }
+)
 # A boolean input whose "false" is the switch: remote-link: false -> --no-remote-link.
 NEGATED = frozenset({"remote-link"})
 # "true" means the option alone (its default value); anything else is the option's value.
@@ -89,6 +100,7 @@ def argv_from_env(env: MutableMapping[str, str]) -> list[str]:
             f"input `command` must be one of {', '.join(COMMANDS)}, not {command[:40]!r}"
         )
     argv = [command]
+    given: list[str] = []
     for key in sorted(env):
         raw = env[key]
         if key.startswith(OPT_PREFIX) and raw.strip():
@@ -98,6 +110,8 @@ def argv_from_env(env: MutableMapping[str, str]) -> list[str]:
             if name not in SECRET_INPUTS:
                 raise InputError(f"{key} does not name a credential cibridge reads")
             env[name] = raw
+            given.append(name)
+    env[GIVEN_INPUTS] = ",".join(given)
     try:
         argv.extend(shlex.split(env.get("CIBRIDGE_ARGS", "")))
     except ValueError as error:

@@ -108,9 +108,11 @@ class PrometheusClient:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         post_over: int = POST_OVER,
+        url_from: str = "",
     ) -> None:
         self.transport = transport
         self.base_url = base_url.rstrip("/")
+        self.url_from = url_from  # where base_url was set, named when it cannot be reached
         self.auth = auth
         self.headers = dict(headers or {})
         self.timeout = timeout
@@ -142,8 +144,9 @@ class PrometheusClient:
         except CibridgeError as error:
             if error.exit_code != EXIT_FAILURE:
                 raise  # an unusable URL or header: a configuration problem, exit 2
+            origin = f" (its URL is from {self.url_from})" if self.url_from else ""
             raise QueryError(
-                f"Prometheus is unreachable: {error.message}",
+                f"Prometheus is unreachable{origin}: {error.message}",
                 "unreachable",
                 error.hint or "check the Prometheus URL and that it is up",
             ) from None

@@ -262,19 +262,20 @@ def resolve_headers(raw: object, where: str, env: Mapping[str, str]) -> dict[str
 
 
 def discover(explicit: list[str], cwd: Path, env: Mapping[str, str]) -> list[Path]:
-    if explicit:
+    # --config, else CIBRIDGE_CONFIG (what the actions' and components' `config` input sets).
+    named = explicit or [
+        p for p in re.split(rf"[,{re.escape(os.pathsep)}]", env.get(CONFIG_ENV, "")) if p
+    ]
+    if named:
         # The default name given explicitly (the action's documented ``config: .cibridge.yml
         # # optional``) is optional like the default; any other missing path is an error.
         return [
             Path(p)
-            for p in explicit
+            for p in named
             if Path(p).name not in DEFAULT_NAMES
             or Path(p).parent != Path(".")
             or (cwd / p).is_file()
         ]
-    from_env = env.get(CONFIG_ENV, "")
-    if from_env:
-        return [Path(p) for p in re.split(rf"[,{re.escape(os.pathsep)}]", from_env) if p]
     for name in DEFAULT_NAMES:
         if (cwd / name).is_file():
             return [cwd / name]

@@ -352,7 +352,9 @@ def _explain(error: ValidationError, where: str) -> tuple[str, str]:
         expected = wanted if isinstance(wanted, str) else " or ".join(wanted)
         return f"{where} must be {expected}, not {json_type(error.instance)}", _describe(rule)
     if error.validator == "enum":
-        choices = [str(choice) for choice in wanted]
+        # An enum may list a choice as a string and as a number (api_version: "2" or 2);
+        # the reader sees both as one.
+        choices = list(dict.fromkeys(str(choice) for choice in wanted))
         shown = repr(error.instance)[:_MAX_SHOWN]
         hint = _did_you_mean(str(error.instance), choices) or _describe(rule)
         return f"{where} is {shown}, which is not one of: {', '.join(choices)}", hint

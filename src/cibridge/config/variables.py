@@ -136,11 +136,27 @@ PLATFORM_PREFIXES = ("GITHUB_", "GITLAB_", "CI_", "RUNNER_")
 # scripts only through env:); secrets carry their own prefix so they are masked first.
 OPTION_PREFIX = "CIBRIDGE_OPT_"
 SECRET_INPUT_PREFIX = "CIBRIDGE_IN_"  # noqa: S105 - a variable-name prefix
+# The variables the step's inputs set, comma-separated: an input is given on the step, so
+# it wins over the configuration file, while the same variable set on the job does not.
+GIVEN_INPUTS = "CIBRIDGE_GIVEN_INPUTS"
 
 BY_NAME: Mapping[str, Variable] = {v.name: v for v in VARIABLES}
 _BY_ROLE: Mapping[tuple[str, str], Variable] = {(v.integration, v.key): v for v in VARIABLES}
 # Action input -> the variable it sets, one step configuring everything it needs.
 INPUTS: Mapping[str, str] = {v.input: v.name for v in VARIABLES if v.input}
+
+
+def given_inputs(env: Mapping[str, str]) -> frozenset[str]:
+    """The variables in ``env`` that an action input set (see :data:`GIVEN_INPUTS`)."""
+    return frozenset(name for name in env.get(GIVEN_INPUTS, "").split(",") if name)
+
+
+def source(env_name: str, env: Mapping[str, str]) -> str:
+    """Where a value read from ``env_name`` came from, for messages."""
+    if env_name in given_inputs(env):
+        inputs = [key for key, value in INPUTS.items() if value == env_name]
+        return f"the {inputs[0]} input" if inputs else env_name
+    return f"environment variable {env_name}"
 
 
 def name(integration: str, key: str) -> str:

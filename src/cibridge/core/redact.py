@@ -25,7 +25,12 @@ _URL_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # user:password@host
     (re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"), MASK),
     # Query parameters whose values are credentials (api_token, X-Amz-Signature, sig, ...)
-    (re.compile(rf"(?i)(?<=[?&;])({NAME_PATTERN})=[^&\s#\"'<>]+"), rf"\1={MASK}"),
+    # Punctuation that ends the value belongs to the prose around the URL (a hint's closing
+    # parenthesis, a full stop), not to the value; a value of only "..." is a placeholder.
+    (
+        re.compile(rf"(?i)(?<=[?&;])({NAME_PATTERN})=[^&\s#\"'<>]*[^&\s#\"'<>).,;:!?\]]"),
+        rf"\1={MASK}",
+    ),
     # Slack incoming webhooks: /services/T.../B.../secret
     (re.compile(r"(?<=/services/)[A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]+"), MASK),
     # Feishu / Lark bot hooks

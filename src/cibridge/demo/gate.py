@@ -19,21 +19,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK
-from cibridge.gate.settings import (
-    Bound,
-    GateSettings,
-    HttpCheck,
-    MetricCheck,
-    RollbackPolicy,
-    TcpCheck,
-)
 
 if TYPE_CHECKING:
     from cibridge.demo.stage import Stage
     from cibridge.gate.results import GateResult
+    from cibridge.gate.settings import GateSettings
     from cibridge.http.transport import Transport
 
 SERVICE = "checkout"
@@ -142,49 +135,56 @@ def _wait_for(
     raise failure(f"demo: Prometheus did not show {promql} within {READY_TIMEOUT:.0f}s")
 
 
+def configuration(port: int, with_metrics: bool) -> dict[str, Any]:
+    """The chapter's ``post_deployment_validation``, as a .cibridge.yml would write it: the
+    demo loads it like any configuration and shows it at the end."""
+    metrics = [
+        {
+            "name": "availability",
+            "query": f'up{{job="{SERVICE}"}}',
+            "expected_value": 1,
+            "tolerance": 0,
+            "failure_action": "rollback",
+        },
+        {
+            "name": "error_ratio",
+            "query": f'max(demo_error_ratio{{job="{SERVICE}"}})',
+            "max_value": 0.01,
+            "duration": "2s",
+            "interval": "1s",
+            "failure_action": "rollback",
+        },
+    ]
+    health = {
+        "name": "health",
+        "url": f"http://127.0.0.1:{port}/health",
+        "json_path": "status",
+        "json_value": "UP",
+        "timeout": "2s",
+        "retries": 1,
+        "interval": 0.2,
+        "failure_action": "rollback",
+    }
+    tcp = {"name": "tcp", "host": "127.0.0.1", "port": port, "timeout": "2s"}
+    return {
+        "post_deployment_validation": {
+            **({"metrics_validation": metrics} if with_metrics else {}),
+            "health_check_validation": {"http_checks": [health], "tcp_checks": [tcp]},
+            # Two failed observations (health and metrics agreeing), or the health check alone.
+            "rollback_policy": {
+                "enabled": True,
+                "max_failures": 2 if with_metrics else 1,
+                "rollback_pipeline": f"rollback-{SERVICE}",
+            },
+        }
+    }
+
+
 def checks(port: int, with_metrics: bool) -> GateSettings:
-    where = "demo"
-    metrics = (
-        (
-            MetricCheck(
-                name="availability",
-                query=f'up{{job="{SERVICE}"}}',
-                where=where,
-                expected_value=1.0,
-                tolerance=Bound(0.0),
-                failure_action="rollback",
-            ),
-            MetricCheck(
-                name="error_ratio",
-                query=f'max(demo_error_ratio{{job="{SERVICE}"}})',
-                where=where,
-                max_value=0.01,
-                duration=2.0,
-                interval=1.0,
-                failure_action="rollback",
-            ),
-        )
-        if with_metrics
-        else ()
-    )
-    health = HttpCheck(
-        name="health",
-        url=f"http://127.0.0.1:{port}/health",
-        where=where,
-        json_path="status",
-        json_value="UP",
-        timeout=2.0,
-        retries=1,
-        interval=0.2,
-        failure_action="rollback",
-    )
-    tcp = TcpCheck("tcp", "127.0.0.1", str(port), where, timeout=2.0)
-    # Two failed observations (health and metrics agreeing), or the health check alone.
-    limit = 2 if with_metrics else 1
-    policy = RollbackPolicy(
-        enabled=True, max_failures=limit, rollback_pipeline=f"rollback-{SERVICE}"
-    )
-    return GateSettings(metrics, (health,), (tcp,), policy)
+    from cibridge.config.loader import Config
+    from cibridge.gate import settings
+
+    return settings.load(Config(data=configuration(port, with_metrics)))
 
 
 def _show(stage: Stage, result: GateResult) -> None:
@@ -215,6 +215,7 @@ def chapter(stage: Stage, env: dict[str, str]) -> int:
                     "(install the prometheus package to see metric checks against a real one)."
                 )
             client = PrometheusClient(transport, base) if base else None
+            stage.used.update(configuration(demo.port, with_metrics=bool(base)))
             settings = checks(demo.port, with_metrics=bool(base))
             deps = service.Dependencies(client, transport, progress=print_)
             print_("\nThe service is healthy:")

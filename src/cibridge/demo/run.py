@@ -15,6 +15,27 @@ if TYPE_CHECKING:
 
 # Services whose chapter shows what they hold, rather than every request they answered.
 SHOWN_IN_THEIR_CHAPTER = frozenset({"jira", "github", "gitlab"})
+OUTPUT_LINES = (
+    "\nThe name=value lines are the step's outputs (in GitHub Actions "
+    "steps.<id>.outputs.<name>; in GitLab, dotenv variables with _ for -):\n"
+    "  ok=true          every provider delivered (false: one did not, and the step failed)\n"
+    "  message-id=...   the Slack message's ts, to update it in place with --update "
+    "(empty: webhooks give no id)\n"
+    "  channel-id=...   the Slack channel that message is in, for the same update"
+)
+# The README's "Try it" lists the same steps (tests/demo/test_run.py keeps them together).
+NEXT_STEPS = (
+    "1. See the exact request a real notification sends, secrets redacted, without sending it:",
+    "     SLACK_WEBHOOK_URL=https://hooks.slack.com/services/T000/B000/... \\",
+    "       cibridge --dry-run notify --to slack --status success",
+    "2. Write .cibridge.yml (start from the configuration above) and check it:",
+    "     cibridge config check",
+    "3. Add the step to your pipeline: the GitHub action (docs/github-actions.md) or the "
+    "GitLab component (docs/gitlab.md); README.md has a quick start for each.",
+    "4. Run your workflow against these stand-ins before using real services:",
+    "     cibridge standins --env-file .standins.env --for 600 &",
+    "   (docs/github-actions.md: Try the actions locally)",
+)
 
 
 def _notify(stage: Stage, env: dict[str, str], request: NotifyRequest) -> int:
@@ -55,6 +76,7 @@ def run(stage: Stage, *, sample: bool) -> int:
         platform.print(f"stand-ins listening on {stand_ins.base}")
         with platform.group("1. Build succeeded → every provider"):
             codes.append(_notify(stage, env, NotifyRequest(list(PROVIDERS), status="success")))
+            platform.print(OUTPUT_LINES)
         api_env = {
             **env,
             "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
@@ -107,4 +129,24 @@ def run(stage: Stage, *, sample: bool) -> int:
                     continue
                 with platform.untrusted():
                     platform.print(json.dumps(received.json, indent=2, ensure_ascii=False)[:4000])
+        with platform.group("7. The configuration this demo used"):
+            _show_configuration(stage, sorted({*stand_ins.env(), *api_env} - set(stage.env)))
+        with platform.group("8. Next steps"):
+            platform.print("\n".join(NEXT_STEPS))
     return max(codes) if codes else EXIT_OK
+
+
+def _show_configuration(stage: Stage, variables: list[str]) -> None:
+    import yaml
+
+    used = dict(stage.used)
+    if stage.notify_settings:
+        used = {"notify": stage.notify_settings, **used}
+    stage.platform.print(
+        "As .cibridge.yml (the gate's ports are this run's):\n"
+        + yaml.safe_dump(used, sort_keys=False, allow_unicode=True, width=100)
+    )
+    stage.platform.print(
+        "Provider and service addresses came from these variables, set to the stand-ins "
+        "(cibridge standins prints them with their values):\n  " + "\n  ".join(variables)
+    )

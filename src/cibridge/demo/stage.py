@@ -3,7 +3,7 @@ command line or the process environment itself)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,8 @@ class Stage:
     notify_settings: dict[str, Any]  # the repository's notify: block (templates, mentions)
     templates_dir: Path
     locale: str = "en"
+    # The configuration the chapters ran with, as .cibridge.yml keys: shown at the end.
+    used: dict[str, Any] = field(default_factory=dict)
 
     def variables(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         values = self.context.template_vars()

@@ -64,6 +64,7 @@ def chapter(stage: Stage, env: dict[str, str]) -> int:
     say = stage.platform.print
     transport = Transport(HttpSettings.from_env(env))
     config = Config(data=CONFIG, env=env)
+    stage.used.update(CONFIG)
     jira = settings.load(config, env, transport)
     client = JiraClient(transport, jira.base_url, jira.auth, jira.api_version)
     for transition, name in (("21", "Send to Review"), ("41", "Approve for Deployment")):

@@ -41,13 +41,15 @@ def endpoint(name: str, config: Config, env: Mapping[str, str], transport: Trans
     label = name.capitalize()
     variable = variables.name(name, "url")
     found = IntegrationSettings(name, "monitoring", config, env)
-    url = found.value("url", variable) or found.value("base_url")
+    url, where = found.value("url", variable), found.where("url", variable)
+    if not url:
+        url, where = found.value("base_url"), found.where("base_url")
     if not url:
         raise CibridgeError(
             f"{OPTIONS[name]}: no {label} URL is configured",
             hint=f"set {variable}, or url under integration_configs.monitoring.{name}",
         )
-    base = ensure_url(str(url), f"{label} url ({found.where('url')})").rstrip("/")
+    base = ensure_url(str(url), f"{label} url ({where})").rstrip("/")
     names = AuthEnv.of(name)
     headers = resolve_headers(found.value("headers"), found.where("headers"), env)
     return Endpoint(base, found.auth(names, transport, label), headers)

@@ -31,6 +31,11 @@ def settings(config: Config, env: Mapping[str, str]) -> IntegrationSettings:
 
 
 def url(config: Config, env: Mapping[str, str]) -> str:
+    return located(config, env)[0]
+
+
+def located(config: Config, env: Mapping[str, str]) -> tuple[str, str]:
+    """The Prometheus URL, and where it was set (an input, file:line or a variable)."""
     from cibridge.core.urls import ensure_url
 
     found = settings(config, env)
@@ -39,13 +44,16 @@ def url(config: Config, env: Mapping[str, str]) -> str:
             f"Prometheus is disabled ({found.where('enabled')}), and the gate has metric checks",
             hint="set enabled: true, or remove the metric checks",
         )
-    value = found.value("url", "PROMETHEUS_URL") or found.value("base_url")
+    value = found.value("url", "PROMETHEUS_URL")
+    where = found.where("url", "PROMETHEUS_URL")
+    if not value:
+        value, where = found.value("base_url"), found.where("base_url")
     if not value:
         raise CibridgeError(
             "Prometheus: no URL is configured, and the gate has metric checks",
             hint="set PROMETHEUS_URL, or url under integration_configs.monitoring.prometheus",
         )
-    return ensure_url(str(value), f"Prometheus url ({found.where('url')})").rstrip("/")
+    return ensure_url(str(value), f"Prometheus url ({where})").rstrip("/"), where
 
 
 def headers(config: Config, env: Mapping[str, str]) -> dict[str, str]:
@@ -68,7 +76,7 @@ def client(
     from cibridge.http.transport import Transport
 
     found = settings(config, env)
-    base = url(config, env)
+    base, where = located(config, env)
     ca_bundle = found.value("ca_bundle", "PROMETHEUS_CA_BUNDLE")
     if ca_bundle:
         from pathlib import Path
@@ -90,6 +98,6 @@ def client(
             )
     auth = found.auth(AUTH_ENV, transport, "Prometheus")
     prometheus = PrometheusClient(
-        transport, base, auth=auth, headers=headers(config, env), timeout=timeout
+        transport, base, auth=auth, headers=headers(config, env), timeout=timeout, url_from=where
     )
     return prometheus, transport

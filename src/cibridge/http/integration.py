@@ -2,8 +2,9 @@
 
 An integration (Jira, Prometheus, a chat provider) can be configured under
 ``integrations.<name>`` (the seed's auth style), under ``integration_configs.<group>.<name>``
-(with an ``auth:`` block), or only through well-known environment variables; earlier
-sources win, and each value remembers where it came from for error messages.
+(with an ``auth:`` block), or only through well-known environment variables. One rule
+for every setting: an action or component input, then the configuration file, then the
+environment variable; each value remembers where it came from for error messages.
 """
 
 from __future__ import annotations
@@ -59,7 +60,14 @@ class IntegrationSettings:
                     found.append((*section, "auth"))
         return found
 
+    def _from_input(self, env_name: str) -> bool:
+        from cibridge.config.variables import given_inputs
+
+        return bool(env_name and self.env.get(env_name)) and env_name in given_inputs(self.env)
+
     def value(self, key: str, env_name: str = "", default: Any = None) -> Any:
+        if self._from_input(env_name):
+            return self.env[env_name]
         for path in self._paths():
             if self.config.raw(*path, key) is not None:
                 return self.config.value(*path, key)
@@ -68,6 +76,9 @@ class IntegrationSettings:
         return default
 
     def secret(self, key: str, env_name: str = "") -> str | None:
+        if self._from_input(env_name):
+            redact.register(self.env[env_name])
+            return self.env[env_name]
         for path in self._paths():
             if self.config.raw(*path, key) is not None or self.config.raw(*path, f"{key}_ref"):
                 return self.config.secret(*path, key)
@@ -75,12 +86,17 @@ class IntegrationSettings:
         redact.register(value)
         return value or None
 
-    def where(self, key: str) -> str:
+    def where(self, key: str, env_name: str = "") -> str:
+        """Where ``value(key, env_name)`` came from: an input, file:line, or the variable."""
+        from cibridge.config.variables import source
+
+        if self._from_input(env_name):
+            return source(env_name, self.env)
         for path in self._paths():
             for candidate in (key, f"{key}_ref"):
                 if self.config.raw(*path, candidate) is not None:
                     return self.config.where(*path, candidate)
-        return "environment"
+        return source(env_name, self.env) if env_name else "environment"
 
     def enabled(self) -> bool:
         return self.value("enabled", default=True) is not False

@@ -103,11 +103,14 @@ def load(
             hint="set JIRA_BASE_URL (https://your-domain.atlassian.net) or base_url under "
             "integration_configs.project_management.jira",
         )
-    base = ensure_url(str(base), f"Jira base_url ({settings.where('base_url')})").rstrip("/")
+    base = ensure_url(
+        str(base), f"Jira base_url ({settings.where('base_url', 'JIRA_BASE_URL')})"
+    ).rstrip("/")
     version = settings.value("api_version", "JIRA_API_VERSION")
     if version not in (None, "") and str(version) not in ("2", "3"):
         raise CibridgeError(
-            f"Jira api_version {version!r} ({settings.where('api_version')}) is not 2 or 3",
+            f"Jira api_version {version!r} "
+            f"({settings.where('api_version', 'JIRA_API_VERSION')}) is not 2 or 3",
             hint="3 for Jira Cloud, 2 for Data Center / Server",
         )
     auth = None

@@ -41,7 +41,7 @@ class ProviderSettings(IntegrationSettings):
         if not url:
             raise CibridgeError(f"{label}: no webhook URL is configured", hint=hint)
         redact.register_url(url, whole_url_secret=True)
-        return ensure_url(url, f"{label} webhook_url ({self.where('webhook_url')})")
+        return ensure_url(url, f"{label} webhook_url ({self.where('webhook_url', env_name)})")
 
     def channel(self, requested: str | None) -> str | None:
         """``--channel`` as a key of the ``channels`` mapping, else a literal channel."""

@@ -85,6 +85,12 @@ def resolve(name_or_path: str, dirs: list[Path]) -> tuple[str, list[Path], Path 
     return name_or_path, dirs, None
 
 
+def _looks_like_a_path(name: str) -> bool:
+    """A name no template folder could hold as is: absolute, or not under a built-in folder."""
+    first = Path(name).parts[0] if Path(name).parts else ""
+    return Path(name).is_absolute() or not (BUILTIN_DIR / first).is_dir()
+
+
 def render(
     name_or_path: str,
     variables: Mapping[str, Any],
@@ -115,11 +121,18 @@ def render(
         text = _generate(jinja.get_template(name), variables)
         data = placeholders.restore(parse_yaml(text, name)) if placeholders is not None else None
     except jinja2.TemplateNotFound as error:
-        searched = ", ".join(str(p) for p in path)
+        searched = [str(p) for p in path]
+        hint = (
+            "give a path to a file, or a name such as slack/build.yml.j2; "
+            "`cibridge render --list` shows the built-in ones"
+        )
+        if error.name == name_or_path and explicit is None and _looks_like_a_path(name):
+            # A path that is not a file was also looked up as a name in each folder; the
+            # file is what the user meant, so it comes first.
+            searched.insert(0, f"{os.path.abspath(name)} (no such file)")
+            hint = f"create {name} (relative to {os.getcwd()}), or fix the path; " + hint
         raise CibridgeError(
-            f"template {error.name!r} not found (searched {searched})",
-            hint="give a path to a file, or a name such as slack/build.yml.j2; "
-            "`cibridge render --list` shows the built-in ones",
+            f"template {error.name!r} not found (searched {', '.join(searched)})", hint=hint
         ) from None
     except jinja2.TemplateSyntaxError as error:
         raise CibridgeError(

@@ -79,3 +79,34 @@ def test_demo_never_follows_a_jira_cloud_id_or_other_service_settings(
     assert code == 0, out
     assert "api.atlassian.com" not in out
     assert httpserver.log == []
+
+
+def test_demo_explains_its_outputs_shows_its_configuration_and_ends_with_next_steps(
+    tmp_path: Path,
+) -> None:
+    import yaml
+
+    from cibridge.demo.run import NEXT_STEPS
+
+    result = run_process("demo", "--sample", cwd=tmp_path)
+    assert result.code == 0, result.err
+    out = result.out
+    assert "ok=true          every provider delivered" in out
+    assert "message-id=...   the Slack message's ts" in out
+    shown = out.split("As .cibridge.yml (the gate's ports are this run's):\n", 1)[1]
+    used = shown.split("\n\n", 1)[0]
+    assert {"deployment_triggers", "pipelines", "post_deployment_validation"} <= set(
+        yaml.safe_load(used)
+    )
+    (tmp_path / "used.yml").write_text(used, encoding="utf-8")
+    checked = run_process("--config", "used.yml", "config", "check", cwd=tmp_path)
+    assert checked.code == 0, checked.all
+    assert "SLACK_BOT_TOKEN" in shown and "JIRA_BASE_URL" in shown
+    assert out.rstrip().endswith("\n".join(NEXT_STEPS))
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    for command in (
+        "cibridge --dry-run notify --to slack --status success",
+        "cibridge config check",
+        "cibridge standins --env-file .standins.env --for 600 &",
+    ):
+        assert command in readme and command in out, command

@@ -12,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.conftest import FIXTURES
 from tests.e2e.harness import prometheus
 
 SEED_GATE = """post_deployment_validation:
@@ -255,7 +256,23 @@ def test_unreachable_prometheus_is_error_exit_1(cli, tmp_path: Path) -> None:  #
         env={"PROMETHEUS_URL": "http://127.0.0.1:9", "CIBRIDGE_HTTP_RETRIES": "0"},
     )
     assert result.code == 1 and outputs(result.out)["result"] == "error"
-    assert "unreachable" in result.err
+    assert "Prometheus is unreachable (its URL is from environment variable PROMETHEUS_URL)" in (
+        result.err
+    )
+
+
+def test_unreachable_prometheus_names_the_line_of_the_file_that_set_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config(
+        tmp_path,
+        "integration_configs:\n  monitoring:\n    prometheus:\n      url: http://127.0.0.1:9\n"
+        + gate_config(PASSING),
+    )
+    result = cli(
+        "gate", "--set", "service_name=x", "--deployed-at=-1h", env={"CIBRIDGE_HTTP_RETRIES": "0"}
+    )
+    assert result.code == 1
+    assert "Prometheus is unreachable (its URL is from " in result.err
+    assert ".cibridge.yml:4)" in result.err
 
 
 @pytest.mark.parametrize(
@@ -468,7 +485,6 @@ def test_push_metrics_sends_the_marker_and_verdict(
     result = cli(
         "gate",
         "--push-metrics",
-        "true",
         "--environment",
         "prod",
         "--set",
@@ -496,6 +512,16 @@ def test_rules_are_written_from_the_rendered_checks(cli, tmp_path: Path) -> None
     first = document["groups"][0]["rules"][0]
     assert first["alert"] == "Availability" and 'up{job="checkout"}' in first["expr"]
     assert first["for"] == "5m" and first["labels"]["service"] == "checkout"
+
+
+def test_rules_need_only_the_placeholders_of_the_prometheus_checks(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".cibridge.yml").write_text(
+        (FIXTURES / "seed" / "post-deployment-validation.yml").read_text(encoding="utf-8")
+    )
+    result = cli("gate", "rules", "--set", "service_name=checkout")
+    assert result.code == 0, result.all
+    assert 'up{job="checkout"}' in result.out
+    assert "service_host" not in result.all and "service_url" not in result.all
 
 
 @pytest.mark.parametrize(

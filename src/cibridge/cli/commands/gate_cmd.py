@@ -54,18 +54,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--junit", metavar="PATH", help="write a JUnit XML report here")
     parser.add_argument(
         "--silence",
-        nargs="?",
-        const="true",
-        choices=("true", "false"),
-        default="false",
+        action="store_true",
         help="silence the service's alerts in Alertmanager while the gate runs",
     )
     parser.add_argument(
         "--push-metrics",
-        nargs="?",
-        const="true",
-        choices=("true", "false"),
-        default="false",
+        action="store_true",
         help="push a deploy marker and the verdict to a Pushgateway",
     )
     parser.add_argument(
@@ -116,8 +110,11 @@ def _moment(raw: str, now: float) -> float | None:
     return None if moment is None else moment.timestamp()
 
 
-def load(runtime: Runtime) -> tuple[GateSettings, dict[str, Any]]:
-    """The rendered checks, and the values their placeholders were rendered from."""
+def load(runtime: Runtime, *, metrics_only: bool = False) -> tuple[GateSettings, dict[str, Any]]:
+    """The rendered checks, and the values their placeholders were rendered from;
+    ``metrics_only`` leaves out (and so never renders) the health checks and rollback."""
+    from dataclasses import replace
+
     from cibridge.gate import plan, settings
 
     configured = settings.load(runtime.config)
@@ -131,6 +128,11 @@ def load(runtime: Runtime) -> tuple[GateSettings, dict[str, Any]]:
     if runtime.args.environment:
         runtime.context.environment = runtime.args.environment
     values = runtime.variables()
+    if metrics_only:
+        configured = settings.GateSettings(
+            metrics=configured.metrics,
+            rollback=replace(configured.rollback, rollback_pipeline=""),
+        )
     return plan.render(configured, values), values
 
 
@@ -149,7 +151,7 @@ def run(runtime: Runtime) -> int:
         return show_plan(runtime, rendered, deployed_at)
     window = _window(runtime)
     quiet: AbstractContextManager[None] = contextlib.nullcontext()
-    if args.silence == "true":
+    if args.silence:
         from cibridge.gate import deploy_window
 
         match = deploy_window.matchers(args.silence_matcher, values)
@@ -158,7 +160,7 @@ def run(runtime: Runtime) -> int:
     with quiet:
         result = execute(runtime, rendered, deployed_at)
     reporting.publish(runtime.platform, result, args.report or "", args.junit or "")
-    if args.push_metrics == "true":
+    if args.push_metrics:
         from cibridge.gate import deploy_window
 
         service = str(values.get("service_name") or runtime.context.repository or "unknown")
@@ -233,7 +235,9 @@ def rules(runtime: Runtime) -> int:
     """Write the checks as Prometheus alerting rules (stdout, or --output)."""
     from cibridge.gate import rules as alert_rules
 
-    rendered, values = load(runtime)
+    # Alert rules are made of the Prometheus checks alone: a service_host or service_url
+    # only the health checks use must not be required to write them.
+    rendered, values = load(runtime, metrics_only=True)
     service = str(values.get("service_name") or "")
     document = alert_rules.rules_document(rendered.metrics, service)
     for note in alert_rules.left_out(rendered.metrics):

@@ -24,15 +24,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "standins",
         help="serve every loopback stand-in and print the variables that point at them",
         description="Starts the stand-ins (Slack, DingTalk, Feishu, WeCom, Teams, webhook, "
-        "Jira, GitHub API, GitLab API) on 127.0.0.1 and prints NAME=value lines for "
-        'eval "$(cibridge standins ...)"; runs until interrupted or --for SECONDS.',
+        "Jira, GitHub API, GitLab API) on 127.0.0.1, prints NAME=value lines (shell-quoted) "
+        "that point at them, and serves until interrupted or --for SECONDS: run it in the "
+        "background (&) and read the variables from --env-file (act --secret-file, or "
+        "set -a; . FILE; set +a in a shell). See docs/github-actions.md, Try the actions "
+        "locally.",
     )
-    parser.add_argument("--for", dest="seconds", type=_seconds, metavar="SECONDS")
+    parser.add_argument(
+        "--for",
+        dest="seconds",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop after SECONDS (default: run until interrupted)",
+    )
     parser.add_argument(
         "--env-file",
         type=Path,
         metavar="PATH",
-        help="also write the variables, unquoted, to PATH (act --env-file, $GITHUB_ENV)",
+        help="also write the variables, unquoted, to PATH (act --secret-file, $GITHUB_ENV)",
     )
     parser.set_defaults(handler=run)
 
