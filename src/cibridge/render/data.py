@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from cibridge.config.loader import yaml_loader
+from cibridge.config.schema import yaml_loader
 from cibridge.core.errors import CibridgeError
 from cibridge.render.budget import Limits, require_defined, text_size
 
