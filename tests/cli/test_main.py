@@ -119,6 +119,15 @@ def test_one_command_builds_only_its_own_parser() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "['cibridge.cli.commands.notify_cmd']"
+    version = (
+        "import sys, contextlib; from cibridge.cli.main import parse_args\n"
+        "with contextlib.suppress(SystemExit): parse_args(['--version'])\n"
+        "print([m for m in sys.modules if m.startswith('cibridge.cli.commands.')])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", version], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == [f"cibridge {__version__}", "[]"]
 
 
 def test_a_command_parsed_alone_parses_as_with_every_command() -> None:

@@ -47,8 +47,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser, or with ``only`` the parser of that one command: the same options
-    and help for it, without importing any other command's module."""
+    """The whole parser, or with ``only`` the parser of that one command (of none for
+    ``""``): the same options and help for it, without importing any other command's
+    module."""
     parser = _Parser(
         prog="cibridge",
         description="Connect CI/CD pipelines to chat, Jira and monitoring.",
@@ -88,16 +89,14 @@ def _command_named(argv: Sequence[str]) -> str | None:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse with only the named command's parser built; whatever needs every command
-    (``cibridge --help``, a usage error of the top level) is answered by the whole one."""
+    """Parse with only the named command's parser built (with none when no command is
+    named: ``--version``); whatever needs every command (``cibridge --help``, a usage error
+    of the top level) is answered by the whole one."""
     arguments = sys.argv[1:] if argv is None else list(argv)
-    only = _command_named(arguments)
-    if only is not None:
-        try:
-            return build_parser(only).parse_args(arguments)
-        except _Partial:
-            pass
-    return build_parser().parse_args(arguments)
+    try:
+        return build_parser(_command_named(arguments) or "").parse_args(arguments)
+    except _Partial:
+        return build_parser().parse_args(arguments)
 
 
 def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
