@@ -47,8 +47,10 @@ def time_commands(
 
 
 def report(timings: Mapping[str, list[float]], baseline: str) -> dict[str, float]:
-    """Print wall and CPU medians with their ratios to ``baseline``; return the wall ratios."""
+    """Print wall and CPU medians with their ratios to ``baseline``, and the ratio of the
+    fastest runs (the least disturbed on a busy machine); return the median wall ratios."""
     base = statistics.median(timings[baseline])
+    fastest = min(timings[baseline])
     cpu_base = statistics.median(CPU[baseline]) if CPU.get(baseline) else 0.0
     ratios = {}
     width = max(len(name) for name in timings)
@@ -56,6 +58,7 @@ def report(timings: Mapping[str, list[float]], baseline: str) -> dict[str, float
         median = statistics.median(values)
         ratios[name] = median / base
         line = f"{name:<{width}}  median {median * 1000:7.1f} ms  ratio {median / base:5.2f}"
+        line += f"  (fastest {min(values) / fastest:4.2f})"
         if CPU.get(name) and cpu_base:
             cpu = statistics.median(CPU[name])
             line += f"  |  cpu {cpu * 1000:7.1f} ms  ratio {cpu / cpu_base:5.2f}"
