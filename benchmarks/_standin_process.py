@@ -33,8 +33,14 @@ def serve(
     """Start the stand-ins, print their environment, then answer ``COMMAND ARGUMENT`` lines
     with ``handlers[COMMAND]``'s JSON until the input ends. Every Jira request is
     ``latency`` seconds late."""
-    from cibridge.demo.standins import StandIns, jira_of
+    from cibridge.demo.standins import StandIns, jira_of, server
 
+    # As Jira answers: HTTP/1.1 with keep-alive, so a client that reuses its connections
+    # is measured doing so, and a listen queue deep enough for every client connection
+    # (the default 5 drops connects past it, each then retried by TCP a second later).
+    server._Handler.protocol_version = "HTTP/1.1"
+    server._Handler.disable_nagle_algorithm = True  # headers and body are two writes
+    server._HTTPServer.request_queue_size = 128
     # No spec folder: the published-description checks cost more than the client measured.
     with StandIns() as stand_ins:
         jira_of(stand_ins).knobs.latency = latency

@@ -41,7 +41,9 @@ def test_internal_error_is_reported_redacted(cli, monkeypatch) -> None:  # type:
 
     parser = cli_module.build_parser()
     assert parser  # the handler is bound at parse time, so patch through set_defaults
-    monkeypatch.setattr(cli_module, "build_parser", lambda: _with_handler(parser, "render", boom))
+    monkeypatch.setattr(
+        cli_module, "build_parser", lambda *_only: _with_handler(parser, "render", boom)
+    )
     result = cli("render", "x", env={"SLACK_BOT_TOKEN": "xoxb-supersecretvalue"})
     assert result.code == 3  # a bug, never confused with a rejection (1) or usage (2)
     assert "internal error: RuntimeError" in result.err
@@ -104,3 +106,50 @@ def test_global_option_after_the_command_wins_and_absent_ones_do_not_reset() -> 
     kept = parser.parse_args(["--config", "a.yml", "--json", "-v", "config", "check"])
     assert kept.config == ["a.yml"]
     assert kept.json and kept.verbose
+
+
+def test_one_command_builds_only_its_own_parser() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from cibridge.cli.main import parse_args; "
+        "parse_args(['--dry-run', 'notify', '--to', 'slack', '--status', 'success']); "
+        "print(sorted(m for m in sys.modules if m.startswith('cibridge.cli.commands.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['cibridge.cli.commands.notify_cmd']"
+    version = (
+        "import sys, contextlib; from cibridge.cli.main import parse_args\n"
+        "with contextlib.suppress(SystemExit): parse_args(['--version'])\n"
+        "print([m for m in sys.modules if m.startswith('cibridge.cli.commands.')])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", version], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == [f"cibridge {__version__}", "[]"]
+
+
+def test_a_command_parsed_alone_parses_as_with_every_command() -> None:
+    from cibridge.cli.commands import NAMES
+    from cibridge.cli.main import build_parser, parse_args
+
+    whole = build_parser()
+    for argv in (
+        ["-v", "notify", "--to", "slack", "--status", "success", "--config", "b.yml"],
+        ["--config", "a.yml", "config", "check", "--json"],
+        ["-C", "notify", "verify", "--signature", "sha256=00", "--secret-env", "X"],
+        ["jira", "--issue", "PROJ-1", "--dry-run"],
+    ):
+        alone = vars(parse_args(argv))
+        assert alone.keys() == vars(whole.parse_args(argv)).keys()
+        assert {k: v for k, v in alone.items() if k != "handler"} == {
+            k: v for k, v in vars(whole.parse_args(argv)).items() if k != "handler"
+        }
+    for name in NAMES:  # each command's help, built alone, is the whole parser's
+        assert _help(build_parser(name), name) == _help(whole, name)
+
+
+def _help(parser, name):  # type: ignore[no-untyped-def]
+    for action in parser._subparsers._group_actions:
+        return action.choices[name].format_help()

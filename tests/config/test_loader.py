@@ -579,3 +579,18 @@ def test_discover_keeps_any_other_explicit_missing_path_so_loading_names_it(
         load([tmp_path / "missing.yml"], {})
     assert "missing.yml" in str(caught.value)
     assert caught.value.exit_code == 2
+
+
+def test_no_config_file_reads_no_yaml_and_no_schema() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from pathlib import Path; from cibridge.config import loader; "
+        "c = loader.load(loader.discover([], Path('/nonexistent'), {}), {}); "
+        "assert c.value('notify', 'templates_dir') is None; "
+        "print(sorted(m for m in ('yaml', 'jsonschema', 'cibridge.config.schema', "
+        "'cibridge.config.on_demand', 'cryptography') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

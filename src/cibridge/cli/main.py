@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from cibridge import __version__
-from cibridge.cli.commands import REGISTRY
+from cibridge.cli.commands import REGISTRY, register
 from cibridge.cli.runtime import Runtime
 from cibridge.config import variables
 from cibridge.context.platforms import NAMES as PLATFORMS
@@ -20,21 +20,83 @@ from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_INTERRUPTED, CibridgeE
 Handler = Callable[[Runtime], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Partial(Exception):
+    """A parser built for one command was asked for what needs them all."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """The top-level parser. Built for one command only (``partial``), it refuses to print
+    help or an error, which list every command: the caller then builds the whole parser."""
+
+    partial = False
+
+    def format_usage(self) -> str:
+        if self.partial:
+            raise _Partial
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        if self.partial:
+            raise _Partial
+        return super().format_help()
+
+    def error(self, message: str) -> NoReturn:
+        if self.partial:
+            raise _Partial
+        super().error(message)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with ``only`` the parser of that one command (of none for
+    ``""``): the same options and help for it, without importing any other command's
+    module."""
+    parser = _Parser(
         prog="cibridge",
         description="Connect CI/CD pipelines to chat, Jira and monitoring.",
     )
     parser.add_argument("--version", action="version", version=f"cibridge {__version__}")
     _add_global_options(parser, default=None)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for _names, register in REGISTRY:
-        register(commands)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=argparse.ArgumentParser
+    )
+    for names, module in REGISTRY:
+        if only is None or only in names:
+            register(module)(commands)
     for sub in _leaf_parsers(commands):
         # Accepted after the command too; SUPPRESS keeps an absent copy from overwriting
         # what was given before the command, so the later one wins.
         _add_global_options(sub, default=argparse.SUPPRESS)
+    parser.partial = only is not None
     return parser
+
+
+class _PreParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _Partial
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command a command line names, read with the global options alone (None when
+    it names none that exists: the whole parser then says so)."""
+    pre = _PreParser(prog="cibridge", add_help=False)
+    _add_global_options(pre, default=None)
+    pre.add_argument("command", nargs="?")
+    try:
+        name = pre.parse_known_args(argv)[0].command
+    except _Partial:
+        return None
+    return name if any(name in names for names, _module in REGISTRY) else None
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse with only the named command's parser built (with none when no command is
+    named: ``--version``); whatever needs every command (``cibridge --help``, a usage error
+    of the top level) is answered by the whole one."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return build_parser(_command_named(arguments) or "").parse_args(arguments)
+    except _Partial:
+        return build_parser().parse_args(arguments)
 
 
 def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -107,8 +169,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     """Run one command. ``env`` is the only environment anything below reads (default: the
     process's); the exit code is 0, 1 (a failure outcome), 2 (usage/config) or 3 (a bug)."""
     redact.reset()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     environment = dict(os.environ if env is None else env)
     if args.json:
         environment["CIBRIDGE_OUTPUT_FORMAT"] = "json"

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from cibridge.config import on_demand
 from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
 
@@ -51,6 +50,8 @@ def _keys(env: Mapping[str, str], where: str) -> list[str]:
 
 
 def _fernet(env: Mapping[str, str], where: str = "") -> MultiFernet:
+    from cibridge.config import on_demand
+
     on_demand.require_fernet()
     from cryptography.fernet import Fernet, MultiFernet
 
@@ -68,6 +69,8 @@ def _fernet(env: Mapping[str, str], where: str = "") -> MultiFernet:
 
 
 def keygen() -> str:
+    from cibridge.config import on_demand
+
     on_demand.require_fernet()
     from cryptography.fernet import Fernet
 
@@ -81,6 +84,8 @@ def encrypt(plaintext: str, env: Mapping[str, str]) -> str:
 def decrypt(token: str, where: str, env: Mapping[str, str]) -> str:
     """The plaintext of an ``enc:`` token, registered with the redactor before it is
     returned: whoever asked for it may print it by mistake."""
+    from cibridge.config import on_demand
+
     on_demand.require_fernet()
     from cryptography.fernet import InvalidToken
 

@@ -14,15 +14,16 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cibridge.config import encryption
-from cibridge.config.schema import Path_, load_file
-from cibridge.config.schema import yaml_loader as yaml_loader
 from cibridge.config.secrets import NotSet, env_name, lookup_secret
 from cibridge.core import redact
 from cibridge.core.credentials import is_credential_name
 from cibridge.core.errors import CibridgeError
+
+if TYPE_CHECKING:
+    from cibridge.config.schema import Path_
 
 DEFAULT_NAMES = (".cibridge.yml", ".cibridge.yaml")
 CONFIG_ENV = "CIBRIDGE_CONFIG"
@@ -283,8 +284,11 @@ def discover(explicit: list[str], cwd: Path, env: Mapping[str, str]) -> list[Pat
 
 
 def load(paths: list[Path], env: Mapping[str, str]) -> Config:
-    """The files merged in order (later wins); an empty file is a valid empty config."""
+    """The files merged in order (later wins); an empty file is a valid empty config.
+    The parser and validator are imported only when there is a file to read."""
     config = Config(env=env)
+    if paths:
+        from cibridge.config.schema import load_file
     for path in paths:
         loaded = load_file(path)
         config.files.append(str(path))

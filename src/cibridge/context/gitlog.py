@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 from cibridge.context.model import MAX_COMMITS, Author, Commit
 
 _FIELD = "\x1f"
@@ -12,7 +10,10 @@ _FORMAT = _FIELD.join(["%H", "%an", "%ae", "%aI", "%B"]) + _RECORD
 
 
 def git(cwd: str, *args: str) -> str | None:
-    """Output of a git command, or None when git or the repository is not there."""
+    """Output of a git command, or None when git or the repository is not there.
+    (subprocess is imported here: a job whose context comes from its event never runs git.)"""
+    import subprocess
+
     try:
         done = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=20

@@ -151,12 +151,13 @@ def run(request: JiraRequest, deps: Dependencies) -> JiraResult:
     for key in unknown:
         progress(f"{key}: not found in Jira (or not visible to this account); skipped")
     versions = _Versions(client)
+    body = _Body(client, request.comment)
     results = {key: IssueResult(key, found_in=request.keys[key]) for key in keys if key in found}
 
     def work(key: str) -> IssueResult:
         result = results[key]
         try:
-            _update(request, client, found[key], result, versions)
+            _update(request, client, found[key], result, versions, body)
         except Exception as error:  # this issue only
             result.fail("update", error)
         progress(_progress_line(result))
@@ -214,7 +215,12 @@ def _done(request: JiraRequest, would: str) -> str:
 
 
 def _update(
-    request: JiraRequest, client: JiraClient, issue: Issue, result: IssueResult, versions: _Versions
+    request: JiraRequest,
+    client: JiraClient,
+    issue: Issue,
+    result: IssueResult,
+    versions: _Versions,
+    body: _Body,
 ) -> None:
     result.summary = issue.summary
     result.from_status = result.to_status = issue.status
@@ -222,7 +228,7 @@ def _update(
     if request.transition:
         steps.append(("transition", lambda: _transition(request, client, issue, result)))
     if request.comment is not None:
-        steps.append(("comment", lambda: _comment(request, client, issue, result)))
+        steps.append(("comment", lambda: _comment(request, client, issue, result, body)))
     if request.remote_link:
         steps.append(("remote link", lambda: _remote_link(request, client, issue)))
     for other in request.link_to:
@@ -253,7 +259,32 @@ def _transition(request: JiraRequest, client: JiraClient, issue: Issue, result: 
     return "done"
 
 
-def _comment(request: JiraRequest, client: JiraClient, issue: Issue, result: IssueResult) -> str:
+class _Body:
+    """The comment's body in the client's format, converted once for every issue (the
+    same Markdown each time); a conversion that fails fails every issue's comment step."""
+
+    def __init__(self, client: JiraClient, markdown: str | None) -> None:
+        self.client, self.markdown = client, markdown
+        self.lock = threading.Lock()
+        self.converted: tuple[Any, BaseException | None] | None = None
+
+    def get(self) -> Any:
+        with self.lock:
+            if self.converted is None:
+                assert self.markdown is not None
+                try:
+                    self.converted = (_body(self.client, self.markdown), None)
+                except Exception as error:  # raised again for each issue, as before
+                    self.converted = (None, error)
+            body, failure = self.converted
+        if failure is not None:
+            raise failure
+        return body
+
+
+def _comment(
+    request: JiraRequest, client: JiraClient, issue: Issue, result: IssueResult, body: _Body
+) -> str:
     marker = dict(request.comment_marker)
     for existing in client.comments(issue.key):
         for prop in existing.get("properties") or []:
@@ -264,8 +295,10 @@ def _comment(request: JiraRequest, client: JiraClient, issue: Issue, result: Iss
             ):
                 return "skipped: already commented for this run and environment"
     assert request.comment is not None
-    markdown = request.comment + _not_moved(request, result)
-    client.add_comment(issue.key, _body(client, markdown), marker)
+    # The shared conversion, unless this issue's comment says its transition failed.
+    not_moved = _not_moved(request, result)
+    converted = _body(client, request.comment + not_moved) if not_moved else body.get()
+    client.add_comment(issue.key, converted, marker)
     return _done(request, "comment")
 
 

@@ -13,9 +13,6 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-import yaml
-
-from cibridge.config.loader import yaml_loader
 from cibridge.core.errors import CibridgeError
 from cibridge.render.budget import Limits, require_defined, text_size
 
@@ -74,7 +71,12 @@ def _text(value: Any) -> str:
 
 
 def parse_yaml(text: str, name: str) -> Any:
-    """The rendered text of template ``name`` as data."""
+    """The rendered text of template ``name`` as data. (PyYAML is imported here: a warm
+    runner's message comes from the parsed-template cache, ``render_parsed``.)"""
+    import yaml
+
+    from cibridge.config.schema import yaml_loader
+
     try:
         return yaml.load(text, Loader=yaml_loader())  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:

@@ -30,6 +30,7 @@ from cibridge.render.cache import bytecode_cache
 from cibridge.render.data import Placeholders, parse_yaml
 from cibridge.render.limits import LimitedEnvironment
 from cibridge.render.loader import MAX_TEMPLATE_BYTES, ConfinedLoader
+from cibridge.render.parsed import parsed_cache
 
 __all__ = [
     "BUILTIN_DIR",
@@ -119,7 +120,7 @@ def render(
     jinja.tests.update(template_filters.TESTS)
     try:
         text = _generate(jinja.get_template(name), variables)
-        data = placeholders.restore(parse_yaml(text, name)) if placeholders is not None else None
+        data = _data(text, name, placeholders, env) if placeholders is not None else None
     except jinja2.TemplateNotFound as error:
         searched = [str(p) for p in path]
         hint = (
@@ -164,6 +165,18 @@ def render(
     except (TypeError, ValueError, ArithmeticError, LookupError) as error:
         raise CibridgeError(f"template {_where(error, name, loader.loaded)}: {error}") from None
     return Rendered(name=name, text=text, data=data)
+
+
+def _data(text: str, name: str, placeholders: Placeholders, env: Mapping[str, str] | None) -> Any:
+    """The payload: the text parsed (or its kept parse), then the values put back."""
+    kept = parsed_cache(cache_root(env)) if env is not None else None
+    found, tree = kept.get(text, placeholders.nonce) if kept is not None else (False, None)
+    if not found:
+        tree = parse_yaml(text, name)
+    data = placeholders.restore(tree)
+    if kept is not None and not found:  # kept once the values went back in within limits
+        kept.put(text, placeholders.nonce, tree)
+    return data
 
 
 def _generate(template: jinja2.Template, variables: Mapping[str, Any]) -> str:

@@ -234,6 +234,23 @@ def test_a_403_on_one_project_fails_its_issues_only(cli, stand_ins: StandIns, en
     assert JIRA_TOKEN not in result.all
 
 
+def test_the_comment_body_is_converted_once_for_every_issue(  # type: ignore[no-untyped-def]
+    cli, stand_ins: StandIns, env, monkeypatch
+) -> None:
+    from cibridge.jira import service
+
+    converted: list[str] = []
+    real = service._body
+    monkeypatch.setattr(service, "_body", lambda c, md: converted.append(md) or real(c, md))
+    jira = jira_of(stand_ins)
+    keys = [jira.add_issue("PROJ", f"many {n}") for n in range(5)]
+    argv = [arg for key in keys for arg in ("--issue", key)]
+    result = cli("jira", "--no-context", "--comment", "--environment", "staging", *argv, env=env)
+    assert result.code == 0, result.all
+    assert all(len(jira.issue(key).comments) == 1 for key in keys)
+    assert len(converted) == 1
+
+
 def test_a_409_storm_on_one_issue_is_not_retried_and_the_rest_go_on(
     cli, stand_ins: StandIns, env
 ) -> None:  # type: ignore[no-untyped-def]
