@@ -71,7 +71,7 @@ def shell_commands(text: str) -> list[list[str]]:
     commands = []
     for raw in joined.splitlines():
         line = raw.split(" #", 1)[0].strip()
-        for part in re.split(r"\s*(?:&&|\|\||;|\|)\s*", line):
+        for part in re.split(r"\s*(?:&&|\|\||;|\||&)\s*", line):
             words = shlex.split(part, comments=True) if part else []
             while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
                 words.pop(0)
