@@ -195,3 +195,25 @@ def test_check_passes_a_good_gate_and_leaves_an_unset_url_to_the_ci(  # type: ig
     result = _check(cli, tmp_path, unset)
     assert result.code == 0, result.err
     assert "${PROM_URL_IN_CI} is not set" in result.err
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        (
+            'version_pattern: "^v(\\\\d+"',
+            "version_pattern '^v(\\\\d+' is not a valid regular expression",
+        ),
+        ("released_within: soon", "'soon' is not a duration"),
+    ],
+)
+def test_check_reports_what_the_trigger_would_refuse(
+    cli, tmp_path: Path, setting: str, complaint: str
+) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "deployment_triggers:\n  jira:\n    version_trigger:\n      enabled: true\n"
+        f"      {setting}\n      pipeline_mapping: {{'.*': deploy}}\n"
+    )
+    result = _check(cli, tmp_path, text)
+    assert result.code == 2, result.all
+    assert complaint in result.err

@@ -20,6 +20,9 @@ Errors (exit 2), since they can never work:
   - a gate setting `cibridge gate` would refuse (post_deployment_validation): a value of
     the wrong kind (max_failures: three, duration: 5 minutes, expected_status: ok,
     timeout: fast), a check without a threshold, a Prometheus url without its scheme
+  - a trigger rule `cibridge trigger` would refuse (deployment_triggers): a version_pattern
+    or pipeline_mapping key that is no regular expression, a released_within that is no
+    duration
 
 Warnings (exit 0), since the CI that runs cibridge may have what this machine lacks:
   - a ${VAR} that is not set
@@ -53,6 +56,7 @@ def check(runtime: Runtime) -> int:
         return EXIT_OK
     findings = config.check()
     findings.errors += _gate_problems(runtime, [error.message for error in findings.errors])
+    findings.errors += _trigger_problems(runtime)
     for warning in findings.warnings:
         runtime.platform.warning(warning)
     for error in findings.errors:
@@ -98,3 +102,18 @@ def schema(runtime: Runtime) -> int:
 
     runtime.platform.print(json.dumps(load_schema(), indent=1))
     return EXIT_OK
+
+
+def _trigger_problems(runtime: Runtime) -> list[CibridgeError]:
+    """What ``cibridge trigger`` refuses when it reads its rules (a version_pattern or a
+    pipeline_mapping key that is no regular expression, a released_within that is no
+    duration): the same loading, run here."""
+    if runtime.config.raw("deployment_triggers") is None:
+        return []
+    from cibridge.trigger import rules
+
+    try:
+        rules.load(runtime.config)
+    except CibridgeError as error:
+        return [error]
+    return []
