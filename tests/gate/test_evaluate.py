@@ -765,3 +765,23 @@ def test_the_last_inconclusive_reason_is_given() -> None:
     tally.add(Observation(1.0, "inconclusive", "second"))
     tally.add(Observation(2.0, "pass", "ok"))
     assert tally.final() == ("inconclusive", "2 of 3 observations: second")
+
+
+def test_against_baselines_the_worst_series_moved_furthest_from_its_own() -> None:
+    a, b, c = (("pod", "a"),), (("pod", "b"),), (("pod", "c"),)
+    drops = metric(baseline=Baseline(60, max_decrease=Bound(0.2, True)))
+    # a fell 30%, b 50%, c 40%: b is the worst although a has the highest value.
+    seen = observe(drops, [(a, 70.0), (b, 5.0), (c, 30.0)], 0.0, {a: 100.0, b: 10.0, c: 50.0})
+    assert seen.value == 5.0
+    assert seen.why.startswith('3 of 3 series failed; worst {pod="b"}: 5 is -50.0% under')
+    rises = metric(baseline=Baseline(60, max_increase=Bound(0.1, True)))
+    # a rose 100%, b 20%: a is the worst although b has the higher value.
+    seen = observe(rises, [(a, 2.0), (b, 120.0)], 0.0, {a: 1.0, b: 100.0})
+    assert seen.value == 2.0 and 'worst {pod="a"}' in seen.why
+    # Any rise from a zero baseline is further than any rise from a non-zero one.
+    seen = observe(rises, [(a, 0.5), (b, 500.0)], 0.0, {a: 0.0, b: 100.0})
+    assert seen.value == 0.5
+    # A series judged by on_nan (an infinity) ranks by its size.
+    unsure = metric(baseline=Baseline(60, max_increase=Bound(0.1, True)), on_nan="fail")
+    seen = observe(unsure, [(a, 2.0), (b, math.inf)], 0.0, {a: 1.0, b: 1.0})
+    assert seen.value == math.inf
