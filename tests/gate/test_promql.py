@@ -386,3 +386,15 @@ def test_url_values_are_encoded_for_where_they_land() -> None:
     assert "the value of {{ h }} has '/'" in caught.value.message
     with pytest.raises(CibridgeError, match="is not a"):
         render_url("http://{{ h | x }}/p", {"h": "x"}, "w")
+
+
+@pytest.mark.parametrize("name", ["v", "Svc", "_x", "aB", "a9", "a_b", "NAME_2"])
+def test_a_placeholder_is_named_by_an_identifier(name: str) -> None:
+    query = f'up{{a="{{{{ {name} }}}}"}} > {{{{{name}}}}}'
+    assert render_query(query, {name: "7"}, WHERE) == 'up{a="7"} > 7'
+    assert render_text(f"svc-{{{{ {name} }}}}", {name: "x"}, "w") == "svc-x"
+
+
+@pytest.mark.parametrize("value", ["aB", "Ab", "A", "z9", "x_Y:z"])
+def test_names_in_either_case_stand_outside_a_literal(value: str) -> None:
+    assert render_query("x offset {{ v }}", {"v": value}, WHERE) == f"x offset {value}"
