@@ -785,3 +785,37 @@ def test_against_baselines_the_worst_series_moved_furthest_from_its_own() -> Non
     unsure = metric(baseline=Baseline(60, max_increase=Bound(0.1, True)), on_nan="fail")
     seen = observe(unsure, [(a, 2.0), (b, math.inf)], 0.0, {a: 1.0, b: 1.0})
     assert seen.value == math.inf
+
+
+def test_stale_samples_left_out_are_noted_after_the_verdict() -> None:
+    seen = observe(metric(max_value=1.0), [(JOB, 0.5)], 0.0, stale="the sample is old")
+    assert seen.why == "0.5 within <= 1; left out: the sample is old"
+
+
+def test_a_series_without_points_is_skipped_not_the_end() -> None:
+    answer = Answer([Series((("pod", "a"),), []), Series((("pod", "b"),), [(100.0, 0.5)])])
+    assert instant_samples(answer, 100.0, 30.0) == ([((("pod", "b"),), 0.5)], "")
+
+
+def test_the_oldest_stale_sample_is_named_whatever_its_labels() -> None:
+    answer = Answer(
+        [
+            Series((("pod", "a"),), [(900.0, 1.0)]),
+            Series((("pod", "z"),), [(100.0, 1.0)]),
+            Series((("pod", "m"),), [(1000.0, 1.0)]),
+        ]
+    )
+    _samples, why = instant_samples(answer, 1000.0, 30.0)
+    assert why.startswith(
+        '2 stale, the oldest ({pod="z"}) is 15m old (stamped 1970-01-01T00:01:40Z'
+    )
+
+
+def test_an_infinite_series_without_a_baseline_of_its_own_can_be_the_worst() -> None:
+    a, b, c = (("pod", "a"),), (("pod", "b"),), (("pod", "c"),)
+    check = metric(baseline=Baseline(60, max_increase=Bound(0.1, True)), on_nan="fail")
+    seen = observe(check, [(a, 2.0), (b, -math.inf)], 0.0, {a: 1.0, c: 1.0})
+    assert seen.verdict == "fail" and seen.value == -math.inf
+    assert seen.why == (
+        '2 of 2 series failed; worst {pod="b"}: value is -Inf, not a finite number (on_nan: fail)'
+    )

@@ -398,3 +398,39 @@ def test_a_placeholder_is_named_by_an_identifier(name: str) -> None:
 @pytest.mark.parametrize("value", ["aB", "Ab", "A", "z9", "x_Y:z"])
 def test_names_in_either_case_stand_outside_a_literal(value: str) -> None:
     assert render_query("x offset {{ v }}", {"v": value}, WHERE) == f"x offset {value}"
+
+
+def test_a_long_value_outside_a_literal_is_shown_cut_to_forty_characters() -> None:
+    value = "x" * 39 + " or vector(1)"
+    with pytest.raises(CibridgeError) as caught:
+        render_query("up > {{ v }}", {"v": value}, WHERE)
+    assert caught.value.message == (
+        f".cibridge.yml:4 query: {{{{ v }}}} stands outside a string literal, where its value "
+        f"{'x' * 39 + '…'!r} could change the query"
+    )
+    with pytest.raises(CibridgeError) as caught:
+        render_query("up > {{ v }}", {"v": "x" * 39 + " "}, WHERE)
+    assert repr("x" * 39) in caught.value.message
+
+
+def test_text_and_url_errors_name_where_the_placeholder_is() -> None:
+    for render in (render_text, render_url):
+        with pytest.raises(CibridgeError) as caught:
+            render("http://h/{{ u }}", {}, "svc.yml:9 url")
+        assert caught.value.message == "svc.yml:9 url: placeholder {{ u }} has no value"
+        with pytest.raises(CibridgeError) as caught:
+            render("http://h/{{ u | x }}", {"u": "a"}, "svc.yml:9 url")
+        assert caught.value.message.startswith("svc.yml:9 url: '{{ u | x }}' is not a")
+        with pytest.raises(CibridgeError) as caught:
+            render("http://h/{{ u }}", {"u": "a b"}, "svc.yml:9 url")
+        assert caught.value.message.startswith("svc.yml:9 url: the value of {{ u }} has a space")
+
+
+def test_a_backtick_in_a_raw_literal_says_to_use_double_quotes() -> None:
+    with pytest.raises(CibridgeError) as caught:
+        render_query("up{job=`{{ n }}`}", {"n": "a`b"}, WHERE)
+    assert caught.value.message == (
+        ".cibridge.yml:4 query: the value of {{ n }} has a backtick, which a `raw string` "
+        "cannot hold"
+    )
+    assert caught.value.hint == 'quote the placeholder with double quotes: "{{ n }}"'
