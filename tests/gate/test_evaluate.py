@@ -245,3 +245,577 @@ def test_stale_series_are_left_out_and_named() -> None:
     assert stale.startswith('2 stale, the oldest ({pod="b"}) is 16m40s old (stamped 1970-')
     observation = observe(metric(max_value=0.01), samples, 1000.0, stale=stale)
     assert observation.verdict == "pass" and observation.why.endswith("; left out: " + stale)
+
+
+@pytest.mark.parametrize(
+    ("fields", "value", "verdict", "why"),
+    [
+        # An absolute tolerance is the allowed distance itself, whatever the expected value.
+        (
+            {"expected_value": 100.0, "tolerance": Bound(0.5)},
+            100.5,
+            "pass",
+            "100.5 within = 100 ± 0.5",
+        ),
+        (
+            {"expected_value": 100.0, "tolerance": Bound(0.5)},
+            99.5,
+            "pass",
+            "99.5 within = 100 ± 0.5",
+        ),
+        (
+            {"expected_value": 100.0, "tolerance": Bound(0.5)},
+            100.6,
+            "fail",
+            "100.6 is not 100 ± 0.5",
+        ),
+        ({"expected_value": 100.0, "tolerance": Bound(0.5)}, 99.4, "fail", "99.4 is not 100 ± 0.5"),
+        # A relative one is a share of the expected value's size, also when it is negative.
+        (
+            {"expected_value": 8.0, "tolerance": Bound(0.25, True)},
+            10.0,
+            "pass",
+            "10 within = 8 ± 25%",
+        ),
+        (
+            {"expected_value": 8.0, "tolerance": Bound(0.25, True)},
+            10.01,
+            "fail",
+            "10.01 is not 8 ± 25%",
+        ),
+        (
+            {"expected_value": -8.0, "tolerance": Bound(0.25, True)},
+            -6.0,
+            "pass",
+            "-6 within = -8 ± 25%",
+        ),
+        (
+            {"expected_value": -8.0, "tolerance": Bound(0.25, True)},
+            -5.9,
+            "fail",
+            "-5.9 is not -8 ± 25%",
+        ),
+        ({"expected_value": 0.0}, 0.0, "pass", "0 within = 0 ± 0"),
+        ({"expected_value": 0.0}, 1e-9, "fail", "1e-09 is not 0 ± 0"),
+        ({"min_value": 10.0}, 10.0, "pass", "10 within >= 10"),
+        ({"min_value": 10.0}, 9.999, "fail", "9.999 < min_value 10"),
+        ({"max_value": 0.5}, 0.5, "pass", "0.5 within <= 0.5"),
+        ({"max_value": 0.5}, 0.5001, "fail", "0.5001 > max_value 0.5"),
+        ({"min_value": 1.0, "max_value": 2.0}, 1.5, "pass", "1.5 within >= 1, <= 2"),
+        ({"min_value": 1.0, "max_value": 2.0}, 0.5, "fail", "0.5 < min_value 1"),
+        ({"min_value": 1.0, "max_value": 2.0}, 2.5, "fail", "2.5 > max_value 2"),
+        # The expected value is judged first.
+        ({"expected_value": 1.0, "max_value": 0.5}, 3.0, "fail", "3 is not 1 ± 0"),
+        ({"expected_value": 1.0, "max_value": 0.5}, 1.0, "fail", "1 > max_value 0.5"),
+        ({"max_value": 0.5}, math.nan, "inconclusive", "value is NaN (on_nan: inconclusive)"),
+        (
+            {"max_value": 0.5},
+            -math.inf,
+            "inconclusive",
+            "value is -Inf, not a finite number (on_nan: inconclusive)",
+        ),
+        (
+            {"min_value": 0.5, "on_nan": "pass"},
+            math.inf,
+            "pass",
+            "value is +Inf, not a finite number (on_nan: pass)",
+        ),
+        (
+            {"expected_value": 1.0, "tolerance": Bound(1e9)},
+            math.inf,
+            "fail",
+            "+Inf is not 1 ± 1e+09",
+        ),
+        (
+            {"baseline": Baseline(window=60, max_increase=Bound(0.1, True))},
+            math.inf,
+            "inconclusive",
+            "value is +Inf, not a finite number (on_nan: inconclusive)",
+        ),
+    ],
+)
+def test_thresholds_at_their_edges(
+    fields: dict[str, object], value: float, verdict: str, why: str
+) -> None:
+    assert judge(metric(**fields), value, 1.0) == (verdict, why)
+
+
+def test_no_baseline_value_is_inconclusive_naming_the_window() -> None:
+    assert judge(metric(baseline=BASELINE), 0.5, None) == (
+        "inconclusive",
+        "0.5: no baseline data in the baseline +10% vs 30m before, min_delta 0.001",
+    )
+    assert judge(metric(baseline=BASELINE), 0.5, math.nan)[0] == "inconclusive"
+
+
+@pytest.mark.parametrize(
+    ("baseline", "value", "base", "verdict", "why"),
+    [
+        # Equal to the allowance is within it; just over it fails.
+        (
+            Baseline(60, max_increase=Bound(0.25, True)),
+            10.0,
+            8.0,
+            "pass",
+            "10 vs baseline 8 (+25.0%)",
+        ),
+        (
+            Baseline(60, max_increase=Bound(0.25, True)),
+            10.5,
+            8.0,
+            "fail",
+            "10.5 is +31.2% over the baseline 8 (allowed +25%, min_delta 0)",
+        ),
+        (
+            Baseline(60, max_decrease=Bound(0.25, True)),
+            6.0,
+            8.0,
+            "pass",
+            "6 vs baseline 8 (-25.0%)",
+        ),
+        (
+            Baseline(60, max_decrease=Bound(0.25, True)),
+            5.5,
+            8.0,
+            "fail",
+            "5.5 is -31.2% under the baseline 8 (allowed -25%, min_delta 0)",
+        ),
+        # An absolute allowance is not multiplied by the baseline.
+        (
+            Baseline(60, max_increase=Bound(0.5)),
+            100.5,
+            100.0,
+            "pass",
+            "100.5 vs baseline 100 (+0.5%)",
+        ),
+        (
+            Baseline(60, max_increase=Bound(0.5)),
+            100.75,
+            100.0,
+            "fail",
+            "100.8 is +0.8% over the baseline 100 (allowed +0.5, min_delta 0)",
+        ),
+        (
+            Baseline(60, max_decrease=Bound(0.5)),
+            99.25,
+            100.0,
+            "fail",
+            "99.25 is -0.8% under the baseline 100 (allowed -0.5, min_delta 0)",
+        ),
+        # A negative baseline: the allowance is a share of its size.
+        (
+            Baseline(60, max_increase=Bound(0.25, True)),
+            -6.0,
+            -8.0,
+            "pass",
+            "-6 vs baseline -8 (+25.0%)",
+        ),
+        (
+            Baseline(60, max_increase=Bound(0.25, True)),
+            -5.0,
+            -8.0,
+            "fail",
+            "-5 is +37.5% over the baseline -8 (allowed +25%, min_delta 0)",
+        ),
+        # A change equal to min_delta never fails; one just over it does.
+        (
+            Baseline(60, max_increase=Bound(0.0, True), min_delta=0.5),
+            8.5,
+            8.0,
+            "pass",
+            "8.5 vs baseline 8 (+6.2%)",
+        ),
+        (
+            Baseline(60, max_increase=Bound(0.0, True), min_delta=0.5),
+            8.75,
+            8.0,
+            "fail",
+            "8.75 is +9.4% over the baseline 8 (allowed +0%, min_delta 0.5)",
+        ),
+        (
+            Baseline(60, max_decrease=Bound(0.0, True), min_delta=0.5),
+            7.5,
+            8.0,
+            "pass",
+            "7.5 vs baseline 8 (-6.2%)",
+        ),
+        (
+            Baseline(60, max_decrease=Bound(0.0, True), min_delta=0.5),
+            7.25,
+            8.0,
+            "fail",
+            "7.25 is -9.4% under the baseline 8 (allowed -0%, min_delta 0.5)",
+        ),
+        # A zero baseline: the change is shown as a difference.
+        (Baseline(60, max_increase=Bound(0.5)), 0.25, 0.0, "pass", "0.25 vs baseline 0 (+0.25)"),
+        (
+            Baseline(60, max_increase=Bound(0.1, True)),
+            0.25,
+            0.0,
+            "fail",
+            "0.25 is +0.25 over the baseline 0 (allowed +10%, min_delta 0)",
+        ),
+        (
+            Baseline(60, max_decrease=Bound(0.1, True)),
+            -0.25,
+            0.0,
+            "fail",
+            "-0.25 is -0.25 under the baseline 0 (allowed -10%, min_delta 0)",
+        ),
+        # Only the limited direction can fail.
+        (Baseline(60, max_increase=Bound(0.0, True)), 1.0, 8.0, "pass", "1 vs baseline 8 (-87.5%)"),
+        (
+            Baseline(60, max_decrease=Bound(0.0, True)),
+            80.0,
+            8.0,
+            "pass",
+            "80 vs baseline 8 (+900.0%)",
+        ),
+        (
+            Baseline(60, max_increase=Bound(0.0, True), max_decrease=Bound(0.0, True)),
+            8.0,
+            8.0,
+            "pass",
+            "8 vs baseline 8 (+0.0%)",
+        ),
+    ],
+)
+def test_baseline_allowances_at_their_edges(
+    baseline: Baseline, value: float, base: float, verdict: str, why: str
+) -> None:
+    assert judge(metric(baseline=baseline), value, base) == (verdict, why)
+
+
+def test_thresholds_apply_before_the_baseline() -> None:
+    check = metric(baseline=Baseline(60, max_increase=Bound(1.0, True)), max_value=5.0)
+    assert judge(check, 6.0, 5.9) == ("fail", "6 > max_value 5")
+    assert judge(check, 4.0, 4.0) == ("pass", "4 vs baseline 4 (+0.0%)")
+
+
+def test_each_series_is_compared_with_its_own_baseline() -> None:
+    a, b = (("pod", "a"),), (("pod", "b"),)
+    check = metric(baseline=Baseline(60, max_increase=Bound(0.1, True)))
+    seen = observe(check, [(a, 10.5), (b, 10.5)], 0.0, {a: 10.0, b: 5.0})
+    assert seen.verdict == "fail" and seen.value == 10.5
+    assert seen.offenders == [
+        '{pod="b"}: 10.5 is +110.0% over the baseline 5 (allowed +10%, min_delta 0)'
+    ]
+    assert observe(check, [(a, 10.5), (b, 5.2)], 0.0, {a: 10.0, b: 5.0}).verdict == "pass"
+
+
+def test_a_series_without_its_own_baseline_among_several_is_inconclusive() -> None:
+    a, b, c = (("pod", "a"),), (("pod", "b"),), (("pod", "c"),)
+    check = metric(baseline=Baseline(60, max_increase=Bound(0.1, True)))
+    seen = observe(check, [(a, 10.0), (c, 10.0)], 0.0, {a: 10.0, b: 10.0})
+    assert seen.verdict == "inconclusive"
+    assert seen.why == (
+        '2 series, inconclusive; e.g. {pod="c"}: 10: no baseline data in the baseline +10% vs 1m before'
+    )
+    assert observe(check, [(a, 10.0)], 0.0, {}).verdict == "inconclusive"
+    assert observe(check, [(a, 10.0)], 0.0, None).verdict == "inconclusive"
+    # The single baseline series stands for whatever the one series is called now.
+    assert observe(check, [(c, 30.0)], 0.0, {a: 10.0}).why.startswith(
+        "30 is +200.0% over the baseline 10"
+    )
+
+
+def test_a_baseline_mapping_is_ignored_by_a_check_without_baseline() -> None:
+    a = (("pod", "a"),)
+    assert observe(metric(max_value=1.0), [(a, 0.5)], 0.0, {a: 100.0}).why == "0.5 within <= 1"
+
+
+def test_baseline_means_leave_out_nan_and_infinities() -> None:
+    a, b, c = (("pod", "a"),), (("pod", "b"),), (("pod", "c"),)
+    answer = Answer(
+        [
+            Series(a, [(0, 1.0), (1, math.inf), (2, 2.0), (3, -math.inf), (4, 6.0)]),
+            Series(b, [(0, math.nan), (1, math.inf)]),
+            Series(c, [(0, -4.0)]),
+        ]
+    )
+    assert baseline_means(answer) == {a: 3.0, c: -4.0}
+    assert baseline_means(Answer([])) == {}
+
+
+def test_a_single_series_observation_says_why_in_its_own_words() -> None:
+    seen = observe(metric(max_value=0.5), [(JOB, 0.75)], 7.0)
+    assert (seen.at, seen.verdict, seen.why, seen.value) == (
+        7.0,
+        "fail",
+        "0.75 > max_value 0.5",
+        0.75,
+    )
+    assert seen.offenders == ['{job="api"}: 0.75 > max_value 0.5']
+    passed = observe(metric(max_value=0.5), [(JOB, 0.25)], 7.0)
+    assert (passed.verdict, passed.why, passed.value, passed.offenders) == (
+        "pass",
+        "0.25 within <= 0.5",
+        0.25,
+        [],
+    )
+
+
+def test_several_passing_series_are_summed_up_with_the_first_as_example() -> None:
+    samples = [((("pod", "b"),), 0.25), ((("pod", "a"),), 0.125)]
+    seen = observe(metric(max_value=0.5), samples, 0.0)
+    assert seen.verdict == "pass" and seen.value == 0.125
+    assert seen.why == '2 series, pass; e.g. {pod="a"}: 0.125 within <= 0.5'
+
+
+def test_with_combine_all_a_failure_outweighs_an_inconclusive_series() -> None:
+    samples = [((("pod", "a"),), math.nan), ((("pod", "b"),), 0.75), ((("pod", "c"),), 0.25)]
+    seen = observe(metric(max_value=0.5), samples, 0.0)
+    assert seen.verdict == "fail" and seen.value == 0.75
+    assert seen.why == '1 of 3 series failed; worst {pod="b"}: 0.75 > max_value 0.5'
+
+
+def test_with_combine_all_an_inconclusive_series_is_named() -> None:
+    samples = [((("pod", "a"),), 0.25), ((("pod", "b"),), math.nan)]
+    seen = observe(metric(max_value=0.5), samples, 0.0)
+    assert seen.why == '2 series, inconclusive; e.g. {pod="b"}: value is NaN (on_nan: inconclusive)'
+    assert seen.value is not None and math.isnan(seen.value)
+
+
+def test_with_combine_any_an_inconclusive_series_keeps_a_failure_from_deciding() -> None:
+    check = metric(max_value=0.5, combine="any")
+    samples = [((("pod", "a"),), 0.75), ((("pod", "b"),), math.nan)]
+    seen = observe(check, samples, 0.0)
+    assert seen.verdict == "inconclusive"
+    assert seen.why == '2 series, inconclusive; e.g. {pod="b"}: value is NaN (on_nan: inconclusive)'
+    assert seen.offenders == ['{pod="a"}: 0.75 > max_value 0.5']
+    # One passing series is enough, whatever the others are.
+    samples.append(((("pod", "c"),), 0.25))
+    passed = observe(check, samples, 0.0)
+    assert passed.verdict == "pass" and passed.value == 0.25
+    assert passed.why == '3 series, pass; e.g. {pod="c"}: 0.25 within <= 0.5'
+    assert passed.offenders == ['{pod="a"}: 0.75 > max_value 0.5']
+
+
+def test_with_combine_any_all_failing_fails_on_the_worst() -> None:
+    check = metric(max_value=0.5, combine="any")
+    samples = [((("pod", "a"),), 0.75), ((("pod", "b"),), 2.0)]
+    seen = observe(check, samples, 0.0)
+    assert seen.verdict == "fail" and seen.value == 2.0
+    assert seen.why == '2 of 2 series failed; worst {pod="b"}: 2 > max_value 0.5'
+    only_nan = observe(check, [((("pod", "a"),), math.nan)], 0.0)
+    assert only_nan.verdict == "inconclusive"
+
+
+@pytest.mark.parametrize(
+    ("fields", "values", "worst"),
+    [
+        ({"max_value": 1.0}, [3.0, 5.0, 2.0], 5.0),
+        ({"min_value": 10.0}, [3.0, 1.0, 2.0], 1.0),
+        ({"expected_value": 10.0}, [12.0, 5.0, 13.0], 5.0),
+        ({"expected_value": 10.0}, [9.0, 13.0, 8.0], 13.0),
+        ({"max_value": 1.0, "on_nan": "fail"}, [math.nan, 2.0, math.nan], 2.0),
+        ({"baseline": Baseline(60, max_increase=Bound(0.1, True))}, [20.0, 30.0, 25.0], 30.0),
+    ],
+)
+def test_the_worst_failing_series_is_reported(
+    fields: dict[str, object], values: list[float], worst: float
+) -> None:
+    samples = [((("pod", name),), value) for name, value in zip("abc", values, strict=True)]
+    seen = observe(metric(**fields), samples, 0.0, {(): 1.0})
+    assert seen.verdict == "fail" and seen.value == worst
+    assert len(seen.offenders) == 3
+
+
+def test_nan_is_the_worst_only_when_every_failure_is_nan() -> None:
+    check = metric(max_value=1.0, on_nan="fail")
+    samples = [((("pod", "a"),), math.nan), ((("pod", "b"),), math.nan)]
+    seen = observe(check, samples, 0.0)
+    assert seen.verdict == "fail" and seen.why.startswith('2 of 2 series failed; worst {pod="a"}')
+
+
+@pytest.mark.parametrize(
+    ("stale", "why"),
+    [("", "no data (on_no_data: fail)"), ("old", "no fresh data: old (on_no_data: fail)")],
+)
+def test_no_samples_say_whether_stale_ones_were_left_out(stale: str, why: str) -> None:
+    seen = observe(metric(max_value=1.0, on_no_data="fail"), [], 5.0, stale=stale)
+    assert (seen.at, seen.verdict, seen.why) == (5.0, "fail", why)
+
+
+def test_a_fresh_sample_observed_without_stale_ones_has_no_note() -> None:
+    assert observe(metric(max_value=1.0), [(JOB, 0.5)], 0.0, stale="").why == "0.5 within <= 1"
+
+
+def test_moments_match_ticks_to_the_millisecond() -> None:
+    answer = Answer([Series(JOB, [(100.0004, 1.0), (130.002, 2.0), (145.0, 3.0), (160.0, 4.0)])])
+    assert moments(answer, [100.0, 130.0, 160.0]) == [
+        (100.0, [(JOB, 1.0)]),
+        (130.0, []),
+        (160.0, [(JOB, 4.0)]),
+    ]
+    assert moments(Answer([]), [1.0]) == [(1.0, [])]
+
+
+def test_an_instant_sample_as_old_as_the_interval_is_still_fresh() -> None:
+    answer = Answer([Series(JOB, [(900.0, 5.0), (970.0, 0.5)]), Series((("job", "b"),), [])])
+    assert instant_samples(answer, 1000.0, 30.0) == ([(JOB, 0.5)], "")
+    samples, why = instant_samples(answer, 1000.001, 30.0)
+    assert samples == []
+    assert why == (
+        '1 stale, the oldest ({job="api"}) is 30s1ms old (stamped 1970-01-01T00:16:10Z, more than '
+        "the 30s interval before the evaluation): stale data is no evidence"
+    )
+
+
+def test_a_single_stale_sample_is_called_the_sample() -> None:
+    answer = Answer([Series(JOB, [(0.0, 0.5)])])
+    assert instant_samples(answer, 90.0, 30.0) == (
+        [],
+        "the sample is 1m30s old (stamped 1970-01-01T00:00:00Z, more than the 30s interval "
+        "before the evaluation): stale data is no evidence",
+    )
+
+
+def test_a_stamp_beyond_any_date_is_shown_as_a_number() -> None:
+    answer = Answer([Series(JOB, [(-1e18, 0.5)])])
+    _samples, why = instant_samples(answer, 0.0, 30.0)
+    assert "(stamped -1e+18, more than" in why
+
+
+@pytest.mark.parametrize(
+    "kind", ["bad_data", "bad_result", "auth", "not_found", "redirect", "not_json"]
+)
+def test_errors_no_retry_can_fix_end_the_check(kind: str) -> None:
+    seen = error_observation(3.0, QueryError("bad", kind))
+    assert (seen.at, seen.verdict, seen.why, seen.fatal) == (3.0, "error", "bad", True)
+
+
+@pytest.mark.parametrize("kind", ["unavailable", "timeout", "execution", "error", "bad_response"])
+def test_errors_a_retry_may_fix_do_not_end_the_check(kind: str) -> None:
+    tally = Tally(metric(max_value=1.0))
+    tally.add(error_observation(3.0, QueryError("busy", kind, "wait")))
+    assert not tally.done and tally.observations[0].why == "busy (hint: wait)"
+
+
+def test_one_failure_with_fail_after_one_is_decided_without_a_note() -> None:
+    tally = Tally(metric(max_value=1.0))
+    tally.add(obs("fail"))
+    assert tally.done and tally.final() == ("fail", "fail")
+    critical = Tally(metric(max_value=1.0, critical=True, fail_after=3))
+    critical.add(obs("fail"))
+    assert critical.final() == ("fail", "fail (critical: the first failure ends the check)")
+
+
+def test_a_decided_failure_is_not_undone_by_a_bad_query() -> None:
+    tally = Tally(metric(max_value=1.0, critical=True))
+    tally.add(obs("fail"))
+    tally.add(error_observation(1.0, QueryError("bad", "bad_data")))
+    assert tally.final() == ("fail", "fail (critical: the first failure ends the check)")
+
+
+def test_an_inconclusive_observation_neither_resets_nor_extends_a_run() -> None:
+    tally = Tally(metric(max_value=1.0, fail_after=2))
+    tally.add(obs("fail"))
+    tally.add(obs("inconclusive"))
+    assert not tally.done and tally.in_a_row == 1
+    tally.add(obs("fail"))
+    assert tally.done and tally.in_a_row == 2
+
+
+def test_a_pass_resets_the_run() -> None:
+    tally = Tally(metric(max_value=1.0, fail_after=2))
+    tally.add(obs("fail"))
+    tally.add(obs("pass"))
+    assert tally.in_a_row == 0
+    tally.add(obs("fail"))
+    assert not tally.done
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "final"),
+    [
+        ([], ("inconclusive", "no observation was made")),
+        (["pass"], ("pass", "pass")),
+        (["pass", "pass"], ("pass", "2 of 2 observations passed; last: pass")),
+        (["pass", "inconclusive"], ("pass", "1 of 2 observations passed; last: inconclusive")),
+        (
+            ["inconclusive", "pass", "inconclusive"],
+            ("inconclusive", "2 of 3 observations: inconclusive"),
+        ),
+        (["inconclusive"], ("inconclusive", "1 of 1 observations: inconclusive")),
+        (["fail"], ("inconclusive", "0 of 1 observations: fail; 1 failed, fewer than 2 in a row")),
+        (
+            ["fail", "pass", "inconclusive"],
+            (
+                "pass",
+                "1 of 3 observations passed; last: inconclusive; 1 failed, fewer than 2 in a row",
+            ),
+        ),
+        (["pass", "error", "error"], ("error", "2 of 3 queries failed: error")),
+    ],
+)
+def test_a_checks_verdict_from_its_observations(
+    verdicts: list[str], final: tuple[str, str]
+) -> None:
+    tally = Tally(metric(max_value=1.0, fail_after=2))
+    for verdict in verdicts:
+        tally.add(obs(verdict))
+    assert not tally.done
+    assert tally.final() == final
+
+
+def test_the_last_inconclusive_reason_is_given() -> None:
+    tally = Tally(metric(max_value=1.0))
+    tally.add(Observation(0.0, "inconclusive", "first"))
+    tally.add(Observation(1.0, "inconclusive", "second"))
+    tally.add(Observation(2.0, "pass", "ok"))
+    assert tally.final() == ("inconclusive", "2 of 3 observations: second")
+
+
+def test_against_baselines_the_worst_series_moved_furthest_from_its_own() -> None:
+    a, b, c = (("pod", "a"),), (("pod", "b"),), (("pod", "c"),)
+    drops = metric(baseline=Baseline(60, max_decrease=Bound(0.2, True)))
+    # a fell 30%, b 50%, c 40%: b is the worst although a has the highest value.
+    seen = observe(drops, [(a, 70.0), (b, 5.0), (c, 30.0)], 0.0, {a: 100.0, b: 10.0, c: 50.0})
+    assert seen.value == 5.0
+    assert seen.why.startswith('3 of 3 series failed; worst {pod="b"}: 5 is -50.0% under')
+    rises = metric(baseline=Baseline(60, max_increase=Bound(0.1, True)))
+    # a rose 100%, b 20%: a is the worst although b has the higher value.
+    seen = observe(rises, [(a, 2.0), (b, 120.0)], 0.0, {a: 1.0, b: 100.0})
+    assert seen.value == 2.0 and 'worst {pod="a"}' in seen.why
+    # Any rise from a zero baseline is further than any rise from a non-zero one.
+    seen = observe(rises, [(a, 0.5), (b, 500.0)], 0.0, {a: 0.0, b: 100.0})
+    assert seen.value == 0.5
+    # A series judged by on_nan (an infinity) ranks by its size.
+    unsure = metric(baseline=Baseline(60, max_increase=Bound(0.1, True)), on_nan="fail")
+    seen = observe(unsure, [(a, 2.0), (b, math.inf)], 0.0, {a: 1.0, b: 1.0})
+    assert seen.value == math.inf
+
+
+def test_stale_samples_left_out_are_noted_after_the_verdict() -> None:
+    seen = observe(metric(max_value=1.0), [(JOB, 0.5)], 0.0, stale="the sample is old")
+    assert seen.why == "0.5 within <= 1; left out: the sample is old"
+
+
+def test_a_series_without_points_is_skipped_not_the_end() -> None:
+    answer = Answer([Series((("pod", "a"),), []), Series((("pod", "b"),), [(100.0, 0.5)])])
+    assert instant_samples(answer, 100.0, 30.0) == ([((("pod", "b"),), 0.5)], "")
+
+
+def test_the_oldest_stale_sample_is_named_whatever_its_labels() -> None:
+    answer = Answer(
+        [
+            Series((("pod", "a"),), [(900.0, 1.0)]),
+            Series((("pod", "z"),), [(100.0, 1.0)]),
+            Series((("pod", "m"),), [(1000.0, 1.0)]),
+        ]
+    )
+    _samples, why = instant_samples(answer, 1000.0, 30.0)
+    assert why.startswith(
+        '2 stale, the oldest ({pod="z"}) is 15m old (stamped 1970-01-01T00:01:40Z'
+    )
+
+
+def test_an_infinite_series_without_a_baseline_of_its_own_can_be_the_worst() -> None:
+    a, b, c = (("pod", "a"),), (("pod", "b"),), (("pod", "c"),)
+    check = metric(baseline=Baseline(60, max_increase=Bound(0.1, True)), on_nan="fail")
+    seen = observe(check, [(a, 2.0), (b, -math.inf)], 0.0, {a: 1.0, c: 1.0})
+    assert seen.verdict == "fail" and seen.value == -math.inf
+    assert seen.why == (
+        '2 of 2 series failed; worst {pod="b"}: value is -Inf, not a finite number (on_nan: fail)'
+    )

@@ -108,7 +108,7 @@ def _observe(
         verdict = "fail" if failing else _first(("inconclusive",), judged) or "pass"
     offenders = [f"{labels_text(labels)}: {why}" for labels, _v, _verdict, why in failing]
     if verdict == "fail":
-        worst = _worst(check, failing)
+        worst = _worst(check, failing, baseline)
         why = worst[3] if len(judged) == 1 else f"{len(failing)} of {len(judged)} series failed"
         if len(judged) > 1:
             why += f"; worst {labels_text(worst[0])}: {worst[3]}"
@@ -130,19 +130,26 @@ def _first(
 
 
 def _worst(
-    check: MetricCheck, failing: list[tuple[Labels, float, Verdict, str]]
+    check: MetricCheck,
+    failing: list[tuple[Labels, float, Verdict, str]],
+    baseline: Mapping[Labels, float] | None,
 ) -> tuple[Labels, float, Verdict, str]:
     def badness(item: tuple[Labels, float, Verdict, str]) -> float:
         value = item[1]
         if math.isnan(value):
             return -math.inf
-        if check.max_value is not None or check.baseline is not None:
+        if check.max_value is not None:
             return value
         if check.min_value is not None:
             return -value
         if check.expected_value is not None:
             return abs(value - check.expected_value)
-        return 0.0
+        # Against a baseline each series has its own: the worst moved furthest from its own,
+        # as a share of it (a drop and a rise alike), not the one with the highest value.
+        base = _base_for(item[0], baseline)
+        if base is None or math.isnan(base):
+            return abs(value)
+        return abs(value - base) / abs(base) if base else math.inf
 
     return max(failing, key=badness)
 
