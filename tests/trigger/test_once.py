@@ -282,15 +282,24 @@ def test_a_full_record_is_an_error_naming_the_issue_and_the_count() -> None:
         "PROJ-9: the dispatch record cibridge.trigger is full (2 entries that still match)"
     )
     assert full.value.status == 200
+    assert full.value.hint == (
+        "the pipeline started; so many rules or versions match this issue that cibridge "
+        "cannot remember them all: split the rules, or narrow version_pattern"
+    )
 
 
 def test_reading_and_searching_ask_for_the_record_and_the_history() -> None:
+    from cibridge.clients.jira import SearchCost
+
     jira = _Jira()
     assert once.current(jira, "PROJ-1") == "the issue"  # type: ignore[arg-type]
-    assert list(once.search(jira, "status = Done", None)) == ["an issue"]  # type: ignore[arg-type]
+    cost = SearchCost()
+    assert list(once.search(jira, "status = Done", cost)) == ["an issue"]  # type: ignore[arg-type]
+    assert list(once.search(jira, "status = Open")) == ["an issue"]  # type: ignore[arg-type]
     assert jira.calls == [
         ("issue", "PROJ-1", ("cibridge.trigger",), True),
-        ("search", "status = Done", None, ("cibridge.trigger",), True),
+        ("search", "status = Done", cost, ("cibridge.trigger",), True),
+        ("search", "status = Open", None, ("cibridge.trigger",), True),
     ]
 
 
@@ -299,6 +308,9 @@ def test_a_carried_record_is_none_only_when_the_answer_carried_no_properties() -
 
     assert once.carried(Issue("PROJ-1")) is None
     assert once.carried(Issue("PROJ-1", properties={})).entries == {}  # type: ignore[union-attr]
+    # Without a trigger key nothing is checked: an unsigned entry counts.
+    unsigned = {once.PROPERTY: {"version": 1, "dispatched": {"n": {"run": "r"}}}}
+    assert once.carried(Issue("PROJ-1", properties=unsigned)).entries == {"n": {"run": "r"}}  # type: ignore[union-attr]
     record = once.Record("PROJ-1", key=KEY)
     record.add("r|p|status:1", "run", "t", "at")
     carried = once.carried(Issue("PROJ-1", properties={once.PROPERTY: record.value()}), KEY)
@@ -346,7 +358,7 @@ def test_a_signature_that_is_not_a_string_is_refused() -> None:
     good = {"dispatched": {"n": {**entry, "sig": once.sign(KEY, "PROJ-1", "n", entry)}}}
     assert list(once._parse("PROJ-1", good, KEY).entries) == ["n"]
     # Only the bad entry is dropped; the good one beside it stays.
-    both = {"dispatched": {**good["dispatched"], "m": {**entry, "sig": "0" * 64}}}
+    both = {"dispatched": {"m": {**entry, "sig": "0" * 64}, **good["dispatched"]}}
     mixed = once._parse("PROJ-1", both, KEY)
     assert list(mixed.entries) == ["n"] and len(mixed.warnings) == 1
 
@@ -366,6 +378,18 @@ def test_writing_merges_what_another_run_wrote_and_keeps_this_runs_entry() -> No
     stored = once._parse("PROJ-1", jira.stored, KEY)
     assert stored.warnings == []
     assert {k: v["run"] for k, v in stored.entries.items()} == {"a": "run A", "b": "run B"}
+    assert (
+        stored.entries["a"]
+        == mine.entries["a"]
+        == {
+            "run": "run A",
+            "target": "t",
+            "at": "2026-01-01T00:00:02",
+            "sig": once.sign(
+                KEY, "PROJ-1", "a", {"run": "run A", "target": "t", "at": "2026-01-01T00:00:02"}
+            ),
+        }
+    )
 
 
 def test_writing_merges_only_entries_signed_with_the_key() -> None:
@@ -379,8 +403,8 @@ def test_writing_merges_only_entries_signed_with_the_key() -> None:
 
 def test_writing_a_merged_record_still_honours_the_size_limit_and_keep() -> None:
     theirs = once.Record("PROJ-1")
-    theirs.add("old", "r" * 14_000, "t", "2026-01-01T00:00:00")
-    theirs.add("kept", "r" * 14_000, "t", "2026-01-01T00:00:01")
+    theirs.add("kept", "r" * 14_000, "t", "2026-01-01T00:00:00")
+    theirs.add("old", "r" * 14_000, "t", "2026-01-01T00:00:01")
     jira = _Jira(theirs.value())
     mine = once.Record("PROJ-1")
     mine.add("mine", "r" * 14_000, "t", "2026-01-01T00:00:02")
@@ -396,3 +420,11 @@ def test_a_dry_run_writes_without_reading() -> None:
     once.write(jira, mine, "a")  # type: ignore[arg-type]
     assert jira.calls == [("set_property", "PROJ-1", "cibridge.trigger")]
     assert list(jira.stored["dispatched"]) == ["a"]  # type: ignore[index]
+
+
+def test_an_entry_without_a_time_is_the_oldest() -> None:
+    # An entry of another shape (read as {"run": ...}) has no time: it makes room first.
+    record = once._parse("PROJ-1", {"dispatched": {"legacy": "r" * 10_000}})
+    record.add("new", "r" * 10_000, "t", "2026-01-01T00:00:00")
+    record.add("newer", "r" * 10_000, "t", "2026-01-01T00:00:01")
+    assert list(record.entries) == ["new", "newer"]

@@ -28,7 +28,9 @@ def test_status_matches_type_and_status_case_insensitively(seed_rules: list[rule
     verdict = rules.evaluate(seed_rules, _issue(issue_type="bug", status="ready for deployment"))
     (match,) = verdict.matches
     assert (match.rule, match.pipeline) == ("issue_status_trigger", "project1-deployment-pipeline")
-    assert verdict.reasons["label_trigger"].startswith("the issue has no labels")
+    assert verdict.reasons["label_trigger"] == (
+        "the issue has no labels (rule looks for deploy-to-prod, release-candidate)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -338,9 +340,51 @@ def test_a_released_within_that_is_no_duration_names_its_line(tmp_path: Path) ->
 
 def test_a_bad_mapping_pattern_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(CibridgeError) as raised:
-        _rules(tmp_path, "    version_trigger:\n      pipeline_mapping:\n        '(': p\n")
+        _rules(
+            tmp_path,
+            "    version_trigger:\n      pipeline_mapping:\n        '.': ok\n        '(': p\n",
+        )
     assert (
-        "c.yml:5: pipeline_mapping key '(' is not a valid regular expression: "
+        "c.yml:6: pipeline_mapping key '(' is not a valid regular expression: "
         "missing ), unterminated subpattern at position 0"
     ) in str(raised.value)
-    assert "Python re syntax" in raised.value.hint
+    assert raised.value.hint == (
+        "fix the pattern (Python re syntax; escape backslashes in YAML double quotes)"
+    )
+
+
+def test_a_bad_version_pattern_names_its_own_line_and_at_most_60_characters(
+    tmp_path: Path,
+) -> None:
+    pattern = "(" + "a" * 70
+    with pytest.raises(CibridgeError) as raised:
+        _rules(
+            tmp_path,
+            f"    version_trigger:\n      enabled: true\n      version_pattern: '{pattern}'\n",
+        )
+    assert f"c.yml:5: version_pattern {pattern[:60]!r} is not a valid regular expression" in str(
+        raised.value
+    )
+
+
+def test_an_exact_project_key_wins_over_one_in_another_case() -> None:
+    built = rules.Rule(
+        rules.STATUS, True, {"Proj1": "mixed", "PROJ1": "exact"}, "c.yml:1", (), "Done"
+    )
+    (match,) = rules.evaluate([built], _issue(status="Done")).matches
+    assert match.pipeline == "exact"
+
+
+def test_each_rule_knows_its_line_and_mapping(tmp_path: Path) -> None:
+    status, label, version = _rules(
+        tmp_path,
+        "    issue_status_trigger:\n      target_status: Done\n"
+        "    label_trigger:\n      pipeline_mapping: {a: pa}\n"
+        "    version_trigger:\n      pipeline_mapping: {'^v': pv}\n",
+    )
+    assert [r.where.rsplit("/", 1)[-1] for r in (status, label, version)] == [
+        "c.yml:4",
+        "c.yml:6",
+        "c.yml:8",
+    ]
+    assert (label.mapping, version.mapping) == ({"a": "pa"}, {"^v": "pv"})
