@@ -359,6 +359,16 @@ def test_a_key_given_on_its_own_may_carry_spaces_but_nothing_else() -> None:
         ("Merge pull request from user/patch-1", ["PATCH-1"]),
         ("Merge pull request #7 from user/patch-1 into proj-2", ["PROJ-2"]),
         ("Merged 'patch-1'", ["PATCH-1"]),  # not a merge subject
+        # A merge commit's body still has its URLs, addresses, images and paths.
+        (
+            "Merge branch 'x'\n\nSee https://x/y#discussioncomment-3, x@org-5.example, "
+            "app-6:latest and docs/ghes-221/",
+            [],
+        ),
+        # Punctuation after a path ends the sentence, not the path.
+        ("Moved to docs/ghes-221/.", []),
+        ("Moved to docs/ghes-221/, see index.md!", []),
+        ("See content/ghes-221/index.md?", []),
     ],
 )
 def test_each_look_alike_rule(text: str, keys: list[str]) -> None:

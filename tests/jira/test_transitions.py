@@ -308,3 +308,35 @@ def test_a_resolution_field_without_a_schema_is_still_sent_by_name() -> None:
     assert required_fields("PROJ-1", transition, "", {"Resolution": "Done"}) == {
         "resolution": {"name": "Done"}
     }
+
+
+def test_a_number_without_a_point_is_sent_as_an_integer() -> None:
+    import json
+
+    transition = _screen(customfield_1={"name": "Build", "schema": {"type": "number"}})
+    sent = required_fields("PROJ-1", transition, "", {"Build": "42"})
+    assert json.dumps(sent) == '{"customfield_1": 42}'
+    sent = required_fields("PROJ-1", transition, "", {"Build": "42.0"})
+    assert json.dumps(sent) == '{"customfield_1": 42.0}'
+
+
+def test_a_field_given_by_id_goes_to_that_id_even_when_another_field_is_named_like_it() -> None:
+    transition = _screen(
+        customfield_5={"name": "Resolution", "schema": {"type": "string"}},
+        resolution={"name": "Resolution", "schema": {"type": "resolution"}},
+    )
+    assert required_fields("PROJ-1", transition, "Done", {}) == {"resolution": {"name": "Done"}}
+    by_name = required_fields("PROJ-1", transition, "", {"RESOLUTION": "notes"})
+    assert by_name == {"customfield_5": "notes"}  # a name picks the first field so named
+
+
+@pytest.mark.parametrize("name", ["None", "XXXX", "null"])
+def test_a_transition_or_field_without_a_name_is_found_by_no_name(name: str) -> None:
+    nameless = {"id": "7", "to": {"name": "Done"}}
+    with pytest.raises(JiraError, match="cannot reach status"):
+        choose(ISSUE, [nameless], name)
+    transition = _screen(customfield_1={"schema": {"type": "string"}})
+    with pytest.raises(JiraError, match="is not on the 'Deploy' transition screen"):
+        required_fields("PROJ-1", transition, "", {name: "x"})
+    named = _screen(customfield_1={"schema": {"type": "string"}}, customfield_2={"name": name})
+    assert required_fields("PROJ-1", named, "", {name: "x"}) == {"customfield_2": "x"}

@@ -256,17 +256,23 @@ def test_the_oldest_entry_that_no_longer_matches_goes_first() -> None:
     assert len(json.dumps(record.value())) <= once.MAX_CHARS
 
 
-def test_the_record_stays_under_the_limit_exactly() -> None:
+def test_the_record_holds_30000_characters_and_no_more() -> None:
+    # Jira caps a property at 32,768; 30,000 leaves room for what Jira adds around it.
+    import pytest
+
+    from cibridge.clients.jira import JiraError
+
     record = once.Record("PROJ-1")
     record.add("a", "", "t", "1")
-    empty = len(json.dumps(record.value()))
-    fill = once.MAX_CHARS - empty
+    fill = 30_000 - len(json.dumps(record.value()))
     record.add("a", "r" * fill, "t", "1")
-    assert len(json.dumps(record.value())) == once.MAX_CHARS
+    assert len(json.dumps(record.value())) == 30_000
     record.add("b", "", "t", "2")
     # The second entry does not fit beside the first: the older one made room.
     assert list(record.entries) == ["b"]
-    assert once.MAX_CHARS == 30_000
+    alone = once.Record("PROJ-1")
+    with pytest.raises(JiraError, match="is full"):  # one character more does not fit at all
+        alone.add("a", "r" * (fill + 1), "t", "1")
 
 
 def test_a_full_record_is_an_error_naming_the_issue_and_the_count() -> None:
