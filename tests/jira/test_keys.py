@@ -34,7 +34,13 @@ REAL_WORLD = [
 ]
 
 
-@pytest.mark.parametrize(("text", "keys"), REAL_WORLD, ids=[t[:40] for t, _ in REAL_WORLD])
+def _id(text: str) -> str:
+    """A test id in printable ASCII: pytest escapes others (\\n, \\u4fee), and mutmut's
+    second in-process run cannot select the escaped ids."""
+    return "".join(c if " " <= c <= "~" else "_" for c in text[:40])
+
+
+@pytest.mark.parametrize(("text", "keys"), REAL_WORLD, ids=[_id(t) for t, _ in REAL_WORLD])
 def test_real_world_messages(text: str, keys: list[str]) -> None:
     assert find_keys(text) == keys
 
@@ -213,7 +219,7 @@ LOOK_ALIKES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "keys"), LOOK_ALIKES, ids=[t[:40] for t, _ in LOOK_ALIKES])
+@pytest.mark.parametrize(("text", "keys"), LOOK_ALIKES, ids=[_id(t) for t, _ in LOOK_ALIKES])
 def test_look_alikes_in_urls_addresses_paths_images_and_merged_branches(
     text: str, keys: list[str]
 ) -> None:
@@ -237,3 +243,133 @@ def test_a_long_token_costs_one_scan(unit: str) -> None:
     started = time.perf_counter()
     find_keys(text)
     assert time.perf_counter() - started < 1.0
+
+
+# -- the constants, one by one: each denylisted name, each CJK range, each look-alike rule --
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UTF-8",
+        "UCS-2",
+        "SHA-1",
+        "md-5",
+        "AES-128",
+        "RSA-2048",
+        "ISO-8601",
+        "RFC-7231",
+        "PEP-8",
+        "IEEE-754",
+        "ECMA-262",
+        "CVE-2024",
+        "CWE-79",
+        "GPL-2",
+        "LGPL-3",
+        "AGPL-3",
+        "x86-64",
+        "COVID-19",
+    ],
+)
+def test_every_denylisted_name_is_no_key_without_an_allowlist(text: str) -> None:
+    assert find_keys(f"use {text} here") == []
+    project = text.split("-")[0]
+    assert find_keys(f"use {text} here", projects={project}) == [text.upper()]
+
+
+def test_names_near_a_denylisted_one_are_keys() -> None:
+    assert find_keys("UT-8 UTFX-8 SH-1 ISOS-2") == ["UT-8", "UTFX-8", "SH-1", "ISOS-2"]
+
+
+# The first and the last character of each range of _CJK, glued to a key on both sides.
+@pytest.mark.parametrize(
+    "glue_char",
+    [
+        "\u3040",
+        "\u30ff",
+        "\u3400",
+        "\u4dbf",
+        "\u4e00",
+        "\u9fff",
+        "\uac00",
+        "\ud7af",
+        "\uf900",
+        "\ufaff",
+    ],
+)
+def test_both_ends_of_every_cjk_range_are_boundaries(glue_char: str) -> None:
+    assert find_keys(f"{glue_char}PROJ-12{glue_char}") == ["PROJ-12"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "éXPROJ-12",  # an upper-case letter before it is part of the word
+        "PROJ-12X",  # and after it
+        "PROJ-12_X",  # "_" after it separates, but the key must still end there
+        "\u3000PROJ-12",  # an ideographic space: a boundary like any space
+    ],
+)
+def test_the_word_boundary_is_letters_digits_and_underscore_not_just_lower_case(
+    text: str,
+) -> None:
+    expected = ["PROJ-12"] if text in ("PROJ-12_X", "\u3000PROJ-12") else []
+    assert find_keys(text) == expected
+
+
+def test_a_key_given_on_its_own_may_carry_spaces_but_nothing_else() -> None:
+    assert parse_key("PROJ-12") == "PROJ-12"
+    assert parse_key("\tproj-9999999\n") == "PROJ-9999999"
+    assert parse_key("PROJ-12345678") is None
+    assert parse_key("DATA_2-15") == "DATA_2-15"
+    assert parse_key("PROJ_-1") == "PROJ_-1"
+    assert parse_key("_PROJ-1") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        # E-mail addresses: upper-case, lower-case and numeric domains alike.
+        ("Mail PROJ-1@EXAMPLE.COM", []),
+        ("Mail PROJ-1@example.COM", []),
+        ("Mail PROJ-1@EXAMPLE.com", []),
+        ("Mail PROJ-2@example.com", []),
+        ("Deploy as PROJ-3@10.0.0.5", []),
+        ("Mail PROJ-4@host-1.example", []),
+        # Images: a registry with a port, a digest, a version tag, a name starting with a digit.
+        ("docker pull localhost:5000/team/app-2:1.0", []),
+        ("Pin app-4@sha256:" + "0123456789abcdef" * 4, []),
+        ("Pin registry.example/app-5@sha256:" + "fedcba9876543210" * 4, []),
+        ("Run app-6:1.4.2 and app-7:v2.0", []),
+        ("Push 1password/cli-2:latest", []),
+        # A sha256 digest is 64 hex digits, lower-case: anything else is no image.
+        ("Pin PROJ-5@sha256:" + "0123456789ABCDEF" * 4, ["PROJ-5"]),
+        # File paths: extensions in either case, with digits; a dotted name inside a branch
+        # name is not an extension.
+        ("Update docs/ghes-221/NOTES.TXT", []),
+        ("Update content/ghes-221/Index.Md", []),
+        ("Add media/clip-3/intro.mp4", []),
+        ("feature/proj-11-upgrade-node.js-20", ["PROJ-11"]),
+        ("See ftp://host/proj-1 and ssh://host/proj-2 and git://host/proj-3", []),
+        ("See HTTP://HOST/PROJ-1 and WWW.EXAMPLE.COM/PROJ-2", []),
+        ("Open https://jira.example.com/BROWSE/PROJ-6", ["PROJ-6"]),
+        ("Open https://jira.example.com/browse/PROJ-6", ["PROJ-6"]),
+        ("Open https://jira.example.com/rowse/PROJ-6", []),
+        # Merge subjects: the pull request's branch needs its number.
+        ("Merge pull request from user/patch-1", ["PATCH-1"]),
+        ("Merge pull request #7 from user/patch-1 into proj-2", ["PROJ-2"]),
+        ("Merged 'patch-1'", ["PATCH-1"]),  # not a merge subject
+        # A merge commit's body still has its URLs, addresses, images and paths.
+        (
+            "Merge branch 'x'\n\nSee https://x/y#discussioncomment-3, x@org-5.example, "
+            "app-6:latest and docs/ghes-221/",
+            [],
+        ),
+        # Punctuation after a path ends the sentence, not the path.
+        ("Moved to docs/ghes-221/.", []),
+        ("Moved to docs/ghes-221/, see index.md!", []),
+        ("See content/ghes-221/index.md?", []),
+    ],
+)
+def test_each_look_alike_rule(text: str, keys: list[str]) -> None:
+    assert find_keys(text) == keys

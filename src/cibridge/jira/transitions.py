@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # options as {"value": ...}, or lists of those; the rest take the string as it is.
 _BY_NAME = frozenset({"resolution", "priority", "user", "version", "component"})
 _BY_VALUE = frozenset({"option"})
+_RESOLUTION = {"schema": {"type": "resolution"}}
 
 
 def _target(transition: Mapping[str, Any]) -> str:
@@ -76,7 +77,8 @@ def required_fields(
         real_id = field_id if meta is None or field_id in screen else _id_of(screen, field_id)
         if meta is not None:
             value = _allowed(key, transition, real_id, meta, value)
-        values[real_id] = _value(meta or {"schema": {"type": "resolution"}}, value)
+        # Jira takes a resolution by name, also from a screen whose field has no schema.
+        values[real_id] = _value(_RESOLUTION if real_id == "resolution" else meta or {}, value)
     missing = {
         str(field_id): str(meta.get("name", field_id))
         for field_id, meta in screen.items()
