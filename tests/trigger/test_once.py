@@ -198,15 +198,18 @@ def test_the_signature_is_hmac_sha256_of_issue_name_and_the_three_fields() -> No
     )
 
 
-def test_change_id_is_a_short_hash_of_subject_and_entry() -> None:
+def test_change_id_is_a_short_hmac_of_subject_and_entry_under_the_trigger_key() -> None:
     import hashlib
+    import hmac
 
-    key = "issue_status_trigger|p|status:13"
-    expected = "cib-" + hashlib.sha256(f"PROJ-1|{key}".encode()).hexdigest()[:16]
-    assert once.change_id("PROJ-1", key) == expected
+    key, secret = "issue_status_trigger|p|status:13", "k" * 64
+    mac = hmac.new(secret.encode(), f"PROJ-1|{key}".encode(), hashlib.sha256)
+    expected = "cib-" + mac.hexdigest()[:16]
+    assert once.change_id("PROJ-1", key, secret) == expected
     assert len(expected) == 20
-    assert once.change_id("PROJ-2", key) != expected
-    assert once.change_id("PROJ-1", key + "x") != expected
+    assert once.change_id("PROJ-2", key, secret) != expected
+    assert once.change_id("PROJ-1", key + "x", secret) != expected
+    assert once.change_id("PROJ-1", key, "j" * 64) != expected
 
 
 def test_the_status_change_is_the_latest_entry_of_the_status_field_only() -> None:
