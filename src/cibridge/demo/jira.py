@@ -52,7 +52,9 @@ def chapter(stage: Stage, env: dict[str, str], stand_ins: StandIns) -> int:
     _table(stage, jira, "Before:")
     transport = Transport(HttpSettings.from_env(env))
     found = settings.load(Config(data={}, env=env), env, transport)
-    client = JiraClient(transport, found.base_url, found.auth, found.api_version)
+    client = JiraClient(
+        transport, found.base_url, found.auth, found.api_version, timeout=found.timeout
+    )
     run = stage.context.run_url or "https://ci.example.com/demo/runs/1"
     request = JiraRequest(
         keys={key: ["demo"] for key in KEYS},

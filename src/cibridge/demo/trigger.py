@@ -66,7 +66,7 @@ def chapter(stage: Stage, env: dict[str, str]) -> int:
     config = Config(data=CONFIG, env=env)
     stage.used.update(CONFIG)
     jira = settings.load(config, env, transport)
-    client = JiraClient(transport, jira.base_url, jira.auth, jira.api_version)
+    client = JiraClient(transport, jira.base_url, jira.auth, jira.api_version, timeout=jira.timeout)
     for transition, name in (("21", "Send to Review"), ("41", "Approve for Deployment")):
         client.transition(KEY, transition, {})
         say(f"Jira: {KEY} → {name}")

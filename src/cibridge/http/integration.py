@@ -65,6 +65,10 @@ class IntegrationSettings:
 
         return bool(env_name and self.env.get(env_name)) and env_name in given_inputs(self.env)
 
+    def configured(self) -> bool:
+        """Whether a configuration file has a section for this integration."""
+        return bool(self._paths())
+
     def value(self, key: str, env_name: str = "", default: Any = None) -> Any:
         if self._from_input(env_name):
             return self.env[env_name]

@@ -32,6 +32,7 @@ class JiraSettings:
     auth: Auth | None
     projects: tuple[str, ...]
     deployments_url: str = ""  # where the Deployments API is
+    timeout: float | None = None  # seconds per read; None: the HTTP defaults
 
 
 def is_cloud(url: str) -> bool:
@@ -61,18 +62,19 @@ def resolve(jira: JiraSettings, transport: Transport | None) -> JiraSettings:
     if transport is None:
         jira.api_version, why = 2, "not an Atlassian Cloud host name, and Jira was not asked"
     else:
-        kind = _deployment_type(jira.base_url, transport, jira.auth)
+        kind = _deployment_type(jira, transport)
         jira.api_version = 3 if kind.casefold() == "cloud" else 2
         why = f"GET /rest/api/2/serverInfo says deploymentType {kind or '(none)'!r}"
     log.debug(f"Jira API v{jira.api_version} for {jira.base_url}: {why}")
     return jira
 
 
-def _deployment_type(base: str, transport: Transport, auth: Auth | None) -> str:
+def _deployment_type(jira: JiraSettings, transport: Transport) -> str:
     from cibridge.clients.jira import JiraClient
 
+    base = jira.base_url
     try:
-        return JiraClient(transport, base, auth, 2).deployment_type()
+        return JiraClient(transport, base, jira.auth, 2, timeout=jira.timeout).deployment_type()
     except CibridgeError as error:
         raise CibridgeError(
             f"Jira at {base}: cannot tell Jira Cloud from Data Center: {error.message}",
@@ -128,5 +130,9 @@ def load(
     configured = str(settings.value("deployments_url", "JIRA_DEPLOYMENTS_URL") or "")
     site = str(settings.value("base_url", "JIRA_BASE_URL") or settings.value("url") or base)
     deployments = endpoint(site, str(cloud_id or ""), configured)
-    found = JiraSettings(base, int(version), auth, projects, deployments)
+    from cibridge.core.durations import parse_seconds
+
+    timeout = settings.value("timeout")
+    seconds = None if timeout is None else parse_seconds(timeout, settings.where("timeout"))
+    found = JiraSettings(base, int(version), auth, projects, deployments, seconds)
     return resolve(found, transport) if ask else found

@@ -185,7 +185,6 @@ def _recall(
 ) -> Recalled:
     """What the message being updated said, so the update keeps it (nothing on a dry run:
     nothing is read or sent then)."""
-    from cibridge.core.durations import parse_seconds
     from cibridge.notify.providers import Recalled
 
     if not request.update or request.dry_run or deps.transport is None:
@@ -193,12 +192,11 @@ def _recall(
     delivery = provider.recall(channel, request.update)
     if delivery is None:
         return Recalled()
-    timeout = settings.value("timeout")
     response = deps.transport.request(
         delivery.method,
         delivery.url,
         headers=delivery.headers,
-        timeout=None if timeout is None else parse_seconds(timeout, settings.where("timeout")),
+        timeout=settings.timeout(),
         what=f"{provider.label} (reading back the message to update)",
     )
     recalled = provider.recalled(response, request.update)
@@ -261,7 +259,6 @@ def _send(
     options: SendOptions,
     label: str,
 ) -> TargetResult:
-    from cibridge.core.durations import parse_seconds
     from cibridge.http.refusal import is_redirect, refusal
 
     delivery = provider.prepare(payload, options)
@@ -269,14 +266,13 @@ def _send(
         return TargetResult(
             provider.name, label, True, "dry run: not sent", preview=preview(label, delivery)
         )
-    timeout = settings.value("timeout")
     response = deps.transport.request(
         delivery.method,
         delivery.url,
         json=None if delivery.raw is not None else delivery.body,
         data=delivery.raw,
         headers=delivery.headers,
-        timeout=None if timeout is None else parse_seconds(timeout, settings.where("timeout")),
+        timeout=settings.timeout(),
         what=label,
     )
     refused = refusal(response, f"{label} did not take the message")

@@ -35,13 +35,34 @@ class ProviderSettings(IntegrationSettings):
 
     def webhook_url(self, label: str, env_name: str, hint: str) -> str:
         """The provider's webhook URL, or an error that says where to set it."""
+        url = self.given_webhook_url(label, env_name)
+        if not url:
+            raise CibridgeError(f"{label}: no webhook URL is configured", hint=hint)
+        return url
+
+    def given_webhook_url(self, label: str, env_name: str) -> str | None:
+        """The webhook URL when one is set (an error when it is no http(s) URL), else None."""
         from cibridge.core.urls import ensure_url
 
         url = self.secret("webhook_url", env_name)
         if not url:
-            raise CibridgeError(f"{label}: no webhook URL is configured", hint=hint)
+            return None
         redact.register_url(url, whole_url_secret=True)
         return ensure_url(url, f"{label} webhook_url ({self.where('webhook_url', env_name)})")
+
+    def api_url(self, label: str, env_name: str, default: str) -> str:
+        """The provider's API base URL (``api_url``), without a trailing slash."""
+        from cibridge.core.urls import ensure_url
+
+        url = str(self.value("api_url", env_name, default)).rstrip("/")
+        return ensure_url(url, f"{label} api_url ({self.where('api_url', env_name)})")
+
+    def timeout(self) -> float | None:
+        """``timeout`` in seconds, None when not set (the HTTP defaults apply)."""
+        from cibridge.core.durations import parse_seconds
+
+        raw = self.value("timeout")
+        return None if raw is None else parse_seconds(raw, self.where("timeout"))
 
     def channel(self, requested: str | None) -> str | None:
         """``--channel`` as a key of the ``channels`` mapping, else a literal channel."""

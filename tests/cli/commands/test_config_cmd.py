@@ -217,3 +217,71 @@ def test_check_reports_what_the_trigger_would_refuse(
     result = _check(cli, tmp_path, text)
     assert result.code == 2, result.all
     assert complaint in result.err
+
+
+@pytest.mark.parametrize(
+    ("section", "complaint"),
+    [
+        (
+            "integration_configs:\n  communication:\n    slack:\n      webhook_url: hooks.slack.com/x\n",
+            "Slack webhook_url (",
+        ),
+        (
+            "integrations:\n  dingtalk:\n    webhook_url: oapi.dingtalk.com/robot/send\n",
+            "DingTalk webhook_url (",
+        ),
+        (
+            "integration_configs:\n  communication:\n    slack:\n      bot_token: xoxb-1\n"
+            "      api_url: slack.example.com/api\n",
+            "Slack api_url (",
+        ),
+        (
+            "integration_configs:\n  communication:\n    teams:\n      timeout: fast\n",
+            ":4: 'fast' is not a duration",
+        ),
+        (
+            "integration_configs:\n  project_management:\n    jira:\n"
+            "      base_url: example.atlassian.net\n",
+            "Jira base_url (",
+        ),
+        (
+            "integration_configs:\n  project_management:\n    jira:\n"
+            "      base_url: https://example.atlassian.net\n      timeout: soon\n",
+            ":5: 'soon' is not a duration",
+        ),
+    ],
+)
+def test_check_reports_what_notify_and_jira_would_refuse(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, section: str, complaint: str
+) -> None:
+    result = _check(cli, tmp_path, section)
+    assert result.code == 2, result.all
+    assert complaint in result.err
+    if "_url" in complaint:
+        assert "the value has no scheme, so it is not an http(s) URL" in result.err
+
+
+def test_check_leaves_what_the_ci_sets_to_the_ci_and_skips_disabled_sections(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path
+) -> None:
+    text = (
+        "integration_configs:\n  communication:\n    slack:\n      webhook_url_ref: SLACK_HOOK\n"
+        "    teams:\n      enabled: false\n      webhook_url: not-a-url\n      timeout: fast\n"
+        "  project_management:\n    jira:\n      project_mapping: {PROJ: x}\n"
+    )
+    result = _check(cli, tmp_path, text)
+    assert result.code == 0, result.all
+    assert "SLACK_HOOK" in result.err  # its warning: the CI may have it
+    assert "not-a-url" not in result.all and "fast" not in result.all
+
+
+def test_a_notify_refuses_what_check_reports(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The check and the send share the getter: the send refuses with the same words."""
+    path = tmp_path / "c.yml"
+    path.write_text("integration_configs:\n  communication:\n    teams:\n      timeout: fast\n")
+    env = {"TEAMS_WEBHOOK_URL": "http://127.0.0.1:1/hook"}
+    checked = cli("--config", str(path), "config", "check", env=env)
+    sent = cli("--config", str(path), "notify", "--to", "teams", "--status", "success", env=env)
+    assert checked.code == 2 and sent.code == 2, (checked.all, sent.all)
+    complaint = f"{path}:4: 'fast' is not a duration"
+    assert complaint in checked.err and complaint in sent.all

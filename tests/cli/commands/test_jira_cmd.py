@@ -641,3 +641,40 @@ def test_data_center_asks_again_without_the_keys_it_names_unknown(
     searches = [r for r in stand_ins.of("jira") if "/search" in r.path]
     assert len(searches) == 20  # one per 100; none left to ask again
     assert max(len(line) for line in done.all.splitlines()) < 1000
+
+
+def test_the_configured_timeout_bounds_each_jira_call(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """integrations.jira.timeout is the per-read limit of every call, as for chat providers:
+    a Jira that takes the connection and never answers fails the step after it."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    released = threading.Event()
+
+    def hold() -> None:  # accept, read nothing back, answer nothing
+        while not released.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=hold, daemon=True).start()
+    config = tmp_path / "c.yml"
+    config.write_text(
+        "integrations:\n  jira:\n"
+        f"    base_url: http://127.0.0.1:{listener.getsockname()[1]}\n"
+        "    api_version: 3\n    timeout: 250ms\n"
+    )
+    env = {"JIRA_EMAIL": EMAIL, "JIRA_API_TOKEN": TOKEN, "CIBRIDGE_HTTP_RETRIES": "0"}
+    try:
+        result = cli("--config", str(config), "jira", "--issue", "PROJ-1", "--comment", env=env)
+    finally:
+        released.set()
+        listener.close()
+        for connection in held:
+            connection.close()
+    assert result.code == 1, result.all
+    assert "timed out after 0.25s" in result.all
+    assert TOKEN not in result.all

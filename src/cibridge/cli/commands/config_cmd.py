@@ -20,6 +20,8 @@ Errors (exit 2), since they can never work:
   - a gate setting `cibridge gate` would refuse (post_deployment_validation): a value of
     the wrong kind (max_failures: three, duration: 5 minutes, expected_status: ok,
     timeout: fast), a check without a threshold, a Prometheus url without its scheme
+  - a chat or Jira setting `cibridge notify` / `cibridge jira` would refuse: a webhook_url,
+    api_url or Jira base_url without its scheme, a timeout that is no duration
   - a trigger rule `cibridge trigger` would refuse (deployment_triggers): a version_pattern
     or pipeline_mapping key that is no regular expression, a released_within that is no
     duration
@@ -55,7 +57,17 @@ def check(runtime: Runtime) -> int:
         runtime.platform.print("no configuration file found; defaults and environment apply")
         return EXIT_OK
     findings = config.check()
-    findings.errors += _gate_problems(runtime, [error.message for error in findings.errors])
+    reported = [error.message for error in findings.errors]
+    findings.errors += [
+        problem
+        for problem in [
+            *_gate_problems(runtime),
+            *_notify_problems(runtime),
+            *_jira_problems(runtime),
+        ]
+        # An unset value is config.check's warning, not an error.
+        if not _unset(problem) and problem.message not in reported
+    ]
     findings.errors += _trigger_problems(runtime)
     for warning in findings.warnings:
         runtime.platform.warning(warning)
@@ -69,18 +81,44 @@ def check(runtime: Runtime) -> int:
     return EXIT_OK
 
 
-def _gate_problems(runtime: Runtime, reported: list[str]) -> list[CibridgeError]:
-    """What the gate's own loading refuses (gate.validate, the code ``cibridge gate`` runs),
-    less what config.check has said already: an unset value is its warning, not an error."""
+def _unset(problem: CibridgeError) -> bool:
     from cibridge.config.encryption import MissingKey
     from cibridge.config.secrets import NotSet
+
+    return isinstance(problem, (NotSet, MissingKey))
+
+
+def _gate_problems(runtime: Runtime) -> list[CibridgeError]:
+    """What the gate's own loading refuses (gate.validate, the code ``cibridge gate`` runs)."""
     from cibridge.gate.validate import validate
 
-    return [
-        problem
-        for problem in validate(runtime.config, runtime.env)
-        if not isinstance(problem, (NotSet, MissingKey)) and problem.message not in reported
-    ]
+    return list(validate(runtime.config, runtime.env))
+
+
+def _notify_problems(runtime: Runtime) -> list[CibridgeError]:
+    """What a notify would refuse in the chat providers' sections, through its own getters."""
+    from cibridge.notify.checks import problems
+
+    return problems(runtime.config, runtime.env)
+
+
+def _jira_problems(runtime: Runtime) -> list[CibridgeError]:
+    """What ``cibridge jira`` refuses when it loads its settings (a base_url without its
+    scheme, an api_version that is not 2 or 3, a timeout that is no duration), without
+    contacting the site."""
+    from cibridge.http.integration import IntegrationSettings
+    from cibridge.jira.settings import load
+
+    settings = IntegrationSettings("jira", "project_management", runtime.config, runtime.env)
+    if not settings.configured() or not settings.enabled():
+        return []
+    if not (settings.value("base_url", "JIRA_BASE_URL") or settings.value("url")):
+        return []  # the CI may set JIRA_BASE_URL where this machine does not
+    try:
+        load(runtime.config, runtime.env, None, ask=False)
+    except CibridgeError as error:
+        return [error]
+    return []
 
 
 def show(runtime: Runtime) -> int:

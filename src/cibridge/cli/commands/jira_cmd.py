@@ -210,7 +210,9 @@ def run(runtime: Runtime) -> int:
     request.deployment_url = jira.deployments_url
     request.dry_run = dry_run
     printer = _printer(runtime) if dry_run else None
-    client = JiraClient(runtime.transport, jira.base_url, jira.auth, jira.api_version, printer)
+    client = JiraClient(
+        runtime.transport, jira.base_url, jira.auth, jira.api_version, printer, timeout=jira.timeout
+    )
     if not request.keys:
         runtime.platform.print("jira: no issue keys in what this run ships; nothing to do")
     result = service.run(request, service.Dependencies(client, runtime.platform.print))

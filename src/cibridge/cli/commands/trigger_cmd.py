@@ -166,7 +166,9 @@ def _run(runtime: Runtime) -> TriggerResult:
     dry_run = runtime.dry_run or bool(getattr(args, "dry_run", False))
     printer = _printer(runtime) if dry_run else None
     jira = settings.load(runtime.config, runtime.env, runtime.transport)
-    client = JiraClient(runtime.transport, jira.base_url, jira.auth, jira.api_version, printer)
+    client = JiraClient(
+        runtime.transport, jira.base_url, jira.auth, jira.api_version, printer, timeout=jira.timeout
+    )
     here = _here(runtime)
     branches = {here.repository: here.default_branch} if here.default_branch else {}
     dispatcher = dispatch.Dispatcher(

@@ -86,11 +86,14 @@ class JiraClient:
         auth: Auth | None,
         api_version: int,
         dry_run: Callable[[str, str, Any], None] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> None:
         self.transport = transport
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.api_version = api_version
+        self.timeout = timeout
         # With a dry-run printer, reads are sent (they show what would change) and writes
         # are printed instead.
         self.dry_run = dry_run
@@ -116,7 +119,7 @@ class JiraClient:
         if self.transport is None:
             raise CibridgeError(f"Jira {what}: no transport (a dry run without Jira access)")
         response = self.transport.request(
-            method, url, json=json, auth=self.auth, what=f"Jira {what}"
+            method, url, json=json, auth=self.auth, timeout=self.timeout, what=f"Jira {what}"
         )
         if response.ok or response.status in ok:
             data = response.json()

@@ -72,7 +72,7 @@ class Slack(ProviderBase):
         token = self.settings.secret("bot_token", "SLACK_BOT_TOKEN")
         if token:
             self.api = True
-            base = str(self.settings.value("api_url", "SLACK_API_URL", DEFAULT_API)).rstrip("/")
+            base = self.settings.api_url("Slack", "SLACK_API_URL", DEFAULT_API)
             return base, {"Authorization": f"Bearer {token}"}
         url = self.settings.webhook_url(
             "Slack",
