@@ -672,6 +672,7 @@ def test_the_configured_timeout_bounds_each_jira_call(cli, tmp_path: Path) -> No
         result = cli("--config", str(config), "jira", "--issue", "PROJ-1", "--comment", env=env)
     finally:
         released.set()
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() above, so its thread ends
         listener.close()
         for connection in held:
             connection.close()

@@ -1,0 +1,171 @@
+"""The manual's GitHub Actions examples, run under act against the stand-ins, as a reader
+would paste them into a workflow.
+
+Only what a reader changes is changed (``ACT_EDITS``): the action comes from this checkout
+instead of ``your-org/cibridge``, the checkout step copies it in, the placeholder sites
+(``your-domain.atlassian.net``, ``jira.example.com``) are the stand-ins, the build or
+deploy command is ``true`` (or ``false`` for the failure branch) and the secrets are the
+stand-ins' credentials. A renamed input, a wrong resolution name or a template the page
+does not show fails here, as it would for the reader.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cibridge.demo.standins import StandIns, jira_of
+from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
+from cibridge.demo.standins.slack import SLACK_TOKEN
+from tests.doc_examples import Example, examples
+from tests.e2e.harness import Run, run_act
+
+COPY = """      - name: Check out
+        run: cp -a "$REPO_DIR"/. .
+"""
+CHECKOUT = re.compile(
+    r"^      - uses: actions/checkout@v4[^\n]*\n(?:        with:\n          fetch-depth: 0[^\n]*\n)?",
+    re.M,
+)
+
+
+def _example(page: str, marker: str) -> Example:
+    """The one example of ``page`` whose text holds ``marker`` (line numbers move)."""
+    (found,) = [e for e in examples() if e.name.startswith(f"{page}:") and marker in e.text]
+    return found
+
+
+def _workflow(example: Example, stand_ins: StandIns, command: str = "true") -> str:
+    """The example as the reader's workflow file, with only the reader's edits."""
+    text = example.text
+    text = re.sub(r"(?:your-org|<owner>)/cibridge/(\w+)@v1", r"./\1", text)
+    text = text.replace("your-org/cibridge@v1", "./")
+    jira = f"{stand_ins.base}/jira"
+    text = text.replace("https://your-domain.atlassian.net", jira)
+    text = text.replace("https://jira.example.com", jira)
+    text = text.replace("run: make test", f"run: {command}").replace(
+        "run: ./deploy.sh", f"run: {command}"
+    )
+    if CHECKOUT.search(text):
+        text = CHECKOUT.sub(COPY, text)
+    else:  # a list of steps: the reader's job around it, checked out first
+        steps = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        text = f"jobs:\n  example:\n    runs-on: ubuntu-latest\n    steps:\n{COPY}{steps}\n"
+    assert "your-org" not in text and "<owner>" not in text, text
+    # The Web API base is the one thing the reader never sets: the stand-in's address.
+    env = f"env:\n  SLACK_API_URL: {stand_ins.base}/slack/api\n"
+    return f"on: push\n{env}{text}"
+
+
+def _run(
+    tmp_path: Path, workflow: str, stand_ins: StandIns, files: dict[str, str], key: str = "PROJ-1"
+) -> Run:
+    env = stand_ins.env()
+    secrets = {
+        "SLACK_WEBHOOK_URL": env["SLACK_WEBHOOK_URL"],
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "DINGTALK_WEBHOOK_URL": env["DINGTALK_WEBHOOK_URL"],
+        "DINGTALK_SECRET": env["DINGTALK_SECRET"],
+        "JIRA_USER_EMAIL": env["JIRA_USER_EMAIL"],
+        "JIRA_API_TOKEN": JIRA_TOKEN,
+        "JIRA_PAT": JIRA_PAT,
+    }
+    event = {
+        "ref": "refs/heads/main",
+        "before": "1" * 40,
+        "after": "c" * 40,
+        "repository": {"full_name": "acme/checkout", "default_branch": "main"},
+        "commits": [
+            {
+                "id": "c" * 40,
+                "message": f"{key}: empty carts no longer crash",
+                "author": {"name": "Mona Lisa", "email": "mona@example.com"},
+                "timestamp": "2026-11-28T09:00:00Z",
+            }
+        ],
+    }
+    for relative, content in files.items():
+        # Written into this checkout's copy inside the job: the reader's repository files.
+        workflow = workflow.replace(
+            COPY,
+            COPY
+            + f"      - run: |\n          mkdir -p {Path(relative).parent}\n"
+            + f"          cat > {relative} <<'EXAMPLE'\n"
+            + "".join(f"          {line}\n" for line in content.splitlines())
+            + "          EXAMPLE\n",
+            1,
+        )
+    return run_act(tmp_path, workflow, event, secrets=secrets)
+
+
+def _received(stand_ins: StandIns, service: str) -> list[str]:
+    return [r.path for r in stand_ins.received if r.service == service and 200 <= r.status < 300]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/github-actions.md"])
+def test_the_quick_start_notifies_slack_and_dingtalk(
+    tmp_path: Path, stand_ins: StandIns, page: str
+) -> None:
+    run = _run(tmp_path, _workflow(_example(page, "to: slack, dingtalk"), stand_ins), stand_ins, {})
+    assert run.code == 0, run.output
+    assert (
+        "| Slack | ✅ | delivered |" in run.output and "| DingTalk | ✅ | delivered |" in run.output
+    )
+    assert len(_received(stand_ins, "slack")) == 1 and len(_received(stand_ins, "dingtalk")) == 1
+
+
+@pytest.mark.parametrize("command", ["true", "false"])
+def test_the_deploy_message_is_updated_in_place_and_a_failure_gets_its_thread_reply(
+    tmp_path: Path, stand_ins: StandIns, command: str
+) -> None:
+    """docs/github-actions.md's deploy example, with the thread reply's template the page
+    shows written where the example reads it."""
+    template = _example("docs/github-actions.md", "failure-details.yml.j2: a reply").text
+    workflow = _workflow(_example("docs/github-actions.md", "event: deploy"), stand_ins, command)
+    files = {".cibridge/templates/slack/failure-details.yml.j2": template}
+    run = _run(tmp_path, workflow, stand_ins, files)
+    methods = [path.split("?")[0].rsplit("/", 1)[1] for path in _received(stand_ins, "slack")]
+    if command == "true":
+        assert run.code == 0, run.output
+        assert methods == ["chat.postMessage", "conversations.history", "chat.update"], methods
+    else:
+        assert run.code != 0 and "Job failed" in run.output, run.output
+        assert methods == [
+            "chat.postMessage",
+            "conversations.history",
+            "chat.update",
+            "chat.postMessage",  # the reply, in the first message's thread
+        ], run.output
+        reply = [r for r in stand_ins.received if r.path.endswith("chat.postMessage")][-1]
+        assert b'"thread_ts"' in reply.raw and b"failed at" in reply.raw
+
+
+def test_the_root_action_example_renders(tmp_path: Path, stand_ins: StandIns) -> None:
+    workflow = _workflow(_example("docs/github-actions.md", "command: render"), stand_ins)
+    workflow += "      - run: test -s message.json && grep -q blocks message.json\n"
+    run = _run(tmp_path, workflow, stand_ins, {})
+    assert run.code == 0, run.output
+
+
+@pytest.mark.parametrize(
+    ("marker", "site", "status"),
+    [("# GitHub Actions (Cloud)", "Cloud", "Done"), ("jira-pat:", "DataCenter", "Deployed")],
+)
+def test_the_jira_examples_move_the_pushed_issue(
+    tmp_path: Path, stand_ins: StandIns, marker: str, site: str, status: str
+) -> None:
+    jira = jira_of(stand_ins)
+    jira.knobs.deployment_type = site  # what the example's site says it is, asked once
+    key = "PROJ-1"
+    if status == "Deployed":  # a site whose workflow has that status, one step away
+        key = jira.add_issue("PROJ", "Ship it", status="Ready for Deployment")
+    workflow = _workflow(_example("docs/jira.md", marker), stand_ins)
+    run = _run(tmp_path, workflow, stand_ins, {}, key)
+    assert run.code == 0, run.output
+    issue = jira.issue(key)
+    assert issue.status == status, run.output
+    assert len(issue.comments) == 1
+    api = "2" if site == "DataCenter" else "3"  # as the example's comment says
+    assert f"/jira/rest/api/{api}/issue/{key}/comment" in _received(stand_ins, "jira")
