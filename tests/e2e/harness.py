@@ -119,13 +119,18 @@ def run_gitlab_ci_local(
     pipeline: str,
     variables: dict[str, str] | None = None,
     commit_message: str = "PROJ-1 e2e",
+    files: dict[str, str] | None = None,
 ) -> Run:
-    """Run ``pipeline`` with gitlab-ci-local (shell executor) in a project holding templates/."""
+    """Run ``pipeline`` with gitlab-ci-local (shell executor) in a project holding templates/
+    and ``files`` (relative path: text), all in one commit."""
     tool = require("gitlab-ci-local")
     require("rsync")
     workdir = tmp_path / "gl-project"
     workdir.mkdir(parents=True)
     shutil.copytree(REPO / "templates", workdir / "templates")
+    for relative, content in (files or {}).items():
+        (workdir / relative).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / relative).write_text(content)
     (workdir / ".gitlab-ci.yml").write_text(pipeline)
     git(workdir, "init", "-q", "-b", "main")
     git(workdir, "remote", "add", "origin", "git@gitlab.example.com:acme/checkout.git")

@@ -1,0 +1,110 @@
+"""The manual's GitLab CI/CD examples, run under gitlab-ci-local against the stand-ins, as a
+reader would paste them into .gitlab-ci.yml.
+
+Only what a reader changes is changed: the component comes from this checkout
+(``local: templates/<name>.yml`` instead of ``component: $CI_SERVER_FQDN/your-group/…``),
+the reader's own build job is beside it (GitLab runs no pipeline of ``.post`` jobs alone),
+files the page shows are written where the example reads them, and the CI/CD variables
+the page names are the stand-ins' addresses and credentials.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cibridge.demo.standins import StandIns, jira_of
+from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
+from tests.doc_examples import Example, examples
+from tests.e2e.harness import Run, run_gitlab_ci_local
+
+BUILD = "build:\n  stage: build\n  script:\n    - echo building\n"
+
+
+def _example(page: str, marker: str) -> Example:
+    """The one example of ``page`` whose text holds ``marker`` (line numbers move)."""
+    (found,) = [e for e in examples() if e.name.startswith(f"{page}:") and marker in e.text]
+    return found
+
+
+def _pipeline(example: Example) -> str:
+    text = re.sub(
+        r"component: \$CI_SERVER_FQDN/(?:your-group|<group>)/cibridge/(\w+)@1\.0\.0",
+        r"local: templates/\1.yml",
+        example.text,
+    )
+    assert "local: templates/" in text and "your-group" not in text, text
+    return f"{text}{BUILD}"  # no stages: GitLab's defaults (build, test, deploy) apply
+
+
+def _run(
+    tmp_path: Path,
+    pipeline: str,
+    variables: dict[str, str],
+    files: dict[str, str] | None = None,
+    commit_message: str = "PROJ-1: empty carts no longer crash",
+) -> Run:
+    return run_gitlab_ci_local(tmp_path, pipeline, variables, commit_message, files)
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/gitlab.md"])
+def test_the_notify_quick_start_reaches_slack_and_dingtalk(
+    tmp_path: Path, stand_ins: StandIns, page: str
+) -> None:
+    env = stand_ins.env()
+    variables = {
+        "SLACK_WEBHOOK_URL": env["SLACK_WEBHOOK_URL"],
+        "DINGTALK_WEBHOOK_URL": env["DINGTALK_WEBHOOK_URL"],
+        "DINGTALK_SECRET": env["DINGTALK_SECRET"],
+    }
+    run = _run(tmp_path, _pipeline(_example(page, "to: slack,dingtalk")), variables)
+    assert run.code == 0, run.output
+    assert "PASS  cibridge-notify-success" in run.output, run.output
+    [slack] = stand_ins.of("slack")
+    assert "production" in slack.json["text"]
+    assert len(stand_ins.of("dingtalk")) == 1
+
+
+def test_the_render_example_writes_the_release_notes(tmp_path: Path) -> None:
+    template = _example("docs/gitlab.md", "release-notes.md.j2: the commits").text
+    pipeline = _pipeline(_example("docs/gitlab.md", "render@1.0.0"))
+    files = {".cibridge/templates/release-notes.md.j2": template}  # committed, as the reader's
+    run = _run(tmp_path, pipeline, {}, files)
+    assert run.code == 0, run.output
+    notes = (run.workdir / "release-notes.md").read_text()
+    assert notes.startswith("# checkout ") and "- PROJ-1: empty carts no longer crash" in notes
+
+
+@pytest.mark.parametrize(
+    ("marker", "site", "status"),
+    [
+        ("GitLab CI/CD (Cloud", "Cloud", "Done"),
+        ("GitLab CI/CD (Data Center", "DataCenter", "Deployed"),
+    ],
+)
+def test_the_jira_examples_move_the_committed_issue(
+    tmp_path: Path, stand_ins: StandIns, marker: str, site: str, status: str
+) -> None:
+    jira = jira_of(stand_ins)
+    jira.knobs.deployment_type = site
+    key = "PROJ-1"
+    if status == "Deployed":  # a site whose workflow has that status, one step away
+        key = jira.add_issue("PROJ", "Ship it", status="Ready for Deployment")
+    variables = {"JIRA_BASE_URL": f"{stand_ins.base}/jira"}
+    if site == "Cloud":
+        variables |= {"JIRA_USER_EMAIL": stand_ins.env()["JIRA_USER_EMAIL"]}
+        variables |= {"JIRA_API_TOKEN": JIRA_TOKEN}
+    else:
+        variables |= {"JIRA_PAT": JIRA_PAT}
+    pipeline = _pipeline(_example("docs/jira.md", marker))
+    run = _run(tmp_path, pipeline, variables, commit_message=f"{key}: ship the cart fix")
+    assert run.code == 0, run.output
+    issue = jira.issue(key)
+    assert issue.status == status, run.output
+    assert len(issue.comments) == 1
+    api = "2" if site == "DataCenter" else "3"
+    assert any(
+        r.path == f"/jira/rest/api/{api}/issue/{key}/comment" for r in stand_ins.of("jira")
+    ), run.output
