@@ -1,0 +1,110 @@
+"""The manual's shell sessions, run in bash against the stand-ins as a reader would paste
+them into a terminal in a git checkout, with cibridge installed.
+
+Only what a reader changes is changed: the install line is what this venv already did, an
+``export X=...`` or ``X=...`` placeholder is the reader's own value (here the stand-ins'
+addresses, a fresh key, a webhook body and its signature). Each block must end with exit
+status 0, and each block's comments that show an output are checked against what it
+printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cibridge.demo.standins import StandIns
+from tests.conftest import git
+from tests.doc_examples import Example, examples
+
+HOOK_SECRET = "doc-example-hook-secret"
+BODY = b'{"webhookEvent": "jira:issue_updated"}\n'
+
+
+def _example(page: str, marker: str) -> Example:
+    (found,) = [e for e in examples() if e.name.startswith(f"{page}:") and marker in e.text]
+    return found
+
+
+def _as_pasted(example: Example) -> str:
+    lines = []
+    for line in example.text.splitlines():
+        if line.startswith("pip install"):
+            continue  # installed already: this venv is the reader's
+        if re.match(r"export [A-Z_]+=\.\.\.", line):
+            continue  # "your value": the environment below holds it
+        lines.append(re.sub(r"\b[A-Z_]+=\.\.\. ", "", line))
+    return "\n".join(lines) + "\n"
+
+
+def _bash(tmp_path: Path, script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    git(checkout, "init", "-q", "-b", "main")
+    git(checkout, "commit", "-q", "--allow-empty", "-m", "PROJ-1: empty carts no longer crash")
+    (checkout / "body.json").write_bytes(BODY)
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script],
+        cwd=checkout,
+        env={"PATH": path, "HOME": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "marker"),
+    [("README.md", "cibridge demo\n"), ("docs/install.md", "cibridge --version")],
+)
+def test_the_first_steps_run_the_demo_and_a_dry_run(tmp_path: Path, page: str, marker: str) -> None:
+    done = _bash(tmp_path, _as_pasted(_example(page, marker)), {})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Slack: delivered" in done.stdout  # the demo, against its stand-ins
+    if "--dry-run" in marker or "--dry-run" in _example(page, marker).text:
+        assert "XXXX" not in done.stdout + done.stderr  # the webhook's secret part is masked
+    if "--version" in marker:
+        assert "cibridge 1.0.0" in done.stdout  # as its comment says
+
+
+def test_the_local_usage_session_sends_previews_and_renders(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    example = _example("docs/install.md", "export SLACK_WEBHOOK_URL")
+    done = _bash(tmp_path, _as_pasted(example), stand_ins.env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(stand_ins.of("slack")) == 1  # the one real send; the dry run sends nothing
+    assert stand_ins.of("slack")[0].json["text"].startswith("❌")
+    assert "dry run" in done.stdout.lower() and "DingTalk" in done.stdout
+    assert '"type": "AdaptiveCard"' in done.stdout  # the render of the Teams template
+
+
+def test_the_encryption_session_makes_a_value_the_key_decrypts(tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    env = {"CIBRIDGE_KEY": key, "WEBHOOK": "https://hooks.example.com/T/B/secret-part"}
+    done = _bash(tmp_path, _as_pasted(_example("docs/security.md", "secret keygen")), env)
+    assert done.returncode == 0, done.stderr
+    generated, encrypted = done.stdout.split()
+    Fernet(generated.encode())  # keygen printed a usable key
+    assert encrypted.startswith("enc:gAAAA")  # as its comment says
+    assert Fernet(key.encode()).decrypt(encrypted[4:].encode()).decode() == env["WEBHOOK"]
+
+
+def test_the_signature_session_signs_and_verifies(tmp_path: Path) -> None:
+    header = "sha256=" + hmac.new(HOOK_SECRET.encode(), BODY, hashlib.sha256).hexdigest()
+    env = {"HOOK_SECRET": HOOK_SECRET, "HEADER": header}
+    done = _bash(tmp_path, _as_pasted(_example("docs/security.md", "cibridge sign")), env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == header and lines[-1] == "trusted", done.stdout
