@@ -1,7 +1,7 @@
 """The demo's gate chapter: a loopback service judged by the gate, healthy and then broken.
 
 With the ``prometheus`` binary installed, a real Prometheus (on a loopback port, a
-temporary directory for its data) scrapes the service every second, and the gate's metric
+temporary directory for its data) scrapes the service four times a second, and the gate's metric
 checks query it; without it, the chapter runs the health checks only and says so. Either
 way the second run breaks the service and the gate must say fail and roll back: the
 chapter returns 1 if the gate misjudges either run.
@@ -61,7 +61,8 @@ class DemoService:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = int(self.server.server_address[1])
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # Polled often, so stopping it does not wait out the default half second.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> DemoService:
         self.thread.start()
@@ -80,14 +81,14 @@ def _free_port() -> int:
 
 @contextmanager
 def real_prometheus(binary: str, target: str, transport: Transport) -> Iterator[str]:
-    """A Prometheus scraping ``target`` every second, ready and holding a first sample."""
+    """A Prometheus scraping ``target`` four times a second, ready and holding a first sample."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="cibridge-demo-prom-") as folder:
         config = f"{folder}/prometheus.yml"
         with open(config, "w", encoding="utf-8") as handle:
             handle.write(
-                "global: {scrape_interval: 1s}\n"
+                "global: {scrape_interval: 250ms, scrape_timeout: 250ms}\n"
                 f"scrape_configs: [{{job_name: {SERVICE}, "
                 f"static_configs: [{{targets: ['{target}']}}]}}]\n"
             )
@@ -208,7 +209,9 @@ def chapter(stage: Stage, env: dict[str, str]) -> int:
         target = f"127.0.0.1:{demo.port}"
         with _maybe_prometheus(binary, target, transport) as base:
             if base:
-                print_(f"A real Prometheus ({binary}) scrapes the demo service every second.")
+                print_(
+                    f"A real Prometheus ({binary}) scrapes the demo service four times a second."
+                )
             else:
                 print_(
                     "prometheus is not installed: this chapter runs the health checks only "
