@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cibridge.demo.standins import StandIns, jira_of
+from cibridge.demo.standins import GITHUB_API_TOKEN, GitHubApi, StandIns, jira_of
 from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
 from cibridge.demo.standins.slack import SLACK_TOKEN
 from tests.doc_examples import Example, examples
@@ -56,12 +56,21 @@ def _workflow(example: Example, stand_ins: StandIns, command: str = "true") -> s
     assert "your-org" not in text and "<owner>" not in text, text
     # The Web API base is the one thing the reader never sets: the stand-in's address.
     env = f"env:\n  SLACK_API_URL: {stand_ins.base}/slack/api\n"
+    if re.search(r"^on:", text, re.M):  # a whole workflow, with its own events
+        return re.sub(r"^jobs:", lambda _: f"{env}jobs:", text, count=1, flags=re.M)
     return f"on: push\n{env}{text}"
 
 
 def _run(
-    tmp_path: Path, workflow: str, stand_ins: StandIns, files: dict[str, str], key: str = "PROJ-1"
+    tmp_path: Path,
+    workflow: str,
+    stand_ins: StandIns,
+    files: dict[str, str],
+    key: str = "PROJ-1",
+    dispatch: dict[str, object] | None = None,
 ) -> Run:
+    """Under act, on a push of one commit naming ``key``, or on ``dispatch`` (the payload
+    of a repository_dispatch)."""
     env = stand_ins.env()
     secrets = {
         "SLACK_WEBHOOK_URL": env["SLACK_WEBHOOK_URL"],
@@ -71,6 +80,8 @@ def _run(
         "JIRA_USER_EMAIL": env["JIRA_USER_EMAIL"],
         "JIRA_API_TOKEN": JIRA_TOKEN,
         "JIRA_PAT": JIRA_PAT,
+        "GITHUB_TOKEN": GITHUB_API_TOKEN,
+        "CIBRIDGE_TRIGGER_KEY": "0f" * 32,
     }
     event = {
         "ref": "refs/heads/main",
@@ -97,7 +108,12 @@ def _run(
             + "          EXAMPLE\n",
             1,
         )
-    return run_act(tmp_path, workflow, event, secrets=secrets)
+    # The runner sets GITHUB_API_URL (GHES: https://HOST/api/v3); here it is the stand-in.
+    github = {"GITHUB_REPOSITORY": "acme/checkout", "GITHUB_API_URL": env["GITHUB_API_URL"]}
+    if dispatch is not None:
+        event = {**dispatch, "repository": event["repository"]}
+    name = "push" if dispatch is None else "repository_dispatch"
+    return run_act(tmp_path, workflow, event, env=github, secrets=secrets, event_name=name)
 
 
 def _received(stand_ins: StandIns, service: str) -> list[str]:
@@ -169,3 +185,29 @@ def test_the_jira_examples_move_the_pushed_issue(
     assert len(issue.comments) == 1
     api = "2" if site == "DataCenter" else "3"  # as the example's comment says
     assert f"/jira/rest/api/{api}/issue/{key}/comment" in _received(stand_ins, "jira")
+
+
+def test_the_receiving_workflow_starts_the_mapped_pipeline_once(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/trigger.md's receiving workflow, with the page's rules as .cibridge.yml, on the
+    repository_dispatch a Jira Automation rule sends; delivered twice, it starts one run."""
+    from tests.trigger.helpers import seed_projects
+
+    seed_projects(stand_ins)
+    jira = jira_of(stand_ins)
+    key = jira.add_issue(
+        "PROJ1", "Ship checkout", issue_type="Story", status="Ready for Deployment"
+    )
+    rules = _example("docs/trigger.md", "issue_status_trigger:").text
+    workflow = _workflow(_example("docs/trigger.md", "types: [jira-deploy]"), stand_ins)
+    dispatch = {"action": "jira-deploy", "client_payload": {"issue_key": key}}
+    first = _run(tmp_path / "1", workflow, stand_ins, {".cibridge.yml": rules}, key, dispatch)
+    again = _run(tmp_path / "2", workflow, stand_ins, {".cibridge.yml": rules}, key, dispatch)
+    assert first.code == 0 and again.code == 0, first.output + again.output
+    github = next(s for s in stand_ins.services if isinstance(s, GitHubApi))
+    (sent,) = github.dispatches
+    assert (sent["workflow"], sent["inputs"]["issue_key"]) == (
+        "project1-deployment-pipeline.yml",
+        key,
+    )

@@ -108,3 +108,38 @@ def test_the_jira_examples_move_the_committed_issue(
     assert any(
         r.path == f"/jira/rest/api/{api}/issue/{key}/comment" for r in stand_ins.of("jira")
     ), run.output
+
+
+def test_the_receiving_job_starts_the_mapped_pipeline(tmp_path: Path, stand_ins: StandIns) -> None:
+    """docs/trigger.md's GitLab set-up: its deployment job and receiving job in one
+    .gitlab-ci.yml, the page's rules as .cibridge.yml, on a trigger-token pipeline naming
+    the issue, as a Jira Automation rule starts it."""
+    from cibridge.demo.standins import GITLAB_TRIGGER_TOKEN, GitLabApi
+    from tests.trigger.helpers import seed_projects
+
+    seed_projects(stand_ins)
+    jira = jira_of(stand_ins)
+    key = jira.add_issue(
+        "PROJ1", "Ship checkout", issue_type="Story", status="Ready for Deployment"
+    )
+    deploy = _example("docs/trigger.md", "if: $DEPLOY_ISSUE_KEY").text
+    pipeline = _pipeline(_example("docs/trigger.md", "TRIGGER_PAYLOAD")) + deploy
+    rules = _example("docs/trigger.md", "issue_status_trigger:").text
+    env = stand_ins.env()
+    variables = {
+        "CI_PIPELINE_SOURCE": "trigger",
+        "CI_PROJECT_ID": "42",  # the project the stand-in knows: "the current project"
+        "JIRA_ISSUE_KEY": key,
+        "JIRA_BASE_URL": env["JIRA_BASE_URL"],
+        "JIRA_USER_EMAIL": env["JIRA_USER_EMAIL"],
+        "JIRA_API_TOKEN": JIRA_TOKEN,
+        "CIBRIDGE_TRIGGER_KEY": "0f" * 32,
+        "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN,
+        "CI_API_V4_URL": env["CI_API_V4_URL"],
+    }
+    run = _run(tmp_path, pipeline, variables, {".cibridge.yml": rules})
+    assert run.code == 0, run.output
+    assert "PASS  cibridge-trigger" in run.output, run.output
+    gitlab = next(s for s in stand_ins.services if isinstance(s, GitLabApi))
+    (created,) = gitlab.pipelines
+    assert created["variables"]["DEPLOY_ISSUE_KEY"] == key
