@@ -15,8 +15,6 @@ from typing import Any
 import pytest
 import yaml
 
-from cibridge.config.schema import load_file
-from cibridge.core.errors import CibridgeError
 from tests.conftest import REPO
 from tests.doc_examples import CONFIG_KEYS, Example, examples, shell_commands
 
@@ -84,39 +82,14 @@ def test_every_yaml_example_is_valid_and_names_what_exists(example: Example) -> 
 
 
 def _check_config(example: Example) -> None:
+    """``cibridge config check`` on the example as the reader's .cibridge.yml: every
+    validation the commands run, not only the schema."""
     import tempfile
+
+    from tests.conftest import run_process
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / ".cibridge.yml"
         path.write_text(example.text, encoding="utf-8")
-        try:
-            load_file(path)
-        except CibridgeError as error:
-            pytest.fail(f"{example.name}: not a valid .cibridge.yml: {error}")
-
-
-@pytest.mark.parametrize("example", SHELL, ids=lambda e: e.name)
-def test_every_cibridge_command_line_in_the_manual_parses(example: Example) -> None:
-    from cibridge.cli.main import build_parser
-
-    for argv in shell_commands(example.text):
-        if not argv or argv[0].startswith("<"):
-            continue
-        try:
-            build_parser().parse_args(argv)
-        except SystemExit as stopped:
-            assert stopped.code == 0, f"{example.name}: `cibridge {' '.join(argv)}` is refused"
-
-
-def test_a_renamed_input_in_an_example_is_caught() -> None:
-    """The check itself: an example passing an input the action lacks fails it."""
-    text = "steps:\n  - uses: <owner>/cibridge/notify@v1\n    with: {too: slack}\n"
-    with pytest.raises(AssertionError, match="has no input"):
-        test_every_yaml_example_is_valid_and_names_what_exists(
-            Example(REPO / "README.md", 1, "yaml", text)
-        )
-
-
-def test_only_labelled_blocks_are_left_unchecked() -> None:
-    labelled = [e.name for e in ALL if e.label]
-    assert len(labelled) <= 4, labelled  # each says on the page why it is not whole
+        done = run_process("--config", str(path), "config", "check", cwd=Path(folder))
+    assert done.code == 0, f"{example.name}: `cibridge config check` refuses it:\n{done.all}"
