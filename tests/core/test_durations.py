@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cibridge.core.durations import parse_duration, parse_seconds, seconds_text
+from cibridge.core.durations import parse_duration, parse_seconds, parse_timeout, seconds_text
 from cibridge.core.errors import CibridgeError
 
 
@@ -54,3 +54,14 @@ def test_seconds_text_is_prometheus_syntax(seconds: float, text: str) -> None:
 def test_what_is_written_reads_back(seconds: float) -> None:
     # The gate wrote 0.5 as "0.5s", which its own parser refused.
     assert parse_duration(seconds_text(seconds)) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", [0, "0", "0s", "0ms", 0.0])
+def test_a_timeout_of_nothing_is_refused_naming_the_place(value: object) -> None:
+    with pytest.raises(CibridgeError, match=r"c\.yml:4: a timeout of .* lets no answer arrive"):
+        parse_timeout(value, "c.yml:4")
+
+
+def test_a_timeout_reads_as_its_seconds() -> None:
+    assert parse_timeout("1m30s", "c.yml:4") == 90.0
+    assert parse_timeout(0.25, "c.yml:4") == 0.25

@@ -50,6 +50,14 @@ def parse_seconds(value: object, where: str) -> float:
     return seconds
 
 
+def parse_timeout(value: object, where: str) -> float:
+    """Like :func:`parse_seconds`, for a timeout: 0 would wait for no answer at all."""
+    seconds = parse_seconds(value, where)
+    if seconds <= 0:
+        raise CibridgeError(f"{where}: a timeout of {value!r} lets no answer arrive", hint=HINT)
+    return seconds
+
+
 def seconds_text(seconds: float) -> str:
     """``5m``, ``1h30m``, ``1s500ms``, ``2d``: largest units first, whole milliseconds, as
     Prometheus reads a duration (it refuses ``1.5s``)."""

@@ -130,9 +130,9 @@ def load(
     configured = str(settings.value("deployments_url", "JIRA_DEPLOYMENTS_URL") or "")
     site = str(settings.value("base_url", "JIRA_BASE_URL") or settings.value("url") or base)
     deployments = endpoint(site, str(cloud_id or ""), configured)
-    from cibridge.core.durations import parse_seconds
+    from cibridge.core.durations import parse_timeout
 
     timeout = settings.value("timeout")
-    seconds = None if timeout is None else parse_seconds(timeout, settings.where("timeout"))
+    seconds = None if timeout is None else parse_timeout(timeout, settings.where("timeout"))
     found = JiraSettings(base, int(version), auth, projects, deployments, seconds)
     return resolve(found, transport) if ask else found

@@ -59,10 +59,10 @@ class ProviderSettings(IntegrationSettings):
 
     def timeout(self) -> float | None:
         """``timeout`` in seconds, None when not set (the HTTP defaults apply)."""
-        from cibridge.core.durations import parse_seconds
+        from cibridge.core.durations import parse_timeout
 
         raw = self.value("timeout")
-        return None if raw is None else parse_seconds(raw, self.where("timeout"))
+        return None if raw is None else parse_timeout(raw, self.where("timeout"))
 
     def channel(self, requested: str | None) -> str | None:
         """``--channel`` as a key of the ``channels`` mapping, else a literal channel."""

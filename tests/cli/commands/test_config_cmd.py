@@ -240,6 +240,10 @@ def test_check_reports_what_the_trigger_would_refuse(
             ":4: 'fast' is not a duration",
         ),
         (
+            "integration_configs:\n  communication:\n    slack:\n      timeout: 0\n",
+            ":4: a timeout of 0 lets no answer arrive",
+        ),
+        (
             "integration_configs:\n  project_management:\n    jira:\n"
             "      base_url: example.atlassian.net\n",
             "Jira base_url (",
