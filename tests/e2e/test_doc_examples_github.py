@@ -211,3 +211,59 @@ def test_the_receiving_workflow_starts_the_mapped_pipeline_once(
         "project1-deployment-pipeline.yml",
         key,
     )
+
+
+# The reader's own checks for the gate examples (the page's seed example observes for five
+# minutes): one Prometheus check and the health checks, on the example's placeholders.
+GATE_CONFIG = """post_deployment_validation:
+  metrics_validation:
+    - name: availability
+      query: 'label_replace(vector(1), "svc", "{{ service_name }}", "", "")'
+      expected_value: 1
+      failure_action: rollback
+  health_check_validation:
+    http_checks:
+      - url: "http://{{ service_url }}/health"
+        expected_status: 200
+    tcp_checks:
+      - host: "{{ service_host }}"
+        port: "{{ service_port }}"
+  rollback_policy:
+    enabled: true
+    max_failures: 1
+    rollback_pipeline: "rollback-{{ service_name }}"
+"""
+# The reader's deploy job, which the example's `needs: deploy` names.
+DEPLOY_JOB = """  deploy:
+    runs-on: ubuntu-latest
+    outputs:
+      finished-at: ${{ steps.deploy.outputs.at }}
+    steps:
+      - id: deploy
+        run: echo "at=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$GITHUB_OUTPUT"
+"""
+
+
+def in_service(text: str, port: int) -> str:
+    """The example's service address is the reader's: here a loopback service."""
+    text = text.replace("checkout.internal:8080", f"127.0.0.1:{port}")
+    text = text.replace("service_host=checkout.internal", "service_host=127.0.0.1")
+    return text.replace("service_port=8080", f"service_port={port}")
+
+
+def test_the_gate_example_passes_a_healthy_deploy(tmp_path: Path, stand_ins: StandIns) -> None:
+    from cibridge.demo.gate import DemoService
+    from tests.e2e.harness import prometheus
+
+    example = _example("docs/gate.md", "uses: your-org/cibridge/gate@v1")
+    with DemoService() as service, prometheus(tmp_path) as base:
+        text = in_service(example.text, service.port)
+        text = "jobs:\n" + DEPLOY_JOB + text.replace("https://prometheus.example.com", base)
+        workflow = _workflow(Example(example.page, example.line, "yaml", text), stand_ins)
+        run = _run(tmp_path, workflow, stand_ins, {".cibridge.yml": GATE_CONFIG})
+    assert run.code == 0, run.output
+    assert "✅  Success - Main ./gate" in run.output, run.output
+    assert "gh workflow run" not in run.output.split("Success - Main ./gate", 1)[1]
+    port = service.port  # the example's set: reached every check through its placeholders
+    for check in ("availability", f"GET http://127.0.0.1:{port}/health", f"tcp 127.0.0.1:{port}"):
+        assert re.search(rf"\| {re.escape(check)} \|.*\| ✅ pass \|", run.output), check

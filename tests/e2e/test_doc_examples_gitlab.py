@@ -143,3 +143,24 @@ def test_the_receiving_job_starts_the_mapped_pipeline(tmp_path: Path, stand_ins:
     gitlab = next(s for s in stand_ins.services if isinstance(s, GitLabApi))
     (created,) = gitlab.pipelines
     assert created["variables"]["DEPLOY_ISSUE_KEY"] == key
+
+
+def test_the_gate_example_passes_and_hands_its_verdict_to_the_next_job(
+    tmp_path: Path,
+) -> None:
+    """docs/gate.md's pipeline: the gate between deploy and promote, the promote job reading
+    the gate's dotenv; the reader's checks as .cibridge.yml, the reader's service here."""
+    from cibridge.demo.gate import DemoService
+    from tests.e2e.harness import prometheus
+    from tests.e2e.test_doc_examples_github import GATE_CONFIG, in_service
+
+    example = _example("docs/gate.md", "component: $CI_SERVER_FQDN/your-group/cibridge/gate")
+    with DemoService() as service, prometheus(tmp_path) as base:
+        pipeline = in_service(_pipeline(example), service.port).replace(
+            "script: ./promote.sh", 'script: echo "OUT result=$result action=$action"'
+        )
+        pipeline = pipeline.replace(BUILD, BUILD.replace("stage: build", "stage: deploy"))
+        run = _run(tmp_path, pipeline, {"PROMETHEUS_URL": base}, {".cibridge.yml": GATE_CONFIG})
+    assert run.code == 0, run.output
+    assert "PASS  cibridge-gate" in run.output and "PASS  promote" in run.output, run.output
+    assert "OUT result=pass action=none" in run.output
