@@ -108,3 +108,28 @@ def test_the_signature_session_signs_and_verifies(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == header and lines[-1] == "trusted", done.stdout
+
+
+def test_the_gate_command_line_judges_the_service_and_writes_both_reports(tmp_path: Path) -> None:
+    """docs/gate.md's command line, with the reader's checks and service (as in the e2e
+    gate examples) and a real Prometheus."""
+    import json
+    from xml.etree import ElementTree as ET
+
+    from cibridge.demo.gate import DemoService
+    from tests.e2e.harness import prometheus
+    from tests.e2e.test_doc_examples_github import GATE_CONFIG, in_service
+
+    example = _example("docs/gate.md", "--report gate.json --junit gate.xml")
+    with DemoService() as service, prometheus(tmp_path) as base:
+        script = in_service(_as_pasted(example), service.port)
+        config = tmp_path / "gate.yml"
+        config.write_text(GATE_CONFIG)
+        env = {"PROMETHEUS_URL": base, "CIBRIDGE_CONFIG": str(config)}
+        done = _bash(tmp_path, script, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    checkout = tmp_path / "checkout"
+    report = json.loads((checkout / "gate.json").read_text())
+    assert (report["result"], report["action"]) == ("pass", "none"), report
+    suite = ET.parse(checkout / "gate.xml").getroot()  # noqa: S314 - our own output
+    assert len(list(suite.iter("testcase"))) == 3
