@@ -40,9 +40,21 @@ class Mutant:
     source: str
 
 
+def _names(target: ast.expr) -> list[str] | None:
+    """The names a target binds: ``A`` or ``A, B`` (``A, B = "a", "b"``); None otherwise."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple) and all(isinstance(t, ast.Name) for t in target.elts):
+        return [t.id for t in target.elts if isinstance(t, ast.Name)]
+    return None
+
+
 def _targets(node: ast.stmt) -> str | None:
-    if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
-        return ", ".join(t.id for t in node.targets if isinstance(t, ast.Name))
+    if isinstance(node, ast.Assign):
+        names = [_names(t) for t in node.targets]
+        if all(n is not None for n in names):
+            return ", ".join(name for n in names for name in n or [])
+        return None
     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
         return node.target.id
     return None
@@ -59,8 +71,9 @@ def _string_mutations(value: str) -> Iterator[tuple[str, str]]:
     yield f"XX{value}XX", f"pad {value[:20]!r}"
 
 
-def _mutations(value: ast.expr) -> Iterator[tuple[ast.expr, str]]:
-    """Every single-edit variant of an assignment's value."""
+def _mutations(value: ast.expr, unpacked: bool = False) -> Iterator[tuple[ast.expr, str]]:
+    """Every single-edit variant of an assignment's value. When the value is unpacked
+    (``A, B = "a", "b"``), its own elements are not dropped: that only fails the import."""
     nodes = list(ast.walk(value))
     for index, node in enumerate(nodes):
         if isinstance(node, ast.Constant) and not isinstance(node.value, bytes):
@@ -85,7 +98,7 @@ def _mutations(value: ast.expr) -> Iterator[tuple[ast.expr, str]]:
             elements = node.elts
         elif isinstance(node, ast.Dict):
             elements = [k for k in node.keys if k is not None]
-        if elements is None or len(elements) < 1:
+        if elements is None or len(elements) < 1 or (unpacked and node is value):
             continue
         for position, element in enumerate(elements):
             if isinstance(node, ast.Set) and len(elements) == 1:
@@ -107,7 +120,10 @@ def mutants(source: str) -> Iterator[Mutant]:
         if target is None or getattr(statement, "value", None) is None:
             continue
         assert isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value
-        for value, description in _mutations(statement.value):
+        unpacked = isinstance(statement, ast.Assign) and any(
+            isinstance(t, ast.Tuple) for t in statement.targets
+        )
+        for value, description in _mutations(statement.value, unpacked):
             mutated_tree = copy.deepcopy(tree)
             mutated_statement = mutated_tree.body[position]
             assert isinstance(mutated_statement, (ast.Assign, ast.AnnAssign))

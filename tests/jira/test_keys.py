@@ -281,23 +281,27 @@ def test_names_near_a_denylisted_one_are_keys() -> None:
     assert find_keys("UT-8 UTFX-8 SH-1 ISOS-2") == ["UT-8", "UTFX-8", "SH-1", "ISOS-2"]
 
 
-# The first and the last character of each range of _CJK, glued to a key on both sides.
+# The first and the last letter of each range of _CJK, glued to a key on both sides. Some
+# range ends are unassigned code points (U+3040, U+D7AF, U+FAFF): those are no word
+# characters, so they are boundaries anyway and would not show a range cut short; the last
+# assigned letter before them does.
 @pytest.mark.parametrize(
     "glue_char",
     [
-        "\u3040",
+        "\u3041",
         "\u30ff",
         "\u3400",
         "\u4dbf",
         "\u4e00",
         "\u9fff",
         "\uac00",
-        "\ud7af",
+        "\ud7a3",
         "\uf900",
-        "\ufaff",
+        "\ufad9",
     ],
 )
 def test_both_ends_of_every_cjk_range_are_boundaries(glue_char: str) -> None:
+    assert re.fullmatch(r"\w", glue_char)  # a letter: only _CJK makes it a boundary
     assert find_keys(f"{glue_char}PROJ-12{glue_char}") == ["PROJ-12"]
 
 
@@ -373,3 +377,38 @@ def test_a_key_given_on_its_own_may_carry_spaces_but_nothing_else() -> None:
 )
 def test_each_look_alike_rule(text: str, keys: list[str]) -> None:
     assert find_keys(text) == keys
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        # Only punctuation ends a path early: a last segment of capital letters is part of it,
+        # so this is a branch (no directory, no file with an extension) and names PROJ-7 ...
+        ("see feature/proj-7/X", ["PROJ-7"]),
+        # ... while a one-letter extension makes it a file, and a trailing "/" a directory.
+        ("see feature/proj-7-v1.X", []),
+        ("see feature/proj-7/X/", []),
+    ],
+)
+def test_a_path_ends_where_its_punctuation_starts(text: str, keys: list[str]) -> None:
+    assert find_keys(text) == keys
+
+
+def test_an_image_tag_starts_with_a_digit_a_v_and_a_digit_or_is_latest() -> None:
+    # "proj-12:fix" has the shape of name:tag, but a tag like "fix" is a sentence.
+    assert find_keys("proj-12:fix the crash") == ["PROJ-12"]
+    assert find_keys("proj-12:v2 proj-13:latest proj-14:2.1") == []
+
+
+def test_the_whole_domain_of_an_e_mail_address_is_part_of_it() -> None:
+    # A label ending in "-" lets a key after the next dot past the dotted-name rule; only
+    # the address, every label of its domain, keeps it out.
+    assert find_keys("Mail x@hosts.team-.proj-5") == []
+    assert find_keys("Mail x@hosts.team-.proj-5.example") == []
+
+
+def test_only_the_quoted_names_of_a_merge_subject_are_its_branches() -> None:
+    # git merging main into a feature branch: the branch after "into" is not quoted and
+    # names the issue as any text does.
+    assert find_keys("Merge branch 'main' into feature/proj-7") == ["PROJ-7"]
+    assert find_keys("Merge branch 'proj-6' into 'main'") == []

@@ -437,3 +437,20 @@ def test_an_entry_without_a_time_is_the_oldest() -> None:
     record.add("new", "r" * 10_000, "t", "2026-01-01T00:00:00")
     record.add("newer", "r" * 10_000, "t", "2026-01-01T00:00:01")
     assert list(record.entries) == ["new", "newer"]
+
+
+def test_writing_an_entry_read_in_another_shape_stores_its_missing_fields_empty() -> None:
+    # An entry read as {"run": ...} has no target and no time: written back, both are empty
+    # strings, so it is still the oldest entry (the first to make room), not one dated "None".
+    run = "r" * 10_000
+    record = once._parse("PROJ-1", {"dispatched": {"legacy": run}})
+    jira = _Jira()
+    once.write(jira, record, "legacy")  # type: ignore[arg-type]
+    assert jira.stored == {
+        "version": 1,
+        "dispatched": {"legacy": {"run": run, "target": "", "at": ""}},
+    }
+    stored = once._parse("PROJ-1", jira.stored)
+    stored.add("new", run, "t", "2026-01-01T00:00:00")
+    stored.add("newer", run, "t", "2026-01-01T00:00:01")
+    assert list(stored.entries) == ["new", "newer"]

@@ -57,7 +57,7 @@ def entry_key(match: Match, change: str) -> str:
     return f"{match.rule}|{match.pipeline}|{change}"
 
 
-def change_id(subject: str, key: str, secret: str = "") -> str:
+def change_id(subject: str, key: str, secret: str) -> str:
     """A short id of one change of one issue (or of one release) for one pipeline, passed
     to the run as ``{{ change_id }}``, so a run that shows it in its title proves the change
     was started even when the issue's record was erased. Keyed with the trigger key: who

@@ -118,7 +118,8 @@ def _is_file_path(token: str) -> bool:
     """A directory (``docs/ghes-221/``) or a file with an extension; not a branch name
     (``feature/proj-42-login``), which is written the same way otherwise."""
     stripped = token.rstrip(".,;:!?")
-    return stripped.endswith("/") or bool(_EXTENSION.search(stripped.rsplit("/", 1)[-1]))
+    # _EXTENSION is anchored at the end and holds no "/": it only ever sees the file name.
+    return stripped.endswith("/") or bool(_EXTENSION.search(stripped))
 
 
 def _look_alike(match: re.Match[str], text: str, spans: list[_Span]) -> bool:
