@@ -68,9 +68,10 @@ def _run(
     files: dict[str, str],
     key: str = "PROJ-1",
     dispatch: dict[str, object] | None = None,
+    event_name: str = "repository_dispatch",
 ) -> Run:
-    """Under act, on a push of one commit naming ``key``, or on ``dispatch`` (the payload
-    of a repository_dispatch)."""
+    """Under act, on a push of one commit naming ``key``, or on ``event_name`` with the
+    payload ``dispatch``."""
     env = stand_ins.env()
     secrets = {
         "SLACK_WEBHOOK_URL": env["SLACK_WEBHOOK_URL"],
@@ -112,7 +113,7 @@ def _run(
     github = {"GITHUB_REPOSITORY": "acme/checkout", "GITHUB_API_URL": env["GITHUB_API_URL"]}
     if dispatch is not None:
         event = {**dispatch, "repository": event["repository"]}
-    name = "push" if dispatch is None else "repository_dispatch"
+    name = "push" if dispatch is None else event_name
     return run_act(tmp_path, workflow, event, env=github, secrets=secrets, event_name=name)
 
 
@@ -267,3 +268,26 @@ def test_the_gate_example_passes_a_healthy_deploy(tmp_path: Path, stand_ins: Sta
     port = service.port  # the example's set: reached every check through its placeholders
     for check in ("availability", f"GET http://127.0.0.1:{port}/health", f"tcp 127.0.0.1:{port}"):
         assert re.search(rf"\| {re.escape(check)} \|.*\| ✅ pass \|", run.output), check
+
+
+def test_the_scheduled_poll_starts_each_ready_issue_once(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/trigger.md's polling workflow on its schedule, twice: the ready issue starts its
+    pipeline once; an issue that is not ready starts nothing."""
+    from tests.trigger.helpers import seed_projects
+
+    seed_projects(stand_ins)
+    jira = jira_of(stand_ins)
+    ready = jira.add_issue("PROJ1", "Ship it", issue_type="Story", status="Ready for Deployment")
+    jira.add_issue("PROJ1", "Not yet", issue_type="Story", status="In Progress")
+    rules = _example("docs/trigger.md", "issue_status_trigger:").text
+    workflow = _workflow(_example("docs/trigger.md", "poll-filter:"), stand_ins)
+    for attempt in ("1", "2"):
+        files = {".cibridge.yml": rules}
+        schedule = {"schedule": "*/5 * * * *"}
+        run = _run(tmp_path / attempt, workflow, stand_ins, files, ready, schedule, "schedule")
+        assert run.code == 0, run.output
+    github = next(s for s in stand_ins.services if isinstance(s, GitHubApi))
+    (sent,) = github.dispatches
+    assert sent["inputs"]["issue_key"] == ready

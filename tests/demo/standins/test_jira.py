@@ -163,6 +163,9 @@ def test_the_removed_search_answers_410_with_jiras_message(site: Site, method: s
         ('fixVersion = "v1.2.3"', ["PROJ-2", "PROJ-4"]),
         ("key in (PROJ-1, ops-1) ORDER BY key ASC", ["OPS-1", "PROJ-1"]),
         ("project = OPS AND status != Deployed AND labels not in (deploy-to-prod)", ["OPS-1"]),
+        ('key in (PROJ-1, OPS-1) AND updated >= "2024-05-01"', ["OPS-1", "PROJ-1"]),
+        ('key in (PROJ-1, OPS-1) AND created < "2024/05/01 09:00"', []),
+        ("key in (PROJ-1, OPS-1) AND updated >= -1d", []),  # the seed is older than a day
     ],
 )
 def test_search_jql_supports_the_shapes_cibridge_sends(
@@ -186,6 +189,13 @@ def test_search_jql_supports_the_shapes_cibridge_sends(
             "fixVersion in unreleasedVersions()",
             "stand-in: only literal lists after 'in' are supported",
         ),
+        (
+            "updated >= yesterday",
+            "Date value 'yesterday' for field 'updated' is invalid. Valid formats include: "
+            "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period "
+            "format e.g. '-5d', '4w 2d'.",
+        ),
+        ("updated ~ -1d", "stand-in: the operator '~' on dates is not supported"),
     ],
 )
 def test_search_jql_refuses_what_jira_refuses_and_what_it_cannot_do(
@@ -193,6 +203,19 @@ def test_search_jql_refuses_what_jira_refuses_and_what_it_cannot_do(
 ) -> None:
     reply = site.call("POST", "search/jql", {"jql": jql})
     assert (reply.status, reply.json["errorMessages"]) == (400, [message])
+
+
+def test_an_issue_created_now_is_updated_within_the_last_hour(site: Site) -> None:
+    key = site.jira.add_issue("OPS", "fresh", issue_type="Bug")
+    for jql, found in (
+        ("updated >= -1h", [key]),
+        ('updated < "-1h"', []),
+        ('created > "-4w 2d"', [key]),
+    ):
+        jql = f"project = OPS AND key = {key} AND {jql}"
+        reply = site.call("GET", f"search/jql?jql={quote(jql)}&fields=summary")
+        assert reply.status == 200, reply.json
+        assert [i["key"] for i in reply.json["issues"]] == found, jql
 
 
 def test_search_jql_pages_through_120_issues_with_next_page_tokens(site: Site) -> None:

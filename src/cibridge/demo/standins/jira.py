@@ -41,6 +41,7 @@ from cibridge.demo.standins.jira_routes import gone, route
 from cibridge.demo.standins.jira_seed import ISSUE_TYPES, STATUSES, seed
 from cibridge.demo.standins.jira_spec import spec_problems
 from cibridge.demo.standins.jira_state import Comment, Field, Issue, IssueLink, JiraKnobs, Version
+from cibridge.demo.standins.jira_transitions import now
 from cibridge.demo.standins.server import Answer, Behaviour, Request
 
 __all__ = [
@@ -238,6 +239,8 @@ class Jira:
                 list(labels),
                 [by_name[name] for name in fix_versions],
             )
+            # Created now, as in Jira: a query on created / updated sees it as new.
+            self.state.issues[key].created = self.state.issues[key].updated = now()
             return key
 
     def require_field(

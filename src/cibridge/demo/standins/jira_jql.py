@@ -1,12 +1,14 @@
 """The slice of JQL cibridge sends: clauses joined by AND, and an optional ORDER BY.
 
 Supported: ``project``, ``status``, ``issuetype`` (``type``), ``labels``, ``fixVersion``
-(also ``fixVersion in releasedVersions()``)
-and ``key`` (``issuekey``) with ``=``, ``!=``, ``in (...)`` and ``not in (...)``; values
-bare or quoted. Jira's own errors come back for what Jira would refuse (an unknown field,
-a project or status that does not exist, a key nobody can see); shapes Jira accepts but
-this stand-in does not (OR, functions, parentheses) are refused with a ``stand-in:``
-message so a test never passes on a query real Jira would answer differently.
+(also ``fixVersion in releasedVersions()``) and ``key`` (``issuekey``) with ``=``, ``!=``,
+``in (...)`` and ``not in (...)``, values bare or quoted; ``created`` and ``updated``
+compared (``>= > <= < = !=``) with a date (``2026-12-01``, ``2026/12/01 10:00``) or a
+period from now (``-1d``, ``"-4w 2d"``). Jira's own errors come back for what Jira would
+refuse (an unknown field, a project or status that does not exist, a key nobody can see,
+a date it cannot read); shapes Jira accepts but this stand-in does not (OR, functions,
+parentheses) are refused with a ``stand-in:`` message so a test never passes on a query
+real Jira would answer differently.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from cibridge.demo.standins.jira_errors import UNBOUNDED
 from cibridge.demo.standins.jira_seed import ISSUE_TYPES, STATUSES
 from cibridge.demo.standins.jira_state import Issue, JiraState
 
 _TOKEN = re.compile(
-    r'\s*(?:(?P<q>"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\')|(?P<op>!=|=|~|[(),])|(?P<w>[^\s"\'(),=!~]+))'
+    r'\s*(?:(?P<q>"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\')|(?P<op>!=|>=|<=|=|~|>|<|[(),])|(?P<w>[^\s"\'(),=!~<>]+))'
 )
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9]+")
 _FIELDS = {
@@ -33,7 +36,20 @@ _FIELDS = {
     "key": "key",
     "issuekey": "key",
 }
+_DATE_FIELDS = {"created", "updated"}
 _ORDER_FIELDS = {"key", "issuekey", "created", "updated", "id"}
+_PERIOD = re.compile(r"([-+]?)((?:\s*\d+\s*[wdhm])+)")
+_PERIOD_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1)}
+_DATE_FORMATS = ("%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d")
+_COMPARE: dict[str, Callable[[datetime, datetime], bool]] = {
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+STAMP = "%Y-%m-%dT%H:%M:%S.%f%z"  # how Issue.created / updated are written
 RELEASED = "releasedVersions"
 RELEASED_CALL = "releasedVersions()"  # a Clause value standing for every released version
 
@@ -53,8 +69,15 @@ class Clause:
 
 
 @dataclass(frozen=True)
+class DateClause:
+    field: str  # created or updated
+    operator: str
+    when: datetime
+
+
+@dataclass(frozen=True)
 class Query:
-    clauses: tuple[Clause, ...]
+    clauses: tuple[Clause | DateClause, ...]
     ascending: bool = False  # without ORDER BY, Jira lists the newest issues first
 
 
@@ -108,7 +131,7 @@ class _Parser:
         return token[1].upper() if token is not None and token[0] == "w" else ""
 
     def query(self) -> Query:
-        clauses: list[Clause] = []
+        clauses: list[Clause | DateClause] = []
         while self.peek() is not None and self.word() != "ORDER":
             if clauses:
                 if self.word() in ("OR", "NOT") or (self.peek() or ("", "", 0))[1] == "(":
@@ -122,12 +145,14 @@ class _Parser:
             raise JqlError(UNBOUNDED)
         return Query(tuple(clauses), ascending)
 
-    def clause(self) -> Clause:
+    def clause(self) -> Clause | DateClause:
         kind, name, _ = token = self.take("a field name")
         if kind == "op":
             if name == "(":
                 raise JqlError("parentheses are not supported", stand_in=True)
             raise _syntax("a field name", token)
+        if name.lower() in _DATE_FIELDS:
+            return self.date_clause(name)
         field = _FIELDS.get(name.lower())
         if field is None:
             raise JqlError(
@@ -150,6 +175,13 @@ class _Parser:
                 f"functions and lists after '{operator}' are not supported", stand_in=True
             )
         return Clause(field, operator == "!=", (value,))
+
+    def date_clause(self, name: str) -> DateClause:
+        operator = self.take("an operator")[1].upper()
+        if operator not in _COMPARE:
+            raise JqlError(f"the operator '{operator}' on dates is not supported", stand_in=True)
+        value = self.take("a value")[1]
+        return DateClause(name.lower(), operator, _date(value, name))
 
     def function(self) -> str:
         """``releasedVersions()``, the one JQL function supported (no arguments)."""
@@ -181,6 +213,28 @@ class _Parser:
         ):
             raise JqlError("ORDER BY one of key, created, updated (ASC or DESC)", stand_in=True)
         return not (len(words) == 4 and words[3].upper() == "DESC")
+
+
+def _date(value: str, name: str) -> datetime:
+    """A JQL date or period (from now, UTC), or the error Jira gives for anything else."""
+    period = _PERIOD.fullmatch(value.strip())
+    if period:
+        delta = sum(
+            (int(amount) * _PERIOD_UNITS.get(unit, timedelta(minutes=1))
+             for amount, unit in re.findall(r"(\d+)\s*([wdhm])", period.group(2))),
+            timedelta(),
+        )  # fmt: skip
+        return datetime.now(timezone.utc) + (-delta if period.group(1) == "-" else delta)
+    for form in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, form).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    raise JqlError(
+        f"Date value '{value}' for field '{name}' is invalid. Valid formats include: "
+        "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period "
+        "format e.g. '-5d', '4w 2d'."
+    )
 
 
 def parse(jql: str) -> Query:
@@ -234,13 +288,18 @@ def search(state: JiraState, jql: str) -> list[Issue]:
     """The visible issues ``jql`` selects, in Jira's default order (newest first)."""
     query = parse(jql)
     for clause in query.clauses:
-        _check(state, clause)
+        if isinstance(clause, Clause):
+            _check(state, clause)
     found = []
     for issue in state.issues.values():
         if not state.project_of(issue).visible:
             continue
         matched = True
         for clause in query.clauses:
+            if isinstance(clause, DateClause):
+                stamp = datetime.strptime(getattr(issue, clause.field), STAMP)
+                matched = matched and _COMPARE[clause.operator](stamp, clause.when)
+                continue
             have = _values(state, issue, clause.field)
             wanted = {v if clause.field == "labels" else v.casefold() for v in clause.values}
             if RELEASED_CALL.casefold() in wanted:
