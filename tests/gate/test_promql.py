@@ -434,3 +434,48 @@ def test_a_backtick_in_a_raw_literal_says_to_use_double_quotes() -> None:
         "cannot hold"
     )
     assert caught.value.hint == 'quote the placeholder with double quotes: "{{ n }}"'
+
+
+def test_a_long_unsupported_placeholder_is_shown_cut_to_sixty_characters() -> None:
+    braces = "{{ v | " + "x" * 70 + " }}"
+    with pytest.raises(CibridgeError) as caught:
+        render_query(f'up{{a="{braces}"}}', {"v": "a"}, WHERE)
+    assert caught.value.message == (
+        f".cibridge.yml:4 query: {braces[:59] + '…'!r} is not a {{{{ name }}}} placeholder"
+    )
+    # One that fits is shown whole.
+    fits = "{{ v | " + "x" * 50 + " }}"
+    assert len(fits) == 60
+    with pytest.raises(CibridgeError) as caught:
+        render_query(f'up{{a="{fits}"}}', {"v": "a"}, WHERE)
+    assert f"{fits!r} is not a" in caught.value.message
+
+
+def test_a_placeholder_or_a_literal_at_the_very_start_is_read() -> None:
+    assert render_query("{{ v }} > 0", {"v": "5"}, WHERE) == "5 > 0"
+    with pytest.raises(CibridgeError, match="outside a string literal"):
+        render_query("{{ v }} > 0", {"v": "1 or vector(1)"}, WHERE)
+    # A query may be a string literal itself: the value stays inside it.
+    rendered = render_query('"{{ v }}"', {"v": 'a" or "b'}, WHERE)
+    assert literal_at(rendered, 0) == ('a" or "b', len(rendered))
+
+
+def test_a_comment_on_the_first_line_is_left_as_written() -> None:
+    query = "# the {{ note }}\nup > {{ v }}"
+    assert render_query(query, {"v": "1"}, WHERE) == "# the {{ note }}\nup > 1"
+
+
+@pytest.mark.parametrize("name", ["X", "Xyz_total", "http_X_total", "aXb"])
+def test_a_letter_in_a_name_opens_no_literal(name: str) -> None:
+    with pytest.raises(CibridgeError, match="outside a string literal"):
+        render_query(f"{name} > {{{{ v }}}}", {"v": "1 or vector(1)"}, WHERE)
+    assert render_query(f"{name} > {{{{ v }}}}", {"v": "1"}, WHERE) == f"{name} > 1"
+
+
+def test_a_comment_ends_at_its_own_line_not_the_last() -> None:
+    query = "sum(up)\n  # the {{ note }}\n  > {{ v }}\n  # and {{ more }}\n  + {{ w }}\n"
+    assert render_query(query, {"v": "1", "w": "2"}, WHERE) == (
+        "sum(up)\n  # the {{ note }}\n  > 1\n  # and {{ more }}\n  + 2\n"
+    )
+    with pytest.raises(CibridgeError, match="outside a string literal"):
+        render_query(query, {"v": "1", "w": "2 or vector(1)"}, WHERE)
