@@ -164,3 +164,40 @@ def test_the_gate_example_passes_and_hands_its_verdict_to_the_next_job(
     assert run.code == 0, run.output
     assert "PASS  cibridge-gate" in run.output and "PASS  promote" in run.output, run.output
     assert "OUT result=pass action=none" in run.output
+
+
+def test_the_scheduled_poll_starts_the_ready_issue_once(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/trigger.md's GitLab schedule, run twice: one pipeline for the ready issue, none
+    for the one in progress."""
+    from cibridge.demo.standins import GITLAB_TRIGGER_TOKEN, GitLabApi
+    from tests.trigger.helpers import seed_projects
+
+    seed_projects(stand_ins)
+    jira = jira_of(stand_ins)
+    ready = jira.add_issue("PROJ1", "Ship it", issue_type="Story", status="Ready for Deployment")
+    waiting = jira.add_issue("PROJ1", "Not yet", issue_type="Story", status="In Progress")
+    pipeline = _pipeline(_example("docs/trigger.md", "CI/CD → Schedules"))
+    rules = _example("docs/trigger.md", "issue_status_trigger:").text
+    env = stand_ins.env()
+    variables = {
+        "CI_PIPELINE_SOURCE": "schedule",
+        "CI_PROJECT_ID": "42",
+        "JIRA_BASE_URL": env["JIRA_BASE_URL"],
+        "JIRA_USER_EMAIL": env["JIRA_USER_EMAIL"],
+        "JIRA_API_TOKEN": JIRA_TOKEN,
+        "CIBRIDGE_TRIGGER_KEY": "0f" * 32,
+        "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN,
+        "CI_API_V4_URL": env["CI_API_V4_URL"],
+    }
+    gitlab = next(s for s in stand_ins.services if isinstance(s, GitLabApi))
+    started = []
+    for attempt in ("1", "2"):
+        run = _run(tmp_path / attempt, pipeline, variables, {".cibridge.yml": rules})
+        assert run.code == 0 and "PASS  cibridge-trigger" in run.output, run.output
+        started.append([p["variables"]["DEPLOY_ISSUE_KEY"] for p in gitlab.pipelines])
+    # The first poll starts the ready issue (and the stand-in's labelled ones); the second
+    # finds each in the exactly-once record and starts nothing.
+    assert started[0].count(ready) == 1 and started[1] == started[0], started
+    assert waiting not in started[0]
