@@ -23,6 +23,7 @@ import pytest
 from cibridge.demo.standins import StandIns
 from tests.conftest import git
 from tests.doc_examples import Example, examples
+from tests.e2e.test_doc_examples_github import GATE_CONFIG
 
 HOOK_SECRET = "doc-example-hook-secret"
 BODY = b'{"webhookEvent": "jira:issue_updated"}\n'
@@ -118,7 +119,7 @@ def test_the_gate_command_line_judges_the_service_and_writes_both_reports(tmp_pa
 
     from cibridge.demo.gate import DemoService
     from tests.e2e.harness import prometheus
-    from tests.e2e.test_doc_examples_github import GATE_CONFIG, in_service
+    from tests.e2e.test_doc_examples_github import in_service
 
     example = _example("docs/gate.md", "--report gate.json --junit gate.xml")
     with DemoService() as service, prometheus(tmp_path) as base:
@@ -133,3 +134,27 @@ def test_the_gate_command_line_judges_the_service_and_writes_both_reports(tmp_pa
     assert (report["result"], report["action"]) == ("pass", "none"), report
     suite = ET.parse(checkout / "gate.xml").getroot()  # noqa: S314 - our own output
     assert len(list(suite.iter("testcase"))) == 3
+
+
+def test_the_silence_lines_hold_a_silence_while_the_gate_runs(tmp_path: Path) -> None:
+    """docs/gate.md's two --silence lines against a real Alertmanager: each creates the
+    silence its comment names and expires it when the gate ends."""
+    import json
+    import urllib.request
+
+    from tests.e2e.harness import alertmanager, prometheus
+
+    config = tmp_path / "gate.yml"
+    config.write_text(GATE_CONFIG.split("  health_check_validation:")[0])  # service_name only
+    example = _example("docs/gate.md", "--silence-matcher team=payments")
+    with prometheus(tmp_path) as base, alertmanager(tmp_path) as silences_at:
+        env = {"PROMETHEUS_URL": base, "ALERTMANAGER_URL": silences_at}
+        done = _bash(tmp_path, _as_pasted(example), {**env, "CIBRIDGE_CONFIG": str(config)})
+        with urllib.request.urlopen(f"{silences_at}/api/v2/silences", timeout=5) as answer:
+            silences = json.load(answer)
+    assert done.returncode == 0, done.stdout + done.stderr
+    matchers = sorted(
+        sorted((m["name"], m["value"]) for m in silence["matchers"]) for silence in silences
+    )
+    assert matchers == [[("service", "checkout")], [("team", "payments")]], silences
+    assert {silence["status"]["state"] for silence in silences} == {"expired"}
