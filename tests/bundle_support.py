@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from tests.conftest import REPO
+from tests.e2e.harness import COPY_COMMAND
 
 BUILD = REPO / "scripts" / "build_bundle.py"
 SETUP = REPO / "scripts" / "setup.sh"
@@ -106,7 +107,7 @@ jobs:
 {"    env:" + chr(10) + env if env else ""}    steps:
       - name: Check out the release ref
         run: |
-          cp -a "$REPO_DIR"/. .
+          {COPY_COMMAND}
           rm -rf bundle && cp -a "$BUNDLE_DIR" bundle
           date +%s%N > "$CLOCK_DIR/before-notify"
       - uses: ./notify

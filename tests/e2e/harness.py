@@ -24,6 +24,12 @@ import pytest
 from tests.conftest import REPO, git
 
 ACT_TIMEOUT = 300
+# A job's checkout: this repository copied in, less its virtual environment (hundreds of
+# megabytes no job reads: the actions make their own) and mutmut's work folder.
+COPY_COMMAND = 'rsync -a --exclude=/.venv --exclude=/mutants "$REPO_DIR"/ ./'
+COPY = f"""      - name: Check out
+        run: {COPY_COMMAND}
+"""
 PEER_START_TIMEOUT = 30.0
 
 

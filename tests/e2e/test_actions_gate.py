@@ -6,11 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from tests.e2e.harness import prometheus, run_act, run_gitlab_ci_local
+from tests.e2e.harness import COPY, prometheus, run_act, run_gitlab_ci_local
 
-COPY = """      - name: Check out
-        run: cp -a "$REPO_DIR"/. .
-"""
 # Checks whose values do not depend on scrape timing: the placeholder goes through
 # Prometheus's own parser and comes back as a label.
 CONFIG = """post_deployment_validation:

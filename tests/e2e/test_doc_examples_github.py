@@ -20,11 +20,8 @@ from cibridge.demo.standins import GITHUB_API_TOKEN, GitHubApi, StandIns, jira_o
 from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
 from cibridge.demo.standins.slack import SLACK_TOKEN
 from tests.doc_examples import Example, examples
-from tests.e2e.harness import Run, run_act
+from tests.e2e.harness import COPY, Run, run_act
 
-COPY = """      - name: Check out
-        run: cp -a "$REPO_DIR"/. .
-"""
 CHECKOUT = re.compile(
     r"^      - uses: actions/checkout@v4[^\n]*\n(?:        with:\n          fetch-depth: 0[^\n]*\n)?",
     re.M,

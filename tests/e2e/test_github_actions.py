@@ -8,11 +8,7 @@ from pathlib import Path
 from cibridge.demo import standins
 from cibridge.demo.standins import StandIns
 from tests.conftest import FIXTURES
-from tests.e2e.harness import run_act
-
-COPY = """      - name: Check out
-        run: cp -a "$REPO_DIR"/. .
-"""
+from tests.e2e.harness import COPY, run_act
 
 
 def test_root_action_renders(tmp_path: Path) -> None:

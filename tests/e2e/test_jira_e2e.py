@@ -8,11 +8,7 @@ from pathlib import Path
 
 from cibridge.demo.standins import StandIns, jira_of
 from cibridge.demo.standins.jira import JIRA_TOKEN
-from tests.e2e.harness import run_act, run_gitlab_ci_local
-
-COPY = """      - name: Check out
-        run: cp -a "$REPO_DIR"/. .
-"""
+from tests.e2e.harness import COPY, run_act, run_gitlab_ci_local
 
 
 def _commit(sha: str, message: str) -> dict[str, object]:

@@ -17,12 +17,8 @@ from cibridge.demo.standins import (
 )
 from cibridge.demo.standins.jira import JIRA_TOKEN
 from cibridge.trigger.once import PROPERTY
-from tests.e2e.harness import run_act, run_gitlab_ci_local
+from tests.e2e.harness import COPY, run_act, run_gitlab_ci_local
 from tests.trigger.helpers import SEED, seed_projects
-
-COPY = """      - name: Check out
-        run: cp -a "$REPO_DIR"/. .
-"""
 
 
 def test_repository_dispatch_from_jira_automation_starts_the_workflow_once(
