@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from operator import eq, ge, gt, le, lt, ne
 
 from cibridge.demo.standins.jira_errors import UNBOUNDED
 from cibridge.demo.standins.jira_seed import ISSUE_TYPES, STATUSES
@@ -39,15 +40,20 @@ _FIELDS = {
 _DATE_FIELDS = {"created", "updated"}
 _ORDER_FIELDS = {"key", "issuekey", "created", "updated", "id"}
 _PERIOD = re.compile(r"([-+]?)((?:\s*\d+\s*[wdhm])+)")
-_PERIOD_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1)}
+_PERIOD_UNITS = {
+    "w": timedelta(weeks=1),
+    "d": timedelta(days=1),
+    "h": timedelta(hours=1),
+    "m": timedelta(minutes=1),
+}
 _DATE_FORMATS = ("%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d")
 _COMPARE: dict[str, Callable[[datetime, datetime], bool]] = {
-    ">=": lambda a, b: a >= b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b,
-    "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
+    ">=": ge,
+    ">": gt,
+    "<=": le,
+    "<": lt,
+    "=": eq,
+    "!=": ne,
 }
 STAMP = "%Y-%m-%dT%H:%M:%S.%f%z"  # how Issue.created / updated are written
 RELEASED = "releasedVersions"
@@ -220,7 +226,7 @@ def _date(value: str, name: str) -> datetime:
     period = _PERIOD.fullmatch(value.strip())
     if period:
         delta = sum(
-            (int(amount) * _PERIOD_UNITS.get(unit, timedelta(minutes=1))
+            (int(amount) * _PERIOD_UNITS[unit]
              for amount, unit in re.findall(r"(\d+)\s*([wdhm])", period.group(2))),
             timedelta(),
         )  # fmt: skip
