@@ -68,6 +68,7 @@ def run_act(
 ) -> Run:
     """Run ``workflow`` under act in host mode; its first step copies this repository in."""
     act = require("act")
+    require("rsync")  # COPY_COMMAND
     workdir = tmp_path / "act-project"
     (workdir / ".github" / "workflows").mkdir(parents=True)
     (workdir / ".github" / "workflows" / "e2e.yml").write_text(workflow)

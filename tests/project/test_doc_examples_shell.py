@@ -64,17 +64,23 @@ def _bash(tmp_path: Path, script: str, env: dict[str, str]) -> subprocess.Comple
 
 
 @pytest.mark.parametrize(
-    ("page", "marker"),
-    [("README.md", "cibridge demo\n"), ("docs/install.md", "cibridge --version")],
+    ("page", "marker", "shown"),
+    [
+        # The demo against its stand-ins, then a dry run whose webhook's secret part is masked.
+        ("README.md", "cibridge demo\n", ["Slack: delivered", "dry run", "/services/T000/B000/"]),
+        # --version says what its comment says, then the demo.
+        ("docs/install.md", "cibridge --version", ["cibridge 1.0.0", "Slack: delivered"]),
+    ],
 )
-def test_the_first_steps_run_the_demo_and_a_dry_run(tmp_path: Path, page: str, marker: str) -> None:
+def test_the_first_steps_run_the_demo_and_a_dry_run(
+    tmp_path: Path, page: str, marker: str, shown: list[str]
+) -> None:
     done = _bash(tmp_path, _as_pasted(_example(page, marker)), {})
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "Slack: delivered" in done.stdout  # the demo, against its stand-ins
-    if "--dry-run" in marker or "--dry-run" in _example(page, marker).text:
-        assert "XXXX" not in done.stdout + done.stderr  # the webhook's secret part is masked
-    if "--version" in marker:
-        assert "cibridge 1.0.0" in done.stdout  # as its comment says
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    for text in shown:
+        assert text in output, text
+    assert "XXXX" not in output
 
 
 def test_the_local_usage_session_sends_previews_and_renders(
