@@ -197,6 +197,7 @@ def prometheus(
     scrape_targets: list[str] | None = None,
     job: str = "self",
     rule_files: list[Path] | None = None,
+    lifecycle: bool = False,  # --web.enable-lifecycle: POST /-/reload is taken
 ) -> Iterator[str]:
     port = free_port()
     config = tmp_path / "prometheus.yml"
@@ -210,6 +211,7 @@ def prometheus(
         f"--config.file={config}",
         f"--storage.tsdb.path={tmp_path / 'prom-data'}",
         f"--web.listen-address=127.0.0.1:{port}",
+        *(["--web.enable-lifecycle"] if lifecycle else []),
     ]
     with peer("prometheus", args, "/-/ready", port) as base:
         yield base

@@ -152,6 +152,23 @@ class PrometheusClient:
             ) from None
         return _answer(response, instant)
 
+    def reload(self) -> None:
+        """``POST /-/reload``: Prometheus reads its configuration and rule files again.
+        It answers 403 unless started with ``--web.enable-lifecycle``, and 500 naming the
+        problem when a file does not load (it then keeps the rules it had)."""
+        from cibridge.core.errors import failure
+
+        url = f"{self.base_url}/-/reload"
+        response = self._send("POST", url, b"", dict(self.headers))
+        if response.ok:
+            return
+        hint = "fix what Prometheus names"
+        if response.status == 403:
+            hint = "start Prometheus with --web.enable-lifecycle, or reload it yourself (SIGHUP)"
+        raise failure(
+            f"Prometheus did not reload: HTTP {response.status}: {response.excerpt()}", hint=hint
+        )
+
     def _send(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Response:
         read_timeout = None if self.timeout is None else self.timeout + 5
         return self.transport.request(

@@ -18,11 +18,13 @@ standing rule has no notion of, so it is left out (a check with nothing else is 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from cibridge.core.durations import seconds_text
+from cibridge.core.errors import CibridgeError
 from cibridge.gate.settings import MetricCheck
 
 SEVERITY = {"rollback": "critical", "fail": "critical", "alert": "warning", "warn": "info"}
@@ -126,3 +128,82 @@ def dump(document: dict[str, Any], header: str = "") -> str:
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=4096)
     comment = "".join(f"# {line}\n" for line in header.splitlines())
     return comment + text
+
+
+class Installed:
+    """The rules file ``gate rules --apply`` keeps in a folder Prometheus reads: one per
+    service, replaced whole, so a rerun never duplicates a rule and a check removed from
+    the configuration is removed from Prometheus too."""
+
+    def __init__(self, folder: str, service: str) -> None:
+        from pathlib import Path
+
+        base = Path(folder)
+        if not base.is_dir():
+            raise CibridgeError(
+                f"--rules-dir {folder}: not a folder",
+                hint="pass the folder Prometheus's rule_files reads (create it first)",
+            )
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", service).strip("-.") or "checks"
+        self.path = base / f"cibridge-{slug}.yml"
+
+    def change(self, document: dict[str, Any]) -> str:
+        """What installing ``document`` changes, in alert names."""
+        new = {r["alert"] for group in document["groups"] for r in group["rules"]}
+        old = self._alerts()
+        parts = [f"{len(new)} rule(s)"]
+        if new - old:
+            parts.append("added " + ", ".join(sorted(new - old)))
+        if old - new:
+            parts.append("removed " + ", ".join(sorted(old - new)))
+        return "; ".join(parts)
+
+    def replace(self, text: str) -> str | None:
+        """Write ``text`` in one step (a reader never sees half a file); the text before."""
+        import os
+        import tempfile
+
+        previous = self._text()
+        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".cibridge-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.chmod(temporary, 0o644)  # Prometheus may run as another user
+            os.replace(temporary, self.path)  # replaces a symbolic link, never its target
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise CibridgeError(
+                f"--rules-dir: cannot write {self.path}: {error.strerror or error}",
+                hint="pass a folder this job can write",
+            ) from None
+        return previous
+
+    def restore(self, previous: str | None) -> None:
+        """Back to the file before (none, if there was none)."""
+        if previous is None:
+            self.path.unlink(missing_ok=True)
+        else:
+            self.replace(previous)
+
+    def _text(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8") if self.path.is_file() else None
+        except OSError:
+            return None
+
+    def _alerts(self) -> set[str]:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(self._text() or "") or {}
+        except yaml.YAMLError:
+            return set()
+        groups = loaded.get("groups") if isinstance(loaded, dict) else None
+        return {
+            str(r.get("alert"))
+            for group in groups or []
+            if isinstance(group, dict)
+            for r in group.get("rules") or []
+            if isinstance(r, dict) and r.get("alert")
+        }

@@ -724,3 +724,97 @@ def test_a_zero_timeout_is_a_configuration_error(cli, tmp_path: Path) -> None:  
     result = cli("gate")
     assert result.code == 2, result.all
     assert "timeout is 0; it must be more than 0" in result.err
+
+
+# -- gate rules --apply: installed in the folder Prometheus reads, then reloaded ------------
+
+
+def _loaded_alerts(base: str) -> dict[str, list[str]]:
+    """What the real Prometheus has loaded: alert names per rule group."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base}/api/v1/rules", timeout=5) as answer:
+        groups = json.load(answer)["data"]["groups"]
+    return {g["name"]: sorted(r["name"] for r in g["rules"]) for g in groups}
+
+
+def _apply(cli, base: str, *more: str):  # type: ignore[no-untyped-def]
+    return cli(
+        "gate", "rules", "--set", "service_name=checkout", "--apply", "--rules-dir", "rules",
+        *more, env={"PROMETHEUS_URL": base},
+    )  # fmt: skip
+
+
+def test_apply_installs_the_rules_and_a_rerun_replaces_them_whole(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "rules").mkdir()
+    config(tmp_path, gate_config(PASSING))
+    rule_files = [tmp_path / "rules" / "*.yml"]
+    with prometheus(tmp_path, rule_files=rule_files, lifecycle=True) as base:
+        first = _apply(cli, base)
+        assert first.code == 0, first.all
+        assert "2 rule(s); added Availability, Errors" in first.out and "reloaded" in first.out
+        assert _loaded_alerts(base) == {"cibridge-gate-checkout": ["Availability", "Errors"]}
+        again = _apply(cli, base)
+        assert again.code == 0 and "(2 rule(s))" in again.out, again.all
+        config(tmp_path, gate_config(PASSING.split("    - name: errors")[0]))
+        fewer = _apply(cli, base)
+        assert fewer.code == 0 and "removed Errors" in fewer.out, fewer.all
+        assert _loaded_alerts(base) == {"cibridge-gate-checkout": ["Availability"]}
+    assert [p.name for p in (tmp_path / "rules").iterdir()] == ["cibridge-checkout.yml"]
+
+
+def test_a_prometheus_without_the_lifecycle_api_is_named_and_nothing_stays_installed(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path
+) -> None:
+    (tmp_path / "rules").mkdir()
+    config(tmp_path, gate_config(PASSING))
+    with prometheus(tmp_path, rule_files=[tmp_path / "rules" / "*.yml"]) as base:
+        result = _apply(cli, base)
+    assert result.code == 1, result.all
+    assert "Prometheus did not reload: HTTP 403" in result.err
+    assert "--web.enable-lifecycle" in result.err
+    assert list((tmp_path / "rules").iterdir()) == []  # the new file was taken back
+
+
+def test_rules_prometheus_refuses_leave_the_previous_file_in_place(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "rules").mkdir()
+    config(tmp_path, gate_config(PASSING))
+    with prometheus(tmp_path, rule_files=[tmp_path / "rules" / "*.yml"], lifecycle=True) as base:
+        assert _apply(cli, base).code == 0
+        installed = (tmp_path / "rules" / "cibridge-checkout.yml").read_text()
+        # rate() of an instant vector: a rule Prometheus will not load.
+        bad = PASSING.replace(
+            '[5m])) / sum(rate(http_requests_total{job="{{service_name}}"}[5m]))', ")))"
+        )
+        config(tmp_path, gate_config(bad))
+        refused = _apply(cli, base)
+        assert refused.code == 1, refused.all
+        assert "Prometheus did not reload: HTTP 500" in refused.err
+        assert (tmp_path / "rules" / "cibridge-checkout.yml").read_text() == installed
+        assert _loaded_alerts(base) == {"cibridge-gate-checkout": ["Availability", "Errors"]}
+
+
+def test_apply_dry_run_says_what_would_change_and_touches_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "rules").mkdir()
+    config(tmp_path, gate_config(PASSING))
+    result = _apply(cli, "http://127.0.0.1:1", "--dry-run")
+    assert result.code == 0, result.all
+    assert "would write rules/cibridge-checkout.yml (2 rule(s); added Availability, Errors)" in (
+        result.out
+    )
+    assert list((tmp_path / "rules").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["--apply"], "--apply and --rules-dir go together"),
+        (["--apply", "--rules-dir", "missing"], "--rules-dir missing: not a folder"),
+    ],
+)
+def test_apply_needs_an_existing_rules_folder(
+    cli, tmp_path: Path, argv: list[str], complaint: str
+) -> None:  # type: ignore[no-untyped-def]
+    config(tmp_path, gate_config(PASSING))
+    result = cli("gate", "rules", "--set", "service_name=checkout", *argv)
+    assert result.code == 2 and complaint in result.err, result.all

@@ -71,6 +71,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--output", metavar="PATH", help="gate rules: the rules file to write")
     parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="gate rules: install the rules in --rules-dir and reload Prometheus",
+    )
+    parser.add_argument(
+        "--rules-dir",
+        metavar="DIR",
+        help="gate rules --apply: a folder Prometheus's rule_files reads (e.g. rules/*.yml)",
+    )
+    parser.add_argument(
         "--dry-run",
         action="store_true",
         default=argparse.SUPPRESS,
@@ -245,10 +255,41 @@ def rules(runtime: Runtime) -> int:
     header = "Prometheus alerting rules written by `cibridge gate rules` from the checks of\n"
     header += "post_deployment_validation; regenerate them rather than editing by hand."
     text = alert_rules.dump(document, header)
+    if runtime.args.apply or runtime.args.rules_dir:
+        return install(runtime, document, text, service)
     if runtime.args.output:
         files.write(runtime.args.output, text, "--output")
         count = len(document["groups"][0]["rules"])
         runtime.platform.print(f"gate rules: {count} rule(s) written to {runtime.args.output}")
     else:
         runtime.platform.print(text.rstrip("\n"))
+    return EXIT_OK
+
+
+def install(runtime: Runtime, document: dict[str, Any], text: str, service: str) -> int:
+    """``gate rules --apply``: the rules file in --rules-dir, then Prometheus reloaded; the
+    file before is put back when Prometheus does not take the new one."""
+    from cibridge.gate import rules as alert_rules
+    from cibridge.gate import source
+
+    args = runtime.args
+    if not (args.apply and args.rules_dir):
+        raise CibridgeError(
+            "gate rules: --apply and --rules-dir go together",
+            hint="pass --apply --rules-dir DIR (the folder Prometheus's rule_files reads)",
+        )
+    installed = alert_rules.Installed(args.rules_dir, service)
+    change = installed.change(document)
+    where = installed.path
+    if runtime.dry_run or getattr(args, "dry_run", False):
+        runtime.platform.print(f"gate rules: would write {where} ({change}) and reload Prometheus")
+        return EXIT_OK
+    prometheus, _transport = source.client(runtime.config, runtime.env, runtime.transport)
+    previous = installed.replace(text)
+    try:
+        prometheus.reload()
+    except CibridgeError:
+        installed.restore(previous)
+        raise
+    runtime.platform.print(f"gate rules: {where} installed ({change}); Prometheus reloaded")
     return EXIT_OK
