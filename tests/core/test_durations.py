@@ -65,3 +65,13 @@ def test_a_timeout_of_nothing_is_refused_naming_the_place(value: object) -> None
 def test_a_timeout_reads_as_its_seconds() -> None:
     assert parse_timeout("1m30s", "c.yml:4") == 90.0
     assert parse_timeout(0.25, "c.yml:4") == 0.25
+
+
+@pytest.mark.parametrize("value", [10**400, "1" + "0" * 400, 1e12, "2d"])
+def test_a_timeout_past_a_day_or_past_a_float_is_a_usage_error(value: object) -> None:
+    with pytest.raises(CibridgeError, match=r"c\.yml:4: .*(more than a day|not a duration)"):
+        parse_timeout(value, "c.yml:4")
+
+
+def test_an_integer_too_large_for_a_float_is_no_duration() -> None:
+    assert parse_duration(10**400) is None

@@ -57,6 +57,10 @@ def test_non_http_url_is_rejected_showing_only_its_scheme() -> None:
         urls.ensure_url("hooks.slack.com/services/T0/B0/secretpart", "Slack webhook_url")
     assert "secretpart" not in str(caught.value)
     assert "has no scheme" in caught.value.message
+    # A token in the wrong place looks like a scheme up to its first colon: none of it shows.
+    with pytest.raises(CibridgeError) as caught:
+        urls.ensure_url("xoxb-12345:abcdef", "Slack webhook_url")
+    assert "xoxb" not in str(caught.value) and "has no scheme" in caught.value.message
 
 
 @pytest.mark.parametrize(

@@ -83,7 +83,12 @@ def test_headers_resolve_variables_and_a_private_ca_gets_its_own_transport(tmp_p
         (
             "integration_configs: {monitoring: {prometheus: {url: 'http://p', timeout: soon}}}\n",
             {},
-            "timeout 'soon'",
+            "'soon' is not a duration",
+        ),
+        (
+            "integration_configs: {monitoring: {prometheus: {url: 'http://p', timeout: 1e12}}}\n",
+            {},
+            "is more than a day",  # the socket timers would overflow
         ),
         (
             "integration_configs: {monitoring: {prometheus: {url: 'http://p', enabled: false}}}\n",

@@ -29,7 +29,11 @@ def parse_duration(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) and value >= 0 else None
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int too large for a float
+            return None
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     text = str(value).strip()
     number = _number(text)
     if number is not None:
@@ -50,11 +54,17 @@ def parse_seconds(value: object, where: str) -> float:
     return seconds
 
 
+MAX_TIMEOUT = 86400.0  # a day: past it, sockets and timers overflow, and no CI waits that long
+
+
 def parse_timeout(value: object, where: str) -> float:
-    """Like :func:`parse_seconds`, for a timeout: 0 would wait for no answer at all."""
+    """Like :func:`parse_seconds`, for a timeout: 0 would wait for no answer at all, and
+    more than a day is a typo (the platform's socket timers overflow well above it)."""
     seconds = parse_seconds(value, where)
     if seconds <= 0:
         raise CibridgeError(f"{where}: a timeout of {value!r} lets no answer arrive", hint=HINT)
+    if seconds > MAX_TIMEOUT:
+        raise CibridgeError(f"{where}: a timeout of {value!r} is more than a day", hint=HINT)
     return seconds
 
 

@@ -61,9 +61,10 @@ def origin(url: str) -> str:
 def ensure_url(url: str, where: str) -> str:
     if not url.startswith(("http://", "https://")):
         # Only the scheme is shown: the rest of a mistyped webhook address is its secret,
-        # registered or not.
-        scheme = re.match(r"[A-Za-z][A-Za-z0-9+.-]{0,15}:", url)
-        shown = f"{scheme.group(0)}… is" if scheme else "the value has no scheme, so it is"
+        # registered or not. Only a scheme that is followed by "//" counts, so that a token
+        # pasted in the wrong place ("xoxb-1234:…") is never shown in part.
+        scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]{0,15}:)//", url)
+        shown = f"{scheme.group(1)}… is" if scheme else "the value has no scheme, so it is"
         raise CibridgeError(
             f"{where}: {shown} not an http(s) URL",
             hint="copy the full URL, including https://",

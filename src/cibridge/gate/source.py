@@ -72,7 +72,7 @@ def client(
 ) -> tuple[PrometheusClient, Transport]:
     """The client, and the transport it uses (its own when the server has its own CA)."""
     from cibridge.clients.prometheus import PrometheusClient
-    from cibridge.core.durations import parse_duration
+    from cibridge.core.durations import parse_timeout
     from cibridge.http.transport import Transport
 
     found = settings(config, env)
@@ -90,12 +90,8 @@ def client(
     raw_timeout = found.value("timeout", "PROMETHEUS_TIMEOUT")
     timeout = None
     if raw_timeout not in (None, ""):
-        timeout = parse_duration(raw_timeout)
-        if not timeout:
-            raise CibridgeError(
-                f"Prometheus timeout {raw_timeout!r} ({found.where('timeout')}) is not a duration",
-                hint="write e.g. timeout: 30s",
-            )
+        where = f"Prometheus timeout ({found.where('timeout', 'PROMETHEUS_TIMEOUT')})"
+        timeout = parse_timeout(raw_timeout, where)
     auth = found.auth(AUTH_ENV, transport, "Prometheus")
     prometheus = PrometheusClient(
         transport, base, auth=auth, headers=headers(config, env), timeout=timeout, url_from=where

@@ -16,23 +16,28 @@ from cibridge.notify.settings import ProviderSettings
 def problems(config: Config, env: Mapping[str, str]) -> list[CibridgeError]:
     """What a send would refuse in each enabled provider section of the files, found
     without rendering or sending: a webhook or API URL that is no http(s) URL, a timeout
-    that is no duration."""
+    that is no duration. An unset value comes back as its error too (the caller keeps it a
+    warning)."""
     found: list[CibridgeError] = []
     for name in REGISTRY:
         settings = ProviderSettings(name, config, env)
-        if not settings.configured() or not settings.enabled():
-            continue
-        label = create(name, settings).label
-        api_env = variables.find(name, "api_url")
         checks: list[Callable[[], object]] = [
-            partial(settings.given_webhook_url, label, variables.find(name, "webhook_url")),
+            partial(_provider, name, settings),
             settings.timeout,
         ]
-        if settings.value("api_url", api_env) is not None:
-            checks.append(partial(settings.api_url, label, api_env, ""))
         for check in checks:
             try:
-                check()
+                if settings.configured() and settings.enabled():
+                    check()
             except CibridgeError as error:
                 found.append(error)
     return found
+
+
+def _provider(name: str, settings: ProviderSettings) -> None:
+    """The provider's URLs: its webhook, and its API base where it reads one."""
+    provider = create(name, settings)
+    settings.given_webhook_url(provider.label, variables.find(name, "webhook_url"))
+    env_name = provider.api_url_env
+    if env_name and settings.value("api_url", env_name) is not None:
+        settings.api_url(provider.label, env_name, "")

@@ -289,3 +289,39 @@ def test_a_notify_refuses_what_check_reports(cli, tmp_path: Path) -> None:  # ty
     assert checked.code == 2 and sent.code == 2, (checked.all, sent.all)
     complaint = f"{path}:4: 'fast' is not a duration"
     assert complaint in checked.err and complaint in sent.all
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "integration_configs:\n  project_management:\n    jira:\n      base_url: ${JIRA_SITE}\n",
+        "integration_configs:\n  communication:\n    slack:\n      api_url: ${SLACK_API}\n",
+        "integration_configs:\n  communication:\n    teams:\n      timeout: ${TEAMS_WAIT}\n",
+    ],
+)
+def test_an_unset_variable_in_a_checked_setting_stays_a_warning(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, section: str
+) -> None:
+    result = _check(cli, tmp_path, section)
+    assert result.code == 0, result.all
+    assert "is not set" in result.err and "error:" not in result.err
+
+
+def test_an_api_url_a_provider_never_reads_is_not_checked(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "integrations:\n  dingtalk:\n    api_url: not-a-url\n"
+    result = _check(cli, tmp_path, text)
+    assert result.code == 0, result.all
+
+
+def test_a_cloud_id_only_jira_section_is_checked_too(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "integrations:\n  jira:\n    cloud_id: abc-123\n    timeout: soon\n"
+    result = _check(cli, tmp_path, text)
+    assert result.code == 2 and ":4: 'soon' is not a duration" in result.err, result.all
+
+
+def test_a_huge_timeout_is_a_usage_error_not_a_crash(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "integrations:\n  webhook:\n    timeout: 1" + "0" * 400 + "\n"
+    result = _check(cli, tmp_path, text)
+    assert result.code == 2 and "not a duration" in result.err, result.all
+    bigger = _check(cli, tmp_path, "integrations:\n  webhook:\n    timeout: 1e12\n")
+    assert bigger.code == 2 and "is more than a day" in bigger.err, bigger.all

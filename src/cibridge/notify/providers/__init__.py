@@ -89,6 +89,7 @@ class Provider(Protocol):
     max_commits: int  # listed in a message before "… and N more"
     uses_channel: bool  # --channel means something (one message per channel)
     mention_keys: tuple[str, ...]  # keys of notify.mentions.users entries it reads
+    api_url_env: str  # the variable of its `api_url`; "" when it reads none
 
     def prepare(self, payload: Any, options: SendOptions) -> Delivery: ...
 
@@ -109,6 +110,7 @@ class ProviderBase:
     max_commits = 10
     uses_channel = False
     mention_keys: tuple[str, ...] = ()
+    api_url_env = ""
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings

@@ -63,6 +63,7 @@ class Slack(ProviderBase):
     label = "Slack"
     uses_channel = True
     mention_keys = ("slack",)
+    api_url_env = "SLACK_API_URL"
 
     def __init__(self, settings: ProviderSettings) -> None:
         super().__init__(settings)
@@ -72,7 +73,7 @@ class Slack(ProviderBase):
         token = self.settings.secret("bot_token", "SLACK_BOT_TOKEN")
         if token:
             self.api = True
-            base = self.settings.api_url("Slack", "SLACK_API_URL", DEFAULT_API)
+            base = self.settings.api_url(self.label, self.api_url_env, DEFAULT_API)
             return base, {"Authorization": f"Bearer {token}"}
         url = self.settings.webhook_url(
             "Slack",
