@@ -98,6 +98,13 @@ def parse_value(raw: Any) -> float:
     )
 
 
+class ReloadRefused(CibridgeError):
+    """Prometheus answered a reload and refused it: it still runs the rules it had."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message, exit_code=EXIT_FAILURE, hint=hint)
+
+
 class PrometheusClient:
     def __init__(
         self,
@@ -155,19 +162,16 @@ class PrometheusClient:
     def reload(self) -> None:
         """``POST /-/reload``: Prometheus reads its configuration and rule files again.
         It answers 403 unless started with ``--web.enable-lifecycle``, and 500 naming the
-        problem when a file does not load (it then keeps the rules it had)."""
-        from cibridge.core.errors import failure
-
+        problem when a file does not load (it then keeps the rules it had): both raise
+        :class:`ReloadRefused`. No answer at all raises the transport's error."""
         url = f"{self.base_url}/-/reload"
         response = self._send("POST", url, b"", dict(self.headers))
-        if response.ok:
-            return
         hint = "fix what Prometheus names"
         if response.status == 403:
             hint = "start Prometheus with --web.enable-lifecycle, or reload it yourself (SIGHUP)"
-        raise failure(
-            f"Prometheus did not reload: HTTP {response.status}: {response.excerpt()}", hint=hint
-        )
+        refused = refusal(response, "Prometheus did not reload", hint=hint)
+        if refused is not None:
+            raise ReloadRefused(refused.message, hint=refused.hint)
 
     def _send(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Response:
         read_timeout = None if self.timeout is None else self.timeout + 5

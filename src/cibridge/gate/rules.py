@@ -136,6 +136,7 @@ class Installed:
     the configuration is removed from Prometheus too."""
 
     def __init__(self, folder: str, service: str) -> None:
+        import hashlib
         from pathlib import Path
 
         base = Path(folder)
@@ -144,7 +145,9 @@ class Installed:
                 f"--rules-dir {folder}: not a folder",
                 hint="pass the folder Prometheus's rule_files reads (create it first)",
             )
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", service).strip("-.") or "checks"
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", service).strip("-")
+        if slug != service:  # two names that clean up alike must not share a file
+            slug = f"{slug or 'service'}-{hashlib.sha256(service.encode()).hexdigest()[:8]}"
         self.path = base / f"cibridge-{slug}.yml"
 
     def change(self, document: dict[str, Any]) -> str:
@@ -158,52 +161,64 @@ class Installed:
             parts.append("removed " + ", ".join(sorted(old - new)))
         return "; ".join(parts)
 
-    def replace(self, text: str) -> str | None:
-        """Write ``text`` in one step (a reader never sees half a file); the text before."""
+    def replace(self, content: str | bytes) -> bytes | None:
+        """Write ``content`` in one step (a reader never sees half a file); the bytes before."""
         import os
         import tempfile
 
-        previous = self._text()
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".cibridge-")
+        previous = self._bytes()
+        data = content.encode() if isinstance(content, str) else content
+        temporary = ""
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
+            # ".tmp": never matched by a rule_files pattern such as rules/*.yml.
+            handle, temporary = tempfile.mkstemp(
+                dir=self.path.parent, prefix=".cibridge-", suffix=".tmp"
+            )
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
             os.chmod(temporary, 0o644)  # Prometheus may run as another user
             os.replace(temporary, self.path)  # replaces a symbolic link, never its target
+            temporary = ""
         except OSError as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
             raise CibridgeError(
                 f"--rules-dir: cannot write {self.path}: {error.strerror or error}",
                 hint="pass a folder this job can write",
             ) from None
+        finally:
+            if temporary:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
         return previous
 
-    def restore(self, previous: str | None) -> None:
+    def restore(self, previous: bytes | None) -> None:
         """Back to the file before (none, if there was none)."""
         if previous is None:
-            self.path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.path.unlink()
         else:
             self.replace(previous)
 
-    def _text(self) -> str | None:
+    def _bytes(self) -> bytes | None:
         try:
-            return self.path.read_text(encoding="utf-8") if self.path.is_file() else None
+            return self.path.read_bytes() if self.path.is_file() else None
         except OSError:
             return None
 
     def _alerts(self) -> set[str]:
+        """The alert names of the file there now; none when it is not a rules file."""
         import yaml
 
         try:
-            loaded = yaml.safe_load(self._text() or "") or {}
-        except yaml.YAMLError:
+            loaded = yaml.safe_load((self._bytes() or b"").decode("utf-8"))
+        except (UnicodeDecodeError, yaml.YAMLError):
             return set()
         groups = loaded.get("groups") if isinstance(loaded, dict) else None
-        return {
-            str(r.get("alert"))
-            for group in groups or []
-            if isinstance(group, dict)
-            for r in group.get("rules") or []
-            if isinstance(r, dict) and r.get("alert")
-        }
+        found = set()
+        for group in groups if isinstance(groups, list) else []:
+            rules = group.get("rules") if isinstance(group, dict) else None
+            for rule in rules if isinstance(rules, list) else []:
+                if isinstance(rule, dict) and rule.get("alert"):
+                    found.add(str(rule["alert"]))
+        return found

@@ -818,3 +818,104 @@ def test_apply_needs_an_existing_rules_folder(
     config(tmp_path, gate_config(PASSING))
     result = cli("gate", "rules", "--set", "service_name=checkout", *argv)
     assert result.code == 2 and complaint in result.err, result.all
+
+
+class _Reload:
+    """A loopback Prometheus stand-in for POST /-/reload only, answering as scripted."""
+
+    def __init__(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        answer = (status, body, headers or {})
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                code, text, extra = answer
+                self.send_response(code)
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def __enter__(self) -> str:
+        return self.base
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_redirected_reload_says_where_and_puts_the_file_back(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "cibridge-checkout.yml").write_bytes(b"\xff\xfe not text\n")
+    config(tmp_path, gate_config(PASSING))
+    with _Reload(302, headers={"Location": "https://login.example/sso"}) as base:
+        result = _apply(cli, base)
+    assert result.code == 1, result.all
+    assert "Prometheus did not reload: answered 302 redirect to https://login.example" in result.err
+    # An old file that is not text is not a crash either, and comes back byte for byte.
+    assert (tmp_path / "rules" / "cibridge-checkout.yml").read_bytes() == b"\xff\xfe not text\n"
+
+
+def test_a_reload_without_an_answer_keeps_the_new_file_and_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "rules").mkdir()
+    config(tmp_path, gate_config(PASSING))
+    result = cli(
+        "gate", "rules", "--set", "service_name=checkout", "--apply", "--rules-dir", "rules",
+        env={"PROMETHEUS_URL": "http://127.0.0.1:1", "CIBRIDGE_HTTP_RETRIES": "0"},
+    )  # fmt: skip
+    assert result.code == 1, result.all
+    assert "whether Prometheus loaded them is unknown" in result.err
+    assert "Availability" in (tmp_path / "rules" / "cibridge-checkout.yml").read_text()
+
+
+@pytest.mark.parametrize(
+    "old", [b"groups: 5\n", b"groups: [{rules: 7}]\n", b"[1, 2]\n", b"{{{ not yaml\n"]
+)
+def test_an_existing_file_of_any_shape_is_replaced_not_a_crash(
+    cli, tmp_path: Path, old: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "cibridge-checkout.yml").write_bytes(old)
+    config(tmp_path, gate_config(PASSING))
+    result = _apply(cli, "http://127.0.0.1:1", "--dry-run")
+    assert result.code == 0 and "added Availability, Errors" in result.out, result.all
+
+
+def test_services_whose_names_clean_up_alike_get_files_of_their_own(tmp_path: Path) -> None:
+    from cibridge.gate.rules import Installed
+
+    names = ["日本", "中国", "", "..", "a b", "a/b", "checkout"]
+    paths = [Installed(str(tmp_path), name).path.name for name in names]
+    assert len(set(paths)) == len(names), paths
+    assert paths[-1] == "cibridge-checkout.yml"  # a name that needs no cleaning stays as it is
+    assert all("/" not in p and p.startswith("cibridge-") and p.endswith(".yml") for p in paths)
+
+
+def test_a_rules_folder_that_cannot_be_written_is_named(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config(tmp_path, gate_config(PASSING))
+    with _Reload(200) as base:
+        result = cli(
+            "gate", "rules", "--set", "service_name=checkout", "--apply", "--rules-dir",
+            "/proc", env={"PROMETHEUS_URL": base},
+        )  # fmt: skip
+    assert result.code == 2 and "--rules-dir: cannot write /proc/cibridge-checkout.yml" in (
+        result.err
+    ), result.all
+
+
+def test_output_and_apply_are_one_or_the_other(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "rules").mkdir()
+    config(tmp_path, gate_config(PASSING))
+    result = _apply(cli, "http://127.0.0.1:1", "--output", "x.yml")
+    assert result.code == 2 and "choose one" in result.err, result.all

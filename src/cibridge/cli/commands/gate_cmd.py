@@ -267,8 +267,11 @@ def rules(runtime: Runtime) -> int:
 
 
 def install(runtime: Runtime, document: dict[str, Any], text: str, service: str) -> int:
-    """``gate rules --apply``: the rules file in --rules-dir, then Prometheus reloaded; the
-    file before is put back when Prometheus does not take the new one."""
+    """``gate rules --apply``: the rules file in --rules-dir, then Prometheus reloaded. When
+    Prometheus refuses the reload (it keeps the rules it had), or the step is interrupted,
+    the file before is put back; when the reload got no answer, the new file stays and the
+    error says so, since Prometheus may have loaded it."""
+    from cibridge.clients.prometheus import ReloadRefused
     from cibridge.gate import rules as alert_rules
     from cibridge.gate import source
 
@@ -277,6 +280,11 @@ def install(runtime: Runtime, document: dict[str, Any], text: str, service: str)
         raise CibridgeError(
             "gate rules: --apply and --rules-dir go together",
             hint="pass --apply --rules-dir DIR (the folder Prometheus's rule_files reads)",
+        )
+    if args.output:
+        raise CibridgeError(
+            "gate rules: --output writes a file, --apply installs one: choose one",
+            hint="drop --output (--apply writes the file into --rules-dir)",
         )
     installed = alert_rules.Installed(args.rules_dir, service)
     change = installed.change(document)
@@ -288,7 +296,17 @@ def install(runtime: Runtime, document: dict[str, Any], text: str, service: str)
     previous = installed.replace(text)
     try:
         prometheus.reload()
-    except CibridgeError:
+    except ReloadRefused:
+        installed.restore(previous)
+        raise
+    except CibridgeError as error:  # no answer: Prometheus may or may not have the new rules
+        raise CibridgeError(
+            f"{error.message}; {where} holds the new rules, and whether Prometheus loaded "
+            "them is unknown (it gave no answer to the reload)",
+            exit_code=error.exit_code,
+            hint="check /api/v1/rules, or reload Prometheus yourself",
+        ) from None
+    except BaseException:  # interrupted, or a bug: most likely before Prometheus had it
         installed.restore(previous)
         raise
     runtime.platform.print(f"gate rules: {where} installed ({change}); Prometheus reloaded")
