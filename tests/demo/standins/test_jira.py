@@ -196,6 +196,11 @@ def test_search_jql_supports_the_shapes_cibridge_sends(
             "format e.g. '-5d', '4w 2d'.",
         ),
         ("updated ~ -1d", "stand-in: the operator '~' on dates is not supported"),
+        ("created >= startOfDay()", "stand-in: date functions (startOfDay()) are not supported"),
+        (
+            'created >= "-99999999999w"',
+            "stand-in: the period '-99999999999w' reaches past year 9999",
+        ),
     ],
 )
 def test_search_jql_refuses_what_jira_refuses_and_what_it_cannot_do(

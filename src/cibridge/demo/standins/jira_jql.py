@@ -187,6 +187,9 @@ class _Parser:
         if operator not in _COMPARE:
             raise JqlError(f"the operator '{operator}' on dates is not supported", stand_in=True)
         value = self.take("a value")[1]
+        following = self.peek()
+        if following is not None and following[1] == "(":  # now(), startOfDay(), ...
+            raise JqlError(f"date functions ({value}()) are not supported", stand_in=True)
         return DateClause(name.lower(), operator, _date(value, name))
 
     def function(self) -> str:
@@ -224,19 +227,36 @@ class _Parser:
 def _date(value: str, name: str) -> datetime:
     """A JQL date or period (from now, UTC), or the error Jira gives for anything else."""
     period = _PERIOD.fullmatch(value.strip())
-    if period:
-        delta = sum(
-            (int(amount) * _PERIOD_UNITS[unit]
-             for amount, unit in re.findall(r"(\d+)\s*([wdhm])", period.group(2))),
-            timedelta(),
-        )  # fmt: skip
-        return datetime.now(timezone.utc) + (-delta if period.group(1) == "-" else delta)
+    try:
+        found = _period(period) if period else _absolute(value)
+    except OverflowError:
+        raise JqlError(f"the period {value!r} reaches past year 9999", stand_in=True) from None
+    if found is None:
+        raise _invalid_date(value, name)
+    return found
+
+
+def _period(period: re.Match[str]) -> datetime:
+    """``-1d``, ``"4w 2d"``: from now (UTC)."""
+    delta = sum(
+        (int(amount) * _PERIOD_UNITS[unit]
+         for amount, unit in re.findall(r"(\d+)\s*([wdhm])", period.group(2))),
+        timedelta(),
+    )  # fmt: skip
+    return datetime.now(timezone.utc) + (-delta if period.group(1) == "-" else delta)
+
+
+def _absolute(value: str) -> datetime | None:
     for form in _DATE_FORMATS:
         try:
             return datetime.strptime(value, form).replace(tzinfo=timezone.utc)
         except ValueError:
             continue
-    raise JqlError(
+    return None
+
+
+def _invalid_date(value: str, name: str) -> JqlError:
+    return JqlError(
         f"Date value '{value}' for field '{name}' is invalid. Valid formats include: "
         "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period "
         "format e.g. '-5d', '4w 2d'."
