@@ -199,7 +199,7 @@ def test_search_jql_supports_the_shapes_cibridge_sends(
         ("created >= startOfDay()", "stand-in: date functions (startOfDay()) are not supported"),
         (
             'created >= "-99999999999w"',
-            "stand-in: the period '-99999999999w' reaches past year 9999",
+            "stand-in: the period '-99999999999w' is outside the years 1 to 9999",
         ),
     ],
 )

@@ -230,7 +230,9 @@ def _date(value: str, name: str) -> datetime:
     try:
         found = _period(period) if period else _absolute(value)
     except OverflowError:
-        raise JqlError(f"the period {value!r} reaches past year 9999", stand_in=True) from None
+        raise JqlError(
+            f"the period {value!r} is outside the years 1 to 9999", stand_in=True
+        ) from None
     if found is None:
         raise _invalid_date(value, name)
     return found
