@@ -105,7 +105,9 @@ class IntegrationSettings:
     def enabled(self) -> bool:
         return self.value("enabled", default=True) is not False
 
-    def auth(self, names: AuthEnv, transport: Transport, label: str) -> Auth | None:
+    def auth(
+        self, names: AuthEnv, transport: Transport, label: str, timeout: float | None = None
+    ) -> Auth | None:
         """The auth the settings describe: ``type`` when given, else whichever credentials
         are present (client credentials, then a token, then user and password)."""
         from cibridge.http import auth, oauth
@@ -141,6 +143,7 @@ class IntegrationSettings:
                 scopes=tuple(str(s) for s in self.value("scopes", default=()) or ()),
                 audience=self.value("audience"),
                 transport=transport,
+                timeout=timeout,
             )
         if kind in ("bearer", "pat", "token") or (not kind and token and not user):
             if not token:

@@ -50,6 +50,7 @@ class OAuth2ClientCredentials(Auth):
         client_auth: Literal["body", "basic"] = "body",
         what: str = "OAuth 2.0 token",
         clock: Callable[[], float] = time.monotonic,
+        timeout: float | None = None,  # per read, as for the service the token is for
     ) -> None:
         redact.register(client_secret)
         self.token_url = token_url
@@ -59,6 +60,7 @@ class OAuth2ClientCredentials(Auth):
         self.audience = audience
         self.transport = transport
         self.client_auth = client_auth
+        self.timeout = timeout
         self.what = what
         self._clock = clock
         self._lock = threading.Lock()
@@ -102,6 +104,7 @@ class OAuth2ClientCredentials(Auth):
             data=urlencode(form).encode(),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             auth=client,
+            timeout=self.timeout,
             what=self.what,
         )
         data = response.json()

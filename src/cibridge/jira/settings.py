@@ -115,9 +115,13 @@ def load(
             f"({settings.where('api_version', 'JIRA_API_VERSION')}) is not 2 or 3",
             hint="3 for Jira Cloud, 2 for Data Center / Server",
         )
+    from cibridge.core.durations import parse_timeout
+
+    timeout = settings.value("timeout")
+    seconds = None if timeout is None else parse_timeout(timeout, settings.where("timeout"))
     auth = None
     if transport is not None:
-        auth = settings.auth(AUTH_ENV, transport, "Jira")
+        auth = settings.auth(AUTH_ENV, transport, "Jira", seconds)
     if version in (None, ""):
         deployment = str(settings.value("deployment", default="") or "").lower()
         version = _api_version(base, deployment)
@@ -130,9 +134,5 @@ def load(
     configured = str(settings.value("deployments_url", "JIRA_DEPLOYMENTS_URL") or "")
     site = str(settings.value("base_url", "JIRA_BASE_URL") or settings.value("url") or base)
     deployments = endpoint(site, str(cloud_id or ""), configured)
-    from cibridge.core.durations import parse_timeout
-
-    timeout = settings.value("timeout")
-    seconds = None if timeout is None else parse_timeout(timeout, settings.where("timeout"))
     found = JiraSettings(base, int(version), auth, projects, deployments, seconds)
     return resolve(found, transport) if ask else found

@@ -6,8 +6,10 @@ and recording deployments with --deployment."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -643,39 +645,52 @@ def test_data_center_asks_again_without_the_keys_it_names_unknown(
     assert max(len(line) for line in done.all.splitlines()) < 1000
 
 
-def test_the_configured_timeout_bounds_each_jira_call(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """integrations.jira.timeout is the per-read limit of every call, as for chat providers:
-    a Jira that takes the connection and never answers fails the step after it."""
+@contextlib.contextmanager
+def _silent_server() -> Iterator[str]:
+    """A server that takes connections and never answers: its address."""
     import socket
     import threading
 
     listener = socket.create_server(("127.0.0.1", 0))
     held: list[socket.socket] = []
-    released = threading.Event()
 
     def hold() -> None:  # accept, read nothing back, answer nothing
-        while not released.is_set():
+        while True:
             try:
                 held.append(listener.accept()[0])
             except OSError:
                 return
 
     threading.Thread(target=hold, daemon=True).start()
-    config = tmp_path / "c.yml"
-    config.write_text(
-        "integrations:\n  jira:\n"
-        f"    base_url: http://127.0.0.1:{listener.getsockname()[1]}\n"
-        "    api_version: 3\n    timeout: 250ms\n"
-    )
-    env = {"JIRA_EMAIL": EMAIL, "JIRA_API_TOKEN": TOKEN, "CIBRIDGE_HTTP_RETRIES": "0"}
     try:
-        result = cli("--config", str(config), "jira", "--issue", "PROJ-1", "--comment", env=env)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
-        released.set()
         listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() above, so its thread ends
         listener.close()
         for connection in held:
             connection.close()
+
+
+@pytest.mark.parametrize("silent", ["base_url", "token_url"])
+def test_the_configured_timeout_bounds_each_jira_call(cli, tmp_path: Path, silent: str) -> None:  # type: ignore[no-untyped-def]
+    """integrations.jira.timeout is the per-read limit of every call, the OAuth token's
+    included: a Jira (or token endpoint) that takes the connection and never answers fails
+    the step after it."""
+    env = {"JIRA_CLIENT_SECRET": "client-secret-canary-9", "CIBRIDGE_HTTP_RETRIES": "0"}
+    with _silent_server() as address:
+        urls = {"base_url": "http://127.0.0.1:1", "token_url": "http://127.0.0.1:1/token"}
+        urls[silent] = address + ("/token" if silent == "token_url" else "")
+        config = tmp_path / "c.yml"
+        config.write_text(
+            "integrations:\n  jira:\n"
+            f"    base_url: {urls['base_url']}\n    api_version: 3\n    timeout: 250ms\n"
+            + (
+                f"    type: oauth2\n    client_id: ci\n    token_url: {urls['token_url']}\n"
+                if silent == "token_url"
+                else "    email: ci@example.com\n    api_token_ref: JIRA_CLIENT_SECRET\n"
+            )
+        )
+        result = cli("--config", str(config), "jira", "--issue", "PROJ-1", "--comment", env=env)
     assert result.code == 1, result.all
     assert "timed out after 0.25s" in result.all
-    assert TOKEN not in result.all
+    assert "client-secret-canary-9" not in result.all
