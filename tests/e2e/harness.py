@@ -33,6 +33,27 @@ COPY = f"""      - name: Check out
 PEER_START_TIMEOUT = 30.0
 
 
+def push_event(*messages: str) -> dict[str, object]:
+    """A GitHub push of one commit per message to acme/checkout's main (the last is HEAD)."""
+    shas = ["abcdef0123456789"[i % 16] * 40 for i in range(len(messages))]
+    return {
+        "ref": "refs/heads/main",
+        "before": "1" * 40,
+        "after": shas[-1] if shas else "1" * 40,
+        "repository": {"full_name": "acme/checkout", "default_branch": "main"},
+        "commits": [
+            {
+                "id": sha,
+                "message": message,
+                "author": {"name": "Mona Lisa", "email": "mona@example.com", "username": "mona"},
+                "url": f"https://github.com/acme/checkout/commit/{sha}",
+                "timestamp": "2026-11-28T09:00:00Z",
+            }
+            for sha, message in zip(shas, messages, strict=True)
+        ],
+    }
+
+
 def require(binary: str) -> str:
     found = shutil.which(binary)
     if found is None:

@@ -20,7 +20,7 @@ from cibridge.demo.standins import GITHUB_API_TOKEN, GitHubApi, StandIns, jira_o
 from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
 from cibridge.demo.standins.slack import SLACK_TOKEN
 from tests.doc_examples import Example, examples
-from tests.e2e.harness import COPY, Run, run_act
+from tests.e2e.harness import COPY, Run, push_event, run_act
 
 CHECKOUT = re.compile(
     r"^      - uses: actions/checkout@v4[^\n]*\n(?:        with:\n          fetch-depth: 0[^\n]*\n)?",
@@ -81,20 +81,7 @@ def _run(
         "GITHUB_TOKEN": GITHUB_API_TOKEN,
         "CIBRIDGE_TRIGGER_KEY": "0f" * 32,
     }
-    event = {
-        "ref": "refs/heads/main",
-        "before": "1" * 40,
-        "after": "c" * 40,
-        "repository": {"full_name": "acme/checkout", "default_branch": "main"},
-        "commits": [
-            {
-                "id": "c" * 40,
-                "message": f"{key}: empty carts no longer crash",
-                "author": {"name": "Mona Lisa", "email": "mona@example.com"},
-                "timestamp": "2026-11-28T09:00:00Z",
-            }
-        ],
-    }
+    event = push_event(f"{key}: empty carts no longer crash")
     for relative, content in files.items():
         # Written into this checkout's copy inside the job: the reader's repository files.
         workflow = workflow.replace(

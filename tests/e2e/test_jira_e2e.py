@@ -8,17 +8,7 @@ from pathlib import Path
 
 from cibridge.demo.standins import StandIns, jira_of
 from cibridge.demo.standins.jira import JIRA_TOKEN
-from tests.e2e.harness import COPY, run_act, run_gitlab_ci_local
-
-
-def _commit(sha: str, message: str) -> dict[str, object]:
-    return {
-        "id": sha * 40,
-        "message": message,
-        "author": {"name": "Mona Lisa", "email": "mona@example.com", "username": "mona"},
-        "url": f"https://github.com/acme/checkout/commit/{sha * 40}",
-        "timestamp": "2026-11-28T09:00:00Z",
-    }
+from tests.e2e.harness import COPY, push_event, run_act, run_gitlab_ci_local
 
 
 def test_jira_action_transitions_comments_and_links_the_pushed_issues(
@@ -26,16 +16,10 @@ def test_jira_action_transitions_comments_and_links_the_pushed_issues(
 ) -> None:
     jira = jira_of(stand_ins)
     env = stand_ins.env()
-    event = {
-        "ref": "refs/heads/main",
-        "before": "1" * 40,
-        "after": "c" * 40,
-        "repository": {"full_name": "acme/checkout", "default_branch": "main"},
-        "commits": [
-            _commit("a", "PROJ-1: empty carts no longer crash"),
-            _commit("b", "ops-1 rotate certificates (see CVE-2024-3094, not a key)"),
-        ],
-    }
+    event = push_event(
+        "PROJ-1: empty carts no longer crash",
+        "ops-1 rotate certificates (see CVE-2024-3094, not a key)",
+    )
     workflow = f"""on: push
 jobs:
   deploy:

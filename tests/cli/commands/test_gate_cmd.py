@@ -820,47 +820,16 @@ def test_apply_needs_an_existing_rules_folder(
     assert result.code == 2 and complaint in result.err, result.all
 
 
-class _Reload:
-    """A loopback Prometheus stand-in for POST /-/reload only, answering as scripted."""
-
-    def __init__(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        answer = (status, body, headers or {})
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                code, text, extra = answer
-                self.send_response(code)
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(text)))
-                self.end_headers()
-                self.wfile.write(text)
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def __enter__(self) -> str:
-        return self.base
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def test_a_redirected_reload_says_where_and_puts_the_file_back(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_redirected_reload_says_where_and_puts_the_file_back(  # type: ignore[no-untyped-def]
+    cli, httpserver: HTTPServer, tmp_path: Path
+) -> None:
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "cibridge-checkout.yml").write_bytes(b"\xff\xfe not text\n")
     config(tmp_path, gate_config(PASSING))
-    with _Reload(302, headers={"Location": "https://login.example/sso"}) as base:
-        result = _apply(cli, base)
+    httpserver.expect_request("/-/reload", method="POST").respond_with_data(
+        "", status=302, headers={"Location": "https://login.example/sso"}
+    )
+    result = _apply(cli, httpserver.url_for("/").rstrip("/"))
     assert result.code == 1, result.all
     assert "Prometheus did not reload: answered 302 redirect to https://login.example" in result.err
     # An old file that is not text is not a crash either, and comes back byte for byte.
@@ -904,11 +873,11 @@ def test_services_whose_names_clean_up_alike_get_files_of_their_own(tmp_path: Pa
 
 def test_a_rules_folder_that_cannot_be_written_is_named(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     config(tmp_path, gate_config(PASSING))
-    with _Reload(200) as base:
-        result = cli(
-            "gate", "rules", "--set", "service_name=checkout", "--apply", "--rules-dir",
-            "/proc", env={"PROMETHEUS_URL": base},
-        )  # fmt: skip
+    # Refused before Prometheus is contacted: the address need not answer.
+    result = cli(
+        "gate", "rules", "--set", "service_name=checkout", "--apply", "--rules-dir",
+        "/proc", env={"PROMETHEUS_URL": "http://127.0.0.1:1"},
+    )  # fmt: skip
     assert result.code == 2 and "--rules-dir: cannot write /proc/cibridge-checkout.yml" in (
         result.err
     ), result.all
