@@ -39,6 +39,24 @@ def _pipeline(example: Example) -> str:
     return f"{text}{BUILD}"  # no stages: GitLab's defaults (build, test, deploy) apply
 
 
+def _trigger_variables(stand_ins: StandIns, source: str) -> dict[str, str]:
+    """The CI/CD variables docs/trigger.md's GitLab set-up names, for a pipeline started by
+    ``source``; CI_PROJECT_ID is the project the stand-in knows ("the current project")."""
+    from cibridge.demo.standins import GITLAB_TRIGGER_TOKEN
+
+    env = stand_ins.env()
+    return {
+        "CI_PIPELINE_SOURCE": source,
+        "CI_PROJECT_ID": "42",
+        "JIRA_BASE_URL": env["JIRA_BASE_URL"],
+        "JIRA_USER_EMAIL": env["JIRA_USER_EMAIL"],
+        "JIRA_API_TOKEN": JIRA_TOKEN,
+        "CIBRIDGE_TRIGGER_KEY": "0f" * 32,
+        "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN,
+        "CI_API_V4_URL": env["CI_API_V4_URL"],
+    }
+
+
 def _run(
     tmp_path: Path,
     pipeline: str,
@@ -114,7 +132,7 @@ def test_the_receiving_job_starts_the_mapped_pipeline(tmp_path: Path, stand_ins:
     """docs/trigger.md's GitLab set-up: its deployment job and receiving job in one
     .gitlab-ci.yml, the page's rules as .cibridge.yml, on a trigger-token pipeline naming
     the issue, as a Jira Automation rule starts it."""
-    from cibridge.demo.standins import GITLAB_TRIGGER_TOKEN, GitLabApi
+    from cibridge.demo.standins import GitLabApi
     from tests.trigger.helpers import seed_projects
 
     seed_projects(stand_ins)
@@ -125,18 +143,7 @@ def test_the_receiving_job_starts_the_mapped_pipeline(tmp_path: Path, stand_ins:
     deploy = _example("docs/trigger.md", "if: $DEPLOY_ISSUE_KEY").text
     pipeline = _pipeline(_example("docs/trigger.md", "TRIGGER_PAYLOAD")) + deploy
     rules = _example("docs/trigger.md", "issue_status_trigger:").text
-    env = stand_ins.env()
-    variables = {
-        "CI_PIPELINE_SOURCE": "trigger",
-        "CI_PROJECT_ID": "42",  # the project the stand-in knows: "the current project"
-        "JIRA_ISSUE_KEY": key,
-        "JIRA_BASE_URL": env["JIRA_BASE_URL"],
-        "JIRA_USER_EMAIL": env["JIRA_USER_EMAIL"],
-        "JIRA_API_TOKEN": JIRA_TOKEN,
-        "CIBRIDGE_TRIGGER_KEY": "0f" * 32,
-        "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN,
-        "CI_API_V4_URL": env["CI_API_V4_URL"],
-    }
+    variables = {**_trigger_variables(stand_ins, "trigger"), "JIRA_ISSUE_KEY": key}
     run = _run(tmp_path, pipeline, variables, {".cibridge.yml": rules})
     assert run.code == 0, run.output
     assert "PASS  cibridge-trigger" in run.output, run.output
@@ -171,7 +178,7 @@ def test_the_scheduled_poll_starts_the_ready_issue_once(
 ) -> None:
     """docs/trigger.md's GitLab schedule, run twice: one pipeline for the ready issue, none
     for the one in progress."""
-    from cibridge.demo.standins import GITLAB_TRIGGER_TOKEN, GitLabApi
+    from cibridge.demo.standins import GitLabApi
     from tests.trigger.helpers import seed_projects
 
     seed_projects(stand_ins)
@@ -180,17 +187,7 @@ def test_the_scheduled_poll_starts_the_ready_issue_once(
     waiting = jira.add_issue("PROJ1", "Not yet", issue_type="Story", status="In Progress")
     pipeline = _pipeline(_example("docs/trigger.md", "CI/CD → Schedules"))
     rules = _example("docs/trigger.md", "issue_status_trigger:").text
-    env = stand_ins.env()
-    variables = {
-        "CI_PIPELINE_SOURCE": "schedule",
-        "CI_PROJECT_ID": "42",
-        "JIRA_BASE_URL": env["JIRA_BASE_URL"],
-        "JIRA_USER_EMAIL": env["JIRA_USER_EMAIL"],
-        "JIRA_API_TOKEN": JIRA_TOKEN,
-        "CIBRIDGE_TRIGGER_KEY": "0f" * 32,
-        "GITLAB_TRIGGER_TOKEN": GITLAB_TRIGGER_TOKEN,
-        "CI_API_V4_URL": env["CI_API_V4_URL"],
-    }
+    variables = _trigger_variables(stand_ins, "schedule")
     gitlab = next(s for s in stand_ins.services if isinstance(s, GitLabApi))
     started = []
     for attempt in ("1", "2"):

@@ -21,14 +21,16 @@ def problems(config: Config, env: Mapping[str, str]) -> list[CibridgeError]:
     found: list[CibridgeError] = []
     for name in REGISTRY:
         settings = ProviderSettings(name, config, env)
-        checks: list[Callable[[], object]] = [
-            partial(_provider, name, settings),
-            settings.timeout,
-        ]
+        try:
+            if not (settings.configured() and settings.enabled()):
+                continue
+        except CibridgeError as error:  # an `enabled: ${VAR}` that is not set
+            found.append(error)
+            continue
+        checks: list[Callable[[], object]] = [partial(_provider, name, settings), settings.timeout]
         for check in checks:
             try:
-                if settings.configured() and settings.enabled():
-                    check()
+                check()
             except CibridgeError as error:
                 found.append(error)
     return found
