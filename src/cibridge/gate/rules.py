@@ -19,8 +19,12 @@ standing rule has no notion of, so it is left out (a check with nothing else is 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from cibridge.core.durations import seconds_text
@@ -136,9 +140,6 @@ class Installed:
     the configuration is removed from Prometheus too."""
 
     def __init__(self, folder: str, service: str) -> None:
-        import hashlib
-        from pathlib import Path
-
         base = Path(folder)
         if not base.is_dir():
             raise CibridgeError(
@@ -163,9 +164,6 @@ class Installed:
 
     def replace(self, content: str | bytes) -> bytes | None:
         """Write ``content`` in one step (a reader never sees half a file); the bytes before."""
-        import os
-        import tempfile
-
         previous = self._bytes()
         data = content.encode() if isinstance(content, str) else content
         temporary = ""
