@@ -102,6 +102,13 @@ class IntegrationSettings:
                     return self.config.where(*path, candidate)
         return source(env_name, self.env) if env_name else "environment"
 
+    def timeout(self) -> float | None:
+        """``timeout`` in seconds, None when not set (the HTTP defaults apply)."""
+        from cibridge.core.durations import parse_timeout
+
+        raw = self.value("timeout")
+        return None if raw is None else parse_timeout(raw, self.where("timeout"))
+
     def enabled(self) -> bool:
         return self.value("enabled", default=True) is not False
 

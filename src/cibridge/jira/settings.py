@@ -115,10 +115,7 @@ def load(
             f"({settings.where('api_version', 'JIRA_API_VERSION')}) is not 2 or 3",
             hint="3 for Jira Cloud, 2 for Data Center / Server",
         )
-    from cibridge.core.durations import parse_timeout
-
-    timeout = settings.value("timeout")
-    seconds = None if timeout is None else parse_timeout(timeout, settings.where("timeout"))
+    seconds = settings.timeout()
     auth = None
     if transport is not None:
         auth = settings.auth(AUTH_ENV, transport, "Jira", seconds)

@@ -57,13 +57,6 @@ class ProviderSettings(IntegrationSettings):
         url = str(self.value("api_url", env_name, default)).rstrip("/")
         return ensure_url(url, f"{label} api_url ({self.where('api_url', env_name)})")
 
-    def timeout(self) -> float | None:
-        """``timeout`` in seconds, None when not set (the HTTP defaults apply)."""
-        from cibridge.core.durations import parse_timeout
-
-        raw = self.value("timeout")
-        return None if raw is None else parse_timeout(raw, self.where("timeout"))
-
     def channel(self, requested: str | None) -> str | None:
         """``--channel`` as a key of the ``channels`` mapping, else a literal channel."""
         channels = self.value("channels") or {}
