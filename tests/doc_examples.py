@@ -78,3 +78,40 @@ def shell_commands(text: str) -> list[list[str]]:
             if words and words[0] == "cibridge":
                 commands.append(words[1:])
     return commands
+
+
+def example(page: str, marker: str) -> Example:
+    """The one example of ``page`` whose text holds ``marker`` (line numbers move)."""
+    (found,) = [e for e in examples() if e.name.startswith(f"{page}:") and marker in e.text]
+    return found
+
+
+# -- what a reader has beside the examples, for the tests that run them -------------------
+
+# The reader's own checks for the gate examples (the page's seed example observes for five
+# minutes): one Prometheus check and the health checks, on the example's placeholders.
+GATE_CONFIG = """post_deployment_validation:
+  metrics_validation:
+    - name: availability
+      query: 'label_replace(vector(1), "svc", "{{ service_name }}", "", "")'
+      expected_value: 1
+      failure_action: rollback
+  health_check_validation:
+    http_checks:
+      - url: "http://{{ service_url }}/health"
+        expected_status: 200
+    tcp_checks:
+      - host: "{{ service_host }}"
+        port: "{{ service_port }}"
+  rollback_policy:
+    enabled: true
+    max_failures: 1
+    rollback_pipeline: "rollback-{{ service_name }}"
+"""
+
+
+def in_service(text: str, port: int) -> str:
+    """The example's service address is the reader's: here a loopback service."""
+    text = text.replace("checkout.internal:8080", f"127.0.0.1:{port}")
+    text = text.replace("service_host=checkout.internal", "service_host=127.0.0.1")
+    return text.replace("service_port=8080", f"service_port={port}")

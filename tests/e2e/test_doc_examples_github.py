@@ -19,19 +19,14 @@ import pytest
 from cibridge.demo.standins import GITHUB_API_TOKEN, GitHubApi, StandIns, jira_of
 from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
 from cibridge.demo.standins.slack import SLACK_TOKEN
-from tests.doc_examples import Example, examples
+from tests.doc_examples import GATE_CONFIG, Example, in_service
+from tests.doc_examples import example as _example
 from tests.e2e.harness import COPY, Run, push_event, run_act
 
 CHECKOUT = re.compile(
     r"^      - uses: actions/checkout@v4[^\n]*\n(?:        with:\n          fetch-depth: 0[^\n]*\n)?",
     re.M,
 )
-
-
-def _example(page: str, marker: str) -> Example:
-    """The one example of ``page`` whose text holds ``marker`` (line numbers move)."""
-    (found,) = [e for e in examples() if e.name.startswith(f"{page}:") and marker in e.text]
-    return found
 
 
 def _workflow(example: Example, stand_ins: StandIns, command: str = "true") -> str:
@@ -198,26 +193,6 @@ def test_the_receiving_workflow_starts_the_mapped_pipeline_once(
     )
 
 
-# The reader's own checks for the gate examples (the page's seed example observes for five
-# minutes): one Prometheus check and the health checks, on the example's placeholders.
-GATE_CONFIG = """post_deployment_validation:
-  metrics_validation:
-    - name: availability
-      query: 'label_replace(vector(1), "svc", "{{ service_name }}", "", "")'
-      expected_value: 1
-      failure_action: rollback
-  health_check_validation:
-    http_checks:
-      - url: "http://{{ service_url }}/health"
-        expected_status: 200
-    tcp_checks:
-      - host: "{{ service_host }}"
-        port: "{{ service_port }}"
-  rollback_policy:
-    enabled: true
-    max_failures: 1
-    rollback_pipeline: "rollback-{{ service_name }}"
-"""
 # The reader's deploy job, which the example's `needs: deploy` names.
 DEPLOY_JOB = """  deploy:
     runs-on: ubuntu-latest
@@ -227,13 +202,6 @@ DEPLOY_JOB = """  deploy:
       - id: deploy
         run: echo "at=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$GITHUB_OUTPUT"
 """
-
-
-def in_service(text: str, port: int) -> str:
-    """The example's service address is the reader's: here a loopback service."""
-    text = text.replace("checkout.internal:8080", f"127.0.0.1:{port}")
-    text = text.replace("service_host=checkout.internal", "service_host=127.0.0.1")
-    return text.replace("service_port=8080", f"service_port={port}")
 
 
 def test_the_gate_example_passes_a_healthy_deploy(tmp_path: Path, stand_ins: StandIns) -> None:

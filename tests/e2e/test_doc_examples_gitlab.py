@@ -17,16 +17,11 @@ import pytest
 
 from cibridge.demo.standins import StandIns, jira_of
 from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
-from tests.doc_examples import Example, examples
+from tests.doc_examples import GATE_CONFIG, Example, in_service
+from tests.doc_examples import example as _example
 from tests.e2e.harness import Run, run_gitlab_ci_local
 
 BUILD = "build:\n  stage: build\n  script:\n    - echo building\n"
-
-
-def _example(page: str, marker: str) -> Example:
-    """The one example of ``page`` whose text holds ``marker`` (line numbers move)."""
-    (found,) = [e for e in examples() if e.name.startswith(f"{page}:") and marker in e.text]
-    return found
 
 
 def _pipeline(example: Example) -> str:
@@ -159,7 +154,6 @@ def test_the_gate_example_passes_and_hands_its_verdict_to_the_next_job(
     the gate's dotenv; the reader's checks as .cibridge.yml, the reader's service here."""
     from cibridge.demo.gate import DemoService
     from tests.e2e.harness import prometheus
-    from tests.e2e.test_doc_examples_github import GATE_CONFIG, in_service
 
     example = _example("docs/gate.md", "component: $CI_SERVER_FQDN/your-group/cibridge/gate")
     with DemoService() as service, prometheus(tmp_path) as base:

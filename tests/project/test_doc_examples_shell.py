@@ -22,16 +22,11 @@ import pytest
 
 from cibridge.demo.standins import StandIns
 from tests.conftest import git
-from tests.doc_examples import Example, examples
-from tests.e2e.test_doc_examples_github import GATE_CONFIG
+from tests.doc_examples import GATE_CONFIG, Example, in_service
+from tests.doc_examples import example as _example
 
 HOOK_SECRET = "doc-example-hook-secret"
 BODY = b'{"webhookEvent": "jira:issue_updated"}\n'
-
-
-def _example(page: str, marker: str) -> Example:
-    (found,) = [e for e in examples() if e.name.startswith(f"{page}:") and marker in e.text]
-    return found
 
 
 def _as_pasted(example: Example) -> str:
@@ -125,7 +120,6 @@ def test_the_gate_command_line_judges_the_service_and_writes_both_reports(tmp_pa
 
     from cibridge.demo.gate import DemoService
     from tests.e2e.harness import prometheus
-    from tests.e2e.test_doc_examples_github import in_service
 
     example = _example("docs/gate.md", "--report gate.json --junit gate.xml")
     with DemoService() as service, prometheus(tmp_path) as base:
