@@ -18,13 +18,13 @@ from werkzeug import Request, Response
 from cibridge.clients.jira import JiraClient, JiraError
 from cibridge.clients.pipelines import Credentials, Dispatcher
 from cibridge.clients.prometheus import PrometheusClient, QueryError
+from cibridge.clients.targets import Target
 from cibridge.core import redact
 from cibridge.core.errors import CibridgeError
 from cibridge.http.auth import Basic, Bearer
 from cibridge.http.oauth import OAuth2ClientCredentials
 from cibridge.http.transport import HttpSettings, Transport
 from cibridge.report.outputs import cell, code, inline
-from cibridge.trigger.targets import Target
 
 JIRA_API_TOKEN = "ATATT3xFfGF0kLmNoPqRsTuVwXyZ012345"  # 34 characters, as in the finding
 GITHUB_TOKEN = "ghs_Zq8mN2vB7cX1lK4jH6gF3dS5aP9oI0uY"

@@ -8,9 +8,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from cibridge.clients.pipelines import Credentials, Dispatcher
+from cibridge.clients.targets import Target
 from cibridge.core.errors import CibridgeError
 from cibridge.http.transport import HttpSettings, Transport
-from cibridge.trigger.targets import Target
 
 
 def test_a_github_repository_and_a_gitlab_project_of_the_same_path_keep_their_own_branch(

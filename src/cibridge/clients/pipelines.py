@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from cibridge.core import redact
@@ -28,25 +28,10 @@ from cibridge.core.untrusted import excerpt
 from cibridge.http.refusal import raise_for_refusal
 
 if TYPE_CHECKING:
+    from cibridge.clients.targets import Target
     from cibridge.http.transport import Response, Transport
 
 Printer = Callable[[str, str, Any], None]
-
-
-class Target(Protocol):
-    """Where a pipeline starts: a GitHub workflow or a GitLab project, on a ref."""
-
-    @property
-    def kind(self) -> str: ...  # github | gitlab
-    @property
-    def api_url(self) -> str: ...
-    @property
-    def place(self) -> str: ...  # owner/repo, or the GitLab project id or path
-    @property
-    def workflow(self) -> str: ...
-    @property
-    def ref(self) -> str: ...  # "": the default branch, looked up when dispatching
-    def describe(self) -> str: ...
 
 
 GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}

@@ -55,11 +55,12 @@ def _runs(transport: Transport, env: dict[str, str], token: str) -> int:
 def chapter(stage: Stage, env: dict[str, str]) -> int:
     from cibridge.clients import pipelines as dispatch
     from cibridge.clients.jira import JiraClient
+    from cibridge.clients.targets import Here
     from cibridge.config.loader import Config
     from cibridge.demo.standins import GITHUB_API_TOKEN
     from cibridge.http.transport import HttpSettings, Transport
     from cibridge.jira import settings
-    from cibridge.trigger import reporting, rules, service, source, targets
+    from cibridge.trigger import reporting, rules, service, source
 
     say = stage.platform.print
     transport = Transport(HttpSettings.from_env(env))
@@ -78,7 +79,7 @@ def chapter(stage: Stage, env: dict[str, str]) -> int:
             "changelog": {"items": [{"field": "status", "toString": "Ready for Deployment"}]},
         }
     ).encode()
-    here = targets.Here(platform="local", github_api=env["GITHUB_API_URL"])
+    here = Here(platform="local", github_api=env["GITHUB_API_URL"])
     deps = service.Dependencies(
         client,
         dispatch.Dispatcher(transport, dispatch.Credentials(github_token=GITHUB_API_TOKEN)),

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from cibridge.clients.jira import jql
+from cibridge.clients.targets import Here, Target, resolve
 from cibridge.core.durations import seconds_text
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
 from cibridge.trigger import once, poll, rules, targets
@@ -45,7 +46,7 @@ class TriggerRequest:
     run: str = ""  # this run, as the record names it (run URL, else id)
     environment: str = ""
     now: str = ""  # ISO time written into the record
-    here: targets.Here = field(default_factory=targets.Here)
+    here: Here = field(default_factory=Here)
     concurrency: int = 8  # issues evaluated at once
     trigger_key: str = ""  # CIBRIDGE_TRIGGER_KEY: signs and verifies the record's entries
 
@@ -224,7 +225,7 @@ def _one(
             continue
         done = record.get(key)
         try:
-            target = targets.resolve(match.pipeline, deps.config, request.here)
+            target = resolve(match.pipeline, deps.config, request.here, targets.DEFAULTS)
         except CibridgeError as error:
             if done is None and request.dispatch:
                 result.outcomes.append(Outcome(match, "", FAILED, str(error), "", error.exit_code))
@@ -262,7 +263,7 @@ def _one(
                 detail = f"already started: {confirmed.detail}"
                 result.outcomes.append(Outcome(match, shown, ALREADY, detail, confirmed.url))
                 continue
-            begun = deps.dispatcher.start(target, target.fill(match, request.environment, change))
+            begun = deps.dispatcher.start(target, _filled(target, match, request, change))
         except CibridgeError as error:
             # Nothing is recorded: the next delivery or poll tries again.
             result.outcomes.append(Outcome(match, shown, FAILED, str(error), "", error.exit_code))
@@ -273,6 +274,10 @@ def _one(
             continue
         problem = _record(deps, request, record, [key], current, shown)
         result.outcomes.append(_started(match, shown, begun, problem))
+
+
+def _filled(target: Target, match: Match, request: TriggerRequest, change: str) -> dict[str, str]:
+    return target.fill(targets.values(match, request.environment, change), match.pipeline)
 
 
 def _record(
@@ -301,7 +306,7 @@ def _started(match: Match, shown: str, begun: Started, problem: str) -> Outcome:
 
 
 def _confirmed(
-    target: targets.Target, change: str, request: TriggerRequest, deps: Dependencies
+    target: Target, change: str, request: TriggerRequest, deps: Dependencies
 ) -> Started | None:
     """The target's own run for this change, when the target can say: a pipeline whose
     inputs carry ``{{ change_id }}`` and show it in the run's title. The record on the issue
@@ -347,7 +352,7 @@ def _release(
         deps.say(f"{match.issue}: {first.rule} → {first.pipeline}: not started, {stale}")
         return
     try:
-        target = targets.resolve(first.pipeline, deps.config, request.here)
+        target = resolve(first.pipeline, deps.config, request.here, targets.DEFAULTS)
     except CibridgeError as error:
         state = FAILED if request.dispatch else MATCHED
         result.outcomes.append(Outcome(match, "", state, str(error), "", error.exit_code))
@@ -360,7 +365,7 @@ def _release(
     try:
         confirmed = _confirmed(target, change, request, deps)
         if confirmed is None:
-            begun = deps.dispatcher.start(target, target.fill(match, request.environment, change))
+            begun = deps.dispatcher.start(target, _filled(target, match, request, change))
     except CibridgeError as error:
         result.outcomes.append(Outcome(match, shown, FAILED, str(error), "", error.exit_code))
         return

@@ -14,8 +14,8 @@ from cibridge.trigger import reporting
 MIN_TRIGGER_KEY = 32
 
 if TYPE_CHECKING:
+    from cibridge.clients.targets import Here
     from cibridge.trigger.service import TriggerResult
-    from cibridge.trigger.targets import Here
 
 NO_SOURCE_HINT = (
     "pass --issue KEY or --event-file FILE, run it from a repository_dispatch (GitHub) or a "
@@ -72,7 +72,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _here(runtime: Runtime) -> Here:
-    from cibridge.trigger.targets import Here
+    from cibridge.clients.targets import Here
 
     env = runtime.env
     platform = runtime.context.platform
