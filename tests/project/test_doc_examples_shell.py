@@ -136,6 +136,29 @@ def test_the_gate_command_line_judges_the_service_and_writes_both_reports(tmp_pa
     assert len(list(suite.iter("testcase"))) == 3
 
 
+def test_the_ruler_session_adds_the_group_once(tmp_path: Path) -> None:
+    """docs/gate.md's ruler session against the Mimir stand-in: the dry run writes nothing,
+    the first --apply adds the group, the rerun leaves it unchanged and posts nothing."""
+    from tests.demo.standins.mimir import ruler_of, serving
+
+    config = tmp_path / "gate.yml"
+    config.write_text(GATE_CONFIG.split("  health_check_validation:")[0])  # service_name only
+    with serving() as mimir:
+        env = {**mimir.env(), "CIBRIDGE_CONFIG": str(config)}
+        done = _bash(tmp_path, _as_pasted(_example("docs/gate.md", "RULER_TENANT=")), env)
+        posted = [r for r in mimir.received if r.raw]
+        held = ruler_of(mimir).groups
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("- ")]
+    assert lines == [
+        "- cibridge-gate-checkout: added (1 rule(s))",  # the dry run's
+        "- cibridge-gate-checkout: added (1 rule(s))",
+        "- cibridge-gate-checkout: unchanged (1 rule(s))",
+    ], done.stdout
+    assert len(posted) == 1
+    assert list(held[(mimir.env()["RULER_TENANT"], "cibridge")]) == ["cibridge-gate-checkout"]
+
+
 def test_the_silence_lines_hold_a_silence_while_the_gate_runs(tmp_path: Path) -> None:
     """docs/gate.md's two --silence lines against a real Alertmanager: each creates the
     silence its comment names and expires it when the gate ends."""

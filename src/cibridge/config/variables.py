@@ -89,6 +89,13 @@ VARIABLES: tuple[Variable, ...] = (
     _v("PUSHGATEWAY_TOKEN", "pushgateway", "token", "secret", "Pushgateway bearer token"),
     _v("PUSHGATEWAY_CLIENT_ID", "pushgateway", "client_id", "setting", "Pushgateway OAuth 2.0 client id"),
     _v("PUSHGATEWAY_CLIENT_SECRET", "pushgateway", "client_secret", "secret", "Pushgateway OAuth 2.0 client secret"),
+    _v("RULER_URL", "ruler", "url", "address", "Mimir/Cortex ruler for gate rules --apply"),
+    _v("RULER_API", "ruler", "api", "setting", "ruler path style: mimir (default) or cortex"),
+    _v("RULER_NAMESPACE", "ruler", "namespace", "setting", "ruler namespace gate rules --apply owns (default cibridge)"),
+    _v("RULER_TENANT", "ruler", "tenant", "setting", "ruler tenant sent as X-Scope-OrgID"),
+    _v("RULER_USER", "ruler", "user", "setting", "ruler basic-auth user"),
+    _v("RULER_PASSWORD", "ruler", "password", "secret", "ruler basic-auth password"),
+    _v("RULER_TOKEN", "ruler", "token", "secret", "ruler bearer token"),
     # the CI APIs the trigger dispatches to
     _v("GITHUB_TOKEN", "github", "token", "secret", "GitHub token (workflow dispatch)", "github-token"),
     _v("GH_TOKEN", "github", "gh_token", "secret", "GitHub token under the gh CLI's name"),

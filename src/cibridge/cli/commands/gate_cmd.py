@@ -73,7 +73,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--apply",
         action="store_true",
-        help="gate rules: install the rules in --rules-dir and reload Prometheus",
+        help="gate rules: install the rules in --rules-dir and reload Prometheus, or (no "
+        "--rules-dir, a ruler configured: RULER_URL) through a Mimir/Cortex ruler API",
     )
     parser.add_argument(
         "--rules-dir",
@@ -276,10 +277,18 @@ def install(runtime: Runtime, document: dict[str, Any], text: str, service: str)
     from cibridge.gate import source
 
     args = runtime.args
+    if args.apply and not args.rules_dir and not args.output:
+        from cibridge.gate import ruler
+
+        if ruler.configured(runtime.config, runtime.env):
+            from cibridge.cli.commands import gate_ruler
+
+            return gate_ruler.install(runtime, document)
     if not (args.apply and args.rules_dir):
         raise CibridgeError(
-            "gate rules: --apply and --rules-dir go together",
-            hint="pass --apply --rules-dir DIR (the folder Prometheus's rule_files reads)",
+            "gate rules: --apply and --rules-dir go together (or --apply and a ruler)",
+            hint="pass --apply --rules-dir DIR (the folder Prometheus's rule_files reads), "
+            "or set RULER_URL (url under integration_configs.monitoring.ruler)",
         )
     if args.output:
         raise CibridgeError(
