@@ -13,6 +13,7 @@ import yaml
 from cibridge.config import loader as config
 from cibridge.gate import plan
 from cibridge.gate.rules import (
+    Installed,
     alert_name,
     condition,
     dump,
@@ -118,6 +119,20 @@ def test_alert_names_stay_distinct() -> None:
     checks = [metric(name="a-b", max_value=1), metric(name="a_b", max_value=1)]
     names = [rule["alert"] for rule in rules_document(checks, "s")["groups"][0]["rules"]]
     assert names == ["AB", "AB2"]
+
+
+def test_the_change_says_added_changed_removed_or_unchanged(tmp_path: Path) -> None:
+    installed = Installed(str(tmp_path), "s")
+    before = [metric(name="errors", max_value=1), metric(name="latency", max_value=2)]
+    assert installed.change(rules_document(before, "s")) == "2 rule(s); added Errors, Latency"
+    installed.replace(dump(rules_document(before, "s")))
+    assert installed.change(rules_document(before, "s")) == "2 rule(s); unchanged"
+    after = [metric(name="errors", max_value=5), metric(name="saturation", max_value=1)]
+    assert installed.change(rules_document(after, "s")) == (
+        "2 rule(s); added Saturation; changed Errors; removed Latency"
+    )
+    # The checks make no rule any more: the whole group's rules go.
+    assert installed.change(rules_document([], "s")) == "0 rule(s); removed Errors, Latency"
 
 
 def _promtool(path: Path) -> subprocess.CompletedProcess[str]:

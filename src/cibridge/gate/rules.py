@@ -152,14 +152,21 @@ class Installed:
         self.path = base / f"cibridge-{slug}.yml"
 
     def change(self, document: dict[str, Any]) -> str:
-        """What installing ``document`` changes, in alert names."""
-        new = {r["alert"] for group in document["groups"] for r in group["rules"]}
+        """What installing ``document`` changes, in alert names: added, changed (same name,
+        another rule), removed; "unchanged" when the file there has the same rules."""
+        new = {r["alert"]: r for group in document["groups"] for r in group["rules"]}
         old = self._alerts()
         parts = [f"{len(new)} rule(s)"]
-        if new - old:
-            parts.append("added " + ", ".join(sorted(new - old)))
-        if old - new:
-            parts.append("removed " + ", ".join(sorted(old - new)))
+        changed = sorted(name for name in new.keys() & old.keys() if new[name] != old[name])
+        for verb, names in (
+            ("added", sorted(new.keys() - old.keys())),
+            ("changed", changed),
+            ("removed", sorted(old.keys() - new.keys())),
+        ):
+            if names:
+                parts.append(f"{verb} " + ", ".join(names))
+        if len(parts) == 1 and old:
+            parts.append("unchanged")
         return "; ".join(parts)
 
     def replace(self, content: str | bytes) -> bytes | None:
@@ -204,19 +211,20 @@ class Installed:
         except OSError:
             return None
 
-    def _alerts(self) -> set[str]:
-        """The alert names of the file there now; none when it is not a rules file."""
+    def _alerts(self) -> dict[str, Any]:
+        """The alerting rules of the file there now, by name; none when it is not a rules
+        file."""
         import yaml
 
         try:
             loaded = yaml.safe_load((self._bytes() or b"").decode("utf-8"))
         except (UnicodeDecodeError, yaml.YAMLError):
-            return set()
+            return {}
         groups = loaded.get("groups") if isinstance(loaded, dict) else None
-        found = set()
+        found: dict[str, Any] = {}
         for group in groups if isinstance(groups, list) else []:
             rules = group.get("rules") if isinstance(group, dict) else None
             for rule in rules if isinstance(rules, list) else []:
                 if isinstance(rule, dict) and rule.get("alert"):
-                    found.add(str(rule["alert"]))
+                    found[str(rule["alert"])] = rule
         return found

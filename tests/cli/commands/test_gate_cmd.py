@@ -755,7 +755,7 @@ def test_apply_installs_the_rules_and_a_rerun_replaces_them_whole(cli, tmp_path:
         assert "2 rule(s); added Availability, Errors" in first.out and "reloaded" in first.out
         assert _loaded_alerts(base) == {"cibridge-gate-checkout": ["Availability", "Errors"]}
         again = _apply(cli, base)
-        assert again.code == 0 and "(2 rule(s))" in again.out, again.all
+        assert again.code == 0 and "(2 rule(s); unchanged)" in again.out, again.all
         config(tmp_path, gate_config(PASSING.split("    - name: errors")[0]))
         fewer = _apply(cli, base)
         assert fewer.code == 0 and "removed Errors" in fewer.out, fewer.all
