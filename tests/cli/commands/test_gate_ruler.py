@@ -179,3 +179,12 @@ def test_an_unknown_api_from_the_environment_names_the_variable(
     assert result.code == 2, result.all
     assert "ruler api: 'thanos' (" in result.err and "RULER_API) is not one of" in result.err
     assert not mimir.received
+
+
+def test_output_and_apply_are_one_or_the_other_with_a_ruler_too(
+    cli, mimir: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    config(tmp_path, gate_config(PASSING))
+    result = _apply(cli, mimir, "--output", "rules.yml")
+    assert result.code == 2 and "--output writes a file, --apply installs one" in result.err
+    assert not mimir.received and not (tmp_path / "rules.yml").exists()

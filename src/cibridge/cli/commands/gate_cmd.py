@@ -277,7 +277,12 @@ def install(runtime: Runtime, document: dict[str, Any], text: str, service: str)
     from cibridge.gate import source
 
     args = runtime.args
-    if args.apply and not args.rules_dir and not args.output:
+    if args.output:
+        raise CibridgeError(
+            "gate rules: --output writes a file, --apply installs one: choose one",
+            hint="drop --output (--apply writes the file into --rules-dir)",
+        )
+    if args.apply and not args.rules_dir:
         from cibridge.gate import ruler
 
         if ruler.configured(runtime.config, runtime.env):
@@ -289,11 +294,6 @@ def install(runtime: Runtime, document: dict[str, Any], text: str, service: str)
             "gate rules: --apply and --rules-dir go together (or --apply and a ruler)",
             hint="pass --apply --rules-dir DIR (the folder Prometheus's rule_files reads), "
             "or set RULER_URL (url under integration_configs.monitoring.ruler)",
-        )
-    if args.output:
-        raise CibridgeError(
-            "gate rules: --output writes a file, --apply installs one: choose one",
-            hint="drop --output (--apply writes the file into --rules-dir)",
         )
     installed = alert_rules.Installed(args.rules_dir, service)
     change = installed.change(document)

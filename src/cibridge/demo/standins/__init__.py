@@ -1,4 +1,5 @@
-"""Loopback stand-ins for Slack, DingTalk, Feishu, WeCom, Teams and a generic receiver.
+"""Loopback stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a generic receiver, Jira,
+the GitHub and GitLab APIs and a Mimir ruler.
 
 They validate as strictly as the services (signatures recomputed independently, Slack
 blocks through slack_sdk's models when it is installed, the documented size limits) and
@@ -32,6 +33,7 @@ from cibridge.demo.standins.jira import (
     Jira,
     jira_of,
 )
+from cibridge.demo.standins.mimir_ruler import RULER_TENANT, MimirRuler
 from cibridge.demo.standins.server import (
     Answer,
     Behaviour,
@@ -66,6 +68,7 @@ __all__ = [
     "JIRA_EMAIL",
     "JIRA_PAT",
     "JIRA_TOKEN",
+    "RULER_TENANT",
     "SERVICES",
     "SLACK_CHANNELS",
     "SLACK_HOOK",
@@ -78,6 +81,7 @@ __all__ = [
     "GitHubApi",
     "GitLabApi",
     "Jira",
+    "MimirRuler",
     "RawHandler",
     "Received",
     "Request",
@@ -99,6 +103,7 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
     Jira,
     GitHubApi,
     GitLabApi,
+    MimirRuler,
 )
 
 
