@@ -34,22 +34,14 @@ def test_notify_options_and_secret_inputs() -> None:
     argv = argv_from_env(env)
     assert argv == [
         "notify",
-        "--channel",
-        "#a",
-        "--channel",
-        "#b",
-        "--fail-on-error",
-        "true",
-        "--set",
-        "service_name=api",
-        "--set",
-        "environment=prod",
-        "--to",
-        "slack",
-        "--to",
-        "dingtalk",
-        "--to",
-        "teams",
+        "--channel=#a",
+        "--channel=#b",
+        "--fail-on-error=true",
+        "--set=service_name=api",
+        "--set=environment=prod",
+        "--to=slack",
+        "--to=dingtalk",
+        "--to=teams",
     ]
     assert env["SLACK_WEBHOOK_URL"] == "https://hooks.example/x"
     assert env["DINGTALK_SECRET"] == "from-job-env"  # an empty input does not hide the job's value
@@ -97,10 +89,8 @@ def test_multi_line_set_value_stays_one_value() -> None:
     argv = argv_from_env(env)
     assert argv == [
         "notify",
-        "--set",
-        "title=Fix the thing\n\nbody: it=was broken",
-        "--set",
-        "service_name=api",
+        "--set=title=Fix the thing\n\nbody: it=was broken",
+        "--set=service_name=api",
     ]
 
 
@@ -153,21 +143,16 @@ def test_jira_inputs_become_options() -> None:
     assert argv_from_env(env) == [
         "jira",
         "--comment",
-        "--field",
-        "customfield_1=a, b",
-        "--field",
-        "Resolution=Fixed",
-        "--issue",
-        "PROJ-1",
-        "--issue",
-        "proj-2",
-        "--issue",
-        "OPS-3",
+        "--field=customfield_1=a, b",
+        "--field=Resolution=Fixed",
+        "--issue=PROJ-1",
+        "--issue=proj-2",
+        "--issue=OPS-3",
         "--no-remote-link",
         "--strict",
     ]
     named = argv_from_env({"CIBRIDGE_COMMAND": "jira", "CIBRIDGE_OPT_COMMENT": "my.md.j2"})
-    assert named == ["jira", "--comment", "my.md.j2"]
+    assert named == ["jira", "--comment=my.md.j2"]
 
 
 def test_every_action_passes_only_known_credentials() -> None:
@@ -227,3 +212,11 @@ def test_the_gate_action_prometheus_url_input_beats_the_config_file(
     err = capsys.readouterr().err
     assert "Prometheus is unreachable (its URL is from the prometheus-url input)" in err
     assert "127.0.0.1:9" in err and "file.invalid" not in err
+
+
+def test_a_value_starting_with_a_dash_stays_the_option_s_value() -> None:
+    from cibridge.cli.main import build_parser
+
+    argv = argv_from_env({"CIBRIDGE_COMMAND": "gate", "CIBRIDGE_OPT_DEPLOYED_AT": "-6m"})
+    assert argv == ["gate", "--deployed-at=-6m"]
+    assert build_parser().parse_args(argv).deployed_at == "-6m"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from cibridge.demo.standins import GITHUB_API_TOKEN, GitHubApi, StandIns, jira_of
+from cibridge.demo.standins.datadog import DATADOG_API_KEY, DATADOG_APP_KEY, datadog_of
 from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
 from cibridge.demo.standins.slack import SLACK_TOKEN
 from tests.doc_examples import GATE_CONFIG, Example, in_service
@@ -47,7 +48,10 @@ def _workflow(example: Example, stand_ins: StandIns, command: str = "true") -> s
         text = f"jobs:\n  example:\n    runs-on: ubuntu-latest\n    steps:\n{COPY}{steps}\n"
     assert "your-org" not in text and "<owner>" not in text, text
     # The Web API base is the one thing the reader never sets: the stand-in's address.
-    env = f"env:\n  SLACK_API_URL: {stand_ins.base}/slack/api\n"
+    env = (
+        f"env:\n  SLACK_API_URL: {stand_ins.base}/slack/api\n"
+        f"  DATADOG_API_URL: {stand_ins.base}/datadog\n"
+    )
     if re.search(r"^on:", text, re.M):  # a whole workflow, with its own events
         return re.sub(r"^jobs:", lambda _: f"{env}jobs:", text, count=1, flags=re.M)
     return f"on: push\n{env}{text}"
@@ -75,6 +79,8 @@ def _run(
         "JIRA_PAT": JIRA_PAT,
         "GITHUB_TOKEN": GITHUB_API_TOKEN,
         "CIBRIDGE_TRIGGER_KEY": "0f" * 32,
+        "DD_API_KEY": DATADOG_API_KEY,
+        "DD_APP_KEY": DATADOG_APP_KEY,
     }
     event = push_event(f"{key}: empty carts no longer crash")
     for relative, content in files.items():
@@ -208,7 +214,7 @@ def test_the_gate_example_passes_a_healthy_deploy(tmp_path: Path, stand_ins: Sta
     from cibridge.demo.gate import DemoService
     from tests.e2e.harness import prometheus
 
-    example = _example("docs/gate.md", "uses: your-org/cibridge/gate@v1")
+    example = _example("docs/gate.md", "prometheus-token: ${{ secrets.PROMETHEUS_TOKEN }}")
     with DemoService() as service, prometheus(tmp_path) as base:
         text = in_service(example.text, service.port)
         text = "jobs:\n" + DEPLOY_JOB + text.replace("https://prometheus.example.com", base)
@@ -220,6 +226,37 @@ def test_the_gate_example_passes_a_healthy_deploy(tmp_path: Path, stand_ins: Sta
     port = service.port  # the example's set: reached every check through its placeholders
     for check in ("availability", f"GET http://127.0.0.1:{port}/health", f"tcp 127.0.0.1:{port}"):
         assert re.search(rf"\| {re.escape(check)} \|.*\| ✅ pass \|", run.output), check
+
+
+DATADOG_QUERY = (
+    "sum:trace.http.request.errors{service:checkout,env:production} by {version}.as_rate()"
+)
+
+
+@pytest.mark.parametrize(("errors", "verdict"), [(0.1, "pass"), (0.8, "fail")])
+def test_the_datadog_example_judges_the_deploy_and_records_it_in_dora(
+    tmp_path: Path, stand_ins: StandIns, errors: float, verdict: str
+) -> None:
+    """docs/gate.md's Datadog step with its configuration: the check runs in Datadog (the
+    stand-in), the verdict follows the error rate, and the deployment reaches DORA."""
+    datadog = datadog_of(stand_ins)
+    datadog.series[DATADOG_QUERY] = lambda _t: {("version:1.5.0",): errors}
+    config = _example("docs/gate.md", "app_key_ref: datadog-app-key").text
+    step = _example("docs/gate.md", "datadog-api-key: ${{ secrets.DD_API_KEY }}")
+    # The reader's deploy finished before the check's 5 minutes: one look back, no wait.
+    text = step.text.replace(
+        "set: service_name=checkout", "set: service_name=checkout\n          deployed-at: '-6m'"
+    )
+    workflow = _workflow(Example(step.page, step.line, "yaml", text), stand_ins)
+    run = _run(tmp_path, workflow, stand_ins, {".cibridge.yml": config})
+    assert (run.code == 0) is (verdict == "pass"), run.output
+    assert re.search(
+        rf"\| error\\_rate \|.*\| {'✅ pass' if verdict == 'pass' else '❌ fail'} \|", run.output
+    ), run.output
+    (deployment,) = datadog.deployments
+    assert deployment["service"] == "checkout" and deployment["git"]["commit_sha"]
+    # No rollback_policy in the page's file: a failure alerts, it is not a change failure.
+    assert datadog.failures == []
 
 
 def test_the_scheduled_poll_starts_each_ready_issue_once(

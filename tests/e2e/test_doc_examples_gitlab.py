@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cibridge.demo.standins import StandIns, jira_of
+from cibridge.demo.standins.datadog import DATADOG_API_KEY, DATADOG_APP_KEY, datadog_of
 from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
 from tests.doc_examples import GATE_CONFIG, Example, in_service
 from tests.doc_examples import example as _example
@@ -155,7 +156,7 @@ def test_the_gate_example_passes_and_hands_its_verdict_to_the_next_job(
     from cibridge.demo.gate import DemoService
     from tests.e2e.harness import prometheus
 
-    example = _example("docs/gate.md", "component: $CI_SERVER_FQDN/your-group/cibridge/gate")
+    example = _example("docs/gate.md", "# PROMETHEUS_URL and a masked PROMETHEUS_TOKEN")
     with DemoService() as service, prometheus(tmp_path) as base:
         pipeline = in_service(_pipeline(example), service.port).replace(
             "script: ./promote.sh", 'script: echo "OUT result=$result action=$action"'
@@ -165,6 +166,30 @@ def test_the_gate_example_passes_and_hands_its_verdict_to_the_next_job(
     assert run.code == 0, run.output
     assert "PASS  cibridge-gate" in run.output and "PASS  promote" in run.output, run.output
     assert "OUT result=pass action=none" in run.output
+
+
+def test_the_datadog_example_judges_the_deploy_and_records_it_in_dora(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/gate.md's Datadog component with its configuration and the masked variables the
+    page names; the API base is the stand-in's (the reader's is the site's)."""
+    datadog = datadog_of(stand_ins)
+    query = "sum:trace.http.request.errors{service:checkout,env:production} by {version}.as_rate()"
+    datadog.series[query] = lambda _t: {("version:1.5.0",): 0.1}
+    config = _example("docs/gate.md", "app_key_ref: datadog-app-key").text
+    example = _example("docs/gate.md", 'dora: "true"')
+    # The reader's deploy finished before the check's 5 minutes: one look back, no wait.
+    pipeline = _pipeline(example).replace('dora: "true"', 'dora: "true"\n      deployed-at: "-6m"')
+    variables = {
+        "DATADOG_API_KEY": DATADOG_API_KEY,  # the names the page's refs give
+        "DATADOG_APP_KEY": DATADOG_APP_KEY,
+        "DATADOG_API_URL": stand_ins.env()["DATADOG_API_URL"],
+    }
+    run = _run(tmp_path, pipeline, variables, {".cibridge.yml": config})
+    assert run.code == 0 and "PASS  cibridge-gate" in run.output, run.output
+    assert "result=pass" in run.output, run.output
+    (deployment,) = datadog.deployments
+    assert deployment["service"] == "checkout" and deployment["git"]["commit_sha"]
 
 
 def test_the_scheduled_poll_starts_the_ready_issue_once(

@@ -44,6 +44,7 @@ SWITCHES = frozenset(
         "poll",
         "silence",
         "push-metrics",
+        "dora",
     }
 )
 # A boolean input whose "false" is the switch: remote-link: false -> --no-remote-link.
@@ -90,7 +91,8 @@ def _arguments(option: str, raw: str) -> list[str]:
         return [f"--no-{option}"] if value.lower() == "false" else []
     if option in OPTIONAL_VALUE and value.lower() in ("true", "false"):
         return [f"--{option}"] if value.lower() == "true" else []
-    return [arg for item in _values(option, raw) for arg in (f"--{option}", item)]
+    # One word, --name=value: a value starting with "-" (deployed-at: -6m) is not an option.
+    return [f"--{option}={item}" for item in _values(option, raw)]
 
 
 def argv_from_env(env: MutableMapping[str, str]) -> list[str]:

@@ -96,6 +96,10 @@ VARIABLES: tuple[Variable, ...] = (
     _v("RULER_USER", "ruler", "user", "setting", "ruler basic-auth user"),
     _v("RULER_PASSWORD", "ruler", "password", "secret", "ruler basic-auth password"),
     _v("RULER_TOKEN", "ruler", "token", "secret", "ruler bearer token"),
+    _v("DD_API_KEY", "datadog", "api_key", "secret", "Datadog API key (gate checks, DORA events, monitors)", "datadog-api-key"),
+    _v("DD_APP_KEY", "datadog", "app_key", "secret", "Datadog application key (queries and monitors)", "datadog-app-key"),
+    _v("DD_SITE", "datadog", "site", "setting", "Datadog site, e.g. datadoghq.eu (default datadoghq.com)", "datadog-site"),
+    _v("DATADOG_API_URL", "datadog", "url", "address", "Datadog API base instead of the site's (proxies, tests)"),
     # the CI APIs the trigger dispatches to
     _v("GITHUB_TOKEN", "github", "token", "secret", "GitHub token (workflow dispatch)", "github-token"),
     _v("GH_TOKEN", "github", "gh_token", "secret", "GitHub token under the gh CLI's name"),

@@ -1,4 +1,5 @@
-"""The configured checks with their placeholders filled in: queries escaped for PromQL,
+"""The configured checks with their placeholders filled in: queries escaped for PromQL (or
+checked to be Datadog tag values),
 URLs escaped for the part each value lands in, hosts and the rollback pipeline as plain
 one-line text, ports checked as numbers.
 Every problem is a usage error before anything is queried."""
@@ -16,7 +17,7 @@ from cibridge.gate.settings import GateSettings, TcpCheck
 
 def render(settings: GateSettings, values: Mapping[str, Any]) -> GateSettings:
     metrics = tuple(
-        replace(check, query=promql.render_query(check.query, values, f"{check.where} query"))
+        replace(check, query=_query(check.query, check.source, values, f"{check.where} query"))
         for check in settings.metrics
     )
     http = tuple(
@@ -37,6 +38,14 @@ def render(settings: GateSettings, values: Mapping[str, Any]) -> GateSettings:
         where = f"{settings.rollback.where} rollback_pipeline"
         pipeline = promql.render_text(pipeline, values, where)
     return GateSettings(metrics, http, tcp, replace(settings.rollback, rollback_pipeline=pipeline))
+
+
+def _query(template: str, source: str, values: Mapping[str, Any], where: str) -> str:
+    if source == "datadog":
+        from cibridge.gate import datadog
+
+        return datadog.render_query(template, values, where)
+    return promql.render_query(template, values, where)
 
 
 def _tcp(check: TcpCheck, values: Mapping[str, Any]) -> TcpCheck:

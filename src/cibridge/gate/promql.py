@@ -46,7 +46,7 @@ def scalar(name: str, values: Mapping[str, Any], where: str) -> str:
     return str(value)
 
 
-def _unsupported(template: str, where: str) -> None:
+def check_placeholders(template: str, where: str) -> None:
     for found in _ANY_BRACES.finditer(template):
         if not PLACEHOLDER.fullmatch(found.group()):
             raise CibridgeError(
@@ -67,7 +67,7 @@ def _plain(match: re.Match[str], values: Mapping[str, Any], where: str) -> str:
 
 def render_text(template: str, values: Mapping[str, Any], where: str) -> str:
     """A host, port or pipeline name: the value as it is, but one line with no spaces."""
-    _unsupported(template, where)
+    check_placeholders(template, where)
     return PLACEHOLDER.sub(lambda match: _plain(match, values, where), template)
 
 
@@ -76,7 +76,7 @@ def render_url(template: str, values: Mapping[str, Any], where: str) -> str:
     and refused where it would change the host (:func:`cibridge.core.urls.fill`)."""
     from cibridge.core import urls
 
-    _unsupported(template, where)
+    check_placeholders(template, where)
     return urls.fill(
         template,
         PLACEHOLDER,
@@ -88,7 +88,7 @@ def render_url(template: str, values: Mapping[str, Any], where: str) -> str:
 
 def render_query(template: str, values: Mapping[str, Any], where: str) -> str:
     """The query with each placeholder replaced by its value, escaped for where it is."""
-    _unsupported(template, where)
+    check_placeholders(template, where)
     out: list[str] = []
     position = 0
     quote = ""  # the quote of the string literal being scanned, "" outside one

@@ -18,7 +18,7 @@ import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cibridge.clients.prometheus import Labels, QueryError
 from cibridge.core.durations import seconds_text
@@ -34,8 +34,16 @@ from cibridge.gate.results import (
 from cibridge.gate.settings import GateSettings, MetricCheck
 
 if TYPE_CHECKING:
-    from cibridge.clients.prometheus import PrometheusClient
+    from cibridge.clients.datadog import DatadogClient
+    from cibridge.clients.prometheus import Answer, PrometheusClient
     from cibridge.http.transport import Transport
+
+
+class MetricSource(Protocol):
+    """Where a check's query runs: Prometheus, or Datadog answering in its shape."""
+
+    def instant(self, query: str, at: float) -> Answer: ...
+    def range(self, query: str, start: float, end: float, step: float) -> Answer: ...
 
 
 # Ticks at least this old are read from history; newer ones are observed as they come.
@@ -56,6 +64,16 @@ class Dependencies:
     now: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     clock: health.Clock = field(default_factory=health.Clock)
+    datadog: DatadogClient | None = None
+
+    def source(self, check: MetricCheck) -> MetricSource:
+        if check.source == "datadog":
+            from cibridge.gate.datadog import Window
+
+            assert self.datadog is not None
+            return Window(self.datadog, check)
+        assert self.prometheus is not None
+        return self.prometheus
 
 
 @dataclass
@@ -126,11 +144,12 @@ class _Gate:
         baseline = item.check.baseline
         if baseline is None:
             return True
-        assert self.deps.prometheus is not None
         end = self.request.deployed_at
         step = max(item.check.interval, baseline.window / 1000)
         try:
-            answer = self.deps.prometheus.range(item.check.query, end - baseline.window, end, step)
+            answer = self.deps.source(item.check).range(
+                item.check.query, end - baseline.window, end, step
+            )
         except QueryError as error:
             item.tally.add(evaluate.error_observation(end, error))
             item.tally.decided = item.tally.decided or "error"
@@ -151,13 +170,13 @@ class _Gate:
         past = [tick for tick in item.ticks if tick <= now]
         if not past or item.check.duration == 0:
             return
-        assert self.deps.prometheus is not None
         check = item.check
+        source = self.deps.source(check)
         try:
             if len(past) == 1:
-                answer = self.deps.prometheus.instant(check.query, past[0])
+                answer = source.instant(check.query, past[0])
             else:
-                answer = self.deps.prometheus.range(check.query, past[0], past[-1], check.interval)
+                answer = source.range(check.query, past[0], past[-1], check.interval)
         except QueryError as error:
             self.add(item, evaluate.error_observation(past[-1], error))
             item.ticks = [tick for tick in item.ticks if tick > now]
@@ -196,9 +215,8 @@ class _Gate:
             wait = tick - self.deps.now()
             if wait > 0:
                 self.deps.sleep(wait)
-            assert self.deps.prometheus is not None
             try:
-                answer = self.deps.prometheus.instant(item.check.query, tick)
+                answer = self.deps.source(item.check).instant(item.check.query, tick)
             except QueryError as error:
                 self.add(item, evaluate.error_observation(tick, error))
                 continue

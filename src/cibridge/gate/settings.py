@@ -28,6 +28,9 @@ Policy = Literal["pass", "fail", "inconclusive"]
 Action = Literal["rollback", "fail", "alert", "warn", "ignore"]
 ACTIONS: tuple[Action, ...] = ("rollback", "fail", "alert", "warn", "ignore")
 POLICIES: tuple[Policy, ...] = ("pass", "fail", "inconclusive")
+Source = Literal["prometheus", "datadog"]
+SOURCES: tuple[Source, ...] = ("prometheus", "datadog")
+AGGREGATIONS = ("avg", "sum", "min", "max", "last")  # of a Datadog check's whole buckets
 # Actions whose failure fails the gate; the others only report (alert also sets action=alert).
 BLOCKING = frozenset({"rollback", "fail"})
 DEFAULT_INTERVAL = 30.0
@@ -64,6 +67,9 @@ class MetricCheck:
     on_nan: Policy = "inconclusive"
     combine: Literal["all", "any"] = "all"
     baseline: Baseline | None = None
+    source: Source = "prometheus"
+    bucket: float = 0.0  # Datadog: the bucket size; 0 chooses one from the interval
+    aggregation: str = "avg"  # Datadog: how the whole buckets of a window combine
 
     @property
     def observations(self) -> int:
@@ -150,8 +156,9 @@ def load(config: Config) -> GateSettings:
     """The gate's checks as written (placeholders not rendered yet)."""
     if config.raw(SECTION) is None:
         return GateSettings()
+    source = default_source(config)
     metrics = tuple(
-        _metric(Reader(config, (SECTION, "metrics_validation", index)), index)
+        _metric(Reader(config, (SECTION, "metrics_validation", index)), index, source)
         for index in range(len(config.raw(SECTION, "metrics_validation") or []))
     )
     health = (SECTION, "health_check_validation")
@@ -182,16 +189,33 @@ def load(config: Config) -> GateSettings:
     return GateSettings(metrics, http, tcp, policy)
 
 
-def _metric(read: Reader, index: int) -> MetricCheck:
+def default_source(config: Config) -> Source:
+    """Prometheus, unless Datadog is the only monitoring source configured (a section, or
+    its URL / API key in the environment)."""
+    from cibridge.config import variables
+    from cibridge.http.integration import IntegrationSettings
+
+    def found(name: str, key: str) -> bool:
+        section = IntegrationSettings(name, "monitoring", config, config.env)
+        return section.configured() or bool(config.env.get(variables.name(name, key)))
+
+    if found("datadog", "api_key") and not found("prometheus", "url"):
+        return "datadog"
+    return "prometheus"
+
+
+def _metric(read: Reader, index: int, default: Source) -> MetricCheck:
     name = read.text("name") or f"check {index + 1}"
     query = read.text("query").strip()
+    chosen: Source = read.choice("source", SOURCES, default)  # type: ignore[assignment]
     if not query:
-        raise read.error("query", "is missing", "write the PromQL query this check evaluates")
+        language = "Datadog metrics" if chosen == "datadog" else "PromQL"
+        raise read.error("query", "is missing", f"write the {language} query this check evaluates")
     duration = read.seconds("duration", 0.0)
     interval = read.seconds("interval", min(DEFAULT_INTERVAL, duration) or DEFAULT_INTERVAL)
     if interval <= 0:
         raise read.error("interval", "is 0", "write how often to evaluate, e.g. 30s")
-    if duration / interval > MAX_POINTS:
+    if chosen == "prometheus" and duration / interval > MAX_POINTS:
         raise read.error(
             "interval",
             f"gives {int(duration / interval)} observations over {seconds_text(duration)}",
@@ -216,6 +240,8 @@ def _metric(read: Reader, index: int) -> MetricCheck:
         on_nan=read.choice("on_nan", POLICIES, "inconclusive"),  # type: ignore[arg-type]
         combine=read.choice("combine", ("all", "any"), "all"),  # type: ignore[arg-type]
         baseline=baseline,
+        source=chosen,
+        **_datadog_fields(read, chosen, interval),
     )
     thresholds = (check.expected_value, check.max_value, check.min_value, baseline)
     if all(item is None for item in thresholds):
@@ -227,6 +253,24 @@ def _metric(read: Reader, index: int) -> MetricCheck:
     if low is not None and high is not None and low > high:
         raise read.error("min_value", f"{low:g} is above max_value {high:g}", "swap them")
     return check
+
+
+def _datadog_fields(read: Reader, chosen: Source, interval: float) -> dict[str, Any]:
+    if chosen != "datadog":
+        for key in ("bucket", "aggregation"):
+            if read.raw(key) is not None:
+                raise read.error(key, "applies to Datadog checks only", "add source: datadog")
+        return {}
+    bucket = read.seconds("bucket", 0.0)
+    if read.raw("bucket") is not None and not 0 < bucket <= interval / 2:
+        raise read.error(
+            "bucket",
+            f"is {seconds_text(bucket)}; it must be more than 0 and at most half the "
+            f"interval ({seconds_text(interval)})",
+            "a window holds whole buckets only: use a shorter bucket or a longer interval",
+        )
+    aggregation = read.choice("aggregation", AGGREGATIONS, "avg")
+    return {"bucket": bucket, "aggregation": aggregation}
 
 
 def _baseline(read: Reader) -> Baseline:

@@ -91,6 +91,7 @@ def test_the_registry_mounts_each_service_once() -> None:
         "github",
         "gitlab",
         "mimir",
+        "datadog",
     ]
     assert len(SERVICES) == len({s.prefix for s in services})
     with pytest.raises(ValueError, match="share a path prefix"):
@@ -236,7 +237,7 @@ def test_stop_before_start_and_twice() -> None:
 
 
 # Every chat service the registry mounts, whichever they are.
-NOT_CHAT = ("jira", "github", "gitlab", "mimir")
+NOT_CHAT = ("jira", "github", "gitlab", "mimir", "datadog")
 CHAT = [make(Behaviour()).name for make in SERVICES if make(Behaviour()).name not in NOT_CHAT]
 
 

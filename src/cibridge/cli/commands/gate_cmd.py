@@ -17,6 +17,7 @@ from cibridge.gate import reporting
 from cibridge.report import files
 
 if TYPE_CHECKING:
+    from cibridge.clients.datadog import DatadogClient
     from cibridge.gate.deploy_window import Window
     from cibridge.gate.results import GateResult
     from cibridge.gate.settings import GateSettings
@@ -61,6 +62,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--push-metrics",
         action="store_true",
         help="push a deploy marker and the verdict to a Pushgateway",
+    )
+    parser.add_argument(
+        "--dora",
+        action="store_true",
+        help="send the deployment (and a decided rollback's failure) to Datadog DORA metrics "
+        "(also dora: true under integration_configs.monitoring.datadog)",
     )
     parser.add_argument(
         "--silence-matcher",
@@ -160,6 +167,8 @@ def run(runtime: Runtime) -> int:
         )
     if runtime.dry_run or getattr(args, "dry_run", False):
         return show_plan(runtime, rendered, deployed_at)
+    # Made before the gate runs, so a missing key stops it at once, not after the window.
+    dora_client = _dora_client(runtime)
     window = _window(runtime)
     quiet: AbstractContextManager[None] = contextlib.nullcontext()
     if args.silence:
@@ -171,12 +180,34 @@ def run(runtime: Runtime) -> int:
     with quiet:
         result = execute(runtime, rendered, deployed_at)
     reporting.publish(runtime.platform, result, args.report or "", args.junit or "")
+    service = str(values.get("service_name") or runtime.context.repository or "unknown")
     if args.push_metrics:
         from cibridge.gate import deploy_window
 
-        service = str(values.get("service_name") or runtime.context.repository or "unknown")
         deploy_window.push(window, result, service, runtime.context.environment)
+    if dora_client is not None:
+        from cibridge.gate import dora
+
+        version = str(values.get("version") or runtime.context.version or "")
+        platform = runtime.platform
+        say, warn = platform.print, platform.warning
+        dora.send(dora_client, result, runtime.context, service, version, say, warn)
     return result.exit_code
+
+
+def _dora_client(runtime: Runtime) -> DatadogClient | None:
+    """The client DORA events go through, when --dora or ``dora: true`` asks for them."""
+    from cibridge.gate import datadog
+
+    found = datadog.settings(runtime.config, runtime.env)
+    value = found.value("dora", default=False)
+    if not isinstance(value, bool):
+        raise CibridgeError(
+            f"Datadog dora ({found.where('dora')}) is {value!r}", hint="write true or false"
+        )
+    if not (runtime.args.dora or value):
+        return None
+    return datadog.client(runtime.config, runtime.env, runtime.transport)
 
 
 def _window(runtime: Runtime) -> Window:
@@ -197,9 +228,15 @@ def _comment(runtime: Runtime) -> str:
 def execute(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> GateResult:
     from cibridge.gate import service, source
 
-    prometheus = None
-    if rendered.metrics:
+    prometheus = datadog = None
+    sources = {check.source for check in rendered.metrics}
+    if "prometheus" in sources:
         prometheus, _transport = source.client(runtime.config, runtime.env, runtime.transport)
+    if "datadog" in sources:
+        from cibridge.gate import datadog as datadog_source
+
+        datadog = datadog_source.client(runtime.config, runtime.env, runtime.transport)
+        datadog_source.require_app_key(runtime.config, runtime.env)
     platform = runtime.platform
 
     def progress(line: str) -> None:
@@ -208,7 +245,7 @@ def execute(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> Gat
         stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
         platform.print(f"[{stamp}] {' '.join(line.splitlines())}")
 
-    deps = service.Dependencies(prometheus, runtime.transport, progress=progress)
+    deps = service.Dependencies(prometheus, runtime.transport, progress=progress, datadog=datadog)
     request = service.GateRequest(rendered, deployed_at)
     # Not in a (collapsed) group: the progress lines are what a reader watches live.
     return service.run(request, deps)
@@ -222,14 +259,17 @@ def show_plan(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> i
     print_(f"gate (dry run, nothing queried): deployed at {isotime.text(deployed_at)}")
     for check in rendered.metrics:
         window = f"over {seconds_text(check.duration)} every {seconds_text(check.interval)}"
+        where = " in Datadog" if check.source == "datadog" else ""
         print_(
-            f"- {check.name}: would query {check.query} {check.threshold()} "
+            f"- {check.name}: would query{where} {check.query} {check.threshold()} "
             f"{window if check.duration else 'once'}; on failure: {check.failure_action}"
         )
     for http in rendered.http:
         print_(f"- {http.name}: would request {http.method} {shown_url(http.url)}")
     for tcp in rendered.tcp:
         print_(f"- {tcp.name}: would connect to {tcp.host}:{tcp.port}")
+    if _dora_client(runtime) is not None:
+        print_("would send the deployment to Datadog DORA metrics (and its failure on rollback)")
     policy = rendered.rollback
     if policy.enabled:
         print_(

@@ -1,5 +1,5 @@
 """Loopback stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a generic receiver, Jira,
-the GitHub and GitLab APIs and a Mimir ruler.
+the GitHub and GitLab APIs, a Mimir ruler and Datadog.
 
 They validate as strictly as the services (signatures recomputed independently, Slack
 blocks through slack_sdk's models when it is installed, the documented size limits) and
@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from cibridge.demo.standins.datadog import DATADOG_API_KEY, DATADOG_APP_KEY, Datadog, datadog_of
 from cibridge.demo.standins.dingtalk import DINGTALK_SECRET, DINGTALK_TOKEN, DingTalk
 from cibridge.demo.standins.feishu import FEISHU_HOOK, FEISHU_SECRET, Feishu
 from cibridge.demo.standins.github_api import GITHUB_API_TOKEN, GitHubApi
@@ -55,6 +56,8 @@ from cibridge.demo.standins.webhook import WEBHOOK_SECRET, Webhook
 from cibridge.demo.standins.wecom import WECOM_KEY, WeCom
 
 __all__ = [
+    "DATADOG_API_KEY",
+    "DATADOG_APP_KEY",
     "DINGTALK_SECRET",
     "DINGTALK_TOKEN",
     "FEISHU_HOOK",
@@ -78,6 +81,7 @@ __all__ = [
     "WECOM_KEY",
     "Answer",
     "Behaviour",
+    "Datadog",
     "GitHubApi",
     "GitLabApi",
     "Jira",
@@ -87,6 +91,7 @@ __all__ = [
     "Request",
     "Service",
     "StandIns",
+    "datadog_of",
     "jira_of",
     "slack_block_errors",
 ]
@@ -104,6 +109,7 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
     GitHubApi,
     GitLabApi,
     MimirRuler,
+    Datadog,
 )
 
 
