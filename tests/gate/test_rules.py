@@ -115,6 +115,16 @@ def test_baseline_only_and_ignored_checks_are_left_out_and_said_so() -> None:
     ]
 
 
+def test_datadog_checks_are_not_prometheus_rules_and_said_so() -> None:
+    checks = [
+        metric(name="up", min_value=1),
+        metric(name="errors", query="sum:errors{*}", max_value=1, source="datadog"),
+    ]
+    [group] = rules_document(checks, "api")["groups"]
+    assert [rule["labels"]["check"] for rule in group["rules"]] == ["up"]
+    assert left_out(checks) == ["errors: runs in Datadog (see gate rules --format datadog)"]
+
+
 def test_alert_names_stay_distinct() -> None:
     checks = [metric(name="a-b", max_value=1), metric(name="a_b", max_value=1)]
     names = [rule["alert"] for rule in rules_document(checks, "s")["groups"][0]["rules"]]

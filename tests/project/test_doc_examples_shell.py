@@ -159,6 +159,38 @@ def test_the_ruler_session_adds_the_group_once(tmp_path: Path) -> None:
     assert list(held[(mimir.env()["RULER_TENANT"], "cibridge")]) == ["cibridge-gate-checkout"]
 
 
+def test_the_datadog_monitor_session_adds_each_monitor_once(tmp_path: Path) -> None:
+    """docs/gate.md's monitor session against the Datadog stand-in, with the page's own
+    Datadog check: the dry run creates nothing, --apply adds the monitor, the rerun posts
+    nothing."""
+    from cibridge.demo.standins import StandIns
+    from cibridge.demo.standins.datadog import Datadog, datadog_of
+
+    config = tmp_path / "gate.yml"
+    config.write_text(_example("docs/gate.md", "app_key_ref: datadog-app-key").text)
+    with StandIns((Datadog,)) as datadog:
+        # The keys as the page's refs name them; DD_* left out, so the refs are what works.
+        given = datadog.env()
+        env = {
+            "DATADOG_API_URL": given["DATADOG_API_URL"],
+            "DATADOG_API_KEY": given["DD_API_KEY"],
+            "DATADOG_APP_KEY": given["DD_APP_KEY"],
+            "CIBRIDGE_CONFIG": str(config),
+        }
+        text = _as_pasted(_example("docs/gate.md", "--format datadog --set service_name"))
+        done = _bash(tmp_path, text, env)
+        writes = [r for r in datadog.received if r.method != "GET"]
+        held = datadog_of(datadog).monitors
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("- ")]
+    assert lines == [
+        "- error_rate (max): added",  # the dry run's
+        "- error_rate (max): added",
+        "- error_rate (max): unchanged",
+    ], done.stdout
+    assert len(writes) == 1 and len(held) == 1
+
+
 def test_the_silence_lines_hold_a_silence_while_the_gate_runs(tmp_path: Path) -> None:
     """docs/gate.md's two --silence lines against a real Alertmanager: each creates the
     silence its comment names and expires it when the gate ends."""

@@ -101,13 +101,15 @@ def client(config: Config, env: Mapping[str, str], transport: Transport) -> Data
     )
 
 
-def require_app_key(config: Config, env: Mapping[str, str]) -> None:
+def require_app_key(
+    config: Config, env: Mapping[str, str], what: str = "queries", scopes: str = "timeseries_query"
+) -> None:
     found = settings(config, env)
     if not found.secret("app_key", APP_KEY):
         raise CibridgeError(
-            "Datadog: queries need an application key beside the API key",
+            f"Datadog: {what} need an application key beside the API key",
             hint=f"set {APP_KEY} from a secret, or app_key_ref under "
-            "integration_configs.monitoring.datadog (scope timeseries_query)",
+            f"integration_configs.monitoring.datadog (scope {scopes})",
         )
 
 

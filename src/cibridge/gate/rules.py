@@ -13,7 +13,8 @@ failure:
 joined with ``or`` when a check has several. No data never fires an alert, as no data never
 fails the gate by default. A ``baseline`` compares with the time before one deploy, which a
 standing rule has no notion of, so it is left out (a check with nothing else is skipped and
-:func:`left_out` says so); ``failure_action: ignore`` checks are skipped too.
+:func:`left_out` says so); ``failure_action: ignore`` checks are skipped too, and Datadog
+checks become monitors instead (:mod:`cibridge.gate.monitors`).
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def left_out(checks: Sequence[MetricCheck]) -> list[str]:
     """Why some checks (or parts of them) are not in the rules, one line each."""
     notes = []
     for check in checks:
-        if check.failure_action == "ignore":
+        if check.source != "prometheus":
+            notes.append(f"{check.name}: runs in Datadog (see gate rules --format datadog)")
+        elif check.failure_action == "ignore":
             notes.append(f"{check.name}: skipped (failure_action: ignore)")
         elif not condition(check):
             notes.append(
@@ -112,7 +115,9 @@ def rules_document(checks: Sequence[MetricCheck], service: str) -> dict[str, Any
     rules = []
     used: set[str] = set()
     for check in checks:
-        if check.failure_action == "ignore" or not condition(check):
+        if check.source != "prometheus" or check.failure_action == "ignore":
+            continue
+        if not condition(check):
             continue
         name = base = alert_name(check.name)
         count = 1

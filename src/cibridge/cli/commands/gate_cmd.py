@@ -42,7 +42,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         nargs="?",
         choices=("run", "rules"),
         default="run",
-        help="run (default) the gate, or write Prometheus alert rules from its checks",
+        help="run (default) the gate, or write alert rules from its checks (Prometheus "
+        "rules, or Datadog monitors with --format datadog)",
     )
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="placeholder value")
     parser.add_argument(
@@ -77,6 +78,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="with --silence: the alerts to silence (default service=<service_name>)",
     )
     parser.add_argument("--output", metavar="PATH", help="gate rules: the rules file to write")
+    parser.add_argument(
+        "--format",
+        choices=("prometheus", "datadog"),
+        default="prometheus",
+        help="gate rules: Prometheus alerting rules of the Prometheus checks (default), or "
+        "Datadog monitors of the Datadog checks",
+    )
     parser.add_argument(
         "--apply",
         action="store_true",
@@ -286,10 +294,14 @@ def rules(runtime: Runtime) -> int:
     """Write the checks as Prometheus alerting rules (stdout, or --output)."""
     from cibridge.gate import rules as alert_rules
 
-    # Alert rules are made of the Prometheus checks alone: a service_host or service_url
+    # Alert rules are made of the metric checks alone: a service_host or service_url
     # only the health checks use must not be required to write them.
     rendered, values = load(runtime, metrics_only=True)
     service = str(values.get("service_name") or "")
+    if runtime.args.format == "datadog":
+        from cibridge.cli.commands import gate_monitors
+
+        return gate_monitors.monitors(runtime, rendered.metrics, service)
     document = alert_rules.rules_document(rendered.metrics, service)
     for note in alert_rules.left_out(rendered.metrics):
         runtime.platform.warning(f"gate rules: {note}")

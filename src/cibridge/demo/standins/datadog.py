@@ -32,6 +32,10 @@ _QUERY = re.compile(
     r"\s*(avg|sum|min|max|count):[A-Za-z][\w.]*\{[^{}]*\}(\s*by\s*\{[\w.:/\-, ]+\})?"
     r"(\.\w+\([^()]*\))*\s*"
 )
+# time_aggr(last_#m):<metrics query> <operator> <number>, the metric monitor's form.
+_MONITOR_QUERY = re.compile(
+    r"(avg|sum|min|max)\(last_(\d+)m\):(.+?)\s*(?:>=|<=|>|<|==|!=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)"
+)
 MAX_POINTS = 1500  # per series (Datadog's documented limit on a graph's points)
 _TIMESERIES_KEYS = {"from", "to", "interval", "queries", "formulas"}
 _DORA_ID = re.compile(r"[A-Za-z0-9_.:-]{16,128}")
@@ -76,6 +80,7 @@ class Datadog:
         self.failures: list[dict[str, Any]] = []
         self.monitors: dict[int, dict[str, Any]] = {}
         self._next_monitor = 1000
+        self.referenced: set[int] = set()  # monitors a composite uses: DELETE refuses them
         self._lock = threading.Lock()
 
     def env(self, base_url: str) -> dict[str, str]:
@@ -252,18 +257,23 @@ class Datadog:
                 if problem:
                     return _errors(400, problem)
                 self._next_monitor += 1
-                monitor = {**body, "id": self._next_monitor}
+                monitor = _stored({**body, "id": self._next_monitor})
                 self.monitors[self._next_monitor] = monitor
                 return Answer(200, monitor)
             if number is None or number not in self.monitors:
                 return _errors(404, "Monitor not found")
             if request.method == "PUT":
-                problem = _monitor_errors({**self.monitors[number], **(body or {})})
+                problem = _model_errors(
+                    body, "v1.model.monitor_update_request.MonitorUpdateRequest"
+                )
+                problem = problem or _monitor_errors({**self.monitors[number], **(body or {})})
                 if problem:
                     return _errors(400, problem)
-                self.monitors[number].update(body or {})
+                self.monitors[number] = _stored({**self.monitors[number], **(body or {})})
                 return Answer(200, self.monitors[number])
             if request.method == "DELETE":
+                if number in self.referenced:
+                    return _errors(400, f"monitor {number} is referenced in a composite monitor")
                 del self.monitors[number]
                 return Answer(200, {"deleted_monitor_id": number})
         return _errors(405, "Method not allowed")
@@ -280,14 +290,36 @@ def _monitor_errors(body: Any) -> str:
         return f"missing required field(s): {', '.join(missing)}"
     if body["type"] not in ("metric alert", "query alert"):
         return f"unsupported monitor type {body['type']!r} in this stand-in"
-    if not re.match(
-        r"(avg|sum|min|max|change|pct_change)\((last_\d+[smhd])\):", str(body["query"])
-    ):
-        return f"The value provided for parameter 'query' is invalid: {str(body['query'])[:80]}"
+    query = str(body["query"])
+    found = _MONITOR_QUERY.fullmatch(query)
+    if not found or int(found.group(2)) > 10080 or not _QUERY.fullmatch(found.group(3)):
+        return f"The value provided for parameter 'query' is invalid: {query[:80]}"
+    critical = ((body.get("options") or {}).get("thresholds") or {}).get("critical")
+    if critical is not None and float(critical) != float(found.group(4)):
+        # Datadog's wording (DataDog/datadog-operator#2106, terraform-provider-datadog#1410)
+        return (
+            f"Alert threshold ({critical}) does not match that used in the query "
+            f"({found.group(4)})."
+        )
     tags = body.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         return "tags must be a list of strings"
     return ""
+
+
+def _stored(monitor: dict[str, Any]) -> dict[str, Any]:
+    """A monitor as Datadog keeps and echoes it: with its own fields and option defaults,
+    thresholds as numbers."""
+    options = {"notify_audit": False, "silenced": {}, **(monitor.get("options") or {})}
+    thresholds = options.get("thresholds") or {}
+    options["thresholds"] = {k: float(v) for k, v in thresholds.items()}
+    return {
+        "overall_state": "No Data",
+        "created": "2026-12-03T00:00:00.000000+00:00",
+        "multi": " by " in str(monitor.get("query", "")),
+        **monitor,
+        "options": options,
+    }
 
 
 def datadog_of(stand_ins: Any) -> Datadog:

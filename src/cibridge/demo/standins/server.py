@@ -34,6 +34,7 @@ class Received:
     raw: bytes
     status: int
     answer: bytes
+    method: str = "POST"
 
     @property
     def json(self) -> Any:
@@ -166,12 +167,16 @@ class _Handler(BaseHTTPRequestHandler):
         raw_handler = owner.take_override(request.path)
         if raw_handler is not None:
             # What a raw handler writes is not parsed back (it may be malformed on purpose).
-            owner.record(Received(owner.name_for(request.path), self.path, headers, raw, 0, b""))
+            owner.record(
+                Received(
+                    owner.name_for(request.path), self.path, headers, raw, 0, b"", self.command
+                )
+            )
             raw_handler(request, self)
             return
         service, status, body, extra = owner.dispatch(request)
         # Recorded before answering, so a test sees it as soon as the client returns.
-        owner.record(Received(service, self.path, headers, raw, status, body))
+        owner.record(Received(service, self.path, headers, raw, status, body, self.command))
         self.send_response(status)
         for name, value in extra.items():
             self.send_header(name, value)
