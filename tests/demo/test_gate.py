@@ -13,13 +13,15 @@ from cibridge.cli.runtime import Runtime
 from cibridge.context.platforms import detect
 from cibridge.demo import gate as demo
 from cibridge.demo.stage import Stage
+from cibridge.demo.standins import StandIns
+from cibridge.demo.standins.datadog import Datadog
 from tests.e2e.harness import require
 
 
-def run(env: dict[str, str]) -> int:
+def run(env: dict[str, str], stand_ins: StandIns | None = None) -> int:
     runtime = Runtime(build_parser().parse_args(["demo"]), env, detect(env))
     stage = Stage(runtime.platform, runtime.context, env, {}, runtime.templates_dir())
-    return demo.chapter(stage, env)
+    return demo.chapter(stage, env, stand_ins)
 
 
 def test_with_a_real_prometheus(capsys: pytest.CaptureFixture[str]) -> None:
@@ -44,3 +46,17 @@ def test_without_prometheus_health_checks_only(
     out = capsys.readouterr().out
     assert "prometheus is not installed: this chapter runs the health checks only" in out
     assert "error_ratio" not in out and "gate fail, action rollback" in out
+
+
+def test_with_the_datadog_stand_in_a_datadog_check_judges_both_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = {**os.environ, "PATH": "/nonexistent"}  # health checks and Datadog only
+    with StandIns((Datadog,)) as stand_ins:
+        assert run({**env, **stand_ins.env()}, stand_ins) == 0
+        queries = [r.json for r in stand_ins.of("datadog")]
+    out = capsys.readouterr().out
+    assert "The Datadog stand-in answers the p95_latency check" in out
+    assert "| 1.8 | <= 0.5 | ❌ fail | 1.8 > max_value 0.5" in out, out
+    assert len(queries) == 2  # one observation per run
+    assert queries[0]["data"]["attributes"]["interval"] == 1000

@@ -2,9 +2,11 @@
 
 With the ``prometheus`` binary installed, a real Prometheus (on a loopback port, a
 temporary directory for its data) scrapes the service four times a second, and the gate's metric
-checks query it; without it, the chapter runs the health checks only and says so. Either
-way the second run breaks the service and the gate must say fail and roll back: the
-chapter returns 1 if the gate misjudges either run.
+checks query it; without it, the chapter runs the health checks only and says so. With the
+Datadog stand-in among the demo's, one more check runs in "Datadog": the service's latency
+as the stand-in's timeseries API reports it, judged on whole buckets like a real Datadog
+check. Either way the second run breaks the service and the gate must say fail and roll
+back: the chapter returns 1 if the gate misjudges either run.
 """
 
 from __future__ import annotations
@@ -24,12 +26,15 @@ from typing import TYPE_CHECKING, Any
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK
 
 if TYPE_CHECKING:
+    from cibridge.clients.datadog import DatadogClient
     from cibridge.demo.stage import Stage
+    from cibridge.demo.standins import StandIns
     from cibridge.gate.results import GateResult
     from cibridge.gate.settings import GateSettings
     from cibridge.http.transport import Transport
 
 SERVICE = "checkout"
+LATENCY = f"avg:trace.http.request.duration.by.service.95p{{service:{SERVICE}}} by {{version}}"
 READY_TIMEOUT = 20.0  # Prometheus start and first scrape, bounded
 
 
@@ -136,7 +141,7 @@ def _wait_for(
     raise failure(f"demo: Prometheus did not show {promql} within {READY_TIMEOUT:.0f}s")
 
 
-def configuration(port: int, with_metrics: bool) -> dict[str, Any]:
+def configuration(port: int, with_metrics: bool, with_datadog: bool = False) -> dict[str, Any]:
     """The chapter's ``post_deployment_validation``, as a .cibridge.yml would write it: the
     demo loads it like any configuration and shows it at the end."""
     metrics = [
@@ -156,6 +161,20 @@ def configuration(port: int, with_metrics: bool) -> dict[str, Any]:
             "failure_action": "rollback",
         },
     ]
+    if not with_metrics:
+        metrics = []
+    if with_datadog:
+        metrics.append(
+            {
+                "name": "p95_latency",
+                "source": "datadog",
+                "query": LATENCY.replace(SERVICE, "{{ service_name }}"),
+                "max_value": 0.5,
+                "interval": "2s",
+                "bucket": "1s",
+                "failure_action": "rollback",
+            }
+        )
     health = {
         "name": "health",
         "url": f"http://127.0.0.1:{port}/health",
@@ -169,23 +188,39 @@ def configuration(port: int, with_metrics: bool) -> dict[str, Any]:
     tcp = {"name": "tcp", "host": "127.0.0.1", "port": port, "timeout": "2s"}
     return {
         "post_deployment_validation": {
-            **({"metrics_validation": metrics} if with_metrics else {}),
+            **({"metrics_validation": metrics} if metrics else {}),
             "health_check_validation": {"http_checks": [health], "tcp_checks": [tcp]},
             # Two failed observations (health and metrics agreeing), or the health check alone.
             "rollback_policy": {
                 "enabled": True,
-                "max_failures": 2 if with_metrics else 1,
+                "max_failures": 2 if metrics else 1,
                 "rollback_pipeline": f"rollback-{SERVICE}",
             },
         }
     }
 
 
-def checks(port: int, with_metrics: bool) -> GateSettings:
+def checks(port: int, with_metrics: bool, with_datadog: bool = False) -> GateSettings:
     from cibridge.config.loader import Config
-    from cibridge.gate import settings
+    from cibridge.gate import plan, settings
 
-    return settings.load(Config(data=configuration(port, with_metrics)))
+    loaded = settings.load(Config(data=configuration(port, with_metrics, with_datadog)))
+    return plan.render(loaded, {"service_name": SERVICE})
+
+
+def _datadog(
+    stand_ins: StandIns | None, demo: DemoService, env: dict[str, str], transport: Transport
+) -> DatadogClient | None:
+    """The Datadog stand-in's client, its latency series following the demo service."""
+    from cibridge.config.loader import Config
+    from cibridge.demo.standins.datadog import Datadog
+    from cibridge.gate import datadog
+
+    found = [s for s in (stand_ins.services if stand_ins else ()) if isinstance(s, Datadog)]
+    if not found:
+        return None
+    found[0].series[LATENCY] = lambda _at: {("version:2.0.0",): 1.8 if demo.broken else 0.12}
+    return datadog.client(Config(), env, transport)
 
 
 def _show(stage: Stage, result: GateResult) -> None:
@@ -196,7 +231,7 @@ def _show(stage: Stage, result: GateResult) -> None:
     stage.platform.print(summary.headline(result))
 
 
-def chapter(stage: Stage, env: dict[str, str]) -> int:
+def chapter(stage: Stage, env: dict[str, str], stand_ins: StandIns | None = None) -> int:
     """Gate a healthy service (must pass), then the same service broken (must roll back)."""
     from cibridge.clients.prometheus import PrometheusClient
     from cibridge.gate import service
@@ -218,9 +253,13 @@ def chapter(stage: Stage, env: dict[str, str]) -> int:
                     "(install the prometheus package to see metric checks against a real one)."
                 )
             client = PrometheusClient(transport, base) if base else None
-            stage.used.update(configuration(demo.port, with_metrics=bool(base)))
-            settings = checks(demo.port, with_metrics=bool(base))
-            deps = service.Dependencies(client, transport, progress=print_)
+            datadog = _datadog(stand_ins, demo, env, transport)
+            if datadog is not None:
+                print_("The Datadog stand-in answers the p95_latency check (source: datadog).")
+            with_datadog = datadog is not None
+            stage.used.update(configuration(demo.port, bool(base), with_datadog))
+            settings = checks(demo.port, bool(base), with_datadog)
+            deps = service.Dependencies(client, transport, progress=print_, datadog=datadog)
             print_("\nThe service is healthy:")
             healthy = service.run(service.GateRequest(settings, time.time()), deps)
             _show(stage, healthy)

@@ -111,7 +111,7 @@ def run(stage: Stage, *, sample: bool) -> int:
         with platform.group("5. After the deploy → the gate: a healthy service, then a broken one"):
             from cibridge.demo import gate as gate_demo
 
-            codes.append(gate_demo.chapter(stage, env))
+            codes.append(gate_demo.chapter(stage, env, stand_ins))
         with platform.group("6. What each notification stand-in received"):
             for received in stand_ins.received:
                 if received.service in SHOWN_IN_THEIR_CHAPTER:
