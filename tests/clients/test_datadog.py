@@ -231,3 +231,18 @@ def test_each_site_has_its_api_host() -> None:
 
 def test_the_keys_never_show_in_a_repr() -> None:
     assert "secret" not in repr(DatadogKeys("secret-api", "secret-app"))
+
+
+def test_a_redirect_is_not_followed_and_names_where_it_pointed(httpserver) -> None:  # type: ignore[no-untyped-def]
+    elsewhere = "http://127.0.0.1:9/api/v2/query/timeseries"
+    httpserver.expect_request("/api/v2/query/timeseries").respond_with_data(
+        "", status=307, headers={"Location": elsewhere}
+    )
+    transport = Transport(HttpSettings(retries=0))
+    keys = DatadogKeys(DATADOG_API_KEY, DATADOG_APP_KEY)
+    with pytest.raises(QueryError) as raised:
+        DatadogClient(transport, httpserver.url_for("/"), keys).timeseries(QUERY, NOW - 60, NOW, 10)
+    assert raised.value.kind == "redirect"
+    assert f"HTTP 307: a redirect to {elsewhere}" in str(raised.value)
+    assert "without redirects" in (raised.value.hint or "")
+    assert len(httpserver.log) == 1  # asked once; the keys went nowhere else

@@ -54,6 +54,8 @@ _HINTS = {
     "auth": "check DD_API_KEY and DD_APP_KEY (api_key_ref / app_key_ref): the application "
     "key needs the timeseries_query scope, and both must belong to the site configured",
     "not_found": "check the Datadog site or url (a proxy path?)",
+    "redirect": "Datadog's API answers without redirects: set the url to the API base itself "
+    "(the keys are never sent on to the address a redirect names)",
     "unavailable": "Datadog could not answer now; later observations try again",
     "rate_limited": "Datadog's rate limit for this key: run fewer checks at once, or "
     "lengthen their interval",
@@ -175,8 +177,11 @@ class DatadogClient:
             kind = "redirect"
         if kind is None:
             kind = "unavailable" if response.status >= 500 else "http"
+        said = _errors(response)
+        if kind == "redirect":
+            said = f"a redirect to {excerpt(response.headers.get('location', '') or '?', 200)}"
         raise QueryError(
-            f"Datadog answered HTTP {response.status}: {_errors(response)}",
+            f"Datadog answered HTTP {response.status}: {said}",
             kind,
             _HINTS.get(kind, "see Datadog's message"),
         )
