@@ -7,14 +7,29 @@ from typing import TYPE_CHECKING
 from cibridge.core.errors import CibridgeError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from cibridge.context.platforms import Platform
     from cibridge.gate.results import GateResult
 
 # What later steps read when the gate could not run.
-OUTPUTS_ON_FAILURE = {"result": "error", "action": "none", "rollback-pipeline": "", "report": ""}
+OUTPUTS_ON_FAILURE = {
+    "result": "error",
+    "action": "none",
+    "rollback-pipeline": "",
+    "report": "",
+    "rollback-dispatched": "false",
+    "rollback-url": "",
+}
 
 
-def publish(platform: Platform, result: GateResult, report: str, junit_path: str) -> None:
+def publish(
+    platform: Platform,
+    result: GateResult,
+    report: str,
+    junit_path: str,
+    rollback: Mapping[str, str] | None = None,
+) -> None:
     """Outputs and summary first, then the files: a report that cannot be written must not
     take the verdict with it (its problem, exit 2, is raised after them)."""
     from cibridge.gate import summary
@@ -49,6 +64,10 @@ def publish(platform: Platform, result: GateResult, report: str, junit_path: str
             "action": result.action,
             "rollback-pipeline": result.rollback_pipeline,
             "report": report_path,
+            # gate --dispatch: whether this run started the rollback, and where it went
+            "rollback-dispatched": "false",
+            "rollback-url": "",
+            **(rollback or {}),
         },
         summary=summary.markdown(result),
     )

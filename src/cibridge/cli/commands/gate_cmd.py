@@ -35,7 +35,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "then each Prometheus check over its window (the part already behind --deployed-at "
         "in one range query). Exit 0 when the blocking checks pass (alert/warn checks only "
         "report), 1 on fail, inconclusive or error, 2 on a configuration problem. Outputs: "
-        "result, action (none|alert|rollback), rollback-pipeline, report.",
+        "result, action (none|alert|rollback), rollback-pipeline, report; with --dispatch, "
+        "rollback-dispatched and rollback-url.",
     )
     parser.add_argument(
         "what",
@@ -76,6 +77,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=[],
         metavar="NAME=VALUE",
         help="with --silence: the alerts to silence (default service=<service_name>)",
+    )
+    parser.add_argument(
+        "--dispatch",
+        action="store_true",
+        help="start the rollback pipeline when the gate decides a rollback, once per commit "
+        "and environment (a commit status cibridge/rollback/<environment> records it)",
     )
     parser.add_argument("--output", metavar="PATH", help="gate rules: the rules file to write")
     parser.add_argument(
@@ -173,8 +180,16 @@ def run(runtime: Runtime) -> int:
             f"--deployed-at {args.deployed_at} is in the future",
             hint="pass when the deploy finished (UTC unless the time says otherwise)",
         )
+    prepared = None
+    if args.dispatch:
+        from cibridge.cli.commands import gate_rollback
+
+        prepared = gate_rollback.prepare(runtime, rendered, values)
     if runtime.dry_run or getattr(args, "dry_run", False):
-        return show_plan(runtime, rendered, deployed_at)
+        code = show_plan(runtime, rendered, deployed_at)
+        if prepared is not None:
+            gate_rollback.dispatch(runtime, prepared, None)
+        return code
     # Made before the gate runs, so a missing key stops it at once, not after the window.
     dora_client = _dora_client(runtime)
     window = _window(runtime)
@@ -187,7 +202,12 @@ def run(runtime: Runtime) -> int:
         quiet = deploy_window.silenced(window, match, seconds, _comment(runtime))
     with quiet:
         result = execute(runtime, rendered, deployed_at)
-    reporting.publish(runtime.platform, result, args.report or "", args.junit or "")
+    rollback: dict[str, str] = {}
+    problem: CibridgeError | None = None
+    if prepared is not None:
+        # The verdict is published whatever happened to the rollback, raised after it.
+        rollback, problem = gate_rollback.settle(runtime, prepared, result)
+    reporting.publish(runtime.platform, result, args.report or "", args.junit or "", rollback)
     service = str(values.get("service_name") or runtime.context.repository or "unknown")
     if args.push_metrics:
         from cibridge.gate import deploy_window
@@ -200,6 +220,8 @@ def run(runtime: Runtime) -> int:
         platform = runtime.platform
         say, warn = platform.print, platform.warning
         dora.send(dora_client, result, runtime.context, service, version, say, warn)
+    if problem is not None:
+        raise problem
     return result.exit_code
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from cibridge.cli.commands import ci_here
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime, redact
 from cibridge.core.errors import CibridgeError
@@ -14,7 +15,6 @@ from cibridge.trigger import reporting
 MIN_TRIGGER_KEY = 32
 
 if TYPE_CHECKING:
-    from cibridge.clients.targets import Here
     from cibridge.trigger.service import TriggerResult
 
 NO_SOURCE_HINT = (
@@ -69,33 +69,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="read Jira, print every dispatch and record instead of sending it",
     )
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
-
-
-def _here(runtime: Runtime) -> Here:
-    from cibridge.clients.targets import Here
-
-    env = runtime.env
-    platform = runtime.context.platform
-    return Here(
-        platform=platform,
-        repository=env.get("GITHUB_REPOSITORY", ""),
-        github_api=env.get("GITHUB_API_URL", ""),
-        default_branch=_event_default_branch(env) if platform == "github" else "",
-        gitlab_project=env.get("CI_PROJECT_ID", "") or env.get("CI_PROJECT_PATH", ""),
-        gitlab_api=env.get("CI_API_V4_URL", ""),
-        gitlab_default_branch=env.get("CI_DEFAULT_BRANCH", ""),
-    )
-
-
-def _event_default_branch(env: Any) -> str:
-    path = env.get("GITHUB_EVENT_PATH", "")
-    try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read(64 * 1024 * 1024))
-    except (OSError, ValueError, RecursionError):
-        return ""
-    repository = data.get("repository") if isinstance(data, dict) else None
-    return str(repository.get("default_branch") or "") if isinstance(repository, dict) else ""
 
 
 def _run_name(runtime: Runtime) -> str:
@@ -169,7 +142,7 @@ def _run(runtime: Runtime) -> TriggerResult:
     client = JiraClient(
         runtime.transport, jira.base_url, jira.auth, jira.api_version, printer, timeout=jira.timeout
     )
-    here = _here(runtime)
+    here = ci_here.here(runtime)
     branches = {here.repository: here.default_branch} if here.default_branch else {}
     dispatcher = dispatch.Dispatcher(
         runtime.transport, dispatch.Credentials.from_env(runtime.env), branches, printer

@@ -1,5 +1,6 @@
-"""GitHub's REST API, the slice ``cibridge trigger`` uses: workflow_dispatch, a repository's
-default branch, and the runs a dispatch created.
+"""GitHub's REST API, the slice ``cibridge trigger`` and ``gate --dispatch`` use:
+workflow_dispatch, a repository's default branch, the runs a dispatch created, and commit
+statuses (:mod:`~cibridge.demo.standins.github_statuses`).
 
 Checked as GitHub checks them: a token in ``Authorization`` (``Bearer`` or ``token``), the
 documented ``Accept`` / ``X-GitHub-Api-Version`` values, a JSON body with a ``ref`` that
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from cibridge.demo.standins.github_statuses import CommitStatuses
 from cibridge.demo.standins.server import Answer, Behaviour, Request
 
 GITHUB_API_TOKEN = "ghs_standinGitHubToken0000000000000000"  # noqa: S105 - stand-in's own
@@ -38,6 +40,11 @@ _RUNS = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs")
 _WORKFLOW_RUNS = re.compile(r"/repos/([^/]+/[^/]+)/actions/workflows/([^/]+)/runs")
 _INPUT_REFERENCE = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 _REPO = re.compile(r"/repos/([^/]+/[^/]+)")
+_STATUS = re.compile(r"/repos/([^/]+/[^/]+)/statuses/([^/]+)")
+_STATUSES = re.compile(r"/repos/([^/]+/[^/]+)/commits/([^/]+)/statuses")
+# A rollback workflow the gate starts: `rollback_pipeline: rollback-checkout`.
+ROLLBACK_WORKFLOW = "rollback-checkout.yml"
+ROLLBACK_INPUTS = ("environment", "sha")
 
 
 @dataclass
@@ -57,6 +64,7 @@ class Repository:
 def _seed() -> dict[str, Repository]:
     workflows = {name: Workflow({i: i == "issue_key" for i in INPUTS}) for name in SEED_WORKFLOWS}
     workflows["ci.yml"] = Workflow({}, dispatchable=False)
+    workflows[ROLLBACK_WORKFLOW] = Workflow(dict.fromkeys(ROLLBACK_INPUTS, False))
     return {"acme/checkout": Repository(workflows=workflows)}
 
 
@@ -73,6 +81,7 @@ class GitHubApi:
         self.repositories = _seed()
         self.dispatches: list[dict[str, Any]] = []  # each accepted dispatch, in order
         self.tokens = {GITHUB_API_TOKEN}
+        self.statuses = CommitStatuses()
         self._lock = threading.Lock()
 
     def env(self, base_url: str) -> dict[str, str]:
@@ -90,6 +99,9 @@ class GitHubApi:
                 if request.method != "POST":
                     return _error(404, "Not Found")
                 return self._dispatch(unquote(found.group(1)), unquote(found.group(2)), request)
+            found = _STATUS.fullmatch(path) or _STATUSES.fullmatch(path)
+            if found:
+                return self._statuses(found, request)
             found = _RUNS.fullmatch(path)
             if found and request.method == "GET":
                 return self._runs(unquote(found.group(1)))
@@ -110,6 +122,16 @@ class GitHubApi:
                         "default_branch": repo.default_branch,
                     },
                 )
+        return _error(404, "Not Found")
+
+    def _statuses(self, found: re.Match[str], request: Request) -> Answer:
+        name, sha = unquote(found.group(1)), unquote(found.group(2))
+        if name not in self.repositories:
+            return _error(404, "Not Found")
+        if request.method == "POST" and found.re is _STATUS:
+            return self.statuses.create(name, sha, request)
+        if request.method == "GET":
+            return self.statuses.list(name, sha, request)
         return _error(404, "Not Found")
 
     def _check_headers(self, header: dict[str, str]) -> Answer | None:

@@ -1,5 +1,6 @@
-"""GitLab's API v4, the slice ``cibridge trigger`` uses: starting a pipeline and reading a
-project's default branch.
+"""GitLab's API v4, the slice ``cibridge trigger`` and ``gate --dispatch`` use: starting a
+pipeline, reading a project's default branch, and commit statuses
+(:mod:`~cibridge.demo.standins.gitlab_statuses`, the same API token).
 
 - ``POST /projects/:id/trigger/pipeline``: ``token`` (a pipeline trigger token of that
   project, or a CI job token allowed to reach it), ``ref``, ``variables[KEY]=value``, as
@@ -22,12 +23,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from cibridge.demo.standins.gitlab_statuses import CommitStatuses
 from cibridge.demo.standins.server import Answer, Behaviour, Request
 
 GITLAB_TRIGGER_TOKEN = "glptt-standinTriggerToken000000000"  # noqa: S105 - stand-in's own
 GITLAB_API_TOKEN = "glpat-standinApiToken00000000000"  # noqa: S105
 GITLAB_JOB_TOKEN = "glcbt-standinJobToken00000000000"  # noqa: S105
 _PROJECT = re.compile(r"/api/v4/projects/([^/]+)(/trigger/pipeline|/pipelines|/pipeline)?")
+_STATUS = re.compile(
+    r"/api/v4/projects/([^/]+)/(?:statuses/([^/]+)|repository/commits/([^/]+)/statuses)"
+)
 _VARIABLE_REFERENCE = re.compile(r"\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _VARIABLE = re.compile(r"[A-Za-z0-9_]+")
 
@@ -56,6 +61,7 @@ class GitLabApi:
         del behaviour
         self.projects = {42: Project(42, "acme/checkout")}
         self.pipelines: list[dict[str, Any]] = []  # each created pipeline, in order
+        self.statuses = CommitStatuses()
         self._lock = threading.Lock()
 
     def env(self, base_url: str) -> dict[str, str]:
@@ -68,6 +74,9 @@ class GitLabApi:
         return next((p for p in self.projects.values() if p.path == ident), None)
 
     def handle(self, request: Request) -> Answer:
+        status = _STATUS.fullmatch(request.path[len(self.prefix) :].rstrip("/"))
+        if status is not None:
+            return self._statuses(status, request)
         matched = _PROJECT.fullmatch(request.path[len(self.prefix) :].rstrip("/"))
         if matched is None:
             return _message(404, "404 Not Found")
@@ -103,6 +112,19 @@ class GitLabApi:
                         "web_url": f"https://gitlab.example.com/{project.path}",
                     },
                 )
+        return _message(404, "404 Not Found")
+
+    def _statuses(self, found: re.Match[str], request: Request) -> Answer:
+        if self._api_user(request) is None:
+            return _message(401, "401 Unauthorized")
+        with self._lock:
+            project = self._project(found.group(1))
+            if project is None:
+                return _message(404, "404 Project Not Found")
+            if found.group(2) and request.method == "POST":
+                return self.statuses.create(project.id, project.path, found.group(2), request)
+            if found.group(3) and request.method == "GET":
+                return self.statuses.list(project.id, found.group(3), request)
         return _message(404, "404 Not Found")
 
     def _api_user(self, request: Request) -> str | None:
