@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cibridge.demo.standins import StandIns, jira_of
+from cibridge.demo.standins import GITLAB_API_TOKEN, StandIns, jira_of
 from cibridge.demo.standins.datadog import DATADOG_API_KEY, DATADOG_APP_KEY, datadog_of
 from cibridge.demo.standins.jira import JIRA_PAT, JIRA_TOKEN
 from tests.doc_examples import GATE_CONFIG, Example, in_service
@@ -159,13 +159,16 @@ def test_the_gate_example_passes_and_hands_its_verdict_to_the_next_job(
     example = _example("docs/gate.md", "# PROMETHEUS_URL and a masked PROMETHEUS_TOKEN")
     with DemoService() as service, prometheus(tmp_path) as base:
         pipeline = in_service(_pipeline(example), service.port).replace(
-            "script: ./promote.sh", 'script: echo "OUT result=$result action=$action"'
+            "script: ./promote.sh",
+            'script: echo "OUT result=$result action=$action dispatched=$rollback_dispatched"',
         )
         pipeline = pipeline.replace(BUILD, BUILD.replace("stage: build", "stage: deploy"))
-        run = _run(tmp_path, pipeline, {"PROMETHEUS_URL": base}, {".cibridge.yml": GATE_CONFIG})
+        # The reader's masked CI/CD variables: the example's dispatch needs GITLAB_TOKEN.
+        variables = {"PROMETHEUS_URL": base, "GITLAB_TOKEN": GITLAB_API_TOKEN}
+        run = _run(tmp_path, pipeline, variables, {".cibridge.yml": GATE_CONFIG})
     assert run.code == 0, run.output
     assert "PASS  cibridge-gate" in run.output and "PASS  promote" in run.output, run.output
-    assert "OUT result=pass action=none" in run.output
+    assert "OUT result=pass action=none dispatched=false" in run.output
 
 
 def test_the_datadog_example_judges_the_deploy_and_records_it_in_dora(

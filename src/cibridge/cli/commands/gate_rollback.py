@@ -62,7 +62,7 @@ def prepare(runtime: Runtime, rendered: GateSettings, values: dict[str, object])
             hint="pass github-token: ${{ github.token }} with permissions: statuses: write and "
             "actions: write"
             if place.kind == "github"
-            else "set GITLAB_TOKEN (the gitlab-token input): an API token with the api scope",
+            else "set GITLAB_TOKEN, an API token with the api scope, as a masked CI/CD variable",
         )
     branches = {here.repository: here.default_branch} if here.default_branch else {}
     environment = runtime.context.environment
