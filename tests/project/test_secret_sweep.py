@@ -21,7 +21,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cibridge.cli.commands import NAMES
-from cibridge.demo.standins import GITHUB_API_TOKEN, StandIns, jira_of
+from cibridge.demo.standins import GitHubApi, GitLabApi, StandIns, jira_of
 from tests.conftest import SEED, run_process
 from tests.github_job import github_env
 from tests.trigger.helpers import configs as trigger_configs
@@ -56,6 +56,8 @@ def canaries() -> dict[str, str]:
         "CIBRIDGE_TRIGGER_KEY": secrets.token_hex(32),
         "CIBRIDGE_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "SHARED_SECRET": _canary("shared-secret"),
+        "GITHUB_TOKEN": _canary("ghs"),
+        "GITLAB_TOKEN": _canary("glpat"),
     }
 
 
@@ -85,6 +87,11 @@ post_deployment_validation:
       - {{url: '{health}', headers: {{X-Key: '${{HEALTH_KEY}}'}}}}
 """
 
+# The same checks with a rollback policy: the failing health check starts the rollback.
+GATE_DISPATCH = GATE.replace("'}}}}\n", "'}}, failure_action: rollback}}\n") + (
+    "  rollback_policy:\n    rollback_pipeline: rollback-checkout\n"
+)
+
 # Each command with its arguments, the exit code and a line it must print, so a command
 # that fails early and prints nothing cannot pass as "leaked nothing".
 SCENARIOS: list[tuple[str, list[str], int, str]] = [
@@ -93,6 +100,7 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
     ("jira", ["jira", "--issue", "PROJ-1", "--comment"], 0, "PROJ-1"),
     ("gate", ["gate", "--report", "gate.json", "--junit", "gate.xml"], 1, "errors"),
     ("gate rules", ["gate", "rules", "--output", "rules.yml"], 0, ""),
+    ("gate dispatch", ["gate", "--dispatch"], 1, "rollback: started"),
     ("trigger", ["trigger", "--issue", "PROJ1-1", "--dispatch"], 0, "started acme/checkout"),
     ("render", ["render", "--show-context"], 0, '"repository"'),
     ("config", ["config", "show"], 0, "integration_configs"),
@@ -109,7 +117,7 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
 VARIANTS = [
     (name, [flag, *argv], code, marker)
     for name, argv, code, marker in SCENARIOS
-    if name in ("notify", "jira", "gate", "trigger")
+    if name in ("notify", "jira", "gate", "gate dispatch", "trigger")
     for flag in ("-v", "--dry-run", "--json")
 ]
 SCENARIOS_AND_VARIANTS = SCENARIOS + [
@@ -139,13 +147,20 @@ def test_no_canary_anywhere(
     tmp_path: Path,
 ) -> None:
     seed_projects(stand_ins)
+    # The CI tokens are canaries too: the API stand-ins accept them.
+    next(s for s in stand_ins.services if isinstance(s, GitHubApi)).tokens.add(
+        canaries["GITHUB_TOKEN"]
+    )
+    next(s for s in stand_ins.services if isinstance(s, GitLabApi)).api_tokens.add(
+        canaries["GITLAB_TOKEN"]
+    )
     jira_of(stand_ins).add_issue("PROJ1", "Ship", issue_type="Story", status="Ready for Deployment")
-    (tmp_path / "gate.yml").write_text(GATE.format(health=echoing.url_for("/health")))
+    gate = GATE_DISPATCH if name.startswith("gate dispatch") else GATE
+    (tmp_path / "gate.yml").write_text(gate.format(health=echoing.url_for("/health")))
     (tmp_path / "payload.json").write_text('{"ref": "main"}')
     env = {
         **stand_ins.env(),
         **canaries,
-        "GITHUB_TOKEN": GITHUB_API_TOKEN,
         "PROMETHEUS_URL": echoing.url_for("/"),
         "CIBRIDGE_HTTP_RETRIES": "0",
     }
@@ -154,6 +169,7 @@ def test_no_canary_anywhere(
     else:
         env |= {"GITLAB_CI": "true", "CIBRIDGE_DOTENV": str(tmp_path / "cibridge.env")}
         env |= {"GITHUB_ACTIONS": "", "CI_PROJECT_PATH": "acme/checkout"}
+        env |= {"CI_COMMIT_SHA": "b" * 40, "CI_DEFAULT_BRANCH": "main"}
     config = [a for p in sorted(SEED.glob("*.yml")) for a in ("--config", str(p))]
     if name.startswith("gate"):
         config = ["--config", str(tmp_path / "gate.yml")]

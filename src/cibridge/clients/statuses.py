@@ -143,7 +143,7 @@ class CommitStatuses:
                 f"commit statuses on {place.describe()}: no token",
                 hint="set GITHUB_TOKEN (github-token input) with statuses: write"
                 if place.kind == "github"
-                else "set GITLAB_TOKEN, an API token with the api scope, as a masked CI/CD variable",
+                else "set GITLAB_TOKEN (an API token, api scope) as a masked CI/CD variable",
             )
         what = "GitHub commit statuses" if place.kind == "github" else "GitLab commit statuses"
         if place.kind == "github":

@@ -62,6 +62,7 @@ class GitLabApi:
         self.projects = {42: Project(42, "acme/checkout")}
         self.pipelines: list[dict[str, Any]] = []  # each created pipeline, in order
         self.statuses = CommitStatuses()
+        self.api_tokens = {GITLAB_API_TOKEN}  # PRIVATE-TOKEN values it accepts
         self._lock = threading.Lock()
 
     def env(self, base_url: str) -> dict[str, str]:
@@ -133,7 +134,7 @@ class GitLabApi:
         scheme, _, bearer = header.get("authorization", "").partition(" ")
         if not token and scheme.lower() == "bearer":
             token = bearer
-        return "api" if token == GITLAB_API_TOKEN else None
+        return "api" if token in self.api_tokens else None
 
     def _trigger(self, project: Project | None, request: Request) -> Answer:
         content_type = {k.lower(): v for k, v in request.headers.items()}.get("content-type", "")
