@@ -5,7 +5,8 @@ state ``success``, description ``rollback dispatched: <target>`` and the rollbac
 its target URL. It is read before dispatching and written only after the service accepted
 the dispatch; a re-run of the job, or a second gate job for the same commit and
 environment, finds it and dispatches nothing, saying where the first rollback went. A
-status cannot be edited or deleted afterwards, so the record cannot be lost by mistake.
+later status of the same context is added beside it, never over it: anyone with write
+access could add one, but only a ``success`` one counts, and that says a rollback started.
 
 Reading the statuses failing is an error, never a blind dispatch. A refused dispatch
 writes nothing, so the next run tries again. Two gate jobs racing in the same second can
