@@ -156,7 +156,7 @@ def test_the_gate_example_passes_and_hands_its_verdict_to_the_next_job(
     from cibridge.demo.gate import DemoService
     from tests.e2e.harness import prometheus
 
-    example = _example("docs/gate.md", "# PROMETHEUS_URL and a masked PROMETHEUS_TOKEN")
+    example = _example("docs/gate.md", "# PROMETHEUS_URL, a masked PROMETHEUS_TOKEN")
     with DemoService() as service, prometheus(tmp_path) as base:
         pipeline = in_service(_pipeline(example), service.port).replace(
             "script: ./promote.sh",
