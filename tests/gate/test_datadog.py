@@ -358,3 +358,23 @@ def test_live_observations_drop_the_bucket_still_filling(
     result = cli("gate", "--set", "service_name=checkout", env=gate_env)
     assert result.code == 0, result.all
     assert len(stand_ins.of("datadog")) == 2
+
+
+def test_a_comparison_takes_every_whole_bucket_of_each_window_in_one_query(
+    stand_ins: StandIns,
+) -> None:
+    from cibridge.gate.settings import Comparison
+
+    standin = datadog_of(stand_ins)
+    standin.clock = lambda: NOW + 4  # the bucket at NOW is still filling at NOW + 4
+    standin.series[QUERY] = lambda at: {
+        ("version:2",): (at - NOW) / 10,
+        ("version:1",): 100.0,
+    }
+    source = window(stand_ins, bucket=10.0, baseline_query=QUERY, comparison=Comparison())
+    windows, warnings = source.samples(QUERY, [NOW - 60, NOW + 4])
+    assert len(stand_ins.of("datadog")) == 1 and warnings == []
+    # Both groups pooled; six whole buckets in [NOW - 120, NOW - 60) ...
+    assert sorted(windows[0]) == sorted([*[(k - 12) for k in range(6)], *[100.0] * 6])
+    # ... and in [NOW - 56, NOW + 4) only the five that ended: NOW - 50 ... NOW - 10.
+    assert sorted(windows[1]) == sorted([*[-5.0, -4.0, -3.0, -2.0, -1.0], *[100.0] * 5])

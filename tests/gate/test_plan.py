@@ -73,3 +73,23 @@ def test_a_value_the_url_starts_with_is_the_origin_the_config_chose() -> None:
     assert scheme.http[0].url == "https://h.example/x"
     with pytest.raises(CibridgeError, match="is the URL's scheme but is not one"):
         plan.render(_http("{{ scheme }}://h.example/x"), {"scheme": "http://evil.example/#"})
+
+
+def test_baseline_query_is_rendered_like_query() -> None:
+    from dataclasses import replace
+
+    from cibridge.gate.settings import Comparison
+    from tests.gate.helpers import metric
+
+    check = metric(
+        query='latency{app="{{ service_name }}", version="canary"}',
+        baseline_query='latency{app="{{ service_name }}", version="stable"}',
+        comparison=Comparison(),
+    )
+    rendered = plan.render(GateSettings(metrics=(check,)), {"service_name": 'a"b'})
+    assert rendered.metrics[0].baseline_query == 'latency{app="a\\"b", version="stable"}'
+    assert rendered.metrics[0].query == 'latency{app="a\\"b", version="canary"}'
+    only_baseline = replace(check, query='latency{version="canary"}')
+    with pytest.raises(CibridgeError, match="baseline_query: placeholder") as caught:
+        plan.render(GateSettings(metrics=(only_baseline,)), {})
+    assert caught.value.exit_code == 2

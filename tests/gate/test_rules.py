@@ -236,3 +236,14 @@ def test_labels_cannot_open_a_template_either(tmp_path: Path) -> None:
     path.write_text(dump(document))
     checked = _promtool(path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_canary_comparison_is_left_out_and_said_so() -> None:
+    from cibridge.gate.settings import Comparison
+
+    checks = [metric(name="canary_latency", baseline_query="old", comparison=Comparison())]
+    assert rules_document(checks, "api")["groups"][0]["rules"] == []
+    assert left_out(checks) == [
+        "canary_latency: skipped (a canary vs baseline comparison, which needs two versions "
+        "running side by side during a deploy)"
+    ]

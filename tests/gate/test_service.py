@@ -227,3 +227,76 @@ def test_a_sample_older_than_the_interval_is_stale(behind: float, verdict: str) 
         [window(duration=60.0)], lambda q, t: 0.001, now=DEPLOYED, stamp=lambda at: at - behind
     )
     assert result.checks[0].verdict == verdict
+
+
+# -- canary against baseline ------------------------------------------------------------
+
+
+def _noise(query: str, at: float, mean: float) -> float:
+    import random
+
+    return random.Random(f"{query}@{at:.3f}").gauss(mean, 5.0)
+
+
+def comparing(name: str = "latency", **fields: object) -> MetricCheck:
+    from cibridge.gate.settings import Comparison
+
+    settings = fields.pop("comparison", None) or Comparison(tolerance=0.1)
+    return window(
+        name, max_value=None, query="canary", baseline_query="stable", comparison=settings, **fields
+    )
+
+
+def test_a_comparison_from_history_reads_each_side_once_and_judges_every_window() -> None:
+    result, prometheus, clock, lines = gate(
+        [comparing()], lambda q, t: _noise(q, t, 100.0), now=DEPLOYED + 3600
+    )
+    assert result.verdict == "pass", result.checks[0].why
+    assert [(c[0], c[1]) for c in prometheus.calls] == [("range", "canary"), ("range", "stable")]
+    assert prometheus.calls[0][2] == DEPLOYED - 30  # the first window's start
+    assert clock.slept == []
+    observations = result.checks[0].observations
+    assert len(observations) == 11
+    assert all(o.compared and o.compared.canary_points == 30 for o in observations)
+    assert "11 comparison(s) from history" in lines[0]
+
+
+def test_a_canary_worse_than_its_baseline_fails_and_reports_the_numbers() -> None:
+    def values(query: str, at: float) -> float:
+        return _noise(query, at, 130.0 if query == "canary" else 100.0)
+
+    result, _prometheus, _clock, _lines = gate(
+        [comparing(failure_action="rollback")],
+        values,
+        now=DEPLOYED + 3600,
+        policy=RollbackPolicy(enabled=True, max_failures=2, rollback_pipeline="rollback"),
+    )
+    assert result.verdict == "fail" and result.action == "rollback"
+    check = result.checks[0]
+    assert "significantly higher by more than 10%" in check.why
+    assert check.value == check.observations[0].why.split("canary median ")[1].split(" ")[0]
+
+
+def test_a_live_comparison_queries_each_window_as_it_ends() -> None:
+    result, prometheus, clock, _lines = gate(
+        [comparing(duration=60.0)], lambda q, t: _noise(q, t, 100.0), now=DEPLOYED
+    )
+    assert result.verdict == "pass"
+    assert [c[2] for c in prometheus.calls] == [DEPLOYED - 30, DEPLOYED - 30] + [
+        DEPLOYED + k * 30 for k in (0, 0, 1, 1)
+    ]
+    assert clock.slept == [30.0, 30.0]
+
+
+def test_a_missing_baseline_is_no_data_and_a_baseline_error_says_so() -> None:
+    result, *_ = gate(
+        [comparing()], lambda q, t: _noise(q, t, 1) if q == "canary" else None, now=DEPLOYED + 3600
+    )
+    assert result.verdict == "inconclusive"
+    assert "no data for the baseline (baseline_query)" in result.checks[0].why
+
+    def broken(query: str, at: float) -> float | QueryError:
+        return QueryError("parse error", "bad_data") if query == "stable" else 1.0
+
+    result, *_ = gate([comparing()], broken, now=DEPLOYED + 3600)
+    assert result.verdict == "error" and "baseline_query: parse error" in result.checks[0].why

@@ -10,7 +10,7 @@ import pytest
 from cibridge.config import loader as config
 from cibridge.core.durations import parse_duration
 from cibridge.core.errors import CibridgeError
-from cibridge.gate.settings import Bound, load
+from cibridge.gate.settings import Bound, Comparison, load
 from tests.conftest import SEED
 from tests.gate.helpers import settings_from
 
@@ -216,3 +216,72 @@ def test_an_unnamed_check_with_a_port_placeholder_loads(tmp_path: Path) -> None:
         _url_check("http://{{ service_host }}:{{ service_port }}/health"), tmp_path
     ).http
     assert http.name == "GET http://{{ service_host }}:{{ service_port }}/health"
+
+
+def _comparison_check(tmp_path: Path, fields: str) -> object:
+    text = (
+        "post_deployment_validation:\n  metrics_validation:\n    - name: latency\n"
+        "      query: canary_latency\n" + "".join(f"      {line}\n" for line in fields.splitlines())
+    )
+    return settings_from(text, tmp_path).metrics[0]
+
+
+def test_baseline_query_without_comparison_takes_the_defaults(tmp_path: Path) -> None:
+    check = _comparison_check(tmp_path, "baseline_query: baseline_latency")
+    assert check.baseline_query == "baseline_latency"  # type: ignore[attr-defined]
+    assert check.comparison == Comparison(0.95, 0.0, "increase", 10)  # type: ignore[attr-defined]
+    assert check.threshold() == (  # type: ignore[attr-defined]
+        "canary vs baseline: an increase beyond 0% at 95% confidence"
+    )
+
+
+def test_a_comparison_as_written(tmp_path: Path) -> None:
+    check = _comparison_check(
+        tmp_path,
+        "baseline_query: old\ncomparison: {confidence: 0.99, tolerance: 10%, direction: either, "
+        "min_samples: 20}",
+    )
+    assert check.comparison == Comparison(0.99, 0.1, "either", 20)  # type: ignore[attr-defined]
+    plain = _comparison_check(tmp_path, "baseline_query: old\ncomparison: {tolerance: 0.25}")
+    assert plain.comparison.tolerance == 0.25  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ("baseline_query: old\ncomparison: {confidence: 0.5}", "confidence is 0.5"),
+        ("baseline_query: old\ncomparison: {confidence: 1}", "confidence is 1"),
+        ("baseline_query: old\ncomparison: {min_samples: 2}", "min_samples is 2"),
+        ("baseline_query: old\ncomparison: {direction: up}", "direction is 'up'"),
+        ("baseline_query: old\ncomparison: {tolerance: -1}", "tolerance is -1"),
+        ("baseline_query: old\ncomparison: 0.95", "comparison must be object"),
+        ("comparison: {confidence: 0.9}", "comparison needs baseline_query"),
+        ("baseline_query: old\nmax_value: 1", "max_value cannot be combined with baseline_query"),
+        ("baseline_query: old\ntolerance: 10%", "tolerance cannot be combined"),
+        ("baseline_query: old\nbaseline: {window: 30m, max_increase: 10%}", "baseline cannot"),
+        (
+            "baseline_query: old\nsource: datadog\ninterval: 60s",
+            "interval holds as few as 5 whole bucket(s) of 10s, fewer than min_samples 10",
+        ),
+        ("baseline_query: old\nsource: datadog\naggregation: max\ninterval: 5m", "aggregation"),
+    ],
+)
+def test_bad_comparisons_name_the_line(tmp_path: Path, fields: str, message: str) -> None:
+    with pytest.raises(CibridgeError) as caught:
+        _comparison_check(tmp_path, fields)
+    assert caught.value.exit_code == 2
+    assert message in str(caught.value)
+    assert ".cibridge.yml:" in str(caught.value)
+
+
+def test_unknown_comparison_keys_are_refused_where_they_are(tmp_path: Path) -> None:
+    with pytest.raises(CibridgeError) as caught:
+        _comparison_check(tmp_path, "baseline_query: old\ncomparison: {confidense: 0.9}")
+    assert ".cibridge.yml:6" in str(caught.value) and "confidence" in str(caught.value)
+
+
+def test_a_datadog_comparison_with_enough_buckets(tmp_path: Path) -> None:
+    check = _comparison_check(
+        tmp_path, "baseline_query: old\nsource: datadog\ninterval: 55s\nbucket: 5s"
+    )
+    assert check.bucket == 5  # type: ignore[attr-defined]

@@ -104,3 +104,60 @@ def test_labels_and_warnings_from_prometheus_render_as_typed() -> None:
     assert "<script>" not in text and "[see](" not in text
     assert "- `{pod=\"'x'<img src=y>\"}: 9 > max_value 1`" in text
     assert "- &lt;script&gt;x&lt;/script&gt; \\[see\\](https://evil)\n" in text
+
+
+def _compared_result() -> GateResult:
+    from cibridge.gate.results import Compared
+
+    failing = Observation(
+        DEPLOYED + 30,
+        "fail",
+        "canary median 130 vs baseline 100 (+30.0%), p = 0.0001: canary is worse",
+        130.0,
+        compared=Compared(130.0, 100.0, 30, 30, 0.0001, 0.3),
+    )
+    from_zero = Observation(
+        DEPLOYED + 60, "fail", "from 0", 0.2, compared=Compared(0.2, 0.0, 30, 30, 0.001, math.inf)
+    )
+    few = Observation(
+        DEPLOYED + 90, "inconclusive", "too few", None, compared=Compared(math.nan, 1.0, 0, 12)
+    )
+    check = CheckResult(
+        "canary_latency",
+        "metric",
+        "canary",
+        "canary vs baseline: an increase beyond 10% at 95% confidence",
+        "fail",
+        failing.why,
+        "rollback",
+        value="130",
+        observations=[failing, from_zero, few],
+        failed_observations=2,
+    )
+    return GateResult(
+        [check], "fail", "none", "canary_latency fail", "", DEPLOYED, DEPLOYED, DEPLOYED
+    )
+
+
+def test_a_comparison_reports_medians_p_value_and_effect_everywhere() -> None:
+    gate = _compared_result()
+    first, second, third = json.loads(report_json(gate))["checks"][0]["observations"]
+    assert first["comparison"] == {
+        "canary_median": 130.0,
+        "baseline_median": 100.0,
+        "canary_points": 30,
+        "baseline_points": 30,
+        "p_value": 0.0001,
+        "effect": 0.3,
+        "effect_text": "+30.0%",
+    }
+    assert second["comparison"]["effect"] is None and second["comparison"]["effect_text"] == "+Inf%"
+    assert third["comparison"]["canary_median"] is None and third["comparison"]["p_value"] is None
+    [case] = junit_cases(gate)
+    assert "canary median: 130 (30 points)" in case.details
+    assert "baseline median: 100 (30 points)" in case.details
+    assert "p-value: 0.0001" in case.details and "effect: +30.0%" in case.details
+    assert "verdict: fail: canary median 130" in case.details
+    shown = markdown(gate)
+    assert ": canary vs baseline</summary>" in shown
+    assert "- p-value: 0.0001" in shown

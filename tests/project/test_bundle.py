@@ -315,3 +315,29 @@ def test_bytecode_is_checked_by_hash_not_mtime(tmp_path: Path, files: Path) -> N
     [pyc] = (tmp_path / "out" / "tinypure" / "__pycache__").glob("__init__.*.pyc")
     flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
     assert flags == 0b11  # hash-based, checked against the source
+
+
+def test_scipy_installs_on_demand_for_a_comparison_then_is_reused(tmp_path: Path) -> None:
+    """SciPy is in no bundle and no dependency: the first canary comparison installs it
+    (with NumPy) from the package's own hash-locked list, and later steps reuse it."""
+    python = bare_python(tmp_path)
+    env = {
+        **os.environ,
+        "CIBRIDGE_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{built_bundle()}",
+    }
+    # gh-9184's samples (SciPy's suite, checked there against R's wilcox.test): p 0.2544...
+    probe = (
+        "from cibridge.gate.comparison import u_test; "
+        "print(round(u_test([0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46], "
+        "[1.15, 0.88, 0.90, 0.74, 1.21])[1], 10))"
+    )
+    run = [str(python), "-c", probe]
+    first = subprocess.run(run, capture_output=True, text=True, timeout=600, check=False, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "installing scipy on demand for the canary comparison" in first.stderr
+    assert first.stdout.strip() == "0.2544122544"
+    [installed] = (tmp_path / "cache").glob("binary-*")
+    assert (installed / "scipy").is_dir() and (installed / "numpy").is_dir()
+    again = subprocess.run(run, capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert again.returncode == 0 and "installing" not in again.stderr, again.stderr

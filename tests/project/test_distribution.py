@@ -71,6 +71,8 @@ def test_the_wheel_carries_templates_schema_and_the_version(dist: tuple[Path, Pa
     shipped = {p.relative_to(REPO / "src").as_posix() for p in (REPO / "src").rglob("*.j2")}
     assert shipped and shipped <= set(names)
     assert "cibridge/config/cibridge.schema.json" in names
+    assert "cibridge/config/on-demand-stats.txt" in names  # the canary comparison's SciPy
+    assert re.search(r"^Requires-Dist: scipy<2,>=1\.11; extra == 'stats'$", metadata, re.M)
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
     assert f"Version: {__version__}\n" in metadata
     assert re.search(r"^Requires-Dist: jsonschema>=4\.17\.3$", metadata, re.M)

@@ -8,6 +8,12 @@ it from the bundle's ``on-demand.txt`` (the lock's pins and hashes, binary wheel
 the cache the set-up step chose, and later steps on that runner reuse it. Installed as a
 package (pip, uv, the components), cryptography is an ordinary dependency and is simply
 imported.
+
+SciPy (the gate's canary comparison, :mod:`cibridge.gate.comparison`) is compiled too, large
+(~40 MB with NumPy) and needed by one kind of check only, so it is no dependency at all (the
+``stats`` extra installs it). Where it is missing, bundle or not, the first comparison
+installs it the same way from ``on-demand-stats.txt``, the hash-locked list shipped in this
+package (regenerate it with the command in its header when the extra's range changes).
 """
 
 from __future__ import annotations
@@ -27,33 +33,52 @@ from cibridge.core.errors import CibridgeError
 from cibridge.core.private import private_folder
 
 ON_DEMAND_FILE = "on-demand.txt"
+STATS_FILE = Path(__file__).with_name("on-demand-stats.txt")
 MANIFEST = "bundle.json"
 INSTALL_TIMEOUT = 300.0
+FERNET_NEED = "Fernet (enc: values, `cibridge secret`)"
+STATS_NEED = "the canary comparison (baseline_query)"
 
 
 def require_fernet() -> None:
     """Make ``cryptography.fernet`` importable, installing it first in a bundle without it."""
-    try:
-        importlib.import_module("cryptography.fernet")
+    if _importable("cryptography.fernet"):
         return
-    except ImportError:
-        pass
     requirements = _on_demand_requirements()
     if requirements is None:
         raise CibridgeError(
-            "cryptography is not installed, and Fernet (enc: values, `cibridge secret`) needs it",
+            f"cryptography is not installed, and {FERNET_NEED} needs it",
             hint="install cibridge with its dependencies (`pip install cibridge`), "
             "or `pip install cryptography` into this environment",
         )
-    target = _install(requirements)
+    _install_and_import(requirements, "cryptography.fernet", "cryptography", FERNET_NEED)
+
+
+def require_stats() -> None:
+    """Make ``scipy.stats`` importable, installing SciPy (and NumPy) first where it is not."""
+    if _importable("scipy.stats"):
+        return
+    _install_and_import(STATS_FILE, "scipy.stats", "scipy", STATS_NEED)
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _install_and_import(requirements: Path, module: str, package: str, need: str) -> None:
+    target = _install(requirements, package, need)
     if str(target) not in sys.path:
         sys.path.append(str(target))
     importlib.invalidate_caches()
     try:
-        importlib.import_module("cryptography.fernet")
+        importlib.import_module(module)
     except ImportError as error:
         raise CibridgeError(
-            f"cryptography was installed into {target} but cannot be imported: {error}",
+            f"{package} was installed into {target} but cannot be imported: {error}",
             hint="delete that folder and run again; if it persists, add actions/setup-python "
             "before this step so a supported Python runs it",
         ) from None
@@ -73,7 +98,7 @@ def _on_demand_requirements() -> Path | None:
     return candidate if (folder / MANIFEST).is_file() and candidate.is_file() else None
 
 
-def _install(requirements: Path) -> Path:
+def _install(requirements: Path, package: str, need: str) -> Path:
     data = requirements.read_bytes() + sys.version.encode() + platform.machine().encode()
     fingerprint = hashlib.sha256(data + sys.platform.encode()).hexdigest()[:16]
     # The action's set-up step vetted this folder (owned by this user, private) and passes
@@ -87,7 +112,7 @@ def _install(requirements: Path) -> Path:
         problem = private_folder(target)
     if problem:
         sys.stderr.write(
-            f"cibridge: warning: not reusing cryptography from {cache}: {problem}; "
+            f"cibridge: warning: not reusing {package} from {cache}: {problem}; "
             "installing a private copy for this run\n"
         )
         cache = tempfile.mkdtemp(prefix="cibridge-")
@@ -96,7 +121,7 @@ def _install(requirements: Path) -> Path:
         return target
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cache))
     sys.stderr.write(
-        f"cibridge: installing cryptography on demand (Fernet) into {target}; "
+        f"cibridge: installing {package} on demand for {need} into {target}; "
         "later steps on this runner reuse it\n"
     )
     command = _installer(requirements, staging / "site")
@@ -116,10 +141,10 @@ def _install(requirements: Path) -> Path:
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise _install_error(str(error)) from None
+        raise _install_error(package, need, str(error)) from None
     if done.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
-        raise _install_error(done.stderr.strip()[-1500:])
+        raise _install_error(package, need, done.stderr.strip()[-1500:])
     (staging / "site" / ".complete").touch()
     try:
         os.rename(staging / "site", target)
@@ -142,10 +167,10 @@ def _installer(requirements: Path, target: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def _install_error(detail: str) -> CibridgeError:
+def _install_error(package: str, need: str, detail: str) -> CibridgeError:
+    extra = "cibridge[stats]" if package == "scipy" else package
     return CibridgeError(
-        f"cryptography (needed for Fernet: enc: values, `cibridge secret`) could not be "
-        f"installed on demand: {detail}",
+        f"{package} (needed for {need}) could not be installed on demand: {detail}",
         hint="let the runner reach your package index (PIP_INDEX_URL / UV_INDEX_URL), or "
-        "`pip install cryptography` before this step",
+        f"`pip install '{extra}'` before this step",
     )

@@ -24,6 +24,7 @@ from cibridge.clients.prometheus import Answer, Series
 from cibridge.config import variables
 from cibridge.core.errors import CibridgeError
 from cibridge.gate import promql
+from cibridge.gate.settings import default_bucket as default_bucket
 from cibridge.http.integration import IntegrationSettings
 
 if TYPE_CHECKING:
@@ -157,6 +158,25 @@ class Window:
                 series.append(Series(labels, points))
         return Answer(series)
 
+    def samples(self, query: str, ticks: Sequence[float]) -> tuple[list[list[float]], list[str]]:
+        """For a canary comparison: each tick's whole buckets, every group pooled (an empty
+        list: no data), from one query over all the windows."""
+        answer = self.datadog.timeseries(query, ticks[0] - self.window, ticks[-1], self.bucket)
+        windows = []
+        for tick in ticks:
+            begin = tick - self.window
+            windows.append(
+                [
+                    value
+                    for _labels, row in answer.groups
+                    for at, value in row
+                    if value is not None
+                    and at >= begin - 1e-6
+                    and at + answer.bucket <= tick + 1e-6
+                ]
+            )
+        return windows, []
+
     def _at(
         self, answer: Buckets, row: list[tuple[float, float | None]], tick: float
     ) -> float | None:
@@ -167,9 +187,3 @@ class Window:
             if value is not None and at >= begin - 1e-6 and at + answer.bucket <= tick + 1e-6
         ]
         return self.combine(whole) if whole else None
-
-
-def default_bucket(window: float) -> float:
-    """10 s (the Agent's flush interval), or half the window when that is shorter, so a
-    window always holds at least one whole bucket."""
-    return max(1.0, min(10.0, window / 2))

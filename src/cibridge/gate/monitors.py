@@ -94,6 +94,11 @@ def left_out(checks: Sequence[MetricCheck]) -> list[str]:
             notes.append(f"{check.name}: runs in Prometheus (see gate rules without --format)")
         elif check.failure_action == "ignore":
             notes.append(f"{check.name}: skipped (failure_action: ignore)")
+        elif check.comparison is not None:
+            notes.append(
+                f"{check.name}: skipped (a canary vs baseline comparison, which needs two "
+                "versions running side by side during a deploy)"
+            )
         elif not _bounds(check):
             notes.append(
                 f"{check.name}: skipped (only a baseline comparison, which needs a deploy)"

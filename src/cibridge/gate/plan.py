@@ -17,7 +17,15 @@ from cibridge.gate.settings import GateSettings, TcpCheck
 
 def render(settings: GateSettings, values: Mapping[str, Any]) -> GateSettings:
     metrics = tuple(
-        replace(check, query=_query(check.query, check.source, values, f"{check.where} query"))
+        replace(
+            check,
+            query=_query(check.query, check.source, values, f"{check.where} query"),
+            baseline_query=_query(
+                check.baseline_query, check.source, values, f"{check.where} baseline_query"
+            )
+            if check.baseline_query
+            else "",
+        )
         for check in settings.metrics
     )
     http = tuple(

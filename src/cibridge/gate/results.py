@@ -18,6 +18,18 @@ VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "inconclusive", "error")
 ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "❔", "error": "💥"}
 
 
+@dataclass(frozen=True)
+class Compared:
+    """What a canary comparison measured in one observation window."""
+
+    canary_median: float
+    baseline_median: float
+    canary_points: int  # finite points tested
+    baseline_points: int
+    p_value: float | None = None  # None: too few points to test
+    effect: float | None = None  # relative change of the median, canary vs baseline
+
+
 @dataclass
 class Observation:
     """One evaluation of a check at one moment."""
@@ -28,6 +40,7 @@ class Observation:
     value: float | None = None  # the value shown: the single series, or the worst offender
     offenders: list[str] = field(default_factory=list)  # '{labels} = value' per failing series
     fatal: bool = False  # an error that trying again cannot fix (a bad query)
+    compared: Compared | None = None  # a canary comparison's numbers
 
 
 @dataclass

@@ -13,8 +13,10 @@ failure:
 joined with ``or`` when a check has several. No data never fires an alert, as no data never
 fails the gate by default. A ``baseline`` compares with the time before one deploy, which a
 standing rule has no notion of, so it is left out (a check with nothing else is skipped and
-:func:`left_out` says so); ``failure_action: ignore`` checks are skipped too, and Datadog
-checks become monitors instead (:mod:`cibridge.gate.monitors`).
+:func:`left_out` says so); so is a canary comparison (``baseline_query``), a statistical test
+between two versions running side by side during a rollout; ``failure_action: ignore``
+checks are skipped too, and Datadog checks become monitors instead
+(:mod:`cibridge.gate.monitors`).
 """
 
 from __future__ import annotations
@@ -74,6 +76,11 @@ def left_out(checks: Sequence[MetricCheck]) -> list[str]:
             notes.append(f"{check.name}: runs in Datadog (see gate rules --format datadog)")
         elif check.failure_action == "ignore":
             notes.append(f"{check.name}: skipped (failure_action: ignore)")
+        elif check.comparison is not None:
+            notes.append(
+                f"{check.name}: skipped (a canary vs baseline comparison, which needs two "
+                "versions running side by side during a deploy)"
+            )
         elif not condition(check):
             notes.append(
                 f"{check.name}: skipped (only a baseline comparison, which needs a deploy)"

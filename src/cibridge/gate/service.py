@@ -75,6 +75,19 @@ class Dependencies:
         assert self.prometheus is not None
         return self.prometheus
 
+    def samples(
+        self, check: MetricCheck, query: str, ticks: list[float]
+    ) -> tuple[list[list[float]], list[str]]:
+        """A comparison's points in the window of each tick (:mod:`cibridge.gate.samples`)."""
+        if check.source == "datadog":
+            from cibridge.gate.datadog import Window
+
+            assert self.datadog is not None
+            return Window(self.datadog, check).samples(query, ticks)
+        from cibridge.gate.samples import prometheus_windows
+
+        return prometheus_windows(self.source(check), check, query, ticks)
+
 
 @dataclass
 class _Check:
@@ -171,6 +184,9 @@ class _Gate:
         if not past or item.check.duration == 0:
             return
         check = item.check
+        if check.comparison is not None:
+            self.compare_history(item, past, now)
+            return
         source = self.deps.source(check)
         try:
             if len(past) == 1:
@@ -190,6 +206,35 @@ class _Gate:
             f"{check.name}: {len(past)} observation(s) from history "
             f"({self.after(past[0])} to {self.after(past[-1])}): {verdict} — {why}"
         )
+
+    def compare_history(self, item: _Check, past: list[float], now: float) -> None:
+        for observation in self.compared(item, past):
+            self.add(item, observation, quiet=True)
+        item.ticks = [tick for tick in item.ticks if tick > now]
+        verdict, why = item.tally.final()
+        self.deps.progress(
+            f"{item.check.name}: {len(past)} comparison(s) from history "
+            f"({self.after(past[0])} to {self.after(past[-1])}): {verdict} — {why}"
+        )
+
+    def compared(self, item: _Check, ticks: list[float]) -> list[Observation]:
+        """The canary comparison of each tick's window; a query error ends them all."""
+        from cibridge.gate import comparison
+
+        check = item.check
+        answers = []
+        for key, query in (("query", check.query), ("baseline_query", check.baseline_query)):
+            try:
+                answers.append(self.deps.samples(check, query, ticks))
+            except QueryError as error:
+                failed = QueryError(f"{key}: {error.message}", error.kind, error.hint)
+                return [evaluate.error_observation(ticks[-1], failed)]
+        (canary, warned), (baseline, also) = answers
+        item.warnings.extend(warned + also)
+        return [
+            comparison.observe(check, points, base, tick)
+            for tick, points, base in zip(ticks, canary, baseline, strict=True)
+        ]
 
     def add(self, item: _Check, observation: Observation, *, quiet: bool = False) -> None:
         before = item.tally.failed
@@ -215,6 +260,10 @@ class _Gate:
             wait = tick - self.deps.now()
             if wait > 0:
                 self.deps.sleep(wait)
+            if item.check.comparison is not None:
+                (observation,) = self.compared(item, [tick])
+                self.add(item, observation)
+                continue
             try:
                 answer = self.deps.source(item.check).instant(item.check.query, tick)
             except QueryError as error:

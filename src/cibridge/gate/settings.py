@@ -48,6 +48,29 @@ class Baseline:
     min_delta: float = 0.0  # absolute floor: smaller changes never fail
 
 
+Direction = Literal["increase", "decrease", "either"]
+DIRECTIONS: tuple[Direction, ...] = ("increase", "decrease", "either")
+COMPARISON_KEYS = ("confidence", "tolerance", "direction", "min_samples")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Canary against baseline (``baseline_query``): a two-sided Mann–Whitney U test on the
+    two samples of each observation window (:mod:`cibridge.gate.comparison`)."""
+
+    confidence: float = 0.95  # fail only when p < 1 - confidence
+    tolerance: float = 0.0  # allowed relative change of the median, 0.1 = 10%
+    direction: Direction = "increase"  # which change is worse: errors and latency rise
+    min_samples: int = 10  # finite points each side needs, else inconclusive
+
+    def text(self) -> str:
+        worse = {"increase": "an increase", "decrease": "a decrease", "either": "a change"}
+        return (
+            f"canary vs baseline: {worse[self.direction]} beyond {self.tolerance * 100:g}% "
+            f"at {self.confidence * 100:g}% confidence"
+        )
+
+
 @dataclass(frozen=True)
 class MetricCheck:
     name: str
@@ -70,6 +93,8 @@ class MetricCheck:
     source: Source = "prometheus"
     bucket: float = 0.0  # Datadog: the bucket size; 0 chooses one from the interval
     aggregation: str = "avg"  # Datadog: how the whole buckets of a window combine
+    baseline_query: str = ""  # the old version's series: a canary comparison
+    comparison: Comparison | None = None  # set whenever baseline_query is
 
     @property
     def observations(self) -> int:
@@ -86,6 +111,8 @@ class MetricCheck:
             parts.append(f"<= {self.max_value:g}")
         if self.baseline is not None:
             parts.append(baseline_text(self.baseline))
+        if self.comparison is not None:
+            parts.append(self.comparison.text())
         return ", ".join(parts)
 
 
@@ -222,6 +249,7 @@ def _metric(read: Reader, index: int, default: Source) -> MetricCheck:
             f"Prometheus answers at most {MAX_POINTS} points per series: use a longer interval",
         )
     baseline = _baseline(read) if read.raw("baseline") is not None else None
+    baseline_query, comparison = _comparison(read)
     check = MetricCheck(
         name=name,
         query=query,
@@ -241,13 +269,18 @@ def _metric(read: Reader, index: int, default: Source) -> MetricCheck:
         combine=read.choice("combine", ("all", "any"), "all"),  # type: ignore[arg-type]
         baseline=baseline,
         source=chosen,
-        **_datadog_fields(read, chosen, interval),
+        baseline_query=baseline_query,
+        comparison=comparison,
+        **_datadog_fields(read, chosen, interval, comparison),
     )
     thresholds = (check.expected_value, check.max_value, check.min_value, baseline)
-    if all(item is None for item in thresholds):
+    if comparison is not None:
+        _alone(read, name)
+    elif all(item is None for item in thresholds):
         raise CibridgeError(
             f"{read.where()}: check {name!r} has no threshold",
-            hint="add expected_value (+ tolerance), max_value, min_value or baseline",
+            hint="add expected_value (+ tolerance), max_value, min_value, baseline or "
+            "baseline_query",
         )
     low, high = check.min_value, check.max_value
     if low is not None and high is not None and low > high:
@@ -255,7 +288,16 @@ def _metric(read: Reader, index: int, default: Source) -> MetricCheck:
     return check
 
 
-def _datadog_fields(read: Reader, chosen: Source, interval: float) -> dict[str, Any]:
+def default_bucket(window: float) -> float:
+    """A Datadog check's bucket when it names none: 10 s (the Agent's flush interval), or
+    half the window when that is shorter, so a window always holds at least one whole
+    bucket."""
+    return max(1.0, min(10.0, window / 2))
+
+
+def _datadog_fields(
+    read: Reader, chosen: Source, interval: float, comparison: Comparison | None
+) -> dict[str, Any]:
     if chosen != "datadog":
         for key in ("bucket", "aggregation"):
             if read.raw(key) is not None:
@@ -270,7 +312,87 @@ def _datadog_fields(read: Reader, chosen: Source, interval: float) -> dict[str, 
             "a window holds whole buckets only: use a shorter bucket or a longer interval",
         )
     aggregation = read.choice("aggregation", AGGREGATIONS, "avg")
+    if comparison is not None and read.raw("aggregation") is not None:
+        raise read.error(
+            "aggregation",
+            "does not apply to a comparison",
+            "a comparison tests every whole bucket of the window: remove aggregation",
+        )
+    size = bucket or default_bucket(interval)
+    # A window whose edges cut two buckets holds one whole bucket fewer than fit in it.
+    whole = int(interval // size) - 1
+    if comparison is not None and whole < comparison.min_samples:
+        raise read.error(
+            "interval",
+            f"holds as few as {whole} whole bucket(s) of {seconds_text(size)}, fewer than "
+            f"min_samples {comparison.min_samples}",
+            f"a comparison tests each window's whole buckets: use an interval of at least "
+            f"{seconds_text(size * (comparison.min_samples + 1))}, or a shorter bucket",
+        )
     return {"bucket": bucket, "aggregation": aggregation}
+
+
+# What a comparison check decides with instead: the U test on two samples, not a value.
+_NOT_WITH_COMPARISON = (
+    "expected_value",
+    "tolerance",
+    "max_value",
+    "min_value",
+    "baseline",
+    "combine",
+    "on_nan",
+)
+
+
+def _comparison(read: Reader) -> tuple[str, Comparison | None]:
+    baseline_query = read.text("baseline_query").strip()
+    raw = read.raw("comparison")
+    if not baseline_query:
+        if raw is not None:
+            raise read.error(
+                "comparison",
+                "needs baseline_query",
+                "write baseline_query: the same query for the old version's series",
+            )
+        return "", None
+    if raw is None:
+        return baseline_query, Comparison()
+    if not isinstance(raw, dict):
+        raise read.error(
+            "comparison", f"is {raw!r}", "write comparison: {confidence: 0.95, tolerance: 10%}"
+        )
+    sub = Reader(read.config, (*read.path, "comparison"))
+    # The schema refuses unknown keys when the file is loaded; a mapping built in code
+    # (tests, the demo) gets the same answer here.
+    unknown = sorted(str(key) for key in raw if key not in COMPARISON_KEYS)
+    if unknown:
+        raise sub.error(
+            unknown[0], "is not a comparison setting", f"use {', '.join(COMPARISON_KEYS)}"
+        )
+    confidence = sub.number("confidence")
+    if confidence is not None and not 0.5 < confidence < 1:
+        raise sub.error(
+            "confidence", f"is {confidence:g}", "write a level above 0.5 and below 1, e.g. 0.95"
+        )
+    tolerance = sub.bound("tolerance")
+    return baseline_query, Comparison(
+        confidence=0.95 if confidence is None else confidence,
+        tolerance=tolerance.amount if tolerance is not None else 0.0,
+        direction=sub.choice("direction", DIRECTIONS, "increase"),  # type: ignore[arg-type]
+        min_samples=sub.count("min_samples", 10, low=3),
+    )
+
+
+def _alone(read: Reader, name: str) -> None:
+    for key in _NOT_WITH_COMPARISON:
+        if read.raw(key) is not None:
+            hint = (
+                f"a comparison check decides by the U test alone: move {key} to a check "
+                f"of its own (another name than {name!r})"
+            )
+            if key == "tolerance":
+                hint = "the allowed change of a comparison goes under comparison: {tolerance: 10%}"
+            raise read.error(key, "cannot be combined with baseline_query", hint)
 
 
 def _baseline(read: Reader) -> Baseline:

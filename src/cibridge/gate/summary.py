@@ -10,7 +10,8 @@ from typing import Any
 
 from cibridge.core import isotime, redact
 from cibridge.core.durations import seconds_text
-from cibridge.gate.results import ICONS, CheckResult, GateResult, number
+from cibridge.gate.comparison import effect_text
+from cibridge.gate.results import ICONS, CheckResult, GateResult, Observation, number
 from cibridge.report import junit
 from cibridge.report.outputs import Code, code, inline, table
 
@@ -53,6 +54,11 @@ def markdown(result: GateResult) -> str:
         if offenders:
             listed = "\n".join("- " + code(line) for line in offenders[:20])
             title = f"<summary>{inline(check.name)}: failing series</summary>"
+            parts.append(f"\n<details>{title}\n\n{listed}\n\n</details>\n")
+        compared = comparison_lines(check)
+        if compared:
+            listed = "\n".join("- " + inline(line) for line in compared)
+            title = f"<summary>{inline(check.name)}: canary vs baseline</summary>"
             parts.append(f"\n<details>{title}\n\n{listed}\n\n</details>\n")
         if check.warnings:
             warned = "\n".join(f"- {inline(w)}" for w in check.warnings[:10])
@@ -97,6 +103,7 @@ def junit_cases(result: GateResult) -> list[junit.Case]:
     for check in result.checks:
         case = junit.Case(check.name, f"cibridge.gate.{check.kind}", seconds=check.seconds)
         details = f"{check.target}\nthreshold: {check.threshold}\nvalue: {check.value}"
+        details += "".join("\n" + line for line in comparison_lines(check))
         if check.verdict != "pass":
             message = f"{check.verdict}: {check.why}"
             if check.blocking:
@@ -110,6 +117,45 @@ def junit_cases(result: GateResult) -> list[junit.Case]:
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
+
+
+def _compared(observation: Observation) -> dict[str, Any]:
+    """A canary comparison's numbers (JSON has no NaN or Inf: those are null, and the text
+    fields say them)."""
+    stats = observation.compared
+    if stats is None:
+        return {}
+    effect = stats.effect
+    return {
+        "comparison": {
+            "canary_median": _finite(stats.canary_median),
+            "baseline_median": _finite(stats.baseline_median),
+            "canary_points": stats.canary_points,
+            "baseline_points": stats.baseline_points,
+            "p_value": stats.p_value,
+            "effect": _finite(effect),
+            "effect_text": effect_text(effect),
+        }
+    }
+
+
+def comparison_lines(check: CheckResult) -> list[str]:
+    """The failing (else the last) comparison of a check, as a JUnit case's details show it."""
+    compared = [o for o in check.observations if o.compared is not None]
+    if not compared:
+        return []
+    chosen = next((o for o in compared if o.verdict == "fail"), compared[-1])
+    stats = chosen.compared
+    assert stats is not None
+    p_value = "" if stats.p_value is None else f"{stats.p_value:.4g}"
+    effect = effect_text(stats.effect)
+    return [
+        f"canary median: {number(stats.canary_median)} ({stats.canary_points} points)",
+        f"baseline median: {number(stats.baseline_median)} ({stats.baseline_points} points)",
+        f"p-value: {p_value}",
+        f"effect: {effect}",
+        f"verdict: {chosen.verdict}: {chosen.why}",
+    ]
 
 
 def report(result: GateResult) -> dict[str, Any]:
@@ -142,6 +188,7 @@ def report(result: GateResult) -> dict[str, Any]:
                         "value_text": number(o.value),
                         "why": o.why,
                         "offenders": o.offenders,
+                        **_compared(o),
                     }
                     for o in c.observations
                 ],

@@ -290,8 +290,9 @@ def show_plan(runtime: Runtime, rendered: GateSettings, deployed_at: float) -> i
     for check in rendered.metrics:
         window = f"over {seconds_text(check.duration)} every {seconds_text(check.interval)}"
         where = " in Datadog" if check.source == "datadog" else ""
+        against = f" against {check.baseline_query}" if check.baseline_query else ""
         print_(
-            f"- {check.name}: would query{where} {check.query} {check.threshold()} "
+            f"- {check.name}: would query{where} {check.query}{against} {check.threshold()} "
             f"{window if check.duration else 'once'}; on failure: {check.failure_action}"
         )
     for http in rendered.http:
