@@ -378,3 +378,39 @@ def test_a_comparison_takes_every_whole_bucket_of_each_window_in_one_query(
     assert sorted(windows[0]) == sorted([*[(k - 12) for k in range(6)], *[100.0] * 6])
     # ... and in [NOW - 56, NOW + 4) only the five that ended: NOW - 50 ... NOW - 10.
     assert sorted(windows[1]) == sorted([*[-5.0, -4.0, -3.0, -2.0, -1.0], *[100.0] * 5])
+
+
+CANARY_GATE = """post_deployment_validation:
+  metrics_validation:
+    - name: canary_latency
+      source: datadog
+      query: 'avg:trace.http.request.duration{service:{{ service_name }},version:canary}'
+      baseline_query: 'avg:trace.http.request.duration{service:{{ service_name }},version:stable}'
+      comparison: {tolerance: 10%}
+      duration: 4m
+      interval: 2m
+      failure_action: rollback
+"""
+
+
+@pytest.mark.parametrize(("canary", "verdict"), [(100.0, "pass"), (150.0, "fail")])
+def test_a_datadog_comparison_from_history(
+    cli, stand_ins: StandIns, gate_env: dict[str, str], tmp_path: Path, canary: float, verdict: str
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".cibridge.yml").write_text(CANARY_GATE, encoding="utf-8")
+    series = datadog_of(stand_ins).series
+    scope = "avg:trace.http.request.duration{service:checkout,version:%s}"
+    series[scope % "stable"] = lambda at: {("host:a",): 100.0 + at % 7}
+    series[scope % "canary"] = lambda at: {("host:a",): canary + at % 7}
+    result = cli(
+        "gate", "--set", "service_name=checkout", "--deployed-at", "10m ago",
+        "--report", "r.json", env=gate_env,
+    )  # fmt: skip
+    assert result.code == (0 if verdict == "pass" else 1), result.all
+    assert len(stand_ins.of("datadog")) == 2  # each side's whole window in one query
+    check = json.loads((tmp_path / "r.json").read_text())["checks"][0]
+    assert check["verdict"] == verdict, check["why"]
+    first = check["observations"][0]["comparison"]
+    # 2 minutes of 10 s buckets: 11 or 12 whole ones, depending on how the edges fall.
+    assert first["canary_points"] in (11, 12) and first["baseline_points"] in (11, 12)
+    assert first["baseline_median"] == pytest.approx(103, abs=1)
