@@ -153,3 +153,14 @@ def test_the_listing_asks_by_the_service_tag_and_keeps_only_monitors_carrying_it
     assert [m["id"] for m in listed(client, "Check Out")] == []  # type: ignore[arg-type]
     assert client.asked == ["GET /api/v1/monitor?monitor_tags=cibridge-service%3Acheck_out"]
     assert [m["id"] for m in listed(client, "checkout")] == [1]  # type: ignore[arg-type]
+
+
+def test_a_canary_comparison_makes_no_monitor_and_says_why() -> None:
+    from cibridge.gate.settings import Comparison
+
+    checks = [_check(name="canary", baseline_query="old", comparison=Comparison())]
+    assert wanted(checks, "checkout") == []
+    assert left_out(checks) == [
+        "canary: skipped (a canary vs baseline comparison, which needs two versions running "
+        "side by side during a deploy)"
+    ]
