@@ -220,3 +220,35 @@ def test_a_value_starting_with_a_dash_stays_the_option_s_value() -> None:
     argv = argv_from_env({"CIBRIDGE_COMMAND": "gate", "CIBRIDGE_OPT_DEPLOYED_AT": "-6m"})
     assert argv == ["gate", "--deployed-at=-6m"]
     assert build_parser().parse_args(argv).deployed_at == "-6m"
+
+
+@pytest.mark.parametrize("value", ["prometheus", "datadog"])
+def test_the_gate_rules_input_installs_the_rules_instead_of_judging(value: str) -> None:
+    from cibridge.cli.main import build_parser
+
+    env = {
+        "CIBRIDGE_COMMAND": "gate",
+        "CIBRIDGE_OPT_SET": "service_name=checkout",
+        "CIBRIDGE_OPT_RULES": value,
+        "CIBRIDGE_OPT_RULES_DIR": "/etc/prometheus/rules",
+        "CIBRIDGE_OPT_REPORT": "cibridge-gate.json",  # the component always gives it
+    }
+    args = build_parser().parse_args(argv_from_env(env))
+    assert (args.what, args.apply, args.format) == ("rules", True, value)
+    assert args.rules_dir == "/etc/prometheus/rules" and args.set == ["service_name=checkout"]
+
+
+def test_an_empty_rules_input_judges_the_deploy() -> None:
+    from cibridge.cli.main import build_parser
+
+    argv = argv_from_env({"CIBRIDGE_COMMAND": "gate", "CIBRIDGE_OPT_RULES": ""})
+    assert argv == ["gate"] and build_parser().parse_args(argv).what == "run"
+
+
+@pytest.mark.parametrize(
+    ("command", "value"), [("gate", "grafana"), ("gate", "true"), ("notify", "datadog")]
+)
+def test_a_rules_input_other_than_a_format_of_the_gate_is_refused(command: str, value: str) -> None:
+    env = {"CIBRIDGE_COMMAND": command, "CIBRIDGE_OPT_RULES": value}
+    with pytest.raises(InputError, match="input `rules` of the gate is prometheus or datadog"):
+        argv_from_env(env)

@@ -242,7 +242,7 @@ def test_the_datadog_example_judges_the_deploy_and_records_it_in_dora(
     datadog = datadog_of(stand_ins)
     datadog.series[DATADOG_QUERY] = lambda _t: {("version:1.5.0",): errors}
     config = _example("docs/gate.md", "app_key_ref: datadog-app-key").text
-    step = _example("docs/gate.md", "datadog-api-key: ${{ secrets.DD_API_KEY }}")
+    step = _example("docs/gate.md", "datadog-site: datadoghq.eu\n          datadog-api-key")
     # The reader's deploy finished before the check's 5 minutes: one look back, no wait.
     text = step.text.replace(
         "set: service_name=checkout", "set: service_name=checkout\n          deployed-at: '-6m'"
@@ -280,3 +280,19 @@ def test_the_scheduled_poll_starts_each_ready_issue_once(
     github = next(s for s in stand_ins.services if isinstance(s, GitHubApi))
     (sent,) = github.dispatches
     assert sent["inputs"]["issue_key"] == ready
+
+
+def test_the_monitors_example_installs_the_datadog_check_once(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/gate.md's `rules: datadog` step with the page's Datadog configuration, twice:
+    one monitor, and the second run changes nothing."""
+    config = _example("docs/gate.md", "app_key_ref: datadog-app-key").text
+    workflow = _workflow(_example("docs/gate.md", "rules: datadog\n          datadog"), stand_ins)
+    for attempt in ("1", "2"):
+        run = _run(tmp_path / attempt, workflow, stand_ins, {".cibridge.yml": config})
+        assert run.code == 0, run.output
+        action = "added" if attempt == "1" else "unchanged"
+        assert re.search(rf"\| - error_rate \(max\): {action}$", run.output, re.M), run.output
+    (monitor,) = datadog_of(stand_ins).monitors.values()
+    assert monitor["query"].startswith("min(last_5m):sum:trace.http.request.errors{")

@@ -220,3 +220,20 @@ def test_the_scheduled_poll_starts_the_ready_issue_once(
     # finds each in the exactly-once record and starts nothing.
     assert started[0].count(ready) == 1 and started[1] == started[0], started
     assert waiting not in started[0]
+
+
+def test_the_monitors_example_installs_the_datadog_check(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    config = _example("docs/gate.md", "app_key_ref: datadog-app-key").text
+    pipeline = _pipeline(_example("docs/gate.md", "job-name: datadog-monitors"))
+    variables = {
+        "DATADOG_API_KEY": DATADOG_API_KEY,
+        "DATADOG_APP_KEY": DATADOG_APP_KEY,
+        "DATADOG_API_URL": stand_ins.env()["DATADOG_API_URL"],
+    }
+    run = _run(tmp_path, pipeline, variables, {".cibridge.yml": config})
+    assert run.code == 0 and "PASS  datadog-monitors" in run.output, run.output
+    assert re.search(r"^datadog-monitors +> - error_rate \(max\): added$", run.output, re.M)
+    (monitor,) = datadog_of(stand_ins).monitors.values()
+    assert "cibridge-service:checkout" in monitor["tags"]

@@ -51,6 +51,10 @@ SWITCHES = frozenset(
 NEGATED = frozenset({"remote-link"})
 # "true" means the option alone (its default value); anything else is the option's value.
 OPTIONAL_VALUE = frozenset({"comment"})
+# The gate's `rules` input installs the checks as alert rules instead of judging the deploy:
+# `gate rules --apply --format <value>`. The word comes right after the command, as argparse
+# gives an optional positional its default at the first option it meets.
+RULES_FORMATS = ("prometheus", "datadog")
 
 
 class InputError(Exception):
@@ -95,6 +99,14 @@ def _arguments(option: str, raw: str) -> list[str]:
     return [f"--{option}={item}" for item in _values(option, raw)]
 
 
+def _rules(command: str, value: str) -> list[str]:
+    if command != "gate" or value not in RULES_FORMATS:
+        raise InputError(
+            f"input `rules` of the gate is {' or '.join(RULES_FORMATS)}, not {value[:40]!r}"
+        )
+    return ["rules", "--apply", f"--format={value}"]
+
+
 def argv_from_env(env: MutableMapping[str, str]) -> list[str]:
     command = env.get("CIBRIDGE_COMMAND", "").strip()
     if command not in COMMANDS:
@@ -105,7 +117,9 @@ def argv_from_env(env: MutableMapping[str, str]) -> list[str]:
     given: list[str] = []
     for key in sorted(env):
         raw = env[key]
-        if key.startswith(OPT_PREFIX) and raw.strip():
+        if key == f"{OPT_PREFIX}RULES" and raw.strip():
+            argv[1:1] = _rules(command, raw.strip())
+        elif key.startswith(OPT_PREFIX) and raw.strip():
             argv.extend(_arguments(key[len(OPT_PREFIX) :].lower().replace("_", "-"), raw))
         elif key.startswith(SECRET_PREFIX) and raw:
             name = key[len(SECRET_PREFIX) :]
