@@ -141,8 +141,20 @@ VARIABLES: tuple[Variable, ...] = (
 )
 # fmt: on
 # The CI platforms' own variables: read by context/platforms, cleaned from the test
-# suite's environment with the rows above.
-PLATFORM_PREFIXES = ("GITHUB_", "GITLAB_", "CI_", "RUNNER_")
+# suite's environment with the rows above. Azure Pipelines' predefined variables are
+# Agent.*, Build.*, System.*, Environment.* and TF_BUILD, as environment variables
+# upper-cased with "." as "_" (docs/pipelines/build/variables.md).
+PLATFORM_PREFIXES = (
+    "GITHUB_",
+    "GITLAB_",
+    "CI_",
+    "RUNNER_",
+    "TF_BUILD",
+    "AGENT_",
+    "BUILD_",
+    "SYSTEM_",
+    "ENVIRONMENT_",
+)
 # Each action input becomes a variable with this prefix in the step's env: (inputs reach
 # scripts only through env:); secrets carry their own prefix so they are masked first.
 OPTION_PREFIX = "CIBRIDGE_OPT_"

@@ -25,7 +25,17 @@ GITLAB = {
     "running": RUNNING,
     "skipped": CANCELLED,
 }
-_READ = {**{status: status for status in STATUSES}, **GITHUB, **GITLAB}
+# In: Azure Pipelines' Agent.JobStatus. SucceededWithIssues (partially successful) is a
+# success, as Azure's own condition counts it: succeeded() "for a step, equivalent to
+# in(variables['Agent.JobStatus'], 'Succeeded', 'SucceededWithIssues')"
+# (docs/pipelines/process/expressions.md).
+AZURE_PIPELINES = {
+    "succeeded": SUCCESS,
+    "succeededwithissues": SUCCESS,
+    "failed": FAILURE,
+    "canceled": CANCELLED,
+}
+_READ = {**{status: status for status in STATUSES}, **GITHUB, **GITLAB, **AZURE_PIPELINES}
 
 # Out: notify's --status and the message templates.
 NOTIFY = {status: status for status in STATUSES}

@@ -61,7 +61,7 @@ class PullRequest:
 
 
 _SCALARS = (
-    "platform repository repository_url sha ref branch tag event actor run_id run_url "
+    "platform repository repository_url sha ref branch tag event actor run_id run_url attempt "
     "workflow job status environment environment_url version started_at"
 ).split()
 
@@ -79,6 +79,7 @@ class Context:
     actor: str = ""
     run_id: str = ""
     run_url: str = ""
+    attempt: str = ""  # which try of the run (or job) this is, when the platform counts them
     workflow: str = ""
     job: str = ""
     status: str = ""

@@ -30,6 +30,8 @@ STATUS_FIX = {
     "job.status is the action's own status, not the job's (actions/runner#1682)",
     "gitlab": "pass --status, or run cibridge in after_script, where GitLab sets "
     "CI_JOB_STATUS (the notify component does this for you)",
+    "azure-pipelines": "pass --status, or run cibridge in a script step of the job, where "
+    "Azure Pipelines sets AGENT_JOBSTATUS",
     "local": "pass --status success|failure|cancelled|running",
 }
 # What a message remembers besides its --set values: context a later step may not know

@@ -20,6 +20,8 @@ STATUS_HINTS = {
     "caller's job status, actions/runner#1682)",
     "gitlab": "pass --status, or run cibridge jira in after_script, where GitLab sets "
     "CI_JOB_STATUS",
+    "azure-pipelines": "pass --status, or run cibridge jira in a script step of the job, "
+    "where Azure Pipelines sets AGENT_JOBSTATUS",
     "local": "pass --status success|failure|cancelled|running|rolled_back",
 }
 

@@ -55,11 +55,17 @@ def _is_gitlab(env: Mapping[str, str]) -> bool:
     )
 
 
+def _is_azure_pipelines(env: Mapping[str, str]) -> bool:
+    # "Set to True if the script is being run by a build task" (predefined variables).
+    return env.get("TF_BUILD", "").lower() == "true"
+
+
 # name, recognises(env), "module:Class"; checked in order, local last. Only the platform
 # in use is imported.
 _REGISTRY: list[tuple[str, Callable[[Mapping[str, str]], bool], str]] = [
     ("github", _is_github, "cibridge.context.platforms.github:GitHub"),
     ("gitlab", _is_gitlab, "cibridge.context.platforms.gitlab:GitLab"),
+    ("azure-pipelines", _is_azure_pipelines, "cibridge.context.platforms.azure:AzurePipelines"),
     ("local", lambda env: True, "cibridge.context.platforms.local:Local"),
 ]
 
@@ -75,9 +81,14 @@ def _factory(target: str) -> PlatformFactory:
 NAMES = tuple(name for name, _recognises, _target in _REGISTRY)
 
 if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
-    from cibridge.context.platforms import github, gitlab, local
+    from cibridge.context.platforms import azure, github, gitlab, local
 
-    _CHECKED: tuple[PlatformFactory, ...] = (github.GitHub, gitlab.GitLab, local.Local)
+    _CHECKED: tuple[PlatformFactory, ...] = (
+        github.GitHub,
+        gitlab.GitLab,
+        azure.AzurePipelines,
+        local.Local,
+    )
 
 
 def detect(

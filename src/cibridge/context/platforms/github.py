@@ -196,6 +196,7 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
         notes=notes,
     )
     attempt = env.get("GITHUB_RUN_ATTEMPT", "1")
+    context.attempt = env.get("GITHUB_RUN_ATTEMPT", "")
     if context.run_url and attempt not in ("", "1"):
         context.run_url += f"/attempts/{attempt}"
     commit_url = f"{repo_url}/commit/"
