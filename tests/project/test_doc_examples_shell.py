@@ -213,3 +213,47 @@ def test_the_silence_lines_hold_a_silence_while_the_gate_runs(tmp_path: Path) ->
     )
     assert matchers == [[("service", "checkout")], [("team", "payments")]], silences
     assert {silence["status"]["state"] for silence in silences} == {"expired"}
+
+
+def test_the_boards_session_starts_the_deployment_once(tmp_path: Path, stand_ins: StandIns) -> None:
+    """docs/trigger.md's Azure Boards session, with the page's own rules as the reader's
+    .cibridge.yml and Microsoft's recorded workitem.updated delivery for an item of the
+    page's area path moved into the page's state, checked with the Service Hook's basic
+    authentication; pasted twice, as a retried delivery: one run."""
+    import base64
+    import json
+
+    from cibridge.demo.standins import GITHUB_API_TOKEN, GitHubApi
+    from cibridge.demo.standins.github_api import Workflow
+    from tests.conftest import FIXTURES
+
+    github = next(s for s in stand_ins.services if isinstance(s, GitHubApi))
+    github.repositories["acme/checkout"].workflows["deploy.yml"] = Workflow(
+        {"work_item_id": True, "change_id": True}, run_name="Deploy ${{ inputs.change_id }}"
+    )
+    delivery = json.loads(
+        (FIXTURES / "azure-devops/service-hooks/workitem.updated.json").read_text()
+    )
+    delivery["resource"]["fields"]["System.State"]["newValue"] = "Ready for Deployment"
+    delivery["resource"]["revision"]["fields"]["System.WorkItemType"] = "User Story"
+    delivery["resource"]["revision"]["fields"]["System.AreaPath"] = "Fabrikam\\Checkout\\Payments"
+    config = tmp_path / "boards.yml"
+    config.write_text(_example("docs/trigger.md", "work_item_state_trigger:").text)
+    credentials = "cibridge-hook:" + "s3cret-" * 3
+    env = {
+        **stand_ins.env(),
+        "CIBRIDGE_CONFIG": str(config),
+        "CIBRIDGE_TRIGGER_KEY": "a1" * 32,
+        "GITHUB_TOKEN": GITHUB_API_TOKEN,
+        "BOARDS_HOOK": credentials,
+        "AUTHORIZATION": "Basic " + base64.b64encode(credentials.encode()).decode(),
+    }
+    session = _as_pasted(_example("docs/trigger.md", "--authorization"))
+    script = f"cat > workitem.json <<'EOF'\n{json.dumps(delivery)}\nEOF\n{session}{session}"
+    done = _bash(tmp_path, script, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [started] = github.dispatches
+    assert started["workflow"] == "deploy.yml" and started["inputs"]["work_item_id"] == "5"
+    assert "AB#5: work_item_state_trigger → checkout-deployment" in done.stdout
+    assert f"shows a run carrying {started['inputs']['change_id']}" in done.stdout
+    assert credentials.split(":")[1] not in done.stdout + done.stderr

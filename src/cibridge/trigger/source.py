@@ -1,4 +1,5 @@
-"""Which Jira issue (or released version) a trigger run is about, and who said so.
+"""Which Jira issue (or released version), or which Azure Boards update, a trigger run is
+about, and who said so.
 
 In order: ``--issue KEY``; ``--event-file F`` (a Jira webhook body); the CI event: a GitHub
 ``repository_dispatch`` whose ``client_payload`` is a Jira webhook body
@@ -6,7 +7,9 @@ In order: ``--issue KEY``; ``--event-file F`` (a Jira webhook body); the CI even
 Automation "Send web request" sends), a ``workflow_dispatch`` with an ``issue_key`` input;
 GitLab's trigger variable ``JIRA_ISSUE_KEY`` or the webhook body in ``TRIGGER_PAYLOAD``.
 
-Only the key (or a released version's name) is taken from a payload. Everything a rule
+An Azure DevOps Service Hook ``workitem.updated`` body in any of these places is a Boards
+update (``cibridge.trigger.boards``). From a Jira payload only the key (or a released
+version's name) is taken. Everything a rule
 looks at is read from Jira afterwards, so a stale or forged payload cannot deploy what Jira
 does not say.
 """
@@ -17,10 +20,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cibridge.clients.jira.keys import parse_key
 from cibridge.core.errors import CibridgeError
+
+if TYPE_CHECKING:
+    from cibridge.trigger.boards import WorkItemChange
 
 MAX_BODY = 10 * 1024 * 1024  # Jira webhook bodies are far smaller
 VERSION_RELEASED = "jira:version_released"
@@ -32,10 +38,11 @@ class Source:
     version: str = ""  # a version's name, from a jira:version_released event
     version_id: str = ""  # and its id, when the event carries it (names repeat per project)
     origin: str = ""  # where the key came from, for the log
+    work_item: WorkItemChange | None = None  # an Azure Boards Service Hook delivery
 
     @property
     def empty(self) -> bool:
-        return not self.keys and not self.version
+        return not self.keys and not self.version and self.work_item is None
 
 
 def read_body(path: str) -> bytes:
@@ -77,6 +84,12 @@ def _key(value: object, where: str) -> str:
 def from_webhook(data: Mapping[str, Any], where: str) -> Source:
     """A Jira webhook body (issue events, ``jira:version_released``) or an Automation body
     with ``issue_key``; only the key or version name is kept."""
+    if str(data.get("eventType") or "").startswith("workitem."):
+        # An Azure DevOps Service Hook delivery (its eventType; Jira's is webhookEvent).
+        from cibridge.trigger import boards
+
+        change = boards.parse(data, where)
+        return Source(origin=f"{where} ({boards.EVENT})", work_item=change)
     event = str(data.get("webhookEvent") or "")
     version = data.get("version")
     if event == VERSION_RELEASED and isinstance(version, dict):

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from cibridge.trigger.service import TriggerResult
 
 NO_SOURCE_HINT = (
-    "pass --issue KEY or --event-file FILE, run it from a repository_dispatch (GitHub) or a "
-    "trigger with JIRA_ISSUE_KEY / TRIGGER_PAYLOAD (GitLab), or poll with --poll"
+    "pass --issue KEY or --event-file FILE (a Jira webhook or an Azure DevOps Service Hook "
+    "body), run it from a repository_dispatch (GitHub) or a trigger with JIRA_ISSUE_KEY / "
+    "TRIGGER_PAYLOAD (GitLab), or poll with --poll"
 )
 
 
@@ -46,6 +47,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="NAME",
         default="",
         help="variable holding the webhook secret; the body must then carry a valid signature",
+    )
+    source.add_argument(
+        "--authorization",
+        metavar="HEADER",
+        default="",
+        help="the Authorization header an Azure DevOps Service Hook sent with --event-file "
+        "(its basic authentication), checked against --secret-env (user:password)",
     )
     source.add_argument(
         "--poll", action="store_true", help="find candidates with one JQL search per rule"
@@ -95,7 +103,9 @@ def _run(runtime: Runtime) -> TriggerResult:
     args = runtime.args
     body = source.read_body(args.event_file) if args.event_file else None
     # Before anything else: a refused body must not reach the config, Jira or a CI API.
-    signature.check(body, args.signature, args.secret_env, runtime.env)
+    verified = signature.check(
+        body, args.signature, args.secret_env, runtime.env, args.authorization
+    )
     if args.poll and (args.issue or args.event_file):
         raise CibridgeError(
             "--poll finds its own issues; it cannot be combined with --issue or --event-file"
@@ -129,6 +139,8 @@ def _run(runtime: Runtime) -> TriggerResult:
             f"{MIN_TRIGGER_KEY} characters (128 bits as hex)",
             hint=how,
         )
+    if found.work_item is not None:
+        return _boards(runtime, found, trigger_key, bool(args.event_file) and not verified)
     configured = rules.load(runtime.config)
     if not configured:
         raise CibridgeError(
@@ -168,6 +180,53 @@ def _run(runtime: Runtime) -> TriggerResult:
         client, dispatcher, runtime.config, configured, runtime.platform.print
     )
     return service.run(request, deps)
+
+
+def _boards(runtime: Runtime, found: Any, trigger_key: str, unverified_file: bool) -> TriggerResult:
+    """A Service Hook delivery: the Boards rules, no Jira."""
+    from cibridge.clients import pipelines as dispatch
+    from cibridge.trigger import boards, boards_service, service
+
+    args = runtime.args
+    dry_run = runtime.dry_run or bool(getattr(args, "dry_run", False))
+    if args.dispatch and unverified_file and not dry_run:
+        # Nothing of the delivery is read again from Azure DevOps: its channel vouches for
+        # it (a GitHub token for repository_dispatch, GitLab's trigger token), and a file
+        # only with a signature or the Service Hook's basic authentication.
+        raise CibridgeError(
+            "trigger --dispatch: the Service Hook delivery in --event-file is not authenticated",
+            hint="pass --authorization with the header the delivery carried and --secret-env "
+            "NAME holding the hook's user:password, or --signature from a relay that signs",
+        )
+    configured = boards.load(runtime.config)
+    if not configured:
+        raise CibridgeError(
+            "trigger: the config has no deployment_triggers.azure_devops rules",
+            hint="add work_item_state_trigger or tag_trigger under "
+            "deployment_triggers.azure_devops (see docs/trigger.md)",
+        )
+    printer = _printer(runtime) if dry_run else None
+    here = ci_here.here(runtime)
+    branches = {here.repository: here.default_branch} if here.default_branch else {}
+    dispatcher = dispatch.Dispatcher(
+        runtime.transport, dispatch.Credentials.from_env(runtime.env), branches, printer
+    )
+    item = found.work_item
+    runtime.platform.print(
+        f"trigger: {item.key} rev {item.rev} ({item.type or '?'} in "
+        f"{item.area_path or '?'}) from {found.origin}"
+    )
+    request = service.TriggerRequest(
+        source=found,
+        dispatch=args.dispatch,
+        dry_run=dry_run,
+        run=_run_name(runtime),
+        environment=args.environment or runtime.context.environment,
+        now=isotime.now(),
+        here=here,
+        trigger_key=trigger_key,
+    )
+    return boards_service.run(item, request, configured, runtime.config, dispatcher)
 
 
 def _printer(runtime: Runtime):  # type: ignore[no-untyped-def]
