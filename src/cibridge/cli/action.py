@@ -32,7 +32,7 @@ SECRET_INPUTS = frozenset(INPUTS.values())
 _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*=")
 # Options an input may give several of: separated by commas and newlines, or by newlines
 # only where a value may itself contain a comma.
-LISTS = frozenset({"to", "channel", "issue", "link-to"})
+LISTS = frozenset({"to", "channel", "issue", "link-to", "work-item", "tag"})
 LINES = frozenset({"set", "template", "field"})
 SWITCHES = frozenset(
     {
@@ -45,10 +45,11 @@ SWITCHES = frozenset(
         "silence",
         "push-metrics",
         "dora",
+        "resolve-fixed",
     }
 )
 # A boolean input whose "false" is the switch: remote-link: false -> --no-remote-link.
-NEGATED = frozenset({"remote-link"})
+NEGATED = frozenset({"remote-link", "links"})
 # "true" means the option alone (its default value); anything else is the option's value.
 OPTIONAL_VALUE = frozenset({"comment"})
 # The gate's `rules` input installs the checks as alert rules instead of judging the deploy:

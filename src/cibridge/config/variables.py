@@ -67,6 +67,21 @@ VARIABLES: tuple[Variable, ...] = (
     _v("JIRA_ISSUE_KEY", "trigger", "issue_key", "setting", "trigger: the issue to evaluate"),
     _v("CIBRIDGE_TRIGGER_KEY", "trigger", "key", "secret", "trigger: HMAC-SHA256 key signing the dispatch record (openssl rand -hex 32)", "trigger-key"),
     _v("TRIGGER_PAYLOAD", "trigger", "payload", "setting", "trigger: a Jira webhook body passed by a pipeline trigger"),
+    # Azure Boards (AZURE_DEVOPS_EXT_PAT is the name the Azure CLI's devops extension reads)
+    _v("AZURE_DEVOPS_URL", "azure_devops", "base_url", "address", "Azure DevOps base: https://dev.azure.com (default) or an Azure DevOps Server collection URL", "azure-devops-url"),
+    _v("AZURE_DEVOPS_ORG", "azure_devops", "organization", "setting", "Azure DevOps organization (the path after https://dev.azure.com/)", "azure-devops-org"),
+    _v("AZURE_DEVOPS_PROJECT", "azure_devops", "project", "setting", "Azure DevOps project holding the work items", "azure-devops-project"),
+    _v("AZURE_DEVOPS_EXT_PAT", "azure_devops", "password", "secret", "Azure DevOps personal access token (Basic auth, empty user; the az devops CLI's name)", "azure-devops-pat"),
+    _v("AZURE_DEVOPS_TOKEN", "azure_devops", "token", "secret", "Microsoft Entra ID access token for Azure DevOps (Bearer)", "azure-devops-token"),
+    # Azure Pipelines' own variables cibridge boards reads (set by the agent)
+    _v("SYSTEM_COLLECTIONURI", "azure_pipelines", "collection_uri", "address", "Azure Pipelines: the organization or collection URL"),
+    _v("SYSTEM_TEAMPROJECT", "azure_pipelines", "project", "setting", "Azure Pipelines: the project's name"),
+    _v("SYSTEM_TEAMPROJECTID", "azure_pipelines", "project_id", "setting", "Azure Pipelines: the project's id (ArtifactLink URIs)"),
+    _v("SYSTEM_ACCESSTOKEN", "azure_pipelines", "access_token", "secret", "Azure Pipelines: the job access token (map it into the step's env)"),
+    _v("BUILD_BUILDID", "azure_pipelines", "build_id", "setting", "Azure Pipelines: the run's build id (vstfs:///Build/Build/{id})"),
+    _v("BUILD_REPOSITORY_PROVIDER", "azure_pipelines", "repository_provider", "setting", "Azure Pipelines: TfsGit for Azure Repos"),
+    _v("BUILD_REPOSITORY_ID", "azure_pipelines", "repository_id", "setting", "Azure Pipelines: the repository's id (ArtifactLink URIs)"),
+    _v("BUILD_SOURCEVERSION", "azure_pipelines", "source_version", "setting", "Azure Pipelines: the commit being built"),
     # monitoring
     _v("PROMETHEUS_URL", "prometheus", "url", "address", "Prometheus HTTP API base", "prometheus-url"),
     _v("PROMETHEUS_USER", "prometheus", "user", "setting", "Prometheus basic-auth user", "prometheus-user"),

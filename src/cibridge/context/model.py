@@ -50,6 +50,7 @@ class PullRequest:
     source_branch: str
     target_branch: str
     kind: str = "pull_request"  # "merge_request" on GitLab: templates name it as its platform does
+    body: str = ""  # the description, where the platform gives it (GitHub's event, GitLab 16.7+)
 
     @property
     def reference(self) -> str:

@@ -16,6 +16,7 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 REGISTRY: list[tuple[tuple[str, ...], str]] = [
     (("notify",), "notify_cmd"),
     (("jira",), "jira_cmd"),
+    (("boards",), "boards_cmd"),
     (("gate",), "gate_cmd"),
     (("trigger",), "trigger_cmd"),
     (("render",), "render_cmd"),

@@ -220,6 +220,7 @@ def github_context(env: Mapping[str, str], cwd: str) -> Context:
             url=pull.text("html_url"),
             source_branch=pull.text("head", "ref"),
             target_branch=pull.text("base", "ref"),
+            body=pull.text("body"),
         )
         base = pull.text("base", "sha")
         found = gitlog.commits(cwd, f"{base}..{context.sha}", commit_url) if base else None

@@ -126,6 +126,7 @@ def gitlab_context(env: Mapping[str, str], cwd: str) -> Context:
             source_branch=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", ""),
             target_branch=env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", ""),
             kind="merge_request",
+            body=env.get("CI_MERGE_REQUEST_DESCRIPTION", ""),
         )
     before = env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or env.get("CI_COMMIT_BEFORE_SHA", "")
     context.range_base = before
