@@ -1,4 +1,5 @@
 """Loopback stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a generic receiver, Jira,
+Azure Boards,
 the GitHub and GitLab APIs, a Mimir ruler and Datadog.
 
 They validate as strictly as the services (signatures recomputed independently, Slack
@@ -15,6 +16,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from cibridge.demo.standins.azure_boards import (
+    AZURE_DEVOPS_BEARER,
+    AZURE_DEVOPS_PAT,
+    AzureBoards,
+    boards_of,
+)
 from cibridge.demo.standins.datadog import DATADOG_API_KEY, DATADOG_APP_KEY, Datadog, datadog_of
 from cibridge.demo.standins.dingtalk import DINGTALK_SECRET, DINGTALK_TOKEN, DingTalk
 from cibridge.demo.standins.feishu import FEISHU_HOOK, FEISHU_SECRET, Feishu
@@ -56,6 +63,8 @@ from cibridge.demo.standins.webhook import WEBHOOK_SECRET, Webhook
 from cibridge.demo.standins.wecom import WECOM_KEY, WeCom
 
 __all__ = [
+    "AZURE_DEVOPS_BEARER",
+    "AZURE_DEVOPS_PAT",
     "DATADOG_API_KEY",
     "DATADOG_APP_KEY",
     "DINGTALK_SECRET",
@@ -80,6 +89,7 @@ __all__ = [
     "WEBHOOK_SECRET",
     "WECOM_KEY",
     "Answer",
+    "AzureBoards",
     "Behaviour",
     "Datadog",
     "GitHubApi",
@@ -91,6 +101,7 @@ __all__ = [
     "Request",
     "Service",
     "StandIns",
+    "boards_of",
     "datadog_of",
     "jira_of",
     "slack_block_errors",
@@ -106,6 +117,7 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
     Teams,
     Webhook,
     Jira,
+    AzureBoards,
     GitHubApi,
     GitLabApi,
     MimirRuler,
