@@ -268,7 +268,9 @@ def _patch(
                 current = client.work_item(current.id)  # someone else wrote: read, redo
                 continue
             rule = error.rule()
-            if rule and state and rule[0] in ("State", "System.State") and (tags or links):
+            # A rule refusing a field while the state changes is the state's rule (a field
+            # the new state requires): the rest is sent again without the state.
+            if rule and state and (tags or links or history):
                 result.fail("state", _rule_error(error, current, target))
                 with_state = False
                 continue
@@ -298,12 +300,9 @@ def _rule_error(error: Any, item: WorkItem, target: str) -> CibridgeError:
     if not rule:
         return error  # type: ignore[no-any-return]
     field_name, codes = rule
-    allowed = ""
-    if field_name in ("State", "System.State") and target:
-        allowed = f" (asked for {target!r} from {item.state!r})"
+    moving = f" while moving from {item.state!r} to {target!r}" if target else ""
     return CibridgeError(
-        f"AB#{item.id}: a rule of the {item.type} type refused field {field_name}{allowed}: "
-        f"{codes}",
+        f"AB#{item.id}: a rule of the {item.type} type refused field {field_name}{moving}: {codes}",
         exit_code=EXIT_FAILURE,
         hint="the process's rules for this field decide (Organization settings > Process > "
         f"{item.type} > Rules): a required field may be empty, or the value not in its allowed "

@@ -50,7 +50,12 @@ STATES: dict[str, list[tuple[str, str]]] = {
         ("Closed", "Completed"),
     ],
 }
-_COLORS = {"Proposed": "b2b2b2", "InProgress": "007acc", "Resolved": "ff9d00"}
+_COLORS = {
+    "Proposed": "b2b2b2",
+    "InProgress": "007acc",
+    "Resolved": "ff9d00",
+    "CustomState": "5688E0",
+}
 
 
 @dataclass
@@ -66,7 +71,7 @@ class Item:
 @dataclass
 class BoardsKnobs:
     concurrent_edits: dict[int, int] = field(default_factory=dict)  # id -> PATCHes raced
-    link_races: dict[int, str] = field(default_factory=dict)  # id -> a URL linked just before
+    link_races: dict[int, str] = field(default_factory=dict)  # id -> a URL already linked
     required: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, state) -> field
     forbidden: set[int] = field(default_factory=set)  # readable, not writable
     throttle_next: int = 0
@@ -96,7 +101,7 @@ class AzureBoards:
         self.behaviour = behaviour
         self.knobs = BoardsKnobs()
         self.tokens = {AZURE_DEVOPS_PAT, AZURE_DEVOPS_BEARER}
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # _route holds it while it may reject
         self.items: dict[int, Item] = {}
         self.spec_rejections: list[str] = []
         self.next_id = 100
@@ -237,7 +242,8 @@ class AzureBoards:
                     ),
                 )
             value = [
-                {"name": n, "color": _COLORS.get(c, "339933"), "category": c} for n, c in states
+                {"name": n, "color": _COLORS.get(n) or _COLORS.get(c, "339933"), "category": c}
+                for n, c in states
             ]
             return Answer(200, {"count": len(value), "value": value})
         item = self.items.get(number)
@@ -301,9 +307,8 @@ class AzureBoards:
             item.rev += 1  # someone saved the item in the browser just now
             item.fields["System.ChangedBy"] = "Someone Else <someone@fabrikam.example>"
         raced = self.knobs.link_races.pop(item.id, "")
-        if raced:
+        if raced:  # held by Azure DevOps, not in what was read (another integration's link)
             item.relations.append({"rel": "Hyperlink", "url": raced, "attributes": {}})
-            item.rev += 1
         fields = copy.deepcopy(item.fields)
         relations = copy.deepcopy(item.relations)
         changed: dict[str, Any] = {}
