@@ -20,8 +20,9 @@ Errors (exit 2), since they can never work:
   - a gate setting `cibridge gate` would refuse (post_deployment_validation): a value of
     the wrong kind (max_failures: three, duration: 5 minutes, expected_status: ok,
     timeout: fast), a check without a threshold, a Prometheus url without its scheme
-  - a chat or Jira setting `cibridge notify` / `cibridge jira` would refuse: a webhook_url,
-    api_url or Jira base_url without its scheme, a timeout that is no duration
+  - a chat, Jira or Azure DevOps setting `cibridge notify` / `jira` / `boards` would
+    refuse: a webhook_url, api_url, Jira or Azure DevOps base_url without its scheme, an
+    azure_devops auth type that is not pat or bearer, a timeout that is no duration
   - a trigger rule `cibridge trigger` would refuse (deployment_triggers): a version_pattern
     or pipeline_mapping key that is no regular expression, a released_within that is no
     duration
@@ -64,6 +65,7 @@ def check(runtime: Runtime) -> int:
             *_gate_problems(runtime),
             *_notify_problems(runtime),
             *_jira_problems(runtime),
+            *_boards_problems(runtime),
         ]
         # An unset value is config.check's warning, not an error.
         if not _unset(problem) and problem.message not in reported
@@ -118,6 +120,31 @@ def _jira_problems(runtime: Runtime) -> list[CibridgeError]:
             return []  # the CI may set JIRA_BASE_URL where this machine does not
         load(runtime.config, runtime.env, None, ask=False)
     except CibridgeError as error:  # an unset ${VAR} among them stays config.check's warning
+        return [error]
+    return []
+
+
+def _boards_problems(runtime: Runtime) -> list[CibridgeError]:
+    """What ``cibridge boards`` refuses when it loads its settings (a base_url without its
+    scheme, an auth type that is not pat or bearer, a timeout that is no duration), its
+    secret checked like Jira's: a token_ref that is not set stays config.check's warning."""
+    from cibridge.boards.settings import load
+    from cibridge.http.integration import IntegrationSettings
+
+    settings = IntegrationSettings(
+        "azure_devops", "project_management", runtime.config, runtime.env
+    )
+    try:
+        if not settings.configured() or not settings.enabled():
+            return []
+        load(runtime.config, runtime.env, with_auth=False)
+        if settings.value("type") is not None:
+            load(runtime.config, runtime.env)
+    except CibridgeError as error:
+        if "no organization" in error.message or "no project" in error.message:
+            return []  # the CI may set AZURE_DEVOPS_ORG / _PROJECT where this machine does not
+        if "no credentials" in error.message:
+            return []  # the secret's absence is config.check's warning already
         return [error]
     return []
 

@@ -330,7 +330,7 @@ class AzureBoards:
                 fields[name] = value
             elif path == "/relations/-":
                 problem = _relation_problem(value)
-                if problem:
+                if problem or not isinstance(value, dict):
                     return self._reject(f"PATCH /relations/-: {problem}")
                 if any(r["url"].casefold() == value["url"].casefold() for r in relations):
                     return err.link_exists(value["url"])
