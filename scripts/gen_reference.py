@@ -43,7 +43,7 @@ from cibridge.context.platforms.gitlab import dotenv_key  # noqa: E402
 from cibridge.core import errors  # noqa: E402
 
 SCRIPT = "scripts/gen_reference.py"
-ACTIONS = ("", "notify", "jira", "gate", "trigger")  # "" is the root action.yml
+ACTIONS = ("", "notify", "jira", "boards", "gate", "trigger")  # "" is the root action.yml
 USAGE_WIDTH = 88
 
 
@@ -678,6 +678,24 @@ PER_COMMAND: dict[str, list[tuple[str, str]]] = {
             "2",
             "no base URL, an incomplete OAuth 2.0 block, a bad `--issue` or `--field`, a "
             "deployment without a known status or environment",
+        ),
+    ],
+    "boards": [
+        (
+            "0",
+            "every requested update was made; ids found in text that Azure Boards does not "
+            "know are warnings",
+        ),
+        (
+            "1",
+            "a requested update failed (an invalid state, a rule error, a concurrent edit "
+            "twice, 401/403/429), or a `--work-item` id Azure Boards does not know (a warning "
+            "instead with `--fail-on-error false`); more references than `--max-items`",
+        ),
+        (
+            "2",
+            "no organization, project or credentials, an auth type that is not pat or bearer, "
+            "a bad `--work-item`, `--state` with `--state-category`",
         ),
     ],
     "gate": [
