@@ -25,7 +25,10 @@ def test_100_items_cost_303_requests_and_a_rerun_103(
         items={n: Found(["commit"]) for n in ids},
         state_category="Completed",
         tags=["deployed:production"],
-        links=[Link("Hyperlink", RUN), Link("Hyperlink", RUN.replace("actions/runs/7", "commit/abc"))],
+        links=[
+            Link("Hyperlink", RUN),
+            Link("Hyperlink", RUN.replace("actions/runs/7", "commit/abc")),
+        ],
         comment="Deployed",
         marker="cibridge:0123456789abcdef",
     )

@@ -95,9 +95,13 @@ def test_planted_modules_in_the_workspace_never_run(
     action: Path, version: str, tmp_path: Path
 ) -> None:
     workspace, marks = _workspace(tmp_path)
-    command = {"gate": "gate", "jira": "jira", "boards": "boards", "notify": "notify", "trigger": "trigger"}.get(
-        action.parent.name, "config"
-    )
+    command = {
+        "gate": "gate",
+        "jira": "jira",
+        "boards": "boards",
+        "notify": "notify",
+        "trigger": "trigger",
+    }.get(action.parent.name, "config")
     done = _run(command, action, workspace, _python(version))
     assert sorted(p.name for p in marks.iterdir()) == [], done.stdout + done.stderr
     assert not re.search(r"planted \w+ ran", done.stdout + done.stderr)

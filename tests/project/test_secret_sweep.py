@@ -21,7 +21,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cibridge.cli.commands import NAMES
-from cibridge.demo.standins import GitHubApi, GitLabApi, StandIns, jira_of
+from cibridge.demo.standins import GitHubApi, GitLabApi, StandIns, boards_of, jira_of
 from tests.azure_job import azure_env
 from tests.conftest import SEED, run_process
 from tests.github_job import github_env
@@ -59,6 +59,7 @@ def canaries() -> dict[str, str]:
         "SHARED_SECRET": _canary("shared-secret"),
         "GITHUB_TOKEN": _canary("ghs"),
         "GITLAB_TOKEN": _canary("glpat"),
+        "AZURE_DEVOPS_EXT_PAT": _canary("ado-pat"),
     }
 
 
@@ -99,6 +100,8 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
     ("notify", ["notify", "--status", "failure", "--to", "slack", "--to", "dingtalk",
                 "--to", "webhook"], 0, "delivered"),
     ("jira", ["jira", "--issue", "PROJ-1", "--comment"], 0, "PROJ-1"),
+    ("boards", ["boards", "--work-item", "100", "--comment", "--tag", "shipped",
+                "--state-category", "Completed"], 0, "AB#100"),
     ("gate", ["gate", "--report", "gate.json", "--junit", "gate.xml"], 1, "errors"),
     ("gate rules", ["gate", "rules", "--output", "rules.yml"], 0, ""),
     ("gate dispatch", ["gate", "--dispatch"], 1, "rollback: started"),
@@ -118,7 +121,7 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
 VARIANTS = [
     (name, [flag, *argv], code, marker)
     for name, argv, code, marker in SCENARIOS
-    if name in ("notify", "jira", "gate", "gate dispatch", "trigger")
+    if name in ("notify", "jira", "boards", "gate", "gate dispatch", "trigger")
     for flag in ("-v", "--dry-run", "--json")
 ]
 SCENARIOS_AND_VARIANTS = SCENARIOS + [
@@ -156,6 +159,8 @@ def test_no_canary_anywhere(
         canaries["GITLAB_TOKEN"]
     )
     jira_of(stand_ins).add_issue("PROJ1", "Ship", issue_type="Story", status="Ready for Deployment")
+    # The Azure DevOps PAT is a canary too: the Azure Boards stand-in accepts it.
+    boards_of(stand_ins).tokens.add(canaries["AZURE_DEVOPS_EXT_PAT"])
     gate = GATE_DISPATCH if name.startswith("gate dispatch") else GATE
     (tmp_path / "gate.yml").write_text(gate.format(health=echoing.url_for("/health")))
     (tmp_path / "payload.json").write_text('{"ref": "main"}')
@@ -178,8 +183,8 @@ def test_no_canary_anywhere(
         config = ["--config", str(tmp_path / "gate.yml")]
     elif name.split()[0] == "trigger":
         config = trigger_configs(tmp_path)
-    elif name.split()[0] == "jira":
-        config = []  # the stand-in's environment alone: an API token, no OAuth
+    elif name.split()[0] in ("jira", "boards"):
+        config = []  # the stand-in's environment alone (the seed disables azure_devops)
     stdin = b"a secret value\n" if name == "secret" else None
     result = run_process(*config, *argv, env=env, cwd=tmp_path, stdin=stdin)
     written = [
@@ -209,5 +214,5 @@ def test_no_canary_anywhere(
         assert "denied" in (tmp_path / "gate.json").read_text()  # the echo was reported
     if name == "gate rules":
         assert "alert:" in (tmp_path / "rules.yml").read_text()
-    if platform == "gitlab" and name in ("notify", "jira", "gate", "trigger"):
+    if platform == "gitlab" and name in ("notify", "jira", "boards", "gate", "trigger"):
         assert (tmp_path / "cibridge.env").is_file()
