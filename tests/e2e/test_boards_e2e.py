@@ -70,9 +70,9 @@ def test_the_boards_action_moves_comments_tags_and_links_and_a_rerun_adds_nothin
     revisions = {n: boards.item(n).rev for n in (100, 101)}
     again = run_act(tmp_path / "2", workflow, event, secrets=secrets)
     assert again.code == 0, again.output
-    assert _outputs(again.output).endswith("moved=0 commented=0 linked=0 failed=0"), (
-        boards.item(100).relations
-    )
+    assert _outputs(again.output).endswith("moved=0 commented=0 linked=0 failed=0"), boards.item(
+        100
+    ).relations
     assert {n: boards.item(n).rev for n in (100, 101)} == revisions
     assert all(len(boards.item(n).comments) == 1 for n in (100, 101))
     assert boards.spec_rejections == []
