@@ -88,6 +88,7 @@ def test_the_registry_mounts_each_service_once() -> None:
         "teams",
         "webhook",
         "jira",
+        "azure_boards",
         "github",
         "gitlab",
         "mimir",
@@ -237,7 +238,7 @@ def test_stop_before_start_and_twice() -> None:
 
 
 # Every chat service the registry mounts, whichever they are.
-NOT_CHAT = ("jira", "github", "gitlab", "mimir", "datadog")
+NOT_CHAT = ("jira", "azure_boards", "github", "gitlab", "mimir", "datadog")
 CHAT = [make(Behaviour()).name for make in SERVICES if make(Behaviour()).name not in NOT_CHAT]
 
 
