@@ -325,3 +325,20 @@ def test_a_huge_timeout_is_a_usage_error_not_a_crash(cli, tmp_path: Path) -> Non
     assert result.code == 2 and "not a duration" in result.err, result.all
     bigger = _check(cli, tmp_path, "integrations:\n  webhook:\n    timeout: 1e12\n")
     assert bigger.code == 2 and "is more than a day" in bigger.err, bigger.all
+
+
+def test_check_reads_the_azure_devops_block_as_boards_loads_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The design's block enabled: its secret not set here is a warning, like Jira's; a
+    base_url without its scheme, which boards would refuse, is an error."""
+    text = (
+        "integration_configs:\n  project_management:\n    azure_devops:\n      enabled: true\n"
+        '      base_url: "https://dev.azure.com"\n      organization: fabrikam\n'
+        "      project: Fabrikam-Fiber\n      auth: {type: pat, token_ref: azure-devops-pat}\n"
+    )
+    result = _check(cli, tmp_path, text)
+    assert result.code == 0, result.err
+    assert "secret 'azure-devops-pat' is not set" in result.err and "1 warning(s)" in result.out
+    set_here = _check(cli, tmp_path, text, {"AZURE_DEVOPS_PAT": "p"})
+    assert set_here.code == 0 and "warning" not in set_here.err
+    bad = _check(cli, tmp_path, text.replace('"https://dev.azure.com"', "dev.azure.com"))
+    assert bad.code == 2 and "Azure DevOps base_url" in bad.err and "no scheme" in bad.err
