@@ -78,6 +78,8 @@ def test_in_azure_pipelines_it_needs_no_configuration_and_links_artifacts(
 ) -> None:  # type: ignore[no-untyped-def]
     boards = boards_of(stand_ins)
     env = {
+        "TF_BUILD": "True",  # the Azure Pipelines platform: outputs as ##vso lines
+        "BUILD_SOURCEVERSIONMESSAGE": "Fixes AB#102: empty carts",
         "SYSTEM_COLLECTIONURI": f"{stand_ins.base}/azure-devops/{ORGANIZATION}/",
         "SYSTEM_TEAMPROJECT": PROJECT,
         "SYSTEM_TEAMPROJECTID": PROJECT_ID,
@@ -89,13 +91,19 @@ def test_in_azure_pipelines_it_needs_no_configuration_and_links_artifacts(
     }
     result = cli("boards", "--work-item", "101", "--tag", "built", env=env)
     assert result.code == 0, result.all
+    assert "##vso[task.setvariable variable=tagged;isoutput=true]1" in result.out
+    # From the context alone: the head commit's message names AB#102, which it fixes.
+    fixed = cli("boards", "--resolve-fixed", env=env)
+    assert fixed.code == 0, fixed.all
+    assert boards.item(102).state == "Resolved"
     assert [(r["rel"], r["url"], r["attributes"]["name"]) for r in boards.item(101).relations] == [
         ("ArtifactLink", "vstfs:///Build/Build/4711", "Build"),
         ("ArtifactLink", f"vstfs:///Git/Commit/{PROJECT_ID}%2F278d5cd2-584d-4b63-824a-2ba458937249%2F{SHA}", "Fixed in Commit"),
     ]  # fmt: skip
     auth = {r.headers.get("Authorization") for r in stand_ins.of("azure_boards")}
     assert auth == {f"Bearer {AZURE_DEVOPS_BEARER}"}
-    assert AZURE_DEVOPS_BEARER not in result.all
+    masked = f"##vso[task.setsecret]{AZURE_DEVOPS_BEARER}"  # the agent is told to mask it
+    assert AZURE_DEVOPS_BEARER not in result.all.replace(masked, "")
 
 
 def test_a_named_item_that_is_missing_fails_the_step(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
@@ -205,3 +213,18 @@ def test_the_design_block_works_as_written(cli, stand_ins: StandIns, tmp_path: P
                  env={"AZURE_DEVOPS_PAT": AZURE_DEVOPS_PAT})  # fmt: skip
     assert result.code == 0, result.all
     assert boards_of(stand_ins).item(100).tags == ["x"]
+
+
+def test_a_re_run_attempt_of_the_same_run_adds_nothing(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """GitHub's "Re-run jobs" keeps the run id and counts the attempt (the run URL gets
+    /attempts/2): the comment and the run's link are found again."""
+    boards = boards_of(stand_ins)
+    env = {**stand_ins.env(), **_push(tmp_path, "AB#100")}
+    assert cli("boards", "--comment", "--tag", "x", env=env).code == 0
+    again = cli("boards", "--comment", "--tag", "x", env={**env, "GITHUB_RUN_ATTEMPT": "2"})
+    assert again.code == 0, again.all
+    item = boards.item(100)
+    assert len(item.comments) == 1 and len(item.relations) == 2
+    assert item.relations[0]["url"] == "https://github.com/acme/checkout/actions/runs/987"

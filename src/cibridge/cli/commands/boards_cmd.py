@@ -130,14 +130,15 @@ def build_request(runtime: Runtime) -> BoardsRequest:
     if args.concurrency < 1:
         raise CibridgeError("--concurrency must be at least 1")
     rendered = render_comment(runtime, args.comment) if args.comment else None
-    run_key = context.run_url or context.run_id or context.sha
+    # The run, not the attempt: a re-run of the same run finds its comment and links.
+    run_key = f"{context.repository}|{context.run_id}" if context.run_id else _run_url(runtime)
     return BoardsRequest(
         items=items,
         state=args.state or "",
         state_category=category,
         resolve_fixed=args.resolve_fixed,
         comment=rendered,
-        marker=comment.marker(run_key, context.environment),
+        marker=comment.marker(run_key or context.sha, context.environment),
         tags=_tags(args.tag),
         links=[] if args.no_links else links(runtime),
         concurrency=args.concurrency,
@@ -155,10 +156,10 @@ def links(runtime: Runtime) -> list[Link]:
     found: list[Link] = []
     if run.active:
         found.append(Link("ArtifactLink", f"vstfs:///Build/Build/{run.build_id}", "Build"))
-    elif context.run_url.startswith(("https://", "http://")):
+    elif _run_url(runtime).startswith(("https://", "http://")):
         name = context.workflow or context.repository or "CI"
         found.append(
-            Link("Hyperlink", context.run_url, comment=f"{name} run {context.run_id}{where}")
+            Link("Hyperlink", _run_url(runtime), comment=f"{name} run {context.run_id}{where}")
         )
     sha = context.sha or run.source_version
     if run.azure_repos and run.project_id and run.repository_id and sha:
@@ -172,6 +173,15 @@ def links(runtime: Runtime) -> list[Link]:
         if url.startswith(("https://", "http://")):
             found.append(Link("Hyperlink", url, comment=f"commit {sha[:8]}"))
     return found
+
+
+def _run_url(runtime: Runtime) -> str:
+    """The run's URL without GitHub's ``/attempts/N``: every attempt is the same run."""
+    context = runtime.context
+    suffix = f"/attempts/{context.attempt}"
+    if context.attempt and context.run_url.endswith(suffix):
+        return context.run_url.removesuffix(suffix)
+    return context.run_url
 
 
 def render_comment(runtime: Runtime, template: str) -> str:
