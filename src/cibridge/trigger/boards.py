@@ -97,7 +97,7 @@ def _id(resource: Mapping[str, Any], revision: Mapping[str, Any]) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _object(value: object) -> dict[str, Any]:
+def as_object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
@@ -114,9 +114,9 @@ def parse(data: Mapping[str, Any], where: str) -> WorkItemChange:
     resource = data.get("resource")
     if not isinstance(resource, dict):
         raise CibridgeError(f"{where}: the {EVENT} delivery has no resource object")
-    fields = _object(resource.get("fields"))
-    revision = _object(resource.get("revision"))
-    current = _object(revision.get("fields"))
+    fields = as_object(resource.get("fields"))
+    revision = as_object(resource.get("revision"))
+    current = as_object(revision.get("fields"))
     number = _id(resource, revision)
     rev = resource.get("rev", revision.get("rev"))
     if number <= 0 or not isinstance(rev, int) or isinstance(rev, bool) or rev <= 0:

@@ -142,6 +142,9 @@ def _run(runtime: Runtime) -> TriggerResult:
     if found.work_item is not None:
         return _boards(runtime, found, trigger_key, bool(args.event_file) and not verified)
     configured = rules.load(runtime.config)
+    polled = _boards_poll(runtime, trigger_key) if args.poll else None
+    if polled is not None and not configured:
+        return polled
     if not configured:
         raise CibridgeError(
             "trigger: the config has no deployment_triggers.jira rules",
@@ -179,7 +182,63 @@ def _run(runtime: Runtime) -> TriggerResult:
     deps = service.Dependencies(
         client, dispatcher, runtime.config, configured, runtime.platform.print
     )
-    return service.run(request, deps)
+    result = service.run(request, deps)
+    return result if polled is None else _merged(polled, result)
+
+
+def _merged(first: TriggerResult, second: TriggerResult) -> TriggerResult:
+    """A poll of both trackers, reported as one run."""
+    second.outcomes = first.outcomes + second.outcomes
+    second.reasons = {**first.reasons, **second.reasons}
+    second.errors = first.errors + second.errors
+    second.issues += first.issues
+    return second
+
+
+def _boards_poll(runtime: Runtime, trigger_key: str) -> TriggerResult | None:
+    """--poll of deployment_triggers.azure_devops with WIQL; None when there are none."""
+    from cibridge.clients import pipelines as dispatch
+    from cibridge.trigger import boards, boards_poll, boards_service, service
+
+    configured = boards.load(runtime.config)
+    if not configured:
+        return None
+    args = runtime.args
+    dry_run = runtime.dry_run or bool(getattr(args, "dry_run", False))
+    where = boards_poll.place(runtime.env)
+    result = service.TriggerResult()
+    try:
+        polled = boards_poll.poll(runtime.transport, where, configured)
+    except CibridgeError as error:
+        result.errors.append(service.IssueError("poll azure_devops", str(error), error.exit_code))
+        return result
+    runtime.platform.print(
+        f"poll (Azure Boards): {len(polled.changes)} candidate change(s) from "
+        f"{len(polled.queries)} WIQL {'query' if len(polled.queries) == 1 else 'queries'}, "
+        f"{polled.requests} request(s)"
+    )
+    for note in polled.notes:
+        runtime.platform.print(f"  {note}")
+    here = ci_here.here(runtime)
+    branches = {here.repository: here.default_branch} if here.default_branch else {}
+    printer = _printer(runtime) if dry_run else None
+    dispatcher = dispatch.Dispatcher(
+        runtime.transport, dispatch.Credentials.from_env(runtime.env), branches, printer
+    )
+    request = service.TriggerRequest(
+        poll=True,
+        dispatch=args.dispatch,
+        dry_run=dry_run,
+        run=_run_name(runtime),
+        environment=args.environment or runtime.context.environment,
+        now=isotime.now(),
+        here=here,
+        trigger_key=trigger_key,
+    )
+    for change in polled.changes:
+        part = boards_service.run(change, request, configured, runtime.config, dispatcher)
+        result = _merged(result, part)
+    return result
 
 
 def _boards(runtime: Runtime, found: Any, trigger_key: str, unverified_file: bool) -> TriggerResult:
