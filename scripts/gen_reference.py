@@ -728,6 +728,19 @@ PER_COMMAND: dict[str, list[tuple[str, str]]] = {
         ),
         ("2", "configuration problems, a `--secret-env` variable that is not set"),
     ],
+    "events": [
+        (
+            "0",
+            "`send`: delivered, or spooled with a warning; `flush`: every spooled event "
+            "delivered (or none spooled)",
+        ),
+        (
+            "1",
+            "`flush`: some events stay spooled; `send` with `events.fail_on_error: true`: "
+            "not delivered",
+        ),
+        ("2", "a type CDEvents 0.5.1 does not have, content its schema refuses, no transport"),
+    ],
     "render": [("0", "rendered"), ("2", "a template that is not found or fails to render")],
     "config": [
         ("0", "`check`: valid (a `${VAR}` or secret not set on this machine is a warning)"),

@@ -23,6 +23,7 @@ CONFIG_KEYS = {
     "deployment_triggers",
     "pipelines",
     "post_deployment_validation",
+    "events",
 }
 _FENCE = re.compile(r"^```([A-Za-z0-9_-]*)\s*$")
 # Written on the line before a fence: a block that is knowingly not whole (elisions, an

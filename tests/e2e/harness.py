@@ -260,3 +260,87 @@ def pushgateway(tmp_path: Path) -> Iterator[str]:
     args = [f"--web.listen-address=127.0.0.1:{port}", f"--persistence.file={tmp_path / 'pg.data'}"]
     with peer("prometheus-pushgateway", args, "/-/ready", port) as base:
         yield base
+
+
+@dataclass
+class Nats:
+    url: str
+    monitor: str
+    process_args: list[str]
+
+
+@contextmanager
+def nats_server(tmp_path: Path, token: str = "") -> Iterator[Nats]:
+    """A real nats-server with JetStream on loopback (``-js``), its store under tmp_path."""
+    port, monitor = free_port(), free_port()
+    args = [
+        "-js", "-a", "127.0.0.1", "-p", str(port), "-m", str(monitor),
+        "-sd", str(tmp_path / "nats-store"),
+        *(["--auth", token] if token else []),
+    ]  # fmt: skip
+    with peer("nats-server", args, "/healthz", monitor) as base:
+        yield Nats(f"nats://127.0.0.1:{port}", base, args)
+
+
+@dataclass
+class Rabbit:
+    url: str
+    port: int
+
+
+@contextmanager
+def rabbitmq_server(tmp_path: Path, user: str = "", password: str = "") -> Iterator[Rabbit]:
+    """A real RabbitMQ node on loopback (Debian's rabbitmq-server, run as this user, no
+    plugins), ready when it takes AMQP connections; ``user`` is created when given."""
+    binary = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+    if not Path(binary).is_file():
+        require("rabbitmq-server")  # fails, naming what to install
+    base = tmp_path / "rabbit"
+    base.mkdir()
+    (base / "enabled_plugins").write_text("[].\n")
+    (base / "rabbitmq.conf").write_text("loopback_users = none\n")
+    port, dist = free_port(), free_port()
+    node = f"cibridge{port}@localhost"
+    env = {
+        **os.environ,
+        "HOME": str(base),
+        "RABBITMQ_NODENAME": node,
+        "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+        "RABBITMQ_NODE_PORT": str(port),
+        "RABBITMQ_DIST_PORT": str(dist),
+        "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(base / "log"),
+        "RABBITMQ_CONFIG_FILE": str(base / "rabbitmq"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
+        "RABBITMQ_PID_FILE": str(base / "pid"),
+    }
+    process = subprocess.Popen(
+        [binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    deadline = time.monotonic() + PEER_START_TIMEOUT
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(
+                    f"rabbitmq-server exited: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
+                )
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"rabbitmq-server was not ready within {PEER_START_TIMEOUT:.0f}s")
+                time.sleep(0.2)
+        if user:
+            ctl = "/usr/lib/rabbitmq/bin/rabbitmqctl"
+            for args in (["add_user", user, password], ["set_permissions", user, ".*", ".*", ".*"]):
+                subprocess.run(
+                    [ctl, "-n", node, *args], env=env, check=True, capture_output=True, timeout=60
+                )
+        yield Rabbit(f"amqp://guest:guest@127.0.0.1:{port}/%2F", port)
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)

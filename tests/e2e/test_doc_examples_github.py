@@ -296,3 +296,23 @@ def test_the_monitors_example_installs_the_datadog_check_once(
         assert re.search(rf"\| - error_rate \(max\): {action}$", run.output, re.M), run.output
     (monitor,) = datadog_of(stand_ins).monitors.values()
     assert monitor["query"].startswith("min(last_5m):sum:trace.http.request.errors{")
+
+
+def test_the_events_example_publishes_the_deployment_to_nats(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/events.md's job: its notify step publishes the task run and the deployment to
+    a real nats-server (the page's vars.NATS_URL is its address)."""
+    from tests.e2e.harness import nats_server
+    from tests.events.test_nats import stored
+
+    example = _example("docs/events.md", "CIBRIDGE_EVENTS_TO: nats")
+    with nats_server(tmp_path) as server:
+        text = example.text.replace("${{ vars.NATS_URL }}", server.url)
+        workflow = _workflow(Example(example.page, example.line, "yaml", text), stand_ins)
+        run = _run(tmp_path, workflow, stand_ins, {})
+        messages = stored(server.url, "CDEVENTS")
+    assert run.code == 0, run.output
+    assert [m[0] for m in messages] == ["cdevents.taskrun.finished", "cdevents.service.deployed"]
+    assert messages[1][2]["subject"]["content"]["environment"] == {"id": "production"}
+    assert len(stand_ins.of("slack")) == 1

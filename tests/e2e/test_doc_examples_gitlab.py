@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from cibridge.demo.standins import GITLAB_API_TOKEN, StandIns, jira_of
 from cibridge.demo.standins.datadog import DATADOG_API_KEY, DATADOG_APP_KEY, datadog_of
@@ -237,3 +238,22 @@ def test_the_monitors_example_installs_the_datadog_check(
     assert re.search(r"^datadog-monitors +> - error_rate \(max\): added$", run.output, re.M)
     (monitor,) = datadog_of(stand_ins).monitors.values()
     assert "cibridge-service:checkout" in monitor["tags"]
+
+
+def test_the_events_example_publishes_to_the_http_sink(
+    tmp_path: Path, stand_ins: StandIns, httpserver: HTTPServer
+) -> None:
+    """docs/events.md's GitLab variables and component: the notify job's events reach the
+    sink (the page's https://events.example.com is its address)."""
+    import json
+
+    httpserver.expect_request("/cdevents").respond_with_data("", 202)
+    example = _example("docs/events.md", "CIBRIDGE_EVENTS_SPOOL: .cibridge-events")
+    pipeline = _pipeline(example).replace(
+        "https://events.example.com/cdevents", httpserver.url_for("/cdevents")
+    )
+    variables = {"SLACK_WEBHOOK_URL": stand_ins.env()["SLACK_WEBHOOK_URL"]}
+    run = _run(tmp_path, pipeline, variables)
+    assert "PASS  cibridge-notify-success" in run.output, run.output
+    kinds = [json.loads(r.data)["context"]["type"] for r, _ in httpserver.log]
+    assert kinds == ["dev.cdevents.taskrun.finished.0.3.0", "dev.cdevents.service.deployed.0.3.0"]

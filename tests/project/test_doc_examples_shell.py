@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from cibridge.demo.standins import StandIns
 from tests.conftest import git
@@ -257,3 +258,27 @@ def test_the_boards_session_starts_the_deployment_once(tmp_path: Path, stand_ins
     assert "AB#5: work_item_state_trigger → checkout-deployment" in done.stdout
     assert f"shows a run carrying {started['inputs']['change_id']}" in done.stdout
     assert credentials.split(":")[1] not in done.stdout + done.stderr
+
+
+def test_the_events_session_sends_one_event_and_flushes_nothing(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """docs/events.md's session against an HTTP sink: one artifact.published, schema-valid,
+    and a flush with nothing spooled."""
+    import json
+
+    from cibridge.events import schemas
+
+    httpserver.expect_request("/sink").respond_with_data("", 202)
+    env = {
+        "CIBRIDGE_EVENTS_URL": httpserver.url_for("/sink"),
+        "CIBRIDGE_EVENTS_SPOOL": str(tmp_path / "spool"),
+    }
+    done = _bash(tmp_path, _as_pasted(_example("docs/events.md", "cibridge events send")), env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [(request, _)] = httpserver.log
+    document = json.loads(request.data)
+    assert request.headers["ce-type"] == "dev.cdevents.artifact.published.0.3.0"
+    assert document["subject"]["id"] == "pkg:oci/checkout@sha256:3f2a"
+    assert schemas.problems(document, "artifact.published") == []
+    assert "delivered=0" in done.stdout

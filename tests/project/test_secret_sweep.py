@@ -23,7 +23,7 @@ from werkzeug import Request, Response
 from cibridge.cli.commands import NAMES
 from cibridge.demo.standins import GitHubApi, GitLabApi, StandIns, boards_of, jira_of
 from tests.azure_job import azure_env
-from tests.conftest import SEED, run_process
+from tests.conftest import FIXTURES, SEED, run_process
 from tests.github_job import github_env
 from tests.trigger.helpers import configs as trigger_configs
 from tests.trigger.helpers import seed_projects
@@ -73,6 +73,10 @@ def echoing(httpserver: HTTPServer, canaries: dict[str, str]) -> HTTPServer:
         return Response(json.dumps(body), status=400, content_type="application/json")
 
     httpserver.expect_request("/api/v1/query").respond_with_handler(echo)
+    # An event sink refusing with every header it was sent: the signature, a token.
+    httpserver.expect_request("/sink").respond_with_handler(
+        lambda request: Response(f"refused {dict(request.headers)}", status=400)
+    )
     httpserver.expect_request("/health").respond_with_handler(
         lambda request: Response(f"bad {dict(request.headers)}", status=500)
     )
@@ -94,6 +98,17 @@ GATE_DISPATCH = GATE.replace("'}}}}\n", "'}}, failure_action: rollback}}\n") + (
     "  rollback_policy:\n    rollback_pipeline: rollback-checkout\n"
 )
 
+EVENTS = """events:
+  to: [http]
+  timeout: 2s
+integration_configs:
+  messaging:
+    http:
+      url: '{sink}'
+      secret: '${{SHARED_SECRET}}'
+      headers: {{Authorization: 'Bearer ${{PROM_TOKEN}}'}}
+"""
+
 # Each command with its arguments, the exit code and a line it must print, so a command
 # that fails early and prints nothing cannot pass as "leaked nothing".
 SCENARIOS: list[tuple[str, list[str], int, str]] = [
@@ -114,6 +129,12 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
                 "payload.json"], 1, ""),
     ("demo", ["demo", "--sample"], 0, "What each notification stand-in received"),
     ("standins", ["standins", "--for", "0.1"], 0, "SLACK_WEBHOOK_URL="),
+    ("events send", ["events", "send", "--type", "service.deployed", "--set",
+                     "environment.id=production", "--set", "artifactId=pkg:generic/x@1"], 0,
+     "not delivered to http: HTTP 400: refused"),
+    ("events flush", ["events", "flush"], 1, "stay spooled for http: HTTP 400: refused"),
+    ("notify events", ["notify", "--status", "success", "--to", "webhook"], 0,
+     "not delivered to http: HTTP 400: refused"),
 ]  # fmt: skip
 
 
@@ -121,7 +142,8 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
 VARIANTS = [
     (name, [flag, *argv], code, marker)
     for name, argv, code, marker in SCENARIOS
-    if name in ("notify", "jira", "boards", "gate", "gate dispatch", "trigger")
+    if name
+    in ("notify", "jira", "boards", "gate", "gate dispatch", "trigger", "notify events", "events send")
     for flag in ("-v", "--dry-run", "--json")
 ]
 SCENARIOS_AND_VARIANTS = SCENARIOS + [
@@ -164,11 +186,19 @@ def test_no_canary_anywhere(
     gate = GATE_DISPATCH if name.startswith("gate dispatch") else GATE
     (tmp_path / "gate.yml").write_text(gate.format(health=echoing.url_for("/health")))
     (tmp_path / "payload.json").write_text('{"ref": "main"}')
+    (tmp_path / "events.yml").write_text(EVENTS.format(sink=echoing.url_for("/sink")))
+    spooled = tmp_path / "spool" / "http"
+    if name.startswith("events flush"):
+        spooled.mkdir(parents=True, mode=0o700)
+        (tmp_path / "spool").chmod(0o700)
+        ticket = FIXTURES / "cdevents" / "conformance" / "ticket_updated.json"
+        (spooled / "ticket.json").write_text(ticket.read_text())
     env = {
         **stand_ins.env(),
         **canaries,
         "PROMETHEUS_URL": echoing.url_for("/"),
         "CIBRIDGE_HTTP_RETRIES": "0",
+        "CIBRIDGE_EVENTS_SPOOL": str(tmp_path / "spool"),
     }
     if platform == "github":
         env |= github_env(tmp_path)
@@ -183,13 +213,13 @@ def test_no_canary_anywhere(
         config = ["--config", str(tmp_path / "gate.yml")]
     elif name.split()[0] == "trigger":
         config = trigger_configs(tmp_path)
-    elif name.split()[0] in ("jira", "boards"):
-        config = []  # the stand-in's environment alone (the seed disables azure_devops)
+    if name
+    in ("notify", "jira", "boards", "gate", "gate dispatch", "trigger", "notify events", "events send")
     stdin = b"a secret value\n" if name == "secret" else None
     result = run_process(*config, *argv, env=env, cwd=tmp_path, stdin=stdin)
     written = [
         p for p in tmp_path.iterdir() if p.is_file() and p.name not in ("gate.yml", "payload.json")
-    ]
+    ] + sorted(spooled.glob("*.json") if spooled.is_dir() else [])
     texts = [result.out, result.err, *(p.read_text(errors="replace") for p in written)]
     forms = {form: key for key, value in canaries.items() for form in _forms(value)}
     # What the stand-ins were sent (a Jira comment and record, Slack metadata, a pipeline's

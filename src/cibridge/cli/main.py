@@ -177,17 +177,19 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     platform = detect(environment, forced=args.platform)
     redact.on_register(platform.mask)
     handler: Handler = args.handler
+    runtime: Runtime | None = None
     try:
         variables.register(environment)
         if args.working_directory and not os.path.isdir(args.working_directory):
             raise CibridgeError(f"working directory {args.working_directory} does not exist")
-        return handler(Runtime(args, environment, platform))
+        runtime = Runtime(args, environment, platform)
+        code = handler(runtime)
     except CibridgeError as error:
         _outputs_on_failure(platform, args)
         platform.error(str(error))
         if args.verbose:
             platform.print_err(_traceback())
-        return error.exit_code
+        code = error.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as error:  # the last line of defence: redact, report, never a bare trace
@@ -195,6 +197,20 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         platform.error(f"internal error: {type(error).__name__}: {error}\n  hint: {BUG_HINT}")
         platform.print_err(_traceback())
         return EXIT_BUG
+    return code if runtime is None else _published(runtime, code)
+
+
+def _published(runtime: Runtime, code: int) -> int:
+    """The command's events, when asked for: after its result, never instead of it."""
+    from cibridge.cli import events_hook
+
+    try:
+        return events_hook.after(runtime, code) if events_hook.wanted(runtime) else code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug in publishing must not change the command's result
+        runtime.platform.warning(f"events: internal error, nothing published: {error}")
+        return code
 
 
 def _outputs_on_failure(platform: Platform, args: argparse.Namespace) -> None:

@@ -14,6 +14,9 @@ SciPy (the gate's canary comparison, :mod:`cibridge.gate.comparison`) is compile
 ``stats`` extra installs it). Where it is missing, bundle or not, the first comparison
 installs it the same way from ``on-demand-stats.txt``, the hash-locked list shipped in this
 package (regenerate it with the command in its header when the extra's range changes).
+nats-py, pika and confluent-kafka (the event stream's NATS, RabbitMQ and Kafka transports,
+the ``nats``, ``rabbitmq`` and ``kafka`` extras) come the same way from
+``on-demand-nats.txt``, ``on-demand-rabbitmq.txt`` and ``on-demand-kafka.txt``.
 """
 
 from __future__ import annotations
@@ -34,10 +37,16 @@ from cibridge.core.private import private_folder
 
 ON_DEMAND_FILE = "on-demand.txt"
 STATS_FILE = Path(__file__).with_name("on-demand-stats.txt")
+NATS_FILE = Path(__file__).with_name("on-demand-nats.txt")
+RABBITMQ_FILE = Path(__file__).with_name("on-demand-rabbitmq.txt")
+KAFKA_FILE = Path(__file__).with_name("on-demand-kafka.txt")
 MANIFEST = "bundle.json"
 INSTALL_TIMEOUT = 300.0
 FERNET_NEED = "Fernet (enc: values, `cibridge secret`)"
 STATS_NEED = "the canary comparison (baseline_query)"
+NATS_NEED = "the event stream's nats transport"
+RABBITMQ_NEED = "the event stream's rabbitmq transport"
+KAFKA_NEED = "the event stream's kafka transport"
 
 
 def require_fernet() -> None:
@@ -59,6 +68,27 @@ def require_stats() -> None:
     if _importable("scipy.stats"):
         return
     _install_and_import(STATS_FILE, "scipy.stats", "scipy", STATS_NEED)
+
+
+def require_nats() -> None:
+    """Make ``nats`` (nats-py) importable, installing it first where it is not."""
+    if _importable("nats.js"):
+        return
+    _install_and_import(NATS_FILE, "nats.js", "nats-py", NATS_NEED)
+
+
+def require_rabbitmq() -> None:
+    """Make ``pika`` importable, installing it first where it is not."""
+    if _importable("pika"):
+        return
+    _install_and_import(RABBITMQ_FILE, "pika", "pika", RABBITMQ_NEED)
+
+
+def require_kafka() -> None:
+    """Make ``confluent_kafka`` importable, installing it first where it is not."""
+    if _importable("confluent_kafka"):
+        return
+    _install_and_import(KAFKA_FILE, "confluent_kafka", "confluent-kafka", KAFKA_NEED)
 
 
 def _importable(module: str) -> bool:
@@ -168,7 +198,13 @@ def _installer(requirements: Path, target: Path) -> list[str]:
 
 
 def _install_error(package: str, need: str, detail: str) -> CibridgeError:
-    extra = "cibridge[stats]" if package == "scipy" else package
+    extras = {
+        "scipy": "cibridge[stats]",
+        "nats-py": "cibridge[nats]",
+        "pika": "cibridge[rabbitmq]",
+        "confluent-kafka": "cibridge[kafka]",
+    }
+    extra = extras.get(package, package)
     return CibridgeError(
         f"{package} (needed for {need}) could not be installed on demand: {detail}",
         hint="let the runner reach your package index (PIP_INDEX_URL / UV_INDEX_URL), or "

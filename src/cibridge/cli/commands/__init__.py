@@ -19,6 +19,7 @@ REGISTRY: list[tuple[tuple[str, ...], str]] = [
     (("boards",), "boards_cmd"),
     (("gate",), "gate_cmd"),
     (("trigger",), "trigger_cmd"),
+    (("events",), "events_cmd"),
     (("render",), "render_cmd"),
     (("config",), "config_cmd"),
     (("secret",), "secret_cmd"),

@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from cibridge.cli.events_hook import add_events_option
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime
 from cibridge.core.errors import EXIT_OK, CibridgeError
@@ -109,6 +110,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=argparse.SUPPRESS,
         help="show the rendered checks; query and connect to nothing",
     )
+    add_events_option(parser)
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from cibridge.cli.events_hook import add_events_option
 from cibridge.cli.runtime import Runtime
 from cibridge.notify import reporting
 from cibridge.notify.message import EVENTS, STATUSES
@@ -58,6 +59,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=argparse.SUPPRESS,
         help="print the requests (secrets redacted), send nothing",
     )
+    add_events_option(parser)
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.commands import ci_here
+from cibridge.cli.events_hook import add_events_option
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime, redact
 from cibridge.core.errors import CibridgeError
@@ -76,6 +77,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=argparse.SUPPRESS,
         help="read Jira, print every dispatch and record instead of sending it",
     )
+    add_events_option(parser)
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 

@@ -15,6 +15,7 @@ class Platform(Protocol):
     """Where cibridge runs: how it reads the CI context and how it reports back."""
 
     name: str
+    outputs: dict[str, str]  # every output the command set, as given
 
     def context(self, env: Mapping[str, str], cwd: str) -> Context: ...
 

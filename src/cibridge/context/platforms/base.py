@@ -22,6 +22,7 @@ class Console:
         self.stream = stream
         self.err = err if err is not None else sys.stderr
         self.json_outputs = env.get("CIBRIDGE_OUTPUT_FORMAT") == "json"
+        self.outputs: dict[str, str] = {}
         self.closed = False
 
     def print(self, text: str) -> None:
@@ -67,6 +68,12 @@ class Console:
         """Platforms without a summary page show nothing more."""
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        # Kept as given: what the command ended with, for the event stream (cibridge.events).
+        self.outputs.update(outputs)
+        self.emit_outputs(outputs)
+
+    def emit_outputs(self, outputs: Mapping[str, str]) -> None:
+        """Hand the outputs to the platform (each one's own way; here: printed)."""
         clean = {key: redact.redact(value) for key, value in outputs.items()}
         if self.json_outputs:
             self.print(json.dumps(clean, ensure_ascii=False, sort_keys=True))

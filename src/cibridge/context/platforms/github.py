@@ -54,10 +54,10 @@ class GitHub(Console):
     def warning(self, message: str) -> None:
         self.write(f"::warning title=cibridge::{_escape_data(printable(redact.redact(message)))}\n")
 
-    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+    def emit_outputs(self, outputs: Mapping[str, str]) -> None:
         path = self.env.get("GITHUB_OUTPUT")
         if not path:
-            super().set_outputs(outputs)
+            super().emit_outputs(outputs)
             return
         import secrets
 

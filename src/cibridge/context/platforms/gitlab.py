@@ -35,7 +35,7 @@ class GitLab(Console):
     def warning(self, message: str) -> None:
         self.write_err(f"\x1b[33;1mWARNING: {_shown(message)}\x1b[0m\n")
 
-    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+    def emit_outputs(self, outputs: Mapping[str, str]) -> None:
         lines = []
         for key, value in outputs.items():
             name = dotenv_key(key)
@@ -72,7 +72,7 @@ class GitLab(Console):
                 f"cannot write the dotenv report {path}: {error.strerror or error}",
                 hint="set CIBRIDGE_DOTENV to a writable path inside the project directory",
             ) from None
-        super().set_outputs(outputs)
+        super().emit_outputs(outputs)
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
