@@ -106,12 +106,12 @@ class AzurePipelines(Console):
     def warning(self, message: str) -> None:
         self._issue("warning", message)
 
-    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+    def emit_outputs(self, outputs: Mapping[str, str]) -> None:
         # isoutput=true: later steps read $(step.name), later jobs dependencies.job.outputs[...]
         # (docs/pipelines/process/set-variables-scripts.md).
         names = {key: variable_name(key) for key in outputs}
         if self.json_outputs:
-            super().set_outputs(outputs)
+            super().emit_outputs(outputs)
         for key, value in outputs.items():
             self._command(
                 "task.setvariable",
