@@ -104,7 +104,7 @@ def test_sasl_settings_become_librdkafka_properties() -> None:
     )
     sink = KafkaSink.from_config(config, {})
     assert sink.properties == {
-        "security.protocol": "SASL_SSL",
+        "security.protocol": "sasl_ssl",
         "sasl.mechanisms": "PLAIN",
         "sasl.username": "ci",
         "sasl.password": "p4ss",

@@ -96,9 +96,9 @@ def test_a_dry_run_shows_the_events_and_sends_none(
 
 def test_an_unknown_transport_is_named(cli, httpserver: HTTPServer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env = notify_env(httpserver, tmp_path)
-    result = cli(*NOTIFY, "--events-to", "kafka", env=env)
+    result = cli(*NOTIFY, "--events-to", "sqs", env=env)
     assert result.code == 0  # notify's result stands
-    assert "events: nothing published: events.to (--events-to) names 'kafka'" in result.err
+    assert "events: nothing published: events.to (--events-to) names 'sqs'" in result.err
 
 
 def test_the_gate_fails_as_an_incident_on_nats_and_notify_shares_its_chain(

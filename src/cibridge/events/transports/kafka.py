@@ -52,7 +52,7 @@ class KafkaSink:
         user = found.value("sasl_username", variables.name("kafka", "sasl_username"))
         password = found.secret("sasl_password", variables.name("kafka", "sasl_password"))
         if user:
-            properties.setdefault("security.protocol", "SASL_SSL")
+            properties.setdefault("security.protocol", "sasl_ssl")
             properties.setdefault("sasl.mechanisms", found.value("sasl_mechanism", "", "PLAIN"))
             properties["sasl.username"], properties["sasl.password"] = str(user), password or ""
         ca = found.value("ca_file")
