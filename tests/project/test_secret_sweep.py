@@ -143,7 +143,16 @@ VARIANTS = [
     (name, [flag, *argv], code, marker)
     for name, argv, code, marker in SCENARIOS
     if name
-    in ("notify", "jira", "boards", "gate", "gate dispatch", "trigger", "notify events", "events send")
+    in (
+        "notify",
+        "jira",
+        "boards",
+        "gate",
+        "gate dispatch",
+        "trigger",
+        "notify events",
+        "events send",
+    )
     for flag in ("-v", "--dry-run", "--json")
 ]
 SCENARIOS_AND_VARIANTS = SCENARIOS + [
@@ -213,8 +222,10 @@ def test_no_canary_anywhere(
         config = ["--config", str(tmp_path / "gate.yml")]
     elif name.split()[0] == "trigger":
         config = trigger_configs(tmp_path)
-    if name
-    in ("notify", "jira", "boards", "gate", "gate dispatch", "trigger", "notify events", "events send")
+    elif name.split()[0] == "events" or name.startswith("notify events"):
+        config = ["--config", str(tmp_path / "events.yml")]
+    elif name.split()[0] in ("jira", "boards"):
+        config = []  # the stand-in's environment alone (the seed disables azure_devops)
     stdin = b"a secret value\n" if name == "secret" else None
     result = run_process(*config, *argv, env=env, cwd=tmp_path, stdin=stdin)
     written = [
