@@ -10,7 +10,7 @@ from cibridge.cli.commands import ci_here
 from cibridge.cli.events_hook import add_events_option
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime, redact
-from cibridge.core.errors import CibridgeError
+from cibridge.core.errors import EXIT_OK, CibridgeError
 from cibridge.trigger import reporting
 
 MIN_TRIGGER_KEY = 32
@@ -60,6 +60,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--poll", action="store_true", help="find candidates with one JQL search per rule"
     )
     source.add_argument(
+        "--from",
+        dest="from_queue",
+        choices=("nats", "rabbitmq", "kafka"),
+        help="read webhook deliveries a receiver put on this queue "
+        "(integration_configs.messaging); each is acknowledged once its dispatch is recorded",
+    )
+    source.add_argument(
+        "--max-messages", type=int, default=100, metavar="N", help="with --from: at most N (100)"
+    )
+    source.add_argument(
+        "--max-seconds", type=float, default=30.0, metavar="S", help="with --from: at most S (30)"
+    )
+    source.add_argument(
         "--poll-filter", metavar="JQL", default="", help="ANDed to each poll query, e.g. a project"
     )
     parser.add_argument(
@@ -91,19 +104,76 @@ def _run_name(runtime: Runtime) -> str:
 
 
 def run(runtime: Runtime) -> int:
-    result = _run(runtime)
+    result = _from_queue(runtime) if runtime.args.from_queue else _run(runtime)
     reporting.report(runtime.platform, result)
     return result.exit_code
 
 
-def _run(runtime: Runtime) -> TriggerResult:
+def _from_queue(runtime: Runtime) -> TriggerResult:
+    """Each delivery on the queue as if it were --event-file: acknowledged once its
+    dispatch is recorded (or nothing was to be started), given back when it failed; a
+    message that is no delivery at all is acknowledged with a warning, as it never will be."""
+    from cibridge.cli.commands import trigger_queue
+    from cibridge.trigger import source
+    from cibridge.trigger.service import TriggerResult
+
+    args = runtime.args
+    if args.issue or args.event_file or args.poll or args.signature or args.authorization:
+        raise CibridgeError(
+            "--from reads its deliveries from the queue; it cannot be combined with --issue, "
+            "--event-file, --poll, --signature or --authorization",
+            hint="the receiver that puts deliveries on the queue checks their signatures",
+        )
+    if args.max_messages < 1 or args.max_seconds <= 0:
+        raise CibridgeError("--max-messages and --max-seconds must be positive")
+    dry_run = runtime.dry_run or bool(getattr(args, "dry_run", False))
+    merged = TriggerResult()
+    for message in trigger_queue.messages(
+        runtime, args.from_queue, args.max_messages, args.max_seconds
+    ):
+        problem = ""
+        if len(message.body) > source.MAX_BODY:
+            problem = f"larger than {source.MAX_BODY // 1024 // 1024} MiB"
+        else:
+            try:
+                if source.find([], message.body, message.where, runtime.env).empty:
+                    problem = "it names no issue, version or work item"
+            except CibridgeError as error:
+                problem = error.message
+        if problem:
+            runtime.platform.warning(f"trigger: {message.where} is no delivery, dropped: {problem}")
+            if not dry_run:
+                message.ack()
+            continue
+        try:
+            result = _run(runtime, message.body, message.where)
+        except CibridgeError:
+            message.give_back()
+            raise
+        if result.exit_code == EXIT_OK and not dry_run:
+            message.ack()
+        else:
+            message.give_back()
+        merged = _merged(merged, result)
+    if not merged.outcomes and not merged.errors:
+        runtime.platform.print(f"trigger: no delivery waiting on {args.from_queue}")
+    return merged
+
+
+def _run(runtime: Runtime, queued: bytes | None = None, where: str = "") -> TriggerResult:
     from cibridge.clients import pipelines as dispatch
     from cibridge.clients.jira import JiraClient
     from cibridge.jira import settings
     from cibridge.trigger import rules, service, signature, source
 
     args = runtime.args
-    body = source.read_body(args.event_file) if args.event_file else None
+    body = (
+        queued
+        if queued is not None
+        else source.read_body(args.event_file)
+        if args.event_file
+        else None
+    )
     # Before anything else: a refused body must not reach the config, Jira or a CI API.
     verified = signature.check(
         body, args.signature, args.secret_env, runtime.env, args.authorization
@@ -115,7 +185,7 @@ def _run(runtime: Runtime) -> TriggerResult:
     found = (
         source.Source()
         if args.poll
-        else source.find(args.issue, body, args.event_file or "", runtime.env)
+        else source.find(args.issue, body, where or args.event_file or "", runtime.env)
     )
     if not args.poll and found.empty:
         raise CibridgeError("trigger: no Jira issue to look at", hint=NO_SOURCE_HINT)
@@ -142,7 +212,8 @@ def _run(runtime: Runtime) -> TriggerResult:
             hint=how,
         )
     if found.work_item is not None:
-        return _boards(runtime, found, trigger_key, bool(args.event_file) and not verified)
+        unverified = (bool(args.event_file) or queued is not None) and not verified
+        return _boards(runtime, found, trigger_key, unverified)
     configured = rules.load(runtime.config)
     polled = _boards_poll(runtime, trigger_key) if args.poll else None
     if polled is not None and not configured:

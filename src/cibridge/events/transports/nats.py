@@ -148,7 +148,7 @@ class NatsSink:
         from nats.js.errors import NotFoundError
 
         deadline = time.monotonic() + budget
-        client = await nats.connect(**self._options(budget))
+        client = await nats.connect(**self.options(budget))
         try:
             js = client.jetstream(timeout=max(1.0, budget / 2))
             try:
@@ -181,7 +181,7 @@ class NatsSink:
         finally:
             await client.close()
 
-    def _options(self, budget: float) -> dict[str, Any]:
+    def options(self, budget: float) -> dict[str, Any]:
         async def quiet(*_args: object) -> None:
             """nats-py logs every connection error itself; the refusal says it once."""
 

@@ -83,7 +83,7 @@ class RabbitSink:
         parameters.socket_timeout = max(1.0, min(5.0, budget))
         parameters.blocked_connection_timeout = max(1.0, budget)
         parameters.stack_timeout = max(1.0, budget)
-        where = f"RabbitMQ at {self._where()}"
+        where = f"RabbitMQ at {self.where()}"
         try:
             connection = pika.BlockingConnection(parameters)
         except exceptions.ProbableAuthenticationError:
@@ -136,7 +136,7 @@ class RabbitSink:
             return Refusal(f"RabbitMQ exchange {self.exchange}: the broker refused (nack) it")
         return None
 
-    def _where(self) -> str:
+    def where(self) -> str:
         from urllib.parse import urlsplit
 
         parts = urlsplit(self.url)  # never the password
