@@ -5,8 +5,9 @@ spool.
    events each: taskrun.finished and service.deployed), without events, with
    `CIBRIDGE_EVENTS_TO=http` (a loopback sink) and with `CIBRIDGE_EVENTS_TO=nats` (a real
    nats-server -js), interleaved in one run. Target: each with events <= 1.15 x without.
-2. 10,000 events written to a spool, then one `cibridge events flush` process to NATS:
-   events per second (and that the stream holds 10,000 after it).
+2. 10,000 events written to a spool, then one `cibridge events flush` process to NATS and
+   one to RabbitMQ (a real rabbitmq-server, a queue bound to the exchange): events per
+   second, and that the stream or queue holds 10,000 after it.
 
     python benchmarks/events.py [--runs 20] [--flush 10000]
 """
@@ -15,13 +16,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -124,8 +129,22 @@ def main() -> int:
             for name in ("notify, events to http", "notify, events to nats"):
                 verdict = "meets" if ratios[name] <= TARGET else "MISSES"
                 print(f"{name}: {verdict} the {TARGET} target")
-            rate = _flush(python, github, nats_url, args.flush, Path(scratch))
+            rate = _flush(python, github, "nats", args.flush, Path(scratch))
             print(f"events flush to nats: {args.flush} events, {rate:.0f} events/s")
+            if _stream_size(nats_url) < args.flush:
+                raise SystemExit("the NATS stream does not hold every event")
+            with _rabbit(Path(scratch) / "rabbit") as rabbit_url:
+                queue = _bound_queue(rabbit_url)
+                rate = _flush(
+                    python,
+                    {**github, "RABBITMQ_URL": rabbit_url},
+                    "rabbitmq",
+                    args.flush,
+                    Path(scratch),
+                )
+                print(f"events flush to rabbitmq: {args.flush} events, {rate:.0f} events/s")
+                if _queued(rabbit_url, queue) < args.flush:
+                    raise SystemExit("the RabbitMQ queue does not hold every event")
         finally:
             nats.terminate()
             nats.wait(timeout=10)
@@ -133,9 +152,7 @@ def main() -> int:
     return 0
 
 
-def _flush(python: str, env: dict[str, str], url: str, count: int, scratch: Path) -> float:
-    import os
-
+def _flush(python: str, env: dict[str, str], transport: str, count: int, scratch: Path) -> float:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from cibridge.events import spool
     from cibridge.events.model import Event, stable_id
@@ -150,10 +167,10 @@ def _flush(python: str, env: dict[str, str], url: str, count: int, scratch: Path
         )
         for n in range(count)
     ]
-    where = scratch / "flush-spool"
-    spool.keep(where, "nats", events)
+    where = scratch / f"flush-spool-{transport}"
+    spool.keep(where, transport, events)
     full = {**os.environ, **env, "CIBRIDGE_EVENTS_SPOOL": str(where)}
-    full["CIBRIDGE_EVENTS_TO"] = "nats"
+    full["CIBRIDGE_EVENTS_TO"] = transport
     # The default 10 s budget is for one command's few events; a spool of thousands gets more.
     (scratch / "flush.yml").write_text("events:\n  timeout: 300s\n")
     started = time.perf_counter()
@@ -162,12 +179,65 @@ def _flush(python: str, env: dict[str, str], url: str, count: int, scratch: Path
         env=full, cwd=scratch, capture_output=True, text=True, check=False,
     )  # fmt: skip
     elapsed = time.perf_counter() - started
-    if done.returncode != 0 or f"{count} event(s) delivered to nats" not in done.stdout:
+    if done.returncode != 0 or f"{count} event(s) delivered to {transport}" not in done.stdout:
         raise SystemExit(f"flush failed: {done.stdout[-500:]}{done.stderr[-1500:]}")
-    held = _stream_size(url)
-    if held < count:
-        raise SystemExit(f"the stream holds {held} of {count} events")
     return count / elapsed
+
+
+@contextlib.contextmanager
+def _rabbit(base: Path) -> Iterator[str]:
+    """A RabbitMQ node of its own (Debian's rabbitmq-server, as this user, no plugins)."""
+    binary = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+    if not Path(binary).is_file():
+        raise SystemExit("rabbitmq-server is not installed (bash .ci/run installs it)")
+    base.mkdir()
+    (base / "enabled_plugins").write_text("[].\n")
+    (base / "rabbitmq.conf").write_text("loopback_users = none\n")
+    port = _port()
+    env = {
+        **os.environ, "HOME": str(base), "RABBITMQ_NODENAME": f"bench{port}@localhost",
+        "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1", "RABBITMQ_NODE_PORT": str(port),
+        "RABBITMQ_DIST_PORT": str(_port()), "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(base / "log"), "RABBITMQ_CONFIG_FILE": str(base / "rabbitmq"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
+    }  # fmt: skip
+    process = subprocess.Popen(
+        [binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield f"amqp://guest:guest@127.0.0.1:{port}/%2F"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def _bound_queue(url: str) -> str:
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    channel.exchange_declare("cdevents", exchange_type="topic", durable=True)
+    channel.queue_declare("benchmark", durable=True)
+    channel.queue_bind("benchmark", "cdevents", "#")
+    connection.close()
+    return "benchmark"
+
+
+def _queued(url: str, queue: str) -> int:
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    count = connection.channel().queue_declare(queue, passive=True).method.message_count
+    connection.close()
+    return int(count or 0)
 
 
 if __name__ == "__main__":

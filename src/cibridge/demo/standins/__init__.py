@@ -22,6 +22,7 @@ from cibridge.demo.standins.azure_boards import (
     AzureBoards,
     boards_of,
 )
+from cibridge.demo.standins.cdevents_sink import CDEventsSink
 from cibridge.demo.standins.datadog import DATADOG_API_KEY, DATADOG_APP_KEY, Datadog, datadog_of
 from cibridge.demo.standins.dingtalk import DINGTALK_SECRET, DINGTALK_TOKEN, DingTalk
 from cibridge.demo.standins.feishu import FEISHU_HOOK, FEISHU_SECRET, Feishu
@@ -91,6 +92,7 @@ __all__ = [
     "Answer",
     "AzureBoards",
     "Behaviour",
+    "CDEventsSink",
     "Datadog",
     "GitHubApi",
     "GitLabApi",
@@ -122,6 +124,7 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
     GitLabApi,
     MimirRuler,
     Datadog,
+    CDEventsSink,
 )
 
 
