@@ -108,3 +108,62 @@ def test_no_server_is_a_refusal_within_the_budget() -> None:
     assert refusal is not None and not refusal.final
     assert "NATS at nats://127.0.0.1" in refusal.reason
     assert time.monotonic() - started < 10
+
+
+def test_a_server_killed_mid_publish_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
+    """nats-server is killed while the eighth of twenty events is being published (the
+    sink's header hook does it: no timing guess); the undelivered are spooled, and once the
+    server is back on the same store the flush delivers them: twenty in the stream, each
+    once."""
+    import subprocess
+
+    from cibridge.config.loader import Config
+    from cibridge.events import publish, spool
+    from tests.e2e.harness import require
+
+    port, store = free_port(), tmp_path / "store"
+    args = [require("nats-server"), "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store)]
+    url = f"nats://127.0.0.1:{port}"
+
+    def start() -> subprocess.Popen[bytes]:
+        import socket
+        import time
+
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return process
+            except OSError:
+                time.sleep(0.05)
+        process.kill()
+        pytest.fail("nats-server did not start")
+
+    server = start()
+
+    class Killing(NatsSink):
+        def headers(self, event: Event) -> dict[str, str]:
+            if event.id == events[7].id and server.poll() is None:
+                server.kill()
+                server.wait()
+            return super().headers(event)
+
+    events = [event(n) for n in range(20)]
+    sink = Killing(url=url)
+    answers = sink.send(events, 3)
+    assert answers[:7] == [None] * 7 and all(a is not None for a in answers[7:])
+    spooled = [e for e, a in zip(events, answers, strict=True) if a is not None]
+    spool.keep(tmp_path / "spool", "nats", spooled)
+    server = start()
+    try:
+        kept = [e for _p, e in spool.kept(tmp_path / "spool", "nats")]
+        config = Config({"integration_configs": {"messaging": {"nats": {"url": url}}}})
+        result = publish.deliver("nats", kept, config, {}, 10)  # type: ignore[arg-type]
+        assert len(result.delivered) == 13 and result.undelivered == []
+        assert sorted(m[2]["context"]["id"] for m in stored(url, "CDEVENTS")) == sorted(
+            e.id for e in events
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
