@@ -93,6 +93,7 @@ def test_the_registry_mounts_each_service_once() -> None:
         "gitlab",
         "mimir",
         "datadog",
+        "cdevents",
     ]
     assert len(SERVICES) == len({s.prefix for s in services})
     with pytest.raises(ValueError, match="share a path prefix"):
