@@ -13,7 +13,8 @@ Requests, api-version 7.1, each an operation of Microsoft's description
 
 Deliberately small and kept here, beside the Boards rules: the Azure Boards client of
 ``cibridge boards`` (``cibridge.clients.azure_devops``) is the place to move these three
-calls to once both live on main. The settings are that command's environment variables.
+calls to; the settings are read as that command reads them (``cibridge.boards.settings``,
+which a capability may not import: the precedence is repeated in :func:`place`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from cibridge.core.untrusted import excerpt
 from cibridge.trigger import boards
 
 if TYPE_CHECKING:
+    from cibridge.config.loader import Config
     from cibridge.http.auth import Auth
     from cibridge.http.transport import Transport
     from cibridge.trigger.boards import BoardsRule, WorkItemChange
@@ -66,43 +68,60 @@ class Place:
         return f"{base}?api-version={API}" + (f"&{params}" if params else "")
 
 
-def place(env: Mapping[str, str]) -> Place:
-    """Where the work items are, from the environment ``cibridge boards`` reads; in Azure
-    Pipelines the run's own collection, project and job token."""
+def place(config: Config, env: Mapping[str, str]) -> Place:
+    """Where the work items are and how to sign in, as ``cibridge boards`` reads them: the
+    design's ``integration_configs.project_management.azure_devops`` block (``base_url``,
+    ``organization``, ``project``, ``auth``), else its environment variables, else, in
+    Azure Pipelines, the run's own collection, project and job token."""
     from cibridge.http.auth import Basic, Bearer
+    from cibridge.http.integration import IntegrationSettings
 
-    organization = env.get(variables.name("azure_devops", "organization"), "").strip("/ ")
-    base = env.get(variables.name("azure_devops", "base_url"), "").rstrip("/")
+    def own(key: str) -> str:
+        return variables.name("azure_devops", key)
+
+    def agent(key: str) -> str:
+        return env.get(variables.name("azure_pipelines", key), "").strip()
+
+    settings = IntegrationSettings("azure_devops", "project_management", config, env)
+    if settings.configured() and not settings.enabled():
+        raise CibridgeError(
+            f"Azure DevOps is disabled ({settings.where('enabled')}: enabled: false)",
+            hint="set enabled: true under integration_configs.project_management.azure_devops",
+        )
+    organization = str(settings.value("organization", own("organization")) or "").strip("/ ")
+    base = str(settings.value("base_url", own("base_url")) or "").rstrip("/")
     if organization:
         collection = f"{base or DEFAULT_BASE}/{quote(organization, safe='')}"
     else:
-        collection = (
-            base
-            if base and base != DEFAULT_BASE
-            else env.get(variables.name("azure_pipelines", "collection_uri"), "")
-        )
-    project = env.get(variables.name("azure_devops", "project")) or env.get(
-        "SYSTEM_TEAMPROJECT", ""
-    )
-    pat = env.get(variables.name("azure_devops", "password"), "")
-    token = env.get(variables.name("azure_devops", "token")) or env.get(
-        variables.name("azure_pipelines", "access_token"), ""
-    )
-    redact.register(token)
+        collection = base if base and base != DEFAULT_BASE else agent("collection_uri")
+    project = str(settings.value("project", own("project")) or agent("project"))
     if not collection.rstrip("/") or not project:
         raise CibridgeError(
             "trigger --poll: no Azure DevOps organization and project to poll",
             hint="set AZURE_DEVOPS_ORG and AZURE_DEVOPS_PROJECT (AZURE_DEVOPS_URL for an Azure "
-            "DevOps Server collection); Azure Pipelines sets SYSTEM_COLLECTIONURI and "
-            "SYSTEM_TEAMPROJECT",
+            "DevOps Server collection), or organization and project under "
+            "integration_configs.project_management.azure_devops; Azure Pipelines sets "
+            "SYSTEM_COLLECTIONURI and SYSTEM_TEAMPROJECT",
         )
-    if not pat and not token:
+    kind = str(settings.value("type", default="") or "").lower()
+    configured = settings.secret("token") or settings.secret("password")
+    pat = settings.secret("password", own("password")) or ""
+    token = settings.secret("token", own("token")) or agent("access_token")
+    redact.register(token)
+    auth: Auth | None = None
+    if kind in ("pat", "basic") and (configured or pat):
+        auth = Basic("", configured or pat)
+    elif kind in ("bearer", "token") and (configured or token):
+        auth = Bearer(configured or token)
+    elif not kind and (pat or token):
+        auth = Basic("", pat) if pat else Bearer(token)
+    if auth is None:
         raise CibridgeError(
             "trigger --poll: no Azure DevOps credentials",
-            hint="set AZURE_DEVOPS_EXT_PAT (a PAT with Work Items Read) or AZURE_DEVOPS_TOKEN; "
-            "in Azure Pipelines map SYSTEM_ACCESSTOKEN: $(System.AccessToken) into the step",
+            hint="set AZURE_DEVOPS_EXT_PAT (a PAT with Work Items Read) or AZURE_DEVOPS_TOKEN, "
+            "or token_ref in the azure_devops auth block; in Azure Pipelines map "
+            "SYSTEM_ACCESSTOKEN: $(System.AccessToken) into the step",
         )
-    auth: Auth = Basic("", pat) if pat else Bearer(token)
     return Place(collection.rstrip("/"), project, auth)
 
 

@@ -313,9 +313,10 @@ def test_the_poll_needs_a_project_and_credentials(
 def test_in_azure_pipelines_the_run_names_the_collection_and_project(
     cli, stand_ins: StandIns, boards: AzureDevOps, env: dict[str, str], httpserver: HTTPServer
 ) -> None:  # type: ignore[no-untyped-def]
+    from cibridge.config.loader import Config
     from cibridge.trigger.boards_poll import place
 
-    where = place({"SYSTEM_COLLECTIONURI": "https://dev.azure.com/fabrikam/",
+    where = place(Config(env={}), {"SYSTEM_COLLECTIONURI": "https://dev.azure.com/fabrikam/",
                    "SYSTEM_TEAMPROJECT": "Fabrikam Fiber", "SYSTEM_ACCESSTOKEN": "job-token-123"})  # fmt: skip
     assert (where.collection, where.project) == ("https://dev.azure.com/fabrikam", "Fabrikam Fiber")
     assert where.auth.headers() == {"Authorization": "Bearer job-token-123"}
@@ -340,3 +341,20 @@ def test_the_fake_refuses_what_the_description_does_not_have() -> None:
     fake.rejections.clear()
     fake._check(request("POST", "/fabrikam/P/team/_apis/wit/wiql?api-version=7.1", json={}))
     assert fake.rejections == []
+
+
+def test_the_designs_azure_devops_block_is_where_the_poll_looks_first(
+    cli, stand_ins: StandIns, boards: AzureDevOps, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The seed's block with organization and project, its PAT by token_ref."""
+    block = (
+        "integration_configs:\n  project_management:\n    azure_devops:\n"
+        f"      enabled: true\n      base_url: {env['AZURE_DEVOPS_URL']}\n"
+        "      organization: fabrikam\n      project: Fabrikam Fiber\n"
+        "      auth: {type: pat, token_ref: azure-devops-pat}\n"
+    )
+    (tmp_path / "boards.yml").write_text(CONFIG + block)
+    given = {k: v for k, v in env.items() if not k.startswith("AZURE_DEVOPS_")}
+    done = cli("trigger", "--poll", env={**given, "AZURE_DEVOPS_PAT": PAT})
+    assert done.code == 0, done.all
+    assert "2 candidate change(s)" in done.out and boards.rejections == []

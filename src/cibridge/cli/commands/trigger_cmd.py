@@ -278,7 +278,7 @@ def _boards_poll(runtime: Runtime, trigger_key: str) -> TriggerResult | None:
         return None
     args = runtime.args
     dry_run = runtime.dry_run or bool(getattr(args, "dry_run", False))
-    where = boards_poll.place(runtime.env)
+    where = boards_poll.place(runtime.config, runtime.env)
     result = service.TriggerResult()
     try:
         polled = boards_poll.poll(runtime.transport, where, configured)
