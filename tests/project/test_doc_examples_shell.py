@@ -241,8 +241,10 @@ def test_the_boards_session_starts_the_deployment_once(tmp_path: Path, stand_ins
     config = tmp_path / "boards.yml"
     config.write_text(_example("docs/trigger.md", "work_item_state_trigger:").text)
     credentials = "cibridge-hook:" + "s3cret-" * 3
+    # The reader of this session has no Azure DevOps settings (the page's other case).
+    given = {k: v for k, v in stand_ins.env().items() if not k.startswith("AZURE_DEVOPS_")}
     env = {
-        **stand_ins.env(),
+        **given,
         "CIBRIDGE_CONFIG": str(config),
         "CIBRIDGE_TRIGGER_KEY": "a1" * 32,
         "GITHUB_TOKEN": GITHUB_API_TOKEN,

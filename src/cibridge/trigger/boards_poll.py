@@ -197,7 +197,13 @@ class Reader:
     def items(self, ids: list[int]) -> dict[int, dict[str, Any]]:
         current: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), BATCH):
-            body = {"ids": ids[start : start + BATCH], "fields": list(FIELDS)}
+            # errorPolicy omit: an item deleted (or hidden) since the query is a null, not
+            # a refusal of the whole batch.
+            body = {
+                "ids": ids[start : start + BATCH],
+                "fields": list(FIELDS),
+                "errorPolicy": "omit",
+            }
             found = self._call("POST", self.where.url("workitemsbatch"), body)
             for item in found.get("value") or []:
                 if isinstance(item, dict) and isinstance(item.get("fields"), dict):
@@ -283,3 +289,57 @@ def poll(transport: Transport, where: Place, configured: list[BoardsRule]) -> Po
                 )
     polled.requests = reader.requests
     return polled
+
+
+def configured(config: Config, env: Mapping[str, str]) -> bool:
+    """Whether Azure DevOps is set up for reading (the block, or any of its variables)."""
+    from cibridge.http.integration import IntegrationSettings
+
+    if IntegrationSettings("azure_devops", "project_management", config, env).configured():
+        return True
+    return any(env.get(v.name) for v in variables.of("azure_devops"))
+
+
+def confirm(transport: Transport, where: Place, delivered: WorkItemChange) -> WorkItemChange:
+    """The delivered update as Azure DevOps has it: its own record of what revision
+    ``delivered.rev`` changed, and the item as it is now. A delivery can then name only
+    which update to look at; what the rules see is the server's."""
+    reader = Reader(transport, where)
+    update = next((u for u in reader.updates(delivered.id) if u.get("rev") == delivered.rev), None)
+    if update is None:
+        raise CibridgeError(
+            f"{delivered.key}: Azure DevOps has no update to revision {delivered.rev}",
+            exit_code=EXIT_FAILURE,
+            hint="the delivery does not match the work item's history: check where it came from",
+        )
+    fields = reader.items([delivered.id]).get(delivered.id)
+    if fields is None:
+        raise CibridgeError(
+            f"{delivered.key}: Azure DevOps does not show the work item",
+            exit_code=EXIT_FAILURE,
+            hint="check the id, and that this identity can see the work item's area path",
+        )
+    changed = boards.as_object(update.get("fields"))
+    state = boards.as_object(changed.get("System.State"))
+    now = str(fields.get("System.State") or "")
+    moved = str(state.get("newValue") or "")
+    tags = boards.as_object(changed.get("System.Tags"))
+    before = {t.casefold() for t in boards.split_tags(tags.get("oldValue"))}
+    carried = {t.casefold() for t in boards.split_tags(fields.get("System.Tags"))}
+    added = tuple(
+        t
+        for t in boards.split_tags(tags.get("newValue"))
+        if t.casefold() not in before and t.casefold() in carried  # and still there
+    )
+    return boards.WorkItemChange(
+        id=delivered.id,
+        rev=delivered.rev,
+        type=str(fields.get("System.WorkItemType") or ""),
+        area_path=str(fields.get("System.AreaPath") or ""),
+        title=str(fields.get("System.Title") or ""),
+        # Moved on since that update: not in the state now, so not deployed.
+        state=moved if moved and moved.casefold() == now.casefold() else "",
+        state_before=str(state.get("oldValue") or ""),
+        tags_added=added,
+        origin=f"{delivered.origin}, checked with Azure DevOps",
+    )

@@ -9,7 +9,9 @@ only CI holds, so who can start runs of the target cannot make one that stands f
 change before cibridge does. A work item has no signed, CI-only place for a record the way
 a Jira issue property signed with the key is one, and none is needed here.
 
-The change is the update (work item id and revision): the Service Hook retrying its
+With Azure DevOps settings the delivery is only a pointer: ``boards_poll.confirm`` reads
+the update and the item, and the rules see the server's answer. The change is the update
+(work item id and revision): the Service Hook retrying its
 delivery is the same change and starts nothing new; moving the item out of the state and
 back in is a new update and deploys again. Two rules or tags of one update mapped to the
 same pipeline share its run (the id is per work item, pipeline and revision).

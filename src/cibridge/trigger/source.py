@@ -86,10 +86,13 @@ def from_webhook(data: Mapping[str, Any], where: str) -> Source:
     with ``issue_key``; only the key or version name is kept."""
     if str(data.get("eventType") or "").startswith("workitem."):
         # An Azure DevOps Service Hook delivery (its eventType; Jira's is webhookEvent).
+        from dataclasses import replace
+
         from cibridge.trigger import boards
 
-        change = boards.parse(data, where)
-        return Source(origin=f"{where} ({boards.EVENT})", work_item=change)
+        origin = f"{where} ({boards.EVENT})"
+        change = replace(boards.parse(data, where), origin=origin)
+        return Source(origin=origin, work_item=change)
     event = str(data.get("webhookEvent") or "")
     version = data.get("version")
     if event == VERSION_RELEASED and isinstance(version, dict):

@@ -66,8 +66,11 @@ def env(stand_ins: StandIns, tmp_path: Path) -> dict[str, str]:
     )
     _gitlab(stand_ins).projects[42].workflow_name = "deploy $DEPLOY_CHANGE_ID"
     (tmp_path / "boards.yml").write_text(CONFIG)
+    # No Azure DevOps settings: the delivery's channel vouches for it (the tests with the
+    # Azure Boards stand-in below have them, and the server decides).
+    given = {k: v for k, v in stand_ins.env().items() if not k.startswith("AZURE_DEVOPS_")}
     return {
-        **stand_ins.env(),
+        **given,
         "GITHUB_TOKEN": GITHUB_API_TOKEN,
         "GITLAB_TOKEN": GITLAB_API_TOKEN,
         "CIBRIDGE_HTTP_RETRIES": "0",
@@ -250,3 +253,85 @@ def test_the_dry_run_sends_nothing_and_shows_the_dispatch(
     assert "cloud-deploy.yml/dispatches (dry run, not sent)" in done.out
     assert "AB#5: work_item_state_trigger → cloud-deploy:" in done.out
     assert "(change id cib-" in done.out and "dispatched=0" in done.out
+
+
+# -- with Azure DevOps settings: the delivery names the update, Azure DevOps says what it was
+
+
+def _seeded(stand_ins: StandIns, state: str, *updates: dict[str, Any]) -> None:
+    """Bug 5 of Microsoft's sample in the Azure Boards stand-in, with its history."""
+    from cibridge.demo.standins.azure_boards import PROJECT, Item, boards_of
+
+    fields = {
+        "System.Id": 5,
+        "System.TeamProject": PROJECT,
+        "System.AreaPath": "FabrikamCloud",
+        "System.WorkItemType": "Bug",
+        "System.State": state,
+        "System.Title": "Some great new idea!",
+    }
+    history = [{"id": n + 1, "rev": n + 1, "fields": u} for n, u in enumerate(updates)]
+    boards_of(stand_ins).items[5] = Item(5, len(history), fields, updates=history)
+
+
+def _checked_env(stand_ins: StandIns, env: dict[str, str]) -> dict[str, str]:
+    return {**env, **{k: v for k, v in stand_ins.env().items() if k.startswith("AZURE_DEVOPS_")}}
+
+
+NEW = {"System.State": {"newValue": "New"}}
+APPROVED = {"System.State": {"oldValue": "New", "newValue": "Approved"}}
+
+
+def test_with_azure_devops_settings_the_server_says_what_the_update_was(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """So an unauthenticated file is enough: it can only point at an update."""
+    from cibridge.demo.standins.azure_boards import boards_of
+
+    _seeded(stand_ins, "Approved", NEW, APPROVED)
+    argv = ["trigger", "--event-file", str(_delivery(tmp_path)), "--dispatch"]
+    done = cli(*argv, env=_checked_env(stand_ins, env))
+    assert done.code == 0, done.all
+    [started] = _github(stand_ins).dispatches
+    assert started["inputs"]["work_item_id"] == "5"
+    assert "checked with Azure DevOps" in done.out
+    assert boards_of(stand_ins).spec_rejections == []
+
+
+def test_a_delivery_that_claims_what_the_history_does_not_say_starts_nothing(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # Revision 2 changed the title; the delivery says it moved the bug to Approved.
+    _seeded(stand_ins, "Approved", NEW, {"System.Title": {"newValue": "Some great new idea!"}})
+    argv = ["trigger", "--event-file", str(_delivery(tmp_path)), "--dispatch"]
+    done = cli(*argv, env=_checked_env(stand_ins, env))
+    assert done.code == 0, done.all
+    assert "the update (rev 2) did not change the state" in done.out
+    assert _github(stand_ins).dispatches == []
+
+
+def test_an_item_moved_on_since_the_update_is_not_deployed(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _seeded(
+        stand_ins,
+        "Closed",
+        NEW,
+        APPROVED,
+        {"System.State": {"oldValue": "Approved", "newValue": "Closed"}},
+    )
+    argv = ["trigger", "--event-file", str(_delivery(tmp_path)), "--dispatch"]
+    done = cli(*argv, env=_checked_env(stand_ins, env))
+    assert done.code == 0, done.all
+    assert _github(stand_ins).dispatches == []
+
+
+def test_a_revision_the_item_never_had_is_a_failure(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _seeded(stand_ins, "New", NEW)
+    argv = ["trigger", "--event-file", str(_delivery(tmp_path)), "--dispatch"]
+    done = cli(*argv, env=_checked_env(stand_ins, env))
+    assert done.code == 1, done.all
+    assert "AB#5: Azure DevOps has no update to revision 2" in done.all
+    assert _github(stand_ins).dispatches == []

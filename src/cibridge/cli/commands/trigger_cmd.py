@@ -317,19 +317,10 @@ def _boards_poll(runtime: Runtime, trigger_key: str) -> TriggerResult | None:
 def _boards(runtime: Runtime, found: Any, trigger_key: str, unverified_file: bool) -> TriggerResult:
     """A Service Hook delivery: the Boards rules, no Jira."""
     from cibridge.clients import pipelines as dispatch
-    from cibridge.trigger import boards, boards_service, service
+    from cibridge.trigger import boards, boards_poll, boards_service, service
 
     args = runtime.args
     dry_run = runtime.dry_run or bool(getattr(args, "dry_run", False))
-    if args.dispatch and unverified_file and not dry_run:
-        # Nothing of the delivery is read again from Azure DevOps: its channel vouches for
-        # it (a GitHub token for repository_dispatch, GitLab's trigger token), and a file
-        # only with a signature or the Service Hook's basic authentication.
-        raise CibridgeError(
-            "trigger --dispatch: the Service Hook delivery in --event-file is not authenticated",
-            hint="pass --authorization with the header the delivery carried and --secret-env "
-            "NAME holding the hook's user:password, or --signature from a relay that signs",
-        )
     configured = boards.load(runtime.config)
     if not configured:
         raise CibridgeError(
@@ -337,16 +328,32 @@ def _boards(runtime: Runtime, found: Any, trigger_key: str, unverified_file: boo
             hint="add work_item_state_trigger or tag_trigger under "
             "deployment_triggers.azure_devops (see docs/trigger.md)",
         )
+    item = found.work_item
+    if boards_poll.configured(runtime.config, runtime.env):
+        # Azure DevOps can be asked: the delivery only says which update to look at, and
+        # the rules see the server's record of it and the item as it is now.
+        where = boards_poll.place(runtime.config, runtime.env)
+        item = boards_poll.confirm(runtime.transport, where, item)
+    elif args.dispatch and unverified_file and not dry_run:
+        # Nothing of the delivery can be read again: its channel vouches for it (a GitHub
+        # token for repository_dispatch, GitLab's trigger token), and a file only with a
+        # signature or the Service Hook's basic authentication.
+        raise CibridgeError(
+            "trigger --dispatch: the Service Hook delivery in --event-file is not authenticated",
+            hint="pass --authorization with the header the delivery carried and --secret-env "
+            "NAME holding the hook's user:password, or --signature from a relay that signs, "
+            "or set the Azure DevOps settings (AZURE_DEVOPS_ORG, AZURE_DEVOPS_PROJECT, "
+            "AZURE_DEVOPS_EXT_PAT) so that the update is read from Azure DevOps",
+        )
     printer = _printer(runtime) if dry_run else None
     here = ci_here.here(runtime)
     branches = {here.repository: here.default_branch} if here.default_branch else {}
     dispatcher = dispatch.Dispatcher(
         runtime.transport, dispatch.Credentials.from_env(runtime.env), branches, printer
     )
-    item = found.work_item
     runtime.platform.print(
         f"trigger: {item.key} rev {item.rev} ({item.type or '?'} in "
-        f"{item.area_path or '?'}) from {found.origin}"
+        f"{item.area_path or '?'}) from {item.origin}"
     )
     request = service.TriggerRequest(
         source=found,
