@@ -100,7 +100,7 @@ def _one(
         return Outcome(match, shown, MATCHED, f"{match.why} → {match.pipeline}")
     change = once.change_id(item.key, entry(match), request.trigger_key)
     values = {
-        **targets.values(match, request.environment, change),
+        **targets.values(match, request.environment, change, request.events_chain),
         "work_item_id": str(item.id),
     }
     try:

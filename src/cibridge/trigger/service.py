@@ -49,6 +49,7 @@ class TriggerRequest:
     here: Here = field(default_factory=Here)
     concurrency: int = 8  # issues evaluated at once
     trigger_key: str = ""  # CIBRIDGE_TRIGGER_KEY: signs and verifies the record's entries
+    events_chain: str = ""  # this run's CDEvents chain, the {{ events_chain }} placeholder
 
 
 @dataclass
@@ -277,7 +278,8 @@ def _one(
 
 
 def _filled(target: Target, match: Match, request: TriggerRequest, change: str) -> dict[str, str]:
-    return target.fill(targets.values(match, request.environment, change), match.pipeline)
+    values = targets.values(match, request.environment, change, request.events_chain)
+    return target.fill(values, match.pipeline)
 
 
 def _record(

@@ -27,8 +27,12 @@ DEFAULTS = Defaults(
 )
 
 
-def values(match: Match, environment: str, change_id: str = "") -> dict[str, str]:
-    """The placeholders a trigger's pipeline may use, in the order a hint lists them."""
+def values(
+    match: Match, environment: str, change_id: str = "", events_chain: str = ""
+) -> dict[str, str]:
+    """The placeholders a trigger's pipeline may use, in the order a hint lists them.
+    ``events_chain`` is this run's CDEvents chain: handed to the started pipeline as its
+    ``CIBRIDGE_EVENTS_CHAIN``, the whole release is one chain."""
     return {
         "issue_key": match.issue,
         "summary": match.summary,
@@ -37,4 +41,5 @@ def values(match: Match, environment: str, change_id: str = "") -> dict[str, str
         "rule": match.rule,
         "pipeline": match.pipeline,
         "change_id": change_id,
+        "events_chain": events_chain,
     }

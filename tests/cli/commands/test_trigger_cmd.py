@@ -768,3 +768,29 @@ def test_a_short_trigger_key_is_refused(
     assert done.code == 2 and "at least 32 characters" in done.err
     assert "changeme" not in done.all
     assert _github(stand_ins).dispatches == []
+
+
+def test_the_started_pipeline_can_join_this_run_s_event_chain(
+    cli, stand_ins: StandIns, env: dict[str, str], tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """{{ events_chain }} is the trigger run's CDEvents chain: given to the pipeline as
+    CIBRIDGE_EVENTS_CHAIN, the release is one chain from the Jira status to the gate."""
+    pipelines = (
+        "pipelines:\n  project1-deployment-pipeline:\n    gitlab:\n"
+        "      project: '42'\n      ref: main\n"
+        "      variables: {DEPLOY_ISSUE_KEY: '{{ issue_key }}', CIBRIDGE_EVENTS_CHAIN: '{{ events_chain }}'}\n"
+    )
+    key = jira_of(stand_ins).add_issue(
+        "PROJ1", "Ship", issue_type="Story", status="Ready for Deployment"
+    )
+    argv = [*configs(tmp_path, pipelines), "trigger", "--dispatch", "--issue", key]
+    gitlab_env = {
+        **env,
+        "CI_PROJECT_ID": "42",
+        "CI_DEFAULT_BRANCH": "main",
+        "GITLAB_TOKEN": GITLAB_API_TOKEN,
+    }
+    done = cli(*argv, env={**gitlab_env, "CIBRIDGE_EVENTS_CHAIN": "release-1.5.0"})
+    assert done.code == 0, done.all
+    [started] = _gitlab(stand_ins).pipelines
+    assert started["variables"]["CIBRIDGE_EVENTS_CHAIN"] == "release-1.5.0"

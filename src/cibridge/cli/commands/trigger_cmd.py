@@ -94,6 +94,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 
+def _events_chain(runtime: Runtime) -> str:
+    """This run's CDEvents chain, for the {{ events_chain }} placeholder: a pipeline started
+    with it as CIBRIDGE_EVENTS_CHAIN publishes into the same chain."""
+    from cibridge.events.from_command import run_of
+
+    return run_of(runtime.context, runtime.env).chain
+
+
 def _run_name(runtime: Runtime) -> str:
     context = runtime.context
     if context.run_url:
@@ -251,6 +259,7 @@ def _run(runtime: Runtime, queued: bytes | None = None, where: str = "") -> Trig
         here=here,
         concurrency=args.concurrency,
         trigger_key=trigger_key,
+        events_chain=_events_chain(runtime),
     )
     deps = service.Dependencies(
         client, dispatcher, runtime.config, configured, runtime.platform.print
@@ -307,6 +316,7 @@ def _boards_poll(runtime: Runtime, trigger_key: str) -> TriggerResult | None:
         now=isotime.now(),
         here=here,
         trigger_key=trigger_key,
+        events_chain=_events_chain(runtime),
     )
     for change in polled.changes:
         part = boards_service.run(change, request, configured, runtime.config, dispatcher)
@@ -364,6 +374,7 @@ def _boards(runtime: Runtime, found: Any, trigger_key: str, unverified_file: boo
         now=isotime.now(),
         here=here,
         trigger_key=trigger_key,
+        events_chain=_events_chain(runtime),
     )
     return boards_service.run(item, request, configured, runtime.config, dispatcher)
 
