@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from cibridge.demo.stage import Stage
 
 # Services whose chapter shows what they hold, rather than every request they answered.
-SHOWN_IN_THEIR_CHAPTER = frozenset({"jira", "github", "gitlab", "cdevents"})
+SHOWN_IN_THEIR_CHAPTER = frozenset({"jira", "github", "gitlab", "cdevents", "azure_boards"})
 OUTPUT_LINES = (
     "\nThe name=value lines are the step's outputs (in GitHub Actions "
     "steps.<id>.outputs.<name>; in GitLab, dotenv variables with _ for -):\n"
@@ -108,15 +108,19 @@ def run(stage: Stage, *, sample: bool) -> int:
             from cibridge.demo import jira as jira_demo
 
             codes.append(jira_demo.chapter(stage, env, stand_ins))
-        with platform.group("5. After the deploy → the gate: a healthy service, then a broken one"):
+        with platform.group("5. Deployed → the Azure Boards work items it ships (AB#)"):
+            from cibridge.demo import boards as boards_demo
+
+            codes.append(boards_demo.chapter(stage, env, stand_ins))
+        with platform.group("6. After the deploy → the gate: a healthy service, then a broken one"):
             from cibridge.demo import gate as gate_demo
 
             codes.append(gate_demo.chapter(stage, env, stand_ins))
-        with platform.group("6. The same run as CDEvents → a CloudEvents sink (and NATS)"):
+        with platform.group("7. The same run as CDEvents → a CloudEvents sink (and NATS)"):
             from cibridge.demo import events as events_demo
 
             codes.append(events_demo.chapter(stage, env, stand_ins))
-        with platform.group("7. What each notification stand-in received"):
+        with platform.group("8. What each notification stand-in received"):
             for received in stand_ins.received:
                 if received.service in SHOWN_IN_THEIR_CHAPTER:
                     continue
@@ -133,9 +137,9 @@ def run(stage: Stage, *, sample: bool) -> int:
                     continue
                 with platform.untrusted():
                     platform.print(json.dumps(received.json, indent=2, ensure_ascii=False)[:4000])
-        with platform.group("8. The configuration this demo used"):
+        with platform.group("9. The configuration this demo used"):
             _show_configuration(stage, sorted({*stand_ins.env(), *api_env} - set(stage.env)))
-        with platform.group("9. Next steps"):
+        with platform.group("10. Next steps"):
             platform.print("\n".join(NEXT_STEPS))
     return max(codes) if codes else EXIT_OK
 
