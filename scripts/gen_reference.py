@@ -43,7 +43,8 @@ from cibridge.context.platforms.gitlab import dotenv_key  # noqa: E402
 from cibridge.core import errors  # noqa: E402
 
 SCRIPT = "scripts/gen_reference.py"
-ACTIONS = ("", "notify", "jira", "boards", "gate", "trigger")  # "" is the root action.yml
+# "" is the root action.yml
+ACTIONS = ("", "notify", "jira", "boards", "gate", "trigger", "summary")
 USAGE_WIDTH = 88
 
 
@@ -740,6 +741,25 @@ PER_COMMAND: dict[str, list[tuple[str, str]]] = {
             "not delivered",
         ),
         ("2", "a type CDEvents 0.5.1 does not have, content its schema refuses, no transport"),
+    ],
+    "summary": [
+        (
+            "0",
+            "the run's summary was delivered (whatever the run's result: that is the `result` "
+            "output)",
+        ),
+        (
+            "1",
+            "the CI's API refused to list the jobs (401, 403, 404: its own message), answered "
+            "something that is not a jobs list, or the run has more than 1000 jobs; a provider "
+            "rejected the message (a warning instead with `--fail-on-error false`)",
+        ),
+        (
+            "2",
+            "no token that may read the jobs (GitHub: `GITHUB_TOKEN` with `actions: read`; "
+            "GitLab: `GITLAB_TOKEN` with `read_api`, `CI_JOB_TOKEN` cannot), the run not known, "
+            "no provider, a template error",
+        ),
     ],
     "render": [("0", "rendered"), ("2", "a template that is not found or fails to render")],
     "config": [

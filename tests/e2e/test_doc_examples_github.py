@@ -11,6 +11,7 @@ does not show fails here, as it would for the reader.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -316,3 +317,39 @@ def test_the_events_example_publishes_the_deployment_to_nats(
     assert [m[0] for m in messages] == ["cdevents.taskrun.finished", "cdevents.service.deployed"]
     assert messages[1][2]["subject"]["content"]["environment"] == {"id": "production"}
     assert len(stand_ins.of("slack")) == 1
+
+
+def test_the_summary_example_posts_one_message_for_the_run(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/summary.md: three jobs (one a matrix) and the summary job, under act. act serves
+    no jobs API, so the GitHub stand-in lists this run's jobs as GitHub would."""
+    from cibridge.demo.standins.github_jobs import job
+
+    repo = "acme/checkout"
+    listed = [
+        job("build (3.11)", job_id=1, repository=repo),
+        job("build (3.12)", job_id=2, repository=repo),
+        job("lint", job_id=3, repository=repo),
+        job("deploy", job_id=4, repository=repo),
+        job("summary", None, job_id=5, repository=repo),
+    ]
+    next(s for s in stand_ins.services if isinstance(s, GitHubApi)).jobs.any_run[repo] = {
+        "1": listed
+    }
+    workflow = _workflow(
+        _example("docs/summary.md", "uses: your-org/cibridge/summary@v1"), stand_ins
+    )
+    run = _run(tmp_path, workflow, stand_ins, {})
+    assert run.code == 0, run.output
+    assert "| Slack | ✅ | delivered |" in run.output, run.output
+    reads = _received(stand_ins, "github")
+    assert (
+        len(reads) == 1
+        and reads[0].startswith(f"/github-api/repos/{repo}/actions/runs/")
+        and reads[0].endswith("/attempts/1/jobs?per_page=100")
+    )
+    (slack,) = stand_ins.of("slack")
+    text = json.dumps(slack.json, ensure_ascii=False)
+    assert "Run summary" in text and "build — Succeeded" in text and "2 jobs" in text
+    assert "lint" in text and "deploy" in text

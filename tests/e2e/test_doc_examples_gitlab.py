@@ -10,6 +10,7 @@ the page names are the stand-ins' addresses and credentials.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -257,3 +258,43 @@ def test_the_events_example_publishes_to_the_http_sink(
     assert "PASS  cibridge-notify-success" in run.output, run.output
     kinds = [json.loads(r.data)["context"]["type"] for r, _ in httpserver.log]
     assert kinds == ["dev.cdevents.taskrun.finished.0.3.0", "dev.cdevents.service.deployed.0.3.0"]
+
+
+def test_the_summary_example_posts_one_message_for_the_pipeline(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/summary.md's component beside the reader's build job, under gitlab-ci-local.
+    It serves no jobs API, so the GitLab stand-in lists the pipeline's jobs as GitLab would
+    (the summary's own job among them, found by CI_JOB_NAME when the id differs)."""
+    from cibridge.demo.standins import GitLabApi
+    from cibridge.demo.standins.gitlab_jobs import job
+
+    listed = [
+        job("build", job_id=10, stage="build"),
+        job("test: [3.11]", job_id=11),
+        job("test: [3.12]", "failed", job_id=12, failure_reason="script_failure"),
+        job("cibridge-summary", "running", job_id=13, stage=".post"),
+    ]
+    gitlab = next(s for s in stand_ins.services if isinstance(s, GitLabApi))
+    gitlab.jobs.any_pipeline[42] = (listed, [])
+    env = stand_ins.env()
+    variables = {
+        "SLACK_WEBHOOK_URL": env["SLACK_WEBHOOK_URL"],
+        "CI_API_V4_URL": env["CI_API_V4_URL"],
+        "CI_PROJECT_ID": "42",
+        "GITLAB_TOKEN": GITLAB_API_TOKEN,
+    }
+    run = _run(
+        tmp_path, _pipeline(_example("docs/summary.md", "cibridge/summary@1.0.0")), variables
+    )
+    assert run.code == 0, run.output
+    assert "PASS  cibridge-summary" in run.output, run.output
+    reads = [r.path for r in stand_ins.received if r.service == "gitlab"]
+    assert [p.rsplit("/", 1)[1] for p in reads] == [
+        "jobs?per_page=100&page=1",
+        "bridges?per_page=100&page=1",
+    ]
+    [slack] = stand_ins.of("slack")
+    text = json.dumps(slack.json, ensure_ascii=False)
+    assert "❌ test — Failed" in text and "stage `test` (script_failure)" in text
+    assert "cibridge-summary" not in text

@@ -22,12 +22,15 @@ from werkzeug import Request, Response
 
 from cibridge.cli.commands import NAMES
 from cibridge.demo.standins import GitHubApi, GitLabApi, StandIns, boards_of, jira_of
+from cibridge.demo.standins.github_jobs import job as github_job
+from cibridge.demo.standins.gitlab_jobs import job as gitlab_job
 from tests.azure_job import azure_env
 from tests.conftest import FIXTURES, SEED, run_process
 from tests.github_job import github_env
 from tests.trigger.helpers import configs as trigger_configs
 from tests.trigger.helpers import seed_projects
 
+REPO = "acme/checkout"
 PART = 8  # a leak of this many characters in a row counts
 
 
@@ -121,6 +124,7 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
     ("gate rules", ["gate", "rules", "--output", "rules.yml"], 0, ""),
     ("gate dispatch", ["gate", "--dispatch"], 1, "rollback: started"),
     ("trigger", ["trigger", "--issue", "PROJ1-1", "--dispatch"], 0, "started acme/checkout"),
+    ("summary", ["summary", "--to", "slack", "--to", "webhook"], 0, "delivered"),
     ("render", ["render", "--show-context"], 0, '"repository"'),
     ("config", ["config", "show"], 0, "integration_configs"),
     ("secret", ["secret", "encrypt"], 0, "enc:"),
@@ -152,6 +156,7 @@ VARIANTS = [
         "trigger",
         "notify events",
         "events send",
+        "summary",
     )
     for flag in ("-v", "--dry-run", "--json")
 ]
@@ -189,6 +194,14 @@ def test_no_canary_anywhere(
     next(s for s in stand_ins.services if isinstance(s, GitLabApi)).api_tokens.add(
         canaries["GITLAB_TOKEN"]
     )
+    # The run summary reads: a run with a failed job on GitHub, a pipeline on GitLab.
+    failing = github_job("build (3.11)", "failure", failed_step="Run pytest", repository=REPO)
+    next(s for s in stand_ins.services if isinstance(s, GitHubApi)).jobs.script(
+        REPO, 987, [github_job("lint", job_id=1, repository=REPO), failing]
+    )
+    next(s for s in stand_ins.services if isinstance(s, GitLabApi)).jobs.script(
+        42, 6, [gitlab_job("build: [3.11]", "failed", failure_reason="script_failure")]
+    )
     jira_of(stand_ins).add_issue("PROJ1", "Ship", issue_type="Story", status="Ready for Deployment")
     # The Azure DevOps PAT is a canary too: the Azure Boards stand-in accepts it.
     boards_of(stand_ins).tokens.add(canaries["AZURE_DEVOPS_EXT_PAT"])
@@ -217,6 +230,8 @@ def test_no_canary_anywhere(
         env |= {"GITLAB_CI": "true", "CIBRIDGE_DOTENV": str(tmp_path / "cibridge.env")}
         env |= {"GITHUB_ACTIONS": "", "CI_PROJECT_PATH": "acme/checkout"}
         env |= {"CI_COMMIT_SHA": "b" * 40, "CI_DEFAULT_BRANCH": "main"}
+        if name.startswith("summary"):
+            env |= {"CI_PIPELINE_ID": "6", "CI_JOB_ID": "20"}
     config = [a for p in sorted(SEED.glob("*.yml")) for a in ("--config", str(p))]
     if name.startswith("gate"):
         config = ["--config", str(tmp_path / "gate.yml")]
@@ -243,11 +258,14 @@ def test_no_canary_anywhere(
             leaked = [forms[form] for form in forms if form in line]
             assert not leaked, f"{leaked} leaked in: {line[:200]}"
     if name.endswith("--dry-run"):
-        code = 0 if name.startswith(("gate", "trigger", "notify")) else code
+        code = 0 if name.startswith(("gate", "trigger", "notify", "summary")) else code
     if platform == "azure-pipelines" and name.startswith("gate dispatch"):
         # Nothing to dispatch to by default: an Azure Pipelines run names no GitHub or
         # GitLab pipeline, so the rollback needs pipelines: in the config (a usage error).
         code, marker = 2, "has no target"
+    if platform == "azure-pipelines" and name.startswith("summary"):
+        # Azure Pipelines has no jobs API cibridge reads: the run is not known (a usage error).
+        code, marker = 2, "of this run is not known"
     assert result.code == code, result.all
     assert marker in result.all or name.endswith(("--dry-run", "--json")), result.all
     if name == "gate":

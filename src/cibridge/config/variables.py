@@ -116,10 +116,10 @@ VARIABLES: tuple[Variable, ...] = (
     _v("DD_SITE", "datadog", "site", "setting", "Datadog site, e.g. datadoghq.eu (default datadoghq.com)", "datadog-site"),
     _v("DATADOG_API_URL", "datadog", "url", "address", "Datadog API base instead of the site's (proxies, tests)"),
     # the CI APIs the trigger dispatches to
-    _v("GITHUB_TOKEN", "github", "token", "secret", "GitHub token (workflow dispatch)", "github-token"),
+    _v("GITHUB_TOKEN", "github", "token", "secret", "GitHub token (workflow dispatch; actions: read for the run summary)", "github-token"),
     _v("GH_TOKEN", "github", "gh_token", "secret", "GitHub token under the gh CLI's name"),
     _v("GITHUB_API_URL", "github", "api_url", "address", "GitHub REST API base (set by GitHub Actions)"),
-    _v("GITLAB_TOKEN", "gitlab", "token", "secret", "GitLab API token (PRIVATE-TOKEN)", "gitlab-token"),
+    _v("GITLAB_TOKEN", "gitlab", "token", "secret", "GitLab API token (PRIVATE-TOKEN; read_api for the run summary)", "gitlab-token"),
     _v("GITLAB_TRIGGER_TOKEN", "gitlab", "trigger_token", "secret", "GitLab pipeline trigger token", "gitlab-trigger-token"),
     _v("CI_JOB_TOKEN", "gitlab", "job_token", "secret", "GitLab job token (set by GitLab CI/CD)"),
     _v("CI_API_V4_URL", "gitlab", "api_url", "address", "GitLab REST API base (set by GitLab CI/CD)"),

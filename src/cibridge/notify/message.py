@@ -12,6 +12,8 @@ from typing import Any
 from cibridge.context import job_status
 
 EVENTS = ("build", "deploy", "alert")
+# What a message can be about: notify's events, and `cibridge summary`'s one per run.
+KINDS = (*EVENTS, "summary")
 STATUSES = tuple(job_status.NOTIFY.values())  # notify's --status words
 
 # Colour bar (Slack hex), Feishu header template and Teams container style per status.
@@ -59,6 +61,9 @@ def _title(kind: str, service: str, v: Mapping[str, Any], t: Mapping[str, str]) 
         return f"{t['deploy']} · {service}{target}"
     if kind == "alert":
         return f"{t['alert']} · {v.get('alert_name') or service}"
+    if kind == "summary":
+        workflow = f" · {v['workflow']}" if v.get("workflow") else ""
+        return f"{t['summary']} · {service}{workflow}"
     return f"{t['build']} · {service}"
 
 

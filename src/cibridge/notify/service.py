@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cibridge.context.job_status import NOTIFY
 from cibridge.context.job_status import read as read_status
 from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, CibridgeError
-from cibridge.notify.message import EVENTS, STATUSES
+from cibridge.notify.message import KINDS, STATUSES
 
 if TYPE_CHECKING:
     from cibridge.config.loader import Config
@@ -57,6 +57,9 @@ class NotifyRequest:
     mention: str | None = None
     fail_on_error: bool | None = None  # None: notify.fail_on_error in the config, else true
     dry_run: bool = False
+    # Structured template values another command's result hands over (summary: the jobs);
+    # --set values still win. Never remembered in a message's metadata.
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,8 +120,8 @@ def job_status(request: NotifyRequest, context: Context) -> str:
 
 
 def run(request: NotifyRequest, deps: Dependencies) -> NotifyResult:
-    if request.event not in EVENTS:
-        raise CibridgeError(f"event {request.event!r} is not one of {', '.join(EVENTS)}")
+    if request.event not in KINDS:
+        raise CibridgeError(f"event {request.event!r} is not one of {', '.join(KINDS)}")
     targets = request.targets or list(deps.config.value("notify", "to") or [])
     if not targets:
         raise CibridgeError(
@@ -228,6 +231,7 @@ def _render(
     for key, value in kept.items():
         if not variables.get(key):  # what this step does not know, the first message said
             variables[key] = value
+    variables.update(request.data)
     variables.update(request.values)
     remember = {**kept, **request.values}
     remember.update({k: str(variables[k]) for k in KEPT_CONTEXT if variables.get(k)})

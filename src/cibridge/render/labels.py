@@ -42,6 +42,19 @@ _EN = {
     "state_cancelled": "Cancelled",
     "state_running": "Running",
     "state_unknown": "Finished",
+    # One summary per run (cibridge summary).
+    "summary": "Run summary",
+    "jobs": "Jobs",
+    "failed_jobs": "Failed jobs",
+    "failed_step": "step",
+    "stage": "stage",
+    "matrix_jobs": "{n} jobs",
+    "more_jobs": "… and {n} more",
+    "no_jobs": "No jobs were read",
+    "look_at": "Please look",
+    "allowed_to_fail": "allowed to fail",
+    "state_skipped": "Skipped",
+    "state_manual": "Manual",
 }
 
 _ZH = {
@@ -83,6 +96,18 @@ _ZH = {
     "state_cancelled": "已取消",
     "state_running": "运行中",
     "state_unknown": "已结束",
+    "summary": "运行汇总",
+    "jobs": "作业",
+    "failed_jobs": "失败的作业",
+    "failed_step": "步骤",
+    "stage": "阶段",
+    "matrix_jobs": "{n} 个作业",
+    "more_jobs": "… 以及另外 {n} 个",
+    "no_jobs": "未读取到作业",
+    "look_at": "请关注",
+    "allowed_to_fail": "允许失败",
+    "state_skipped": "已跳过",
+    "state_manual": "手动",
 }
 
 LOCALES = {"en": _EN, "zh-CN": _ZH}

@@ -20,6 +20,7 @@ REGISTRY: list[tuple[tuple[str, ...], str]] = [
     (("gate",), "gate_cmd"),
     (("trigger",), "trigger_cmd"),
     (("events",), "events_cmd"),
+    (("summary",), "summary_cmd"),
     (("render",), "render_cmd"),
     (("config",), "config_cmd"),
     (("secret",), "secret_cmd"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cibridge.cli.runtime import Runtime
 from cibridge.core.errors import EXIT_OK, CibridgeError
-from cibridge.notify.message import EVENTS, STATUSES
+from cibridge.notify.message import KINDS, STATUSES
 from cibridge.render.labels import LOCALES
 
 
@@ -26,7 +26,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--show-context", action="store_true", help="print the context as JSON")
     parser.add_argument("--list", action="store_true", help="list the templates that can be used")
     parser.add_argument("--locale", choices=tuple(LOCALES), help="labels' language")
-    parser.add_argument("--event", choices=EVENTS, default="build")
+    parser.add_argument(
+        "--event",
+        choices=KINDS,
+        default="build",
+        help="build, deploy, alert, or summary (a sample run's jobs as run_summary)",
+    )
     parser.add_argument("--status", choices=STATUSES, help="job status")
     parser.add_argument("-o", "--output", metavar="FILE", help="also write the result to FILE")
     parser.set_defaults(handler=run)
@@ -50,6 +55,11 @@ def run(runtime: Runtime) -> int:
     variables = context.template_vars(runtime.sets())
     locale = args.locale or runtime.config.value("notify", "locale") or "en"
     variables.setdefault("t", labels.for_locale(locale))
+    if args.event == "summary":
+        from cibridge.summary import groups
+
+        shown = groups.model(groups.sample(), variables["t"], 25, 10)
+        variables.setdefault("run_summary", shown)
     variables.setdefault(
         "message", message.build(args.event, context.status, variables, variables["t"])
     )

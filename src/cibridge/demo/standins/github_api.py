@@ -1,6 +1,7 @@
 """GitHub's REST API, the slice ``cibridge trigger`` and ``gate --dispatch`` use:
-workflow_dispatch, a repository's default branch, the runs a dispatch created, and commit
-statuses (:mod:`~cibridge.demo.standins.github_statuses`).
+workflow_dispatch, a repository's default branch, the runs a dispatch created, commit
+statuses (:mod:`~cibridge.demo.standins.github_statuses`) and the jobs of a run attempt
+(:mod:`~cibridge.demo.standins.github_jobs`, for ``cibridge summary``).
 
 Checked as GitHub checks them: a token in ``Authorization`` (``Bearer`` or ``token``), the
 documented ``Accept`` / ``X-GitHub-Api-Version`` values, a JSON body with a ``ref`` that
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from cibridge.demo.standins.github_jobs import RunJobs
 from cibridge.demo.standins.github_statuses import CommitStatuses
 from cibridge.demo.standins.server import Answer, Behaviour, Request
 
@@ -37,6 +39,7 @@ SEED_WORKFLOWS = (
 )
 _DISPATCH = re.compile(r"/repos/([^/]+/[^/]+)/actions/workflows/([^/]+)/dispatches")
 _RUNS = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs")
+_JOBS = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/([^/]+)/attempts/([^/]+)/jobs")
 _WORKFLOW_RUNS = re.compile(r"/repos/([^/]+/[^/]+)/actions/workflows/([^/]+)/runs")
 _INPUT_REFERENCE = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 _REPO = re.compile(r"/repos/([^/]+/[^/]+)")
@@ -82,6 +85,7 @@ class GitHubApi:
         self.dispatches: list[dict[str, Any]] = []  # each accepted dispatch, in order
         self.tokens = {GITHUB_API_TOKEN}
         self.statuses = CommitStatuses()
+        self.jobs = RunJobs()
         self._lock = threading.Lock()
 
     def env(self, base_url: str) -> dict[str, str]:
@@ -102,6 +106,19 @@ class GitHubApi:
             found = _STATUS.fullmatch(path) or _STATUSES.fullmatch(path)
             if found:
                 return self._statuses(found, request)
+            found = _JOBS.fullmatch(path)
+            if found and request.method == "GET":
+                name = unquote(found.group(1))
+                if name not in self.repositories:
+                    return _error(404, "Not Found")
+                host = {k.lower(): v for k, v in request.headers.items()}.get("host", "")
+                return self.jobs.list(
+                    f"http://{host}{self.prefix}",
+                    name,
+                    unquote(found.group(2)),
+                    unquote(found.group(3)),
+                    request,
+                )
             found = _RUNS.fullmatch(path)
             if found and request.method == "GET":
                 return self._runs(unquote(found.group(1)))

@@ -8,6 +8,8 @@ pipeline, reading a project's default branch, and commit statuses
 - ``POST /projects/:id/pipeline``: ``PRIVATE-TOKEN`` (or ``Authorization: Bearer``) and
   JSON ``{ref, variables: [{key, value}]}``.
 - ``GET /projects/:id``: the same token; ``default_branch``.
+- ``GET /projects/:id/pipelines/:pipeline_id/jobs`` and ``/bridges``: the same token, paged
+  (:mod:`~cibridge.demo.standins.gitlab_jobs`, for ``cibridge summary``).
 
 ``:id`` is the numeric id or the URL-encoded path. Errors are GitLab's bodies
 (``{"message": ...}``, ``{"error": ...}``, ``{"message": {"base": [...]}}``); tests read
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from cibridge.demo.standins.gitlab_jobs import PipelineJobs
 from cibridge.demo.standins.gitlab_statuses import CommitStatuses
 from cibridge.demo.standins.server import Answer, Behaviour, Request
 
@@ -33,6 +36,7 @@ _PROJECT = re.compile(r"/api/v4/projects/([^/]+)(/trigger/pipeline|/pipelines|/p
 _STATUS = re.compile(
     r"/api/v4/projects/([^/]+)/(?:statuses/([^/]+)|repository/commits/([^/]+)/statuses)"
 )
+_JOBS = re.compile(r"/api/v4/projects/([^/]+)/pipelines/([^/]+)/(jobs|bridges)")
 _VARIABLE_REFERENCE = re.compile(r"\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _VARIABLE = re.compile(r"[A-Za-z0-9_]+")
 
@@ -62,6 +66,7 @@ class GitLabApi:
         self.projects = {42: Project(42, "acme/checkout")}
         self.pipelines: list[dict[str, Any]] = []  # each created pipeline, in order
         self.statuses = CommitStatuses()
+        self.jobs = PipelineJobs()
         self.api_tokens = {GITLAB_API_TOKEN}  # PRIVATE-TOKEN values it accepts
         self._lock = threading.Lock()
 
@@ -75,6 +80,15 @@ class GitLabApi:
         return next((p for p in self.projects.values() if p.path == ident), None)
 
     def handle(self, request: Request) -> Answer:
+        jobs = _JOBS.fullmatch(request.path[len(self.prefix) :].rstrip("/"))
+        if jobs is not None and request.method == "GET":
+            if self._api_user(request) is None:
+                return _message(401, "401 Unauthorized")
+            with self._lock:
+                project = self._project(jobs.group(1))
+                if project is None:
+                    return _message(404, "404 Project Not Found")
+                return self.jobs.list(project.id, unquote(jobs.group(2)), jobs.group(3), request)
         status = _STATUS.fullmatch(request.path[len(self.prefix) :].rstrip("/"))
         if status is not None:
             return self._statuses(status, request)
