@@ -141,3 +141,21 @@ def test_hostile_values_stay_data() -> None:
     """A version with a space, a slash and a quote is still one package URL."""
     [_, deployed] = notify("success", event="deploy", version='1.5 "/../x')
     assert deployed.content["artifactId"] == "pkg:generic/checkout@1.5%20%22%2F..%2Fx"
+
+
+@pytest.mark.parametrize(
+    ("result", "outcome", "errors"),
+    [
+        ("success", "success", None),
+        ("failure", "failure", "failed: build (3.11), e2e"),
+        ("cancelled", "error", "failed: build (3.11), e2e"),
+    ],
+)
+def test_the_summary_is_the_whole_run(result: str, outcome: str, errors: str | None) -> None:
+    run = from_command.run_of(context(workflow="CI"), ENV)
+    outputs = {"result": result, "failed-jobs": json.dumps(["build (3.11)", "e2e"])}
+    [event] = valid(from_command.summary(run, outputs))
+    assert (event.type, event.subject_id) == ("pipelinerun.finished", "7")
+    assert event.content["pipelineName"] == "CI" and event.content["outcome"] == outcome
+    assert event.content.get("errors") == errors
+    assert from_command.summary(run, {"result": "running"}) == []

@@ -1,4 +1,4 @@
-"""After notify, jira, gate and trigger: publish what the command did as events, when
+"""After notify, jira, gate, trigger and summary: publish what the command did as events, when
 ``events.to``, ``--events-to`` or ``CIBRIDGE_EVENTS_TO`` asks for it. Without any of them
 nothing of ``cibridge.events`` is imported."""
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from cibridge.cli.runtime import Runtime
     from cibridge.events.model import Event
 
-COMMANDS = frozenset({"notify", "jira", "gate", "trigger"})
+COMMANDS = frozenset({"notify", "jira", "gate", "trigger", "summary"})
 
 
 def add_events_option(parser: argparse.ArgumentParser) -> None:
@@ -89,6 +89,8 @@ def _events(runtime: Runtime) -> list[Event]:
         return from_command.jira(run, outputs, str(base or ""))
     if command == "gate":
         return from_command.gate(run, runtime.sets(), outputs)
+    if command == "summary":
+        return from_command.summary(run, outputs)
     if outputs.get("dispatched", "0") == "0":
         return []
     return from_command.trigger(run, outputs)

@@ -6,6 +6,7 @@
 - gate: ``service.deployed`` on pass, ``incident.detected`` on fail, and
   ``service.rolledback`` (linked to the deployment) when it dispatched the rollback
 - trigger: ``pipelinerun.queued`` for each pipeline it started
+- summary: ``pipelinerun.finished`` for the whole run, with its outcome and failed jobs
 
 Identity: every event of a run shares one chain (``CIBRIDGE_EVENTS_CHAIN`` when the run was
 started with one, else derived from the platform, repository and run id); an event's id is
@@ -177,3 +178,25 @@ def trigger(run: Run, outputs: Mapping[str, str]) -> list[Event]:
         subject = f"{name}/{issue}" if issue else name
         events.append(_event(run, "pipelinerun.queued", ("trigger", subject), subject, content))
     return events
+
+
+def summary(run: Run, outputs: Mapping[str, str]) -> list[Event]:
+    """The run as a whole, once the summary read every job of it."""
+    result = outputs.get("result", "")
+    if result not in ("success", "failure", "cancelled"):
+        return []  # still running, or never read
+    context = run.context
+    content: dict[str, Any] = {
+        "pipelineName": context.workflow or context.repository or "pipeline",
+        "uri": context.run_url or None,
+        "outcome": _outcome(result),
+    }
+    try:
+        failed = json.loads(outputs.get("failed-jobs") or "[]")
+    except ValueError:
+        failed = []
+    if result != "success":
+        named = ", ".join(str(name) for name in failed) if isinstance(failed, list) else ""
+        content["errors"] = f"failed: {named}" if named else f"the run ended {result}"
+    subject = context.run_id or "local"
+    return [_event(run, "pipelinerun.finished", ("summary", subject), subject, content)]

@@ -324,3 +324,18 @@ def test_who_to_look_at_is_notifys_mentions_on_failure(
     _github(stand_ins).jobs.script(REPO, 987, [github_job("lint", repository=REPO)], attempt=2)
     assert cli("summary", "--to", "slack", env=_github_env(stand_ins, tmp_path)).code == 0
     assert "<@U024BE7LH>" not in json.dumps(_slack_message(stand_ins))  # success: nobody
+
+
+def test_the_summary_publishes_the_run_as_pipelinerun_finished(
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from cibridge.demo.standins import CDEventsSink
+
+    _github(stand_ins).jobs.script(REPO, 987, _run_jobs(), attempt=2)
+    env = _github_env(stand_ins, tmp_path, CIBRIDGE_EVENTS_TO="http")
+    result = cli("summary", "--to", "slack", env=env)
+    assert result.code == 0, result.all
+    [event] = next(s for s in stand_ins.services if isinstance(s, CDEventsSink)).events
+    assert event["context"]["type"] == "dev.cdevents.pipelinerun.finished.0.3.0"
+    assert event["subject"]["content"]["outcome"] == "failure"
+    assert event["subject"]["content"]["errors"] == "failed: build (3.11)"

@@ -11,6 +11,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.commands.notify_cmd import templates_by_provider
+from cibridge.cli.events_hook import add_events_option
 from cibridge.cli.runtime import Runtime
 from cibridge.notify.providers import NAMES as PROVIDERS
 from cibridge.render.labels import LOCALES
@@ -72,6 +73,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=argparse.SUPPRESS,
         help="print the API reads and the message (secrets redacted), send nothing",
     )
+    add_events_option(parser)
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 
