@@ -167,3 +167,38 @@ def test_a_server_killed_mid_publish_loses_nothing_and_duplicates_nothing(tmp_pa
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("env", "subject"),
+    [
+        (
+            {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/check.out"},
+            "ci.github.acme/check_out.ticket.updated",
+        ),
+        (
+            {"GITLAB_CI": "true", "CI_PROJECT_PATH": "group/sub/app"},
+            "ci.gitlab.group/sub/app.ticket.updated",
+        ),
+        (
+            {"TF_BUILD": "True", "BUILD_REPOSITORY_NAME": "checkout api"},
+            "ci.azure-pipelines.checkout_api.ticket.updated",
+        ),
+        ({}, "ci.local.unknown.ticket.updated"),
+    ],
+)
+def test_the_subject_template_names_the_platform_and_repository(
+    env: dict[str, str], subject: str
+) -> None:
+    from cibridge.config.loader import Config
+
+    config = Config(
+        {
+            "integration_configs": {
+                "messaging": {"nats": {"subject": "ci.{platform}.{repository}.{type}"}}
+            }
+        }
+    )
+    sink = NatsSink.from_config(config, env)
+    assert sink.subject_for(event(1, "ticket.updated")) == subject
+    assert sink.stream_subjects() == ["ci.>"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cibridge.config import variables
+from cibridge.context.platforms import detect
 from cibridge.core.errors import CibridgeError
 from cibridge.events.transports import Refusal
 from cibridge.http.integration import IntegrationSettings
@@ -75,12 +76,8 @@ class NatsSink:
             subject=subject,
             stream=str(found.value("stream", "", DEFAULT_STREAM)),
             create_stream=create,
-            repository=env.get("GITHUB_REPOSITORY") or env.get("CI_PROJECT_PATH") or "",
-            platform="github"
-            if env.get("GITHUB_ACTIONS")
-            else "gitlab"
-            if env.get("CI_JOB_ID")
-            else "local",
+            repository=_repository(env),
+            platform=detect(env).name,
             token=found.secret("token", variables.name("nats", "token")) or "",
             user=str(found.value("user", variables.name("nats", "user"), "")),
             password=found.secret("password", variables.name("nats", "password")) or "",
@@ -204,6 +201,14 @@ class NatsSink:
             context = ssl.create_default_context(cafile=self.ca_file or None)
             options["tls"] = context
         return options
+
+
+def _repository(env: Mapping[str, str]) -> str:
+    """The {repository} of a subject, from what each platform names it (no git read)."""
+    for name in ("GITHUB_REPOSITORY", "CI_PROJECT_PATH", "BUILD_REPOSITORY_NAME"):
+        if env.get(name):
+            return env[name]
+    return ""
 
 
 class _Final(Exception):
