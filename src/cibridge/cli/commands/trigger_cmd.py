@@ -16,7 +16,8 @@ from cibridge.trigger import reporting
 MIN_TRIGGER_KEY = 32
 
 if TYPE_CHECKING:
-    from cibridge.trigger.service import TriggerResult
+    from cibridge.clients.targets import Here
+    from cibridge.trigger.service import TriggerRequest, TriggerResult
 
 NO_SOURCE_HINT = (
     "pass --issue KEY or --event-file FILE (a Jira webhook or an Azure DevOps Service Hook "
@@ -94,12 +95,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 
-def _events_chain(runtime: Runtime) -> str:
-    """This run's CDEvents chain, for the {{ events_chain }} placeholder: a pipeline started
-    with it as CIBRIDGE_EVENTS_CHAIN publishes into the same chain."""
+def _request(
+    runtime: Runtime, here: Here, trigger_key: str, dry_run: bool, **particular: Any
+) -> TriggerRequest:
+    """The request every trigger path makes, with what its own path adds. The events
+    chain is this run's, for the {{ events_chain }} placeholder: a pipeline started with it
+    as CIBRIDGE_EVENTS_CHAIN publishes into the same chain."""
     from cibridge.events.from_command import run_of
+    from cibridge.trigger import service
 
-    return run_of(runtime.context, runtime.env).chain
+    return service.TriggerRequest(
+        dispatch=runtime.args.dispatch,
+        dry_run=dry_run,
+        run=_run_name(runtime),
+        environment=runtime.args.environment or runtime.context.environment,
+        now=isotime.now(),
+        here=here,
+        trigger_key=trigger_key,
+        events_chain=run_of(runtime.context, runtime.env).chain,
+        **particular,
+    )
 
 
 def _run_name(runtime: Runtime) -> str:
@@ -247,19 +262,15 @@ def _run(runtime: Runtime, queued: bytes | None = None, where: str = "") -> Trig
         runtime.platform.print(
             f"trigger: {', '.join(found.keys) or found.version} from {found.origin}"
         )
-    request = service.TriggerRequest(
+    request = _request(
+        runtime,
+        here,
+        trigger_key,
+        dry_run,
         source=found,
         poll=args.poll,
         poll_filter=args.poll_filter,
-        dispatch=args.dispatch,
-        dry_run=dry_run,
-        run=_run_name(runtime),
-        environment=args.environment or runtime.context.environment,
-        now=isotime.now(),
-        here=here,
         concurrency=args.concurrency,
-        trigger_key=trigger_key,
-        events_chain=_events_chain(runtime),
     )
     deps = service.Dependencies(
         client, dispatcher, runtime.config, configured, runtime.platform.print
@@ -307,17 +318,7 @@ def _boards_poll(runtime: Runtime, trigger_key: str) -> TriggerResult | None:
     dispatcher = dispatch.Dispatcher(
         runtime.transport, dispatch.Credentials.from_env(runtime.env), branches, printer
     )
-    request = service.TriggerRequest(
-        poll=True,
-        dispatch=args.dispatch,
-        dry_run=dry_run,
-        run=_run_name(runtime),
-        environment=args.environment or runtime.context.environment,
-        now=isotime.now(),
-        here=here,
-        trigger_key=trigger_key,
-        events_chain=_events_chain(runtime),
-    )
+    request = _request(runtime, here, trigger_key, dry_run, poll=True)
     for change in polled.changes:
         part = boards_service.run(change, request, configured, runtime.config, dispatcher)
         result = _merged(result, part)
@@ -327,7 +328,7 @@ def _boards_poll(runtime: Runtime, trigger_key: str) -> TriggerResult | None:
 def _boards(runtime: Runtime, found: Any, trigger_key: str, unverified_file: bool) -> TriggerResult:
     """A Service Hook delivery: the Boards rules, no Jira."""
     from cibridge.clients import pipelines as dispatch
-    from cibridge.trigger import boards, boards_poll, boards_service, service
+    from cibridge.trigger import boards, boards_poll, boards_service
 
     args = runtime.args
     dry_run = runtime.dry_run or bool(getattr(args, "dry_run", False))
@@ -365,17 +366,7 @@ def _boards(runtime: Runtime, found: Any, trigger_key: str, unverified_file: boo
         f"trigger: {item.key} rev {item.rev} ({item.type or '?'} in "
         f"{item.area_path or '?'}) from {item.origin}"
     )
-    request = service.TriggerRequest(
-        source=found,
-        dispatch=args.dispatch,
-        dry_run=dry_run,
-        run=_run_name(runtime),
-        environment=args.environment or runtime.context.environment,
-        now=isotime.now(),
-        here=here,
-        trigger_key=trigger_key,
-        events_chain=_events_chain(runtime),
-    )
+    request = _request(runtime, here, trigger_key, dry_run, source=found)
     return boards_service.run(item, request, configured, runtime.config, dispatcher)
 
 
