@@ -159,3 +159,11 @@ def test_the_summary_is_the_whole_run(result: str, outcome: str, errors: str | N
     assert event.content["pipelineName"] == "CI" and event.content["outcome"] == outcome
     assert event.content.get("errors") == errors
     assert from_command.summary(run, {"result": "running"}) == []
+
+
+def test_a_local_run_keeps_one_chain_for_the_whole_process() -> None:
+    """Without a run id the chain is the process's own: the trigger's {{ events_chain }}
+    and the events the same process publishes name the same chain."""
+    local = context(platform="local", run_id="", run_url="")
+    assert from_command.run_of(local, {}).chain == from_command.run_of(local, {}).chain
+    assert from_command.run_of(local, {}).chain != from_command.run_of(context(), ENV).chain

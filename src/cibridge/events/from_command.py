@@ -23,6 +23,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from cibridge.events.model import Event, relation, stable_id
@@ -52,10 +53,16 @@ def run_of(context: Context, env: Mapping[str, str]) -> Run:
     run = "/".join((context.platform, context.repository, context.run_id))
     chain = env.get("CIBRIDGE_EVENTS_CHAIN", "").strip()
     if not chain:
-        # A local run has no id to be found again by: its chain is its own.
-        chain = stable_id("chain", run) if context.run_id else str(uuid.uuid4())
+        # A local run has no id to be found again by: its chain is this process's own, the
+        # same for the trigger's {{ events_chain }} and for the events it publishes.
+        chain = stable_id("chain", run) if context.run_id else _local_chain()
     source = context.run_url or context.repository_url or "cibridge"
     return Run(chain, run, attempt, source, context)
+
+
+@cache
+def _local_chain() -> str:
+    return str(uuid.uuid4())
 
 
 def _outcome(status: str) -> str:
