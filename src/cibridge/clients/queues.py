@@ -22,8 +22,8 @@ from cibridge.core.errors import CibridgeError
 class Message:
     body: bytes
     where: str  # e.g. "nats JIRA_WEBHOOKS #12", for log lines
-    _ack: Callable[[], None] = field(repr=False, default=lambda: None)
-    _nack: Callable[[], None] = field(repr=False, default=lambda: None)
+    _ack: Callable[[], None] = field(repr=False)
+    _nack: Callable[[], None] = field(repr=False)
 
     def ack(self) -> None:
         self._ack()
