@@ -196,3 +196,24 @@ def test_request_handler_sees_one_request_per_event(httpserver: HTTPServer) -> N
     sink = HttpSink.from_config(config(httpserver.url_for("/sink")), {})
     assert sink.send([event(n) for n in range(5)], 5) == [None] * 5
     assert seen == [event(n).id for n in range(5)]
+
+
+def test_a_redirect_is_refused_for_good_and_its_signature_stays_home(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """A sink answering 307 to another host: a POST is not followed (the signed body and
+    its headers never reach that host), and the event is spooled at once."""
+    from pytest_httpserver import HTTPServer as Other
+
+    with Other(host="127.0.0.1", port=0) as elsewhere:
+        elsewhere.expect_request("/steal").respond_with_data("", 200)
+        httpserver.expect_request("/sink").respond_with_data(
+            "", 307, headers={"Location": elsewhere.url_for("/steal")}
+        )
+        platform = Quiet()
+        settings = config(httpserver.url_for("/sink"), secret="sign-key-123")
+        done = publish.publish([event(1)], settings_for(tmp_path), settings, {}, platform)  # type: ignore[arg-type]
+        assert not done and elsewhere.log == []
+    assert len(httpserver.log) == 1  # not retried: a redirect stays wrong
+    assert "HTTP 307" in platform.lines[0]
+    assert len(list((tmp_path / "spool" / "http").glob("*.json"))) == 1
