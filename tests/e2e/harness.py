@@ -26,7 +26,13 @@ from tests.conftest import REPO, git
 ACT_TIMEOUT = 300
 # A job's checkout: this repository copied in, less its virtual environment (hundreds of
 # megabytes no job reads: the actions make their own) and mutmut's work folder.
-COPY_COMMAND = 'rsync -a --exclude=/.venv --exclude=/mutants "$REPO_DIR"/ ./'
+# What a checkout would not hold is left out: the venv, mutmut's copies, and the tools'
+# caches, which a test running beside (mypy's SQLite journal) changes mid-copy, making
+# rsync exit 24 for files that vanished.
+COPY_COMMAND = (
+    "rsync -a --exclude=/.venv --exclude=/mutants --exclude=/.mypy_cache "
+    '--exclude=/.ruff_cache --exclude=/.pytest_cache "$REPO_DIR"/ ./'
+)
 COPY = f"""      - name: Check out
         run: {COPY_COMMAND}
 """
