@@ -75,13 +75,31 @@ jobs:
           slack-bot-token: ${{{{ secrets.SLACK_BOT_TOKEN }}}}
       - uses: ./notify
         with:
-          to: dingtalk, webhook
+          to: dingtalk, webhook, mattermost
           status: ${{{{ job.status }}}}
           locale: zh-CN
           dingtalk-webhook-url: ${{{{ secrets.DINGTALK_WEBHOOK_URL }}}}
           dingtalk-secret: ${{{{ secrets.DINGTALK_SECRET }}}}
           webhook-url: {env["CIBRIDGE_WEBHOOK_URL"]}
           webhook-secret: ${{{{ secrets.WEBHOOK_SECRET }}}}
+          mattermost-webhook-url: ${{{{ secrets.MATTERMOST_WEBHOOK_URL }}}}
+      - id: mm
+        uses: ./notify
+        with:
+          to: mattermost
+          event: deploy
+          status: running
+          channel: {standins.MATTERMOST_CHANNELS["deployments"]}
+          mattermost-token: ${{{{ secrets.MATTERMOST_TOKEN }}}}
+          mattermost-url: {stand_ins.base}/mattermost
+      - uses: ./notify
+        with:
+          to: mattermost
+          event: deploy
+          status: success
+          update: ${{{{ steps.mm.outputs.message-id }}}}
+          mattermost-token: ${{{{ secrets.MATTERMOST_TOKEN }}}}
+          mattermost-url: {stand_ins.base}/mattermost
       - id: rejected
         continue-on-error: true
         uses: ./notify
@@ -101,6 +119,8 @@ jobs:
         "DINGTALK_WEBHOOK_URL": env["DINGTALK_WEBHOOK_URL"],
         "DINGTALK_SECRET": env["DINGTALK_SECRET"],
         "WEBHOOK_SECRET": env["CIBRIDGE_WEBHOOK_SECRET"],
+        "MATTERMOST_WEBHOOK_URL": env["MATTERMOST_WEBHOOK_URL"],
+        "MATTERMOST_TOKEN": standins.MATTERMOST_TOKEN,
     }
     run = run_act(tmp_path, workflow, event, secrets=secrets)
     assert run.code == 0, run.output
@@ -122,6 +142,13 @@ jobs:
     assert messages[0].startswith('Fix "quotes" and `ticks` {{ 7*7 }}\n::set-output name=pwned::1')
     assert "REJECTED_OUTCOME=failure ok=false" in run.output
     assert "channel_not_found" in run.output
+    # Mattermost: the webhook, then a post through the REST API updated in place
+    hook, created, _read_back, patched = stand_ins.of("mattermost")
+    assert (hook.answer, created.status, patched.method) == (b"ok", 201, "PUT")
+    assert 'Fix "quotes" and \\`ticks\\` {{ 7\\*7 }}' in hook.json["attachments"][0]["text"]
+    post = json.loads(created.answer)
+    assert patched.path.endswith(f"/posts/{post['id']}/patch")
+    assert stand_ins.behaviour.mattermost_posts[post["id"]]["message"].startswith("✅ Deployment")
     for secret in secrets.values():
         assert secret not in run.output.replace(f"::add-mask::{secret}", "")
 

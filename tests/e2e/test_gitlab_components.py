@@ -34,7 +34,7 @@ def test_notify_component_success_and_failure(tmp_path: Path, stand_ins: StandIn
 include:
   - local: templates/notify.yml
     inputs:
-      to: slack,dingtalk
+      to: slack,dingtalk,mattermost
       event: deploy
       set: "environment=staging"
 build:
@@ -48,10 +48,14 @@ build:
         "SLACK_CHANNEL": "#deployments",
         "DINGTALK_WEBHOOK_URL": env["DINGTALK_WEBHOOK_URL"],
         "DINGTALK_SECRET": env["DINGTALK_SECRET"],
+        "MATTERMOST_WEBHOOK_URL": env["MATTERMOST_WEBHOOK_URL"],
     }
     run = run_gitlab_ci_local(tmp_path, pipeline, variables)
     assert run.code == 0, run.output
     assert "PASS  cibridge-notify-success" in run.output
+    [mattermost] = stand_ins.of("mattermost")
+    assert mattermost.answer == b"ok"
+    assert mattermost.json["text"].startswith("✅ Deployment · acme/checkout → staging")
     assert "cibridge-notify-failure" not in run.output
     [slack] = stand_ins.of("slack")
     assert slack.json["text"].startswith("✅ Deployment · acme/checkout → staging")

@@ -25,6 +25,8 @@ CANARIES = [
     "canary-jira-client-secret",
     "canary-prometheus-password",
     standins.JIRA_TOKEN,
+    standins.MATTERMOST_HOOK,
+    standins.MATTERMOST_TOKEN,
 ]
 
 
@@ -71,7 +73,7 @@ def canary_env(stand_ins: StandIns, tmp_path: Path) -> dict[str, str]:
 
 EVERY_PROVIDER = [
     arg
-    for name in ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook")
+    for name in ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook", "mattermost")
     for arg in ("--to", name)
 ]
 # Each scenario with the exit code and a line it must print, so a command that fails
@@ -132,6 +134,32 @@ def test_errors_with_secrets_in_the_url_are_redacted(
     )
     assert result.code == 1
     _check([result.out, result.err])
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_the_mattermost_api_token_stays_out_of_every_output(
+    canary_env: dict[str, str], stand_ins: StandIns, tmp_path: Path, dry_run: bool
+) -> None:
+    """A post, its update (read back, then patched) and a thread reply with the token."""
+    env = {
+        **canary_env,
+        "MATTERMOST_TOKEN": standins.MATTERMOST_TOKEN,
+        "MATTERMOST_URL": f"{stand_ins.base}/mattermost",
+        "MATTERMOST_CHANNEL": standins.MATTERMOST_CHANNELS["deployments"],
+    }
+    flags = ["--dry-run"] if dry_run else ["-v"]
+    first = run_process(*flags, "notify", "--status", "running", "--to", "mattermost", env=env,
+                        cwd=tmp_path)  # fmt: skip
+    assert first.code == 0, first.all
+    texts = [first.out, first.err]
+    post = next(iter(stand_ins.behaviour.mattermost_posts), "a" * 26)
+    for option in ("--update", "--thread"):
+        result = run_process(*flags, "notify", "--status", "success", "--to", "mattermost",
+                             option, post, env=env, cwd=tmp_path)  # fmt: skip
+        assert result.code == 0, result.all
+        texts += [result.out, result.err]
+    _check(texts)
+    assert len(stand_ins.of("mattermost")) == (0 if dry_run else 4)
 
 
 def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) -> None:

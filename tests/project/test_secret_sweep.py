@@ -21,7 +21,14 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cibridge.cli.commands import NAMES
-from cibridge.demo.standins import GitHubApi, GitLabApi, StandIns, boards_of, jira_of
+from cibridge.demo.standins import (
+    MATTERMOST_CHANNELS,
+    GitHubApi,
+    GitLabApi,
+    StandIns,
+    boards_of,
+    jira_of,
+)
 from cibridge.demo.standins.github_jobs import job as github_job
 from cibridge.demo.standins.gitlab_jobs import job as gitlab_job
 from tests.azure_job import azure_env
@@ -63,6 +70,8 @@ def canaries() -> dict[str, str]:
         "GITHUB_TOKEN": _canary("ghs"),
         "GITLAB_TOKEN": _canary("glpat"),
         "AZURE_DEVOPS_EXT_PAT": _canary("ado-pat"),
+        # Mattermost's REST API refuses it and names it in detailed_error ("token=...").
+        "MATTERMOST_TOKEN": _canary("mattermost-token"),
     }
 
 
@@ -117,6 +126,8 @@ integration_configs:
 SCENARIOS: list[tuple[str, list[str], int, str]] = [
     ("notify", ["notify", "--status", "failure", "--to", "slack", "--to", "dingtalk",
                 "--to", "webhook"], 0, "delivered"),
+    ("notify mattermost", ["notify", "--status", "failure", "--to", "mattermost"], 1,
+     "Invalid or expired session"),
     ("jira", ["jira", "--issue", "PROJ-1", "--comment"], 0, "PROJ-1"),
     ("boards", ["boards", "--work-item", "100", "--comment", "--tag", "shipped",
                 "--state-category", "Completed"], 0, "AB#100"),
@@ -149,6 +160,7 @@ VARIANTS = [
     if name
     in (
         "notify",
+        "notify mattermost",
         "jira",
         "boards",
         "gate",
@@ -221,6 +233,8 @@ def test_no_canary_anywhere(
         "PROMETHEUS_URL": echoing.url_for("/"),
         "CIBRIDGE_HTTP_RETRIES": "0",
         "CIBRIDGE_EVENTS_SPOOL": str(tmp_path / "spool"),
+        "MATTERMOST_URL": f"{stand_ins.base}/mattermost",
+        "MATTERMOST_CHANNEL": MATTERMOST_CHANNELS["deployments"],
     }
     if platform == "github":
         env |= github_env(tmp_path)

@@ -136,3 +136,11 @@ def test_long_urls_are_dropped_not_cut() -> None:
 def test_web_url_test_matches_safe_url() -> None:
     assert web_url("https://h/x")
     assert not web_url("mailto:a@b")
+
+
+def test_mattermost_text_keeps_every_at_inert_and_a_configured_name_pings() -> None:
+    from cibridge.render.filters import mattermost, mattermost_mention, mattermost_plain
+
+    assert mattermost("@channel *b*") == "@\u2060channel \\*b\\*"
+    assert mattermost_plain("a@b @here") == "a@\u2060b @\u2060here"
+    assert mattermost_mention("Mona.Lisa <@x>") == "mona.lisax"

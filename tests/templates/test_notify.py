@@ -21,7 +21,7 @@ from cibridge.render import engine as render
 from cibridge.render import labels
 from cibridge.render.filters import safe_url
 
-PROVIDERS = ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook")
+PROVIDERS = ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook", "mattermost")
 EVENTS = ("build", "deploy", "alert")
 EVIL = "https://evil.example"
 
@@ -109,7 +109,7 @@ def _skeleton(node: Any) -> Any:
 
 # Fields the services show as plain text (previews, headers, button captions): not parsed,
 # so not escaped, and not checked for markup here.
-PLAIN_KEYS = {"title"}
+PLAIN_KEYS = {"title", "fallback"}
 
 
 def _strings(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
@@ -205,6 +205,12 @@ def test_hostile_values_stay_text(provider: str, event: str, msgtype: str) -> No
         assert [c["title"] for c in hostile["commits"]] == [c["title"] for c in HOSTILE["commits"]]
     else:
         assert _markdown_markup(hostile) == _markdown_markup(ordinary)
+    if provider == "mattermost":
+        # Mattermost has no allowed_mentions: only the configured mention may ping
+        from cibridge.demo.standins import pings
+
+        post = {"message": hostile["text"], "props": {"attachments": hostile["attachments"]}}
+        assert pings(post) == {"u0mention"}
 
 
 @pytest.mark.parametrize("event", EVENTS)

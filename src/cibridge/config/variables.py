@@ -54,6 +54,11 @@ VARIABLES: tuple[Variable, ...] = (
     _v("TEAMS_WEBHOOK_URL", "teams", "webhook_url", "webhook", "Microsoft Teams workflow webhook", "teams-webhook-url"),
     _v("CIBRIDGE_WEBHOOK_URL", "webhook", "webhook_url", "webhook", "generic signed webhook", "webhook-url"),
     _v("CIBRIDGE_WEBHOOK_SECRET", "webhook", "secret", "secret", "HMAC-SHA256 key of the generic webhook", "webhook-secret"),
+    # Mattermost (a webhook; or a token, the server and a channel id for the REST API v4)
+    _v("MATTERMOST_WEBHOOK_URL", "mattermost", "webhook_url", "webhook", "Mattermost incoming webhook", "mattermost-webhook-url"),
+    _v("MATTERMOST_TOKEN", "mattermost", "token", "secret", "Mattermost bot or personal access token (REST API: update, thread)", "mattermost-token"),
+    _v("MATTERMOST_URL", "mattermost", "api_url", "address", "Mattermost server for the REST API, e.g. https://chat.example.com", "mattermost-url"),
+    _v("MATTERMOST_CHANNEL", "mattermost", "channel", "setting", "Mattermost channel id for the REST API (a webhook: a channel name overriding its own)"),
     # Jira (the names Atlassian's deprecated gajira actions used, plus PAT and OAuth)
     _v("JIRA_BASE_URL", "jira", "base_url", "address", "Jira site, e.g. https://your-domain.atlassian.net", "jira-base-url"),
     _v("JIRA_CLOUD_ID", "jira", "cloud_id", "setting", "Jira Cloud id: requests go through the API gateway"),

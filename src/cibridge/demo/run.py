@@ -6,12 +6,13 @@ import json
 from typing import TYPE_CHECKING
 
 from cibridge.config import variables
-from cibridge.core.errors import EXIT_OK
+from cibridge.core.errors import EXIT_FAILURE, EXIT_OK
 from cibridge.notify.providers import NAMES as PROVIDERS
 from cibridge.notify.service import NotifyRequest
 
 if TYPE_CHECKING:
     from cibridge.demo.stage import Stage
+    from cibridge.demo.standins import StandIns
 
 # Services whose chapter shows what they hold, rather than every request they answered.
 SHOWN_IN_THEIR_CHAPTER = frozenset({"jira", "github", "gitlab", "cdevents", "azure_boards"})
@@ -19,9 +20,9 @@ OUTPUT_LINES = (
     "\nThe name=value lines are the step's outputs (in GitHub Actions "
     "steps.<id>.outputs.<name>; in GitLab, dotenv variables with _ for -):\n"
     "  ok=true          every provider delivered (false: one did not, and the step failed)\n"
-    "  message-id=...   the Slack message's ts, to update it in place with --update "
-    "(empty: webhooks give no id)\n"
-    "  channel-id=...   the Slack channel that message is in, for the same update"
+    "  message-id=...   the Slack message's ts or the Mattermost post's id, to update it in "
+    "place with --update (empty: webhooks give no id)\n"
+    "  channel-id=...   the channel that message is in, for the same update"
 )
 # The README's "Try it" lists the same steps (tests/demo/test_run.py keeps them together).
 NEXT_STEPS = (
@@ -100,6 +101,14 @@ def run(stage: Stage, *, sample: bool) -> int:
                 update=str(answer.get("ts", "")),
             )
             codes.append(_notify(stage, api_env, done))
+        mattermost_env = {
+            **env,
+            "MATTERMOST_TOKEN": standins.MATTERMOST_TOKEN,
+            "MATTERMOST_URL": f"{stand_ins.base}/mattermost",
+            "MATTERMOST_CHANNEL": standins.MATTERMOST_CHANNELS["deployments"],
+        }
+        with platform.group("2b. The same on Mattermost (REST API): posted, then updated in place"):
+            codes.append(_mattermost(stage, mattermost_env, stand_ins))
         with platform.group("3. Jira says Ready for Deployment → one pipeline starts"):
             from cibridge.demo import trigger as trigger_demo
 
@@ -138,10 +147,23 @@ def run(stage: Stage, *, sample: bool) -> int:
                 with platform.untrusted():
                     platform.print(json.dumps(received.json, indent=2, ensure_ascii=False)[:4000])
         with platform.group("9. The configuration this demo used"):
-            _show_configuration(stage, sorted({*stand_ins.env(), *api_env} - set(stage.env)))
+            shown = {*stand_ins.env(), *api_env, *mattermost_env}
+            _show_configuration(stage, sorted(shown - set(stage.env)))
         with platform.group("10. Next steps"):
             platform.print("\n".join(NEXT_STEPS))
     return max(codes) if codes else EXIT_OK
+
+
+def _mattermost(stage: Stage, env: dict[str, str], stand_ins: StandIns) -> int:
+    """A post through the REST API, then its update: the post id the first answer gave."""
+    running = NotifyRequest(["mattermost"], event="deploy", status="running")
+    code = _notify(stage, env, running)
+    created = [r for r in stand_ins.of("mattermost") if r.path.endswith("/api/v4/posts")]
+    post = json.loads(created[-1].answer) if created and created[-1].status == 201 else {}
+    if not post:
+        return max(code, EXIT_FAILURE)
+    done = NotifyRequest(["mattermost"], event="deploy", status="success", update=post["id"])
+    return max(code, _notify(stage, env, done))
 
 
 def _show_configuration(stage: Stage, variables: list[str]) -> None:

@@ -10,7 +10,9 @@ MARK = "…"
 _UNCUTTABLE = frozenset(
     "type url actionURL style color msgtype msg_type tag contentType version $schema action_id "
     "block_id timestamp sign channel thread_ts ts template singleURL messageURL picURL "
-    "image_url href atMobiles atUserIds mentioned_list mentioned_mobile_list".split()
+    "image_url href atMobiles atUserIds mentioned_list mentioned_mobile_list "
+    # Mattermost's attachment links and icons
+    "title_link icon_url author_link author_icon thumb_url footer_icon".split()
 )
 
 
@@ -39,6 +41,11 @@ def _strings(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...
             item for index, value in enumerate(node) for item in _strings(value, (*path, index))
         ]
     return [(path, node)] if isinstance(node, str) else []
+
+
+def text_size(payload: Any) -> int:
+    """The characters of the texts :func:`shrink` may cut (a service counting text, not JSON)."""
+    return sum(len(text) for _, text in _strings(payload))
 
 
 def _set(node: Any, path: tuple[Any, ...], value: str) -> None:

@@ -38,6 +38,28 @@ def markdown(value: Any) -> str:
     return _MD_LINE_START.sub(lambda m: f"{m[1] or m[3] or ''}\\{m[2] or m[4]}", text)
 
 
+# Mattermost notifies for `@` followed by a letter or digit (its mention parser's rule) in a
+# post's text, an attachment's pretext, text and field values: a word joiner after the `@`
+# keeps `@channel`, `@all`, `@here` and `@someone` readable and inert. Mattermost has no
+# allowed_mentions, so this is the only way text from a commit cannot ping.
+_WORD_JOINER = "\u2060"
+
+
+def mattermost_plain(value: Any) -> str:
+    """Text Mattermost shows as is (titles, fallbacks), with every @mention made inert."""
+    return str(value).replace("@", "@" + _WORD_JOINER)
+
+
+def mattermost(value: Any) -> str:
+    """Mattermost Markdown: escaped as Markdown, and every @mention made inert."""
+    return mattermost_plain(markdown(value))
+
+
+def mattermost_mention(value: Any) -> str:
+    """A configured username as ``@name`` pings it: only the characters usernames have."""
+    return re.sub(r"[^a-z0-9._-]", "", str(value).lower())
+
+
 def _percent(char: str) -> str:
     return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
 
@@ -108,6 +130,9 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "safe_url": safe_url,
     "slack_url": slack_url,
     "markdown_url": markdown_url,
+    "mattermost": mattermost,
+    "mattermost_plain": mattermost_plain,
+    "mattermost_mention": mattermost_mention,
     "one_line": one_line,
     "truncate_chars": truncate_chars,
     "duration": duration,

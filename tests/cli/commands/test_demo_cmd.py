@@ -19,6 +19,9 @@ def test_demo_delivers_to_every_stand_in_and_never_to_real_targets(
     for label in ("Slack", "DingTalk", "Feishu", "WeCom", "Microsoft Teams", "webhook"):
         assert f"{label}: delivered" in result.out
     assert result.out.count("Slack: delivered") == 3  # build, deploy running, deploy updated
+    # build (webhook), deploy running and updated (REST API)
+    assert result.out.count("Mattermost: delivered") == 3
+    assert "mattermost /mattermost/api/v4/posts/" in result.out  # the update, shown at the end
     assert "hostile" in result.out  # the repository's own latest commit went out
     assert "REJECTED" not in result.out
     assert httpserver.log == []

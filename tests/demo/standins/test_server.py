@@ -87,6 +87,7 @@ def test_the_registry_mounts_each_service_once() -> None:
         "wecom",
         "teams",
         "webhook",
+        "mattermost",
         "jira",
         "azure_boards",
         "github",

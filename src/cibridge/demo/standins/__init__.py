@@ -1,6 +1,5 @@
-"""Loopback stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a generic receiver, Jira,
-Azure Boards,
-the GitHub and GitLab APIs, a Mimir ruler and Datadog.
+"""Loopback stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a generic receiver,
+Mattermost, Jira, Azure Boards, the GitHub and GitLab APIs, a Mimir ruler and Datadog.
 
 They validate as strictly as the services (signatures recomputed independently, Slack
 blocks through slack_sdk's models when it is installed, the documented size limits) and
@@ -42,6 +41,13 @@ from cibridge.demo.standins.jira import (
     Jira,
     jira_of,
 )
+from cibridge.demo.standins.mattermost import (
+    MATTERMOST_CHANNELS,
+    MATTERMOST_HOOK,
+    MATTERMOST_TOKEN,
+    Mattermost,
+    pings,
+)
 from cibridge.demo.standins.mimir_ruler import RULER_TENANT, MimirRuler
 from cibridge.demo.standins.server import (
     Answer,
@@ -81,6 +87,9 @@ __all__ = [
     "JIRA_EMAIL",
     "JIRA_PAT",
     "JIRA_TOKEN",
+    "MATTERMOST_CHANNELS",
+    "MATTERMOST_HOOK",
+    "MATTERMOST_TOKEN",
     "RULER_TENANT",
     "SERVICES",
     "SLACK_CHANNELS",
@@ -97,6 +106,7 @@ __all__ = [
     "GitHubApi",
     "GitLabApi",
     "Jira",
+    "Mattermost",
     "MimirRuler",
     "RawHandler",
     "Received",
@@ -106,6 +116,7 @@ __all__ = [
     "boards_of",
     "datadog_of",
     "jira_of",
+    "pings",
     "slack_block_errors",
 ]
 
@@ -118,6 +129,7 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
     WeCom,
     Teams,
     Webhook,
+    Mattermost,
     Jira,
     AzureBoards,
     GitHubApi,

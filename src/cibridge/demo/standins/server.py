@@ -55,6 +55,7 @@ class Behaviour:
     dingtalk_per_minute: int = 20
     slack_messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     slack_history_scope: bool = True  # False: the app lacks channels:history
+    mattermost_posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> post
     # Where the published API descriptions are (Jira OpenAPI, ADF schema); None: the
     # stand-ins check by their own rules only.
     specs: Path | None = None

@@ -146,12 +146,13 @@ SPECS: tuple[Spec, ...] = (
     Spec("wecom", "cibridge.notify.providers.wecom", "WeCom"),
     Spec("teams", "cibridge.notify.providers.teams", "Teams"),
     Spec("webhook", "cibridge.notify.providers.webhook", "Webhook"),
+    Spec("mattermost", "cibridge.notify.providers.mattermost", "Mattermost"),
 )
 REGISTRY: Mapping[str, Spec] = {spec.name: spec for spec in SPECS}
 NAMES = tuple(REGISTRY)
 
 if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
-    from cibridge.notify.providers import dingtalk, feishu, slack, teams, webhook, wecom
+    from cibridge.notify.providers import dingtalk, feishu, mattermost, slack, teams, webhook, wecom
 
     _CHECKED: tuple[ProviderFactory, ...] = (
         slack.Slack,
@@ -160,6 +161,7 @@ if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
         wecom.WeCom,
         teams.Teams,
         webhook.Webhook,
+        mattermost.Mattermost,
     )
 
 
