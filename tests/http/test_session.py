@@ -123,6 +123,44 @@ def test_garbage_retry_after_falls_back_to_backoff(
     assert waits == [0.25]
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"message": "You are being rate limited.", "retry_after": 1.25, "global": False}, 1.25),
+        ({"ok": False, "error_code": 429, "parameters": {"retry_after": 3}}, 3.0),
+    ],
+    ids=["discord", "telegram"],
+)
+def test_a_429_that_says_its_wait_in_the_json_body_is_waited_for(
+    httpserver: HTTPServer, transport, waits, body: dict, expected: float
+) -> None:
+    httpserver.expect_ordered_request("/b", method="POST").respond_with_json(body, status=429)
+    httpserver.expect_ordered_request("/b", method="POST").respond_with_data("ok")
+    assert transport().request("POST", httpserver.url_for("/b"), json={}, what="T").text == "ok"
+    assert waits == [expected]  # the body's wait, exactly, and no backoff before it
+
+
+def test_a_body_wait_over_max_wait_returns_the_answer_with_its_body(
+    httpserver: HTTPServer, transport, waits
+) -> None:
+    body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 90"}
+    httpserver.expect_request("/b").respond_with_json(
+        {**body, "parameters": {"retry_after": 90}}, status=429
+    )
+    response = transport(max_wait=60).request("POST", httpserver.url_for("/b"), json={}, what="T")
+    assert response.status == 429 and response.json()["description"] == body["description"]
+    assert waits == [] and len(httpserver.log) == 1
+
+
+def test_a_json_429_naming_no_wait_backs_off_and_is_bounded(
+    httpserver: HTTPServer, transport, waits
+) -> None:
+    httpserver.expect_request("/n").respond_with_json({"message": "slow"}, status=429)
+    response = transport(retries=2).request("POST", httpserver.url_for("/n"), json={}, what="T")
+    assert response.status == 429 and response.json() == {"message": "slow"}
+    assert waits == [0.25, 0.5] and len(httpserver.log) == 3
+
+
 def test_429_without_retry_after_waits_for_the_rate_limit_reset(
     httpserver: HTTPServer, transport, waits
 ) -> None:

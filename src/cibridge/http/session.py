@@ -36,6 +36,38 @@ def reset_wait(value: str | None, now: datetime | None = None) -> float | None:
     return max(0.0, (reset - (now or datetime.now(timezone.utc))).total_seconds())
 
 
+def says_wait_in_body(status: int, headers: Any) -> bool:
+    """A 429 whose headers name no wait but whose body is JSON, which may (Discord's
+    ``retry_after``, Telegram's ``parameters.retry_after``). ``headers``: urllib3's or the
+    transport's (lower-case names)."""
+
+    def header(name: str) -> str:
+        return str(headers.get(name) or headers.get(name.lower()) or "")
+
+    no_wait = not header("Retry-After") and not header("X-RateLimit-Reset")
+    return status == 429 and no_wait and "json" in header("Content-Type").lower()
+
+
+def body_wait(data: Any) -> float | None:
+    """The seconds a 429's JSON body asks to wait: Discord's ``retry_after`` (a float) or
+    Telegram's ``parameters.retry_after``; None when it names none."""
+    if not isinstance(data, dict):
+        return None
+    parameters = data.get("parameters")
+    value = data.get("retry_after")
+    if value is None and isinstance(parameters, dict):
+        value = parameters.get("retry_after")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return None
+    return float(value)
+
+
+def backoff(attempt: int, jitter: float) -> float:
+    """The wait before retry ``attempt`` (0 for the first): doubling from half a second up
+    to eight, spread by ``jitter`` in [0, 1) so clients that failed together part."""
+    return min(8.0, 0.5 * 2.0 ** max(attempt, 0)) * (0.5 + jitter / 2)
+
+
 def new_session(settings: HttpSettings) -> requests.Session:
     session_class, adapter_class, policy_class = _classes()
     session = session_class()
@@ -98,7 +130,7 @@ def _classes() -> tuple[type[requests.Session], type[Any], type[Any]]:
             errors = list(takewhile(lambda h: h.redirect_location is None, reversed(self.history)))
             call = current_call()
             jitter = call.jitter() if call else random.random()
-            return min(8.0, 0.5 * 2.0 ** max(len(errors) - 1, 0)) * (0.5 + jitter / 2)
+            return backoff(len(errors) - 1, jitter)
 
         def increment(
             self,
@@ -111,6 +143,10 @@ def _classes() -> tuple[type[requests.Session], type[Any], type[Any]]:
         ) -> Any:
             call = current_call()
             wait = None if response is None else self.get_retry_after(response)
+            if response is not None and says_wait_in_body(int(response.status), response.headers):
+                # Discord and Telegram say how long to wait in the JSON body (retry_after),
+                # which only the transport reads: handed back unread, it waits and resends.
+                raise MaxRetryError(_pool, url, ResponseError("the wait is in the body"))
             if call is not None and wait is not None and wait > call.max_wait:
                 log.debug(
                     f"{call.what}: asked to wait {wait:.0f}s, over {call.max_wait:g}s; giving up"

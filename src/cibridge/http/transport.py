@@ -173,6 +173,25 @@ class Transport:
         if response.status == 401 and auth_sent and auth is not None and auth.renew():
             log.debug(f"{what}: HTTP 401; renewed the credentials, trying once more")
             response, _ = self._exchange(*exchange)
+        return self._wait_as_told(response, exchange)
+
+    def _wait_as_told(self, response: Response, exchange: tuple[Any, ...]) -> Response:
+        """A 429 the session handed back unread (no wait in its headers, a JSON body):
+        retried, as any 429 is, waiting what the body says or else backing off."""
+        from cibridge.http.session import backoff, body_wait, says_wait_in_body
+
+        what = exchange[6]
+        for attempt in range(self.settings.retries):
+            if not says_wait_in_body(response.status, response.headers):
+                break
+            told = body_wait(response.json())
+            wait = backoff(attempt, self.jitter()) if told is None else told
+            if wait > self.settings.max_wait:
+                log.debug(f"{what}: asked to wait {wait:.0f}s, over {self.settings.max_wait:g}s")
+                break
+            log.debug(f"{what}: HTTP 429; retrying in {wait:.2f}s")
+            self.sleep(wait)
+            response, _ = self._exchange(*exchange)
         return response
 
     def _exchange(
