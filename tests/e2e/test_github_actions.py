@@ -73,9 +73,10 @@ jobs:
           channel: ${{{{ steps.start.outputs.channel-id }}}}
           update: ${{{{ steps.start.outputs.message-id }}}}
           slack-bot-token: ${{{{ secrets.SLACK_BOT_TOKEN }}}}
-      - uses: ./notify
+      - id: discord
+        uses: ./notify
         with:
-          to: dingtalk, webhook, mattermost
+          to: dingtalk, webhook, mattermost, discord
           status: ${{{{ job.status }}}}
           locale: zh-CN
           dingtalk-webhook-url: ${{{{ secrets.DINGTALK_WEBHOOK_URL }}}}
@@ -83,6 +84,14 @@ jobs:
           webhook-url: {env["CIBRIDGE_WEBHOOK_URL"]}
           webhook-secret: ${{{{ secrets.WEBHOOK_SECRET }}}}
           mattermost-webhook-url: ${{{{ secrets.MATTERMOST_WEBHOOK_URL }}}}
+          discord-webhook-url: ${{{{ secrets.DISCORD_WEBHOOK_URL }}}}
+      - uses: ./notify
+        with:
+          to: discord
+          event: deploy
+          status: ${{{{ job.status }}}}
+          update: ${{{{ steps.discord.outputs.message-id }}}}
+          discord-webhook-url: ${{{{ secrets.DISCORD_WEBHOOK_URL }}}}
       - id: mm
         uses: ./notify
         with:
@@ -121,6 +130,7 @@ jobs:
         "WEBHOOK_SECRET": env["CIBRIDGE_WEBHOOK_SECRET"],
         "MATTERMOST_WEBHOOK_URL": env["MATTERMOST_WEBHOOK_URL"],
         "MATTERMOST_TOKEN": standins.MATTERMOST_TOKEN,
+        "DISCORD_WEBHOOK_URL": env["DISCORD_WEBHOOK_URL"],
     }
     run = run_act(tmp_path, workflow, event, secrets=secrets)
     assert run.code == 0, run.output
@@ -140,6 +150,13 @@ jobs:
     # the hostile commit from the push payload arrived as data
     messages = [c["message"] for c in stand_ins.of("webhook")[0].json["commits"]]
     assert messages[0].startswith('Fix "quotes" and `ticks` {{ 7*7 }}\n::set-output name=pwned::1')
+    # Discord: posted with its id as the step's output, then edited in place with it.
+    posted, edited = stand_ins.of("discord")
+    assert (posted.method, edited.method) == ("POST", "PATCH")
+    assert edited.path.endswith("/messages/" + json.loads(posted.answer)["id"])
+    assert posted.json["embeds"][0]["title"].startswith("✅ 构建通知")
+    assert edited.json["embeds"][0]["title"].startswith("✅ Deployment") and edited.status == 200
+    assert 'Fix "quotes" and \\`ticks\\` {{ 7\\*7 }}' in edited.json["embeds"][0]["description"]
     assert "REJECTED_OUTCOME=failure ok=false" in run.output
     assert "channel_not_found" in run.output
     # Mattermost: the webhook, then a post through the REST API updated in place

@@ -34,7 +34,7 @@ def test_notify_component_success_and_failure(tmp_path: Path, stand_ins: StandIn
 include:
   - local: templates/notify.yml
     inputs:
-      to: slack,dingtalk,mattermost
+      to: slack,dingtalk,mattermost,discord
       event: deploy
       set: "environment=staging"
 build:
@@ -49,6 +49,7 @@ build:
         "DINGTALK_WEBHOOK_URL": env["DINGTALK_WEBHOOK_URL"],
         "DINGTALK_SECRET": env["DINGTALK_SECRET"],
         "MATTERMOST_WEBHOOK_URL": env["MATTERMOST_WEBHOOK_URL"],
+        "DISCORD_WEBHOOK_URL": env["DISCORD_WEBHOOK_URL"],
     }
     run = run_gitlab_ci_local(tmp_path, pipeline, variables)
     assert run.code == 0, run.output
@@ -60,6 +61,9 @@ build:
     [slack] = stand_ins.of("slack")
     assert slack.json["text"].startswith("✅ Deployment · acme/checkout → staging")
     assert json.loads(stand_ins.of("dingtalk")[0].answer)["errcode"] == 0
+    [discord] = stand_ins.of("discord")
+    assert discord.status == 200
+    assert discord.json["embeds"][0]["title"].startswith("✅ Deployment · acme/checkout → staging")
     dotenv = (run.workdir / "cibridge.env").read_text()
     assert "ok=true" in dotenv and "channel_id=C0DEPLOYS" in dotenv
 
@@ -68,6 +72,7 @@ build:
     run = run_gitlab_ci_local(tmp_path / "second", failing, variables)
     assert "PASS  cibridge-notify-failure" in run.output, run.output
     assert stand_ins.of("slack")[0].json["text"].startswith("❌")
+    assert stand_ins.of("discord")[0].json["embeds"][0]["color"] == 0xE01E5A
 
 
 def test_notify_component_fails_the_job_when_rejected(tmp_path: Path, stand_ins: StandIns) -> None:

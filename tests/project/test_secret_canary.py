@@ -27,6 +27,7 @@ CANARIES = [
     standins.JIRA_TOKEN,
     standins.MATTERMOST_HOOK,
     standins.MATTERMOST_TOKEN,
+    standins.DISCORD_TOKEN,
 ]
 
 
@@ -73,7 +74,16 @@ def canary_env(stand_ins: StandIns, tmp_path: Path) -> dict[str, str]:
 
 EVERY_PROVIDER = [
     arg
-    for name in ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook", "mattermost")
+    for name in (
+        "slack",
+        "dingtalk",
+        "feishu",
+        "wecom",
+        "teams",
+        "webhook",
+        "mattermost",
+        "discord",
+    )
     for arg in ("--to", name)
 ]
 # Each scenario with the exit code and a line it must print, so a command that fails

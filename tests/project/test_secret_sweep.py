@@ -23,12 +23,14 @@ from werkzeug import Request, Response
 from cibridge.cli.commands import NAMES
 from cibridge.demo.standins import (
     MATTERMOST_CHANNELS,
+    Discord,
     GitHubApi,
     GitLabApi,
     StandIns,
     boards_of,
     jira_of,
 )
+from cibridge.demo.standins.discord import DISCORD_WEBHOOK_ID
 from cibridge.demo.standins.github_jobs import job as github_job
 from cibridge.demo.standins.gitlab_jobs import job as gitlab_job
 from tests.azure_job import azure_env
@@ -72,6 +74,7 @@ def canaries() -> dict[str, str]:
         "AZURE_DEVOPS_EXT_PAT": _canary("ado-pat"),
         # Mattermost's REST API refuses it and names it in detailed_error ("token=...").
         "MATTERMOST_TOKEN": _canary("mattermost-token"),
+        "DISCORD_TOKEN": _canary("discord-token"),  # in the path of DISCORD_WEBHOOK_URL
     }
 
 
@@ -125,7 +128,7 @@ integration_configs:
 # that fails early and prints nothing cannot pass as "leaked nothing".
 SCENARIOS: list[tuple[str, list[str], int, str]] = [
     ("notify", ["notify", "--status", "failure", "--to", "slack", "--to", "dingtalk",
-                "--to", "webhook"], 0, "delivered"),
+                "--to", "webhook", "--to", "discord"], 0, "delivered"),
     ("notify mattermost", ["notify", "--status", "failure", "--to", "mattermost"], 1,
      "Invalid or expired session"),
     ("jira", ["jira", "--issue", "PROJ-1", "--comment"], 0, "PROJ-1"),
@@ -217,6 +220,10 @@ def test_no_canary_anywhere(
     jira_of(stand_ins).add_issue("PROJ1", "Ship", issue_type="Story", status="Ready for Deployment")
     # The Azure DevOps PAT is a canary too: the Azure Boards stand-in accepts it.
     boards_of(stand_ins).tokens.add(canaries["AZURE_DEVOPS_EXT_PAT"])
+    # The chat webhooks whose token is a canary: their stand-ins accept it.
+    next(s for s in stand_ins.services if isinstance(s, Discord)).tokens.add(
+        canaries["DISCORD_TOKEN"]
+    )
     gate = GATE_DISPATCH if name.startswith("gate dispatch") else GATE
     (tmp_path / "gate.yml").write_text(gate.format(health=echoing.url_for("/health")))
     (tmp_path / "payload.json").write_text('{"ref": "main"}')
@@ -235,6 +242,8 @@ def test_no_canary_anywhere(
         "CIBRIDGE_EVENTS_SPOOL": str(tmp_path / "spool"),
         "MATTERMOST_URL": f"{stand_ins.base}/mattermost",
         "MATTERMOST_CHANNEL": MATTERMOST_CHANNELS["deployments"],
+        "DISCORD_WEBHOOK_URL": f"{stand_ins.base}/discord/api/webhooks/{DISCORD_WEBHOOK_ID}/"
+        f"{canaries['DISCORD_TOKEN']}",
     }
     if platform == "github":
         env |= github_env(tmp_path)

@@ -21,7 +21,7 @@ from cibridge.render import engine as render
 from cibridge.render import labels
 from cibridge.render.filters import safe_url
 
-PROVIDERS = ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook", "mattermost")
+PROVIDERS = ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook", "mattermost", "discord")
 EVENTS = ("build", "deploy", "alert")
 EVIL = "https://evil.example"
 

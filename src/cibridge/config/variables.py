@@ -59,6 +59,10 @@ VARIABLES: tuple[Variable, ...] = (
     _v("MATTERMOST_TOKEN", "mattermost", "token", "secret", "Mattermost bot or personal access token (REST API: update, thread)", "mattermost-token"),
     _v("MATTERMOST_URL", "mattermost", "api_url", "address", "Mattermost server for the REST API, e.g. https://chat.example.com", "mattermost-url"),
     _v("MATTERMOST_CHANNEL", "mattermost", "channel", "setting", "Mattermost channel id for the REST API (a webhook: a channel name overriding its own)"),
+    # Discord, Telegram and Google Chat (issue 20)
+    _v("DISCORD_WEBHOOK_URL", "discord", "webhook_url", "webhook", "Discord channel webhook (its token is in the path)", "discord-webhook-url"),
+    _v("DISCORD_THREAD_ID", "discord", "thread_id", "setting", "Discord thread (or forum post) the messages go to"),
+    _v("DISCORD_THREAD_NAME", "discord", "thread_name", "setting", "Discord forum channel: the title of the post a message starts"),
     # Jira (the names Atlassian's deprecated gajira actions used, plus PAT and OAuth)
     _v("JIRA_BASE_URL", "jira", "base_url", "address", "Jira site, e.g. https://your-domain.atlassian.net", "jira-base-url"),
     _v("JIRA_CLOUD_ID", "jira", "cloud_id", "setting", "Jira Cloud id: requests go through the API gateway"),

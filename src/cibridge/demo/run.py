@@ -20,8 +20,9 @@ OUTPUT_LINES = (
     "\nThe name=value lines are the step's outputs (in GitHub Actions "
     "steps.<id>.outputs.<name>; in GitLab, dotenv variables with _ for -):\n"
     "  ok=true          every provider delivered (false: one did not, and the step failed)\n"
-    "  message-id=...   the Slack message's ts or the Mattermost post's id, to update it in "
-    "place with --update (empty: webhooks give no id)\n"
+    "  message-id=...   the Slack message's ts, the Mattermost post's or the Discord\n"
+    "                   message's id, to update it in place with --update (empty: other\n"
+    "                   webhooks give no id)\n"
     "  channel-id=...   the channel that message is in, for the same update"
 )
 # The README's "Try it" lists the same steps (tests/demo/test_run.py keeps them together).
@@ -60,6 +61,17 @@ def _notify(stage: Stage, env: dict[str, str], request: NotifyRequest) -> int:
     return result.exit_code
 
 
+def _update_discord(stage: Stage, env: dict[str, str], stand_ins: StandIns) -> int:
+    """Discord's webhook answers with the message (?wait=true), so the same two steps
+    edit it in place: the --update is the message id the first step output."""
+    codes = [_notify(stage, env, NotifyRequest(["discord"], event="deploy", status="running"))]
+    posted = [r for r in stand_ins.of("discord") if r.method == "POST" and r.status == 200]
+    message_id = str(json.loads(posted[-1].answer).get("id", "")) if posted else ""
+    done = NotifyRequest(["discord"], event="deploy", status="success", update=message_id)
+    codes.append(_notify(stage, env, done))
+    return max(codes)
+
+
 def run(stage: Stage, *, sample: bool) -> int:
     """Every chapter against loopback stand-ins; the highest exit code of them."""
     from cibridge.context import sample as sample_context
@@ -83,7 +95,9 @@ def run(stage: Stage, *, sample: bool) -> int:
             "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
             "SLACK_API_URL": f"{stand_ins.base}/slack/api",
         }
-        with platform.group("2. Deploy running → Slack (Web API), then updated in place"):
+        with platform.group(
+            "2. Deploy running → Slack (Web API) and Discord, then updated in place"
+        ):
             running = NotifyRequest(
                 ["slack"], event="deploy", status="running", channels=["#deployments"]
             )
@@ -101,6 +115,7 @@ def run(stage: Stage, *, sample: bool) -> int:
                 update=str(answer.get("ts", "")),
             )
             codes.append(_notify(stage, api_env, done))
+            codes.append(_update_discord(stage, env, stand_ins))
         mattermost_env = {
             **env,
             "MATTERMOST_TOKEN": standins.MATTERMOST_TOKEN,

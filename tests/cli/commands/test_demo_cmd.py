@@ -16,12 +16,14 @@ def test_demo_delivers_to_every_stand_in_and_never_to_real_targets(
     env = {"SLACK_WEBHOOK_URL": httpserver.url_for("/real-env"), "SLACK_BOT_TOKEN": "xoxb-real"}
     result = run_process("demo", env=env, cwd=repo)
     assert result.code == 0, result.err
-    for label in ("Slack", "DingTalk", "Feishu", "WeCom", "Microsoft Teams", "webhook"):
+    for label in ("Slack", "DingTalk", "Feishu", "WeCom", "Microsoft Teams", "webhook", "Discord"):
         assert f"{label}: delivered" in result.out
     assert result.out.count("Slack: delivered") == 3  # build, deploy running, deploy updated
     # build (webhook), deploy running and updated (REST API)
     assert result.out.count("Mattermost: delivered") == 3
     assert "mattermost /mattermost/api/v4/posts/" in result.out  # the update, shown at the end
+    assert result.out.count("Discord: delivered") == 3  # the same, edited in place
+    assert "discord ***/messages/" in result.out  # the edit; the webhook path is a secret
     assert "hostile" in result.out  # the repository's own latest commit went out
     assert "REJECTED" not in result.out
     assert httpserver.log == []

@@ -13,15 +13,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "demo",
         help="run notify, trigger, jira, boards, gate and the event stream against loopback "
         "stand-ins; show what they got",
-        description="Starts stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a signed "
-        "webhook, Jira, Azure Boards, GitHub, Datadog and a CloudEvents sink on 127.0.0.1, "
+        description="Starts stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a signed webhook, "
+        "Discord, Jira, Azure Boards, GitHub, Datadog and a CloudEvents sink on 127.0.0.1, "
         "then runs the whole flow against them: this repository's build and deploy "
-        "notifications (a Slack message updated in place), a Jira status starting one "
-        "pipeline, the Jira issues and Azure Boards work items a deploy ships, the gate "
-        "judging a healthy and a broken service (with a real Prometheus when one is "
+        "notifications (a Slack and a Discord message updated in place), a Jira status "
+        "starting one pipeline, the Jira issues and Azure Boards work items a deploy ships, "
+        "the gate judging a healthy and a broken service (with a real Prometheus when one is "
         "installed), and the run as CDEvents (to NATS too when nats-server is installed). "
-        "Ends with what each stand-in received, the configuration it used and the next "
-        "steps. No credentials, no internet.",
+        "Ends with what each stand-in received, the configuration it used and the next steps."
+        " No credentials, no internet.",
     )
     parser.add_argument("--sample", action="store_true", help="use a sample context, not git")
     parser.add_argument(

@@ -42,8 +42,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="Slack: a key of `channels` in the config, or a channel (repeatable)",
     )
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="extra template value")
-    parser.add_argument("--update", metavar="MESSAGE_ID", help="Slack: update this message (ts)")
-    parser.add_argument("--thread", metavar="MESSAGE_ID", help="Slack: reply in this thread (ts)")
+    parser.add_argument(
+        "--update",
+        metavar="MESSAGE_ID",
+        help="update this message in place (Slack ts, Discord message id)",
+    )
+    parser.add_argument(
+        "--thread",
+        metavar="MESSAGE_ID",
+        help="post in this thread (Slack: the ts replied to; Discord: thread or forum post id)",
+    )
     parser.add_argument("--locale", choices=tuple(LOCALES), help="language of built-in templates")
     parser.add_argument(
         "--mention", choices=["failure", "always", "never"], help="when to @mention people"

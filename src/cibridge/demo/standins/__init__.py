@@ -1,5 +1,6 @@
 """Loopback stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a generic receiver,
-Mattermost, Jira, Azure Boards, the GitHub and GitLab APIs, a Mimir ruler and Datadog.
+Mattermost, Discord, Jira, Azure Boards, the GitHub and GitLab APIs, a Mimir ruler and
+Datadog.
 
 They validate as strictly as the services (signatures recomputed independently, Slack
 blocks through slack_sdk's models when it is installed, the documented size limits) and
@@ -24,6 +25,12 @@ from cibridge.demo.standins.azure_boards import (
 from cibridge.demo.standins.cdevents_sink import CDEventsSink
 from cibridge.demo.standins.datadog import DATADOG_API_KEY, DATADOG_APP_KEY, Datadog, datadog_of
 from cibridge.demo.standins.dingtalk import DINGTALK_SECRET, DINGTALK_TOKEN, DingTalk
+from cibridge.demo.standins.discord import (
+    DISCORD_CHANNEL,
+    DISCORD_THREAD,
+    DISCORD_TOKEN,
+    Discord,
+)
 from cibridge.demo.standins.feishu import FEISHU_HOOK, FEISHU_SECRET, Feishu
 from cibridge.demo.standins.github_api import GITHUB_API_TOKEN, GitHubApi
 from cibridge.demo.standins.gitlab_api import (
@@ -76,6 +83,9 @@ __all__ = [
     "DATADOG_APP_KEY",
     "DINGTALK_SECRET",
     "DINGTALK_TOKEN",
+    "DISCORD_CHANNEL",
+    "DISCORD_THREAD",
+    "DISCORD_TOKEN",
     "FEISHU_HOOK",
     "FEISHU_SECRET",
     "GITHUB_API_TOKEN",
@@ -103,6 +113,7 @@ __all__ = [
     "Behaviour",
     "CDEventsSink",
     "Datadog",
+    "Discord",
     "GitHubApi",
     "GitLabApi",
     "Jira",
@@ -130,6 +141,7 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
     Teams,
     Webhook,
     Mattermost,
+    Discord,
     Jira,
     AzureBoards,
     GitHubApi,

@@ -56,6 +56,9 @@ class Behaviour:
     slack_messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     slack_history_scope: bool = True  # False: the app lacks channels:history
     mattermost_posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> post
+    discord_forum: bool = False  # the webhook's channel is a forum: a thread is required
+    discord_rate_limited: int = 0  # the next N Discord requests answer 429
+    discord_retry_after: float = 0.25
     # Where the published API descriptions are (Jira OpenAPI, ADF schema); None: the
     # stand-ins check by their own rules only.
     specs: Path | None = None

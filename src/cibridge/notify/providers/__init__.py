@@ -45,10 +45,15 @@ class Delivery:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # exact bytes to send when a signature covers them
     public_url: bool = False  # an API endpoint, not a webhook address that is itself a secret
+    # What a dry run shows of a secret URL when more than its origin can be shown (the
+    # query that picks a thread, the method's path): the credential in it masked.
+    shown: str = ""
 
     def shown_url(self) -> str:
         if self.public_url:
             return self.url
+        if self.shown:
+            return self.shown
         from cibridge.core.urls import origin
 
         return f"{origin(self.url)}/… (webhook address redacted)"
@@ -147,12 +152,23 @@ SPECS: tuple[Spec, ...] = (
     Spec("teams", "cibridge.notify.providers.teams", "Teams"),
     Spec("webhook", "cibridge.notify.providers.webhook", "Webhook"),
     Spec("mattermost", "cibridge.notify.providers.mattermost", "Mattermost"),
+    # issue 20
+    Spec("discord", "cibridge.notify.providers.discord", "Discord"),
 )
 REGISTRY: Mapping[str, Spec] = {spec.name: spec for spec in SPECS}
 NAMES = tuple(REGISTRY)
 
 if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
-    from cibridge.notify.providers import dingtalk, feishu, mattermost, slack, teams, webhook, wecom
+    from cibridge.notify.providers import (
+        dingtalk,
+        discord,
+        feishu,
+        mattermost,
+        slack,
+        teams,
+        webhook,
+        wecom,
+    )
 
     _CHECKED: tuple[ProviderFactory, ...] = (
         slack.Slack,
@@ -162,6 +178,7 @@ if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
         teams.Teams,
         webhook.Webhook,
         mattermost.Mattermost,
+        discord.Discord,
     )
 
 
