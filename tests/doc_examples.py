@@ -24,6 +24,7 @@ CONFIG_KEYS = {
     "pipelines",
     "post_deployment_validation",
     "events",
+    "release",
 }
 _FENCE = re.compile(r"^```([A-Za-z0-9_-]*)\s*$")
 # Written on the line before a fence: a block that is knowingly not whole (elisions, an

@@ -53,6 +53,8 @@ def _workflow(example: Example, stand_ins: StandIns, command: str = "true") -> s
         f"env:\n  SLACK_API_URL: {stand_ins.base}/slack/api\n"
         f"  DATADOG_API_URL: {stand_ins.base}/datadog\n"
     )
+    if re.search(r"^env:\n", text, re.M):  # the workflow's own env: the address joins it
+        return re.sub(r"^env:\n", lambda _: env, text, count=1, flags=re.M)
     if re.search(r"^on:", text, re.M):  # a whole workflow, with its own events
         return re.sub(r"^jobs:", lambda _: f"{env}jobs:", text, count=1, flags=re.M)
     return f"on: push\n{env}{text}"
@@ -353,3 +355,42 @@ def test_the_summary_example_posts_one_message_for_the_run(
     text = json.dumps(slack.json, ensure_ascii=False)
     assert "Run summary" in text and "build — Succeeded" in text and "2 jobs" in text
     assert "lint" in text and "deploy" in text
+
+
+def _release_thread(stand_ins: StandIns, key: str) -> list[str]:
+    """The stages the replies in release ``key``'s one thread name (one parent, asserted)."""
+    messages = stand_ins.behaviour.slack_messages
+    parents = [
+        ts.split("/")[1]
+        for ts, m in messages.items()
+        if (m.get("metadata") or {}).get("event_type") == "cibridge_release"
+        and m["metadata"]["event_payload"]["release"] == key
+    ]
+    assert len(parents) == 1, messages
+    replies = sorted((ts, m) for ts, m in messages.items() if m.get("thread_ts") == parents[0])
+    return [m["metadata"]["event_payload"]["release_stage"] for _, m in replies]
+
+
+def test_the_release_example_is_one_thread_across_three_jobs(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/release.md's workflow with its .cibridge.yml: build, deploy and gate each run in
+    a job of their own and find the same parent by its metadata."""
+    from cibridge.demo.gate import DemoService
+
+    example = _example("docs/release.md", "release-stage: gate production")
+    config = _example("docs/release.md", "lookback_days: 30").text
+    with DemoService() as service:
+        # The reader pushes a tag; the harness pushes main, so the workflow runs on it.
+        text = in_service(example.text, service.port).replace('tags: ["v*"]', "branches: [main]")
+        workflow = _workflow(Example(example.page, example.line, "yaml", text), stand_ins)
+        # Each job checks out the reader's repository, .cibridge.yml included.
+        workflow = workflow.replace(
+            COPY, COPY + "      - run: |\n          cat > .cibridge.yml <<'EXAMPLE'\n"
+            + "".join(f"          {line}\n" for line in config.splitlines())
+            + "          EXAMPLE\n",
+        )  # fmt: skip
+        run = _run(tmp_path, workflow, stand_ins, {})
+    assert run.code == 0, run.output
+    assert _release_thread(stand_ins, "main") == ["build", "deploy production", "gate production"]
+    assert run.output.count("found the parent") == 2, run.output

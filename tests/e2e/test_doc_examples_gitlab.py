@@ -298,3 +298,40 @@ def test_the_summary_example_posts_one_message_for_the_pipeline(
     text = json.dumps(slack.json, ensure_ascii=False)
     assert "❌ test — Failed" in text and "stage `test` (script_failure)" in text
     assert "cibridge-summary" not in text
+
+
+def test_the_release_example_is_one_thread_across_two_jobs(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/release.md's pipeline: the notify and jira components' jobs report into one
+    thread, the second finding the first's parent by its metadata."""
+    from cibridge.demo.standins.slack import SLACK_TOKEN
+
+    env = stand_ins.env()
+    variables = {
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "SLACK_API_URL": f"{stand_ins.base}/slack/api",
+        "JIRA_BASE_URL": env["JIRA_BASE_URL"],
+        "JIRA_USER_EMAIL": env["JIRA_USER_EMAIL"],
+        "JIRA_API_TOKEN": JIRA_TOKEN,
+    }
+    config = _example("docs/release.md", "lookback_days: 30").text
+    pipeline = _pipeline(_example("docs/release.md", "jira@1.0.0"))
+    run = _run(tmp_path, pipeline, variables, {".cibridge.yml": config})
+    assert run.code == 0, run.output
+    messages = stand_ins.behaviour.slack_messages
+    (parent,) = [
+        ts.split("/")[1]
+        for ts, m in messages.items()
+        if (m.get("metadata") or {}).get("event_type") == "cibridge_release"
+    ]
+    assert (
+        parent and messages[f"C0DEPLOYS/{parent}"]["metadata"]["event_payload"]["release"] == "main"
+    )
+    stages = sorted(
+        m["metadata"]["event_payload"]["release_stage"]
+        for m in messages.values()
+        if m.get("thread_ts") == parent
+    )
+    assert stages == ["deploy production", "jira"], run.output
+    assert jira_of(stand_ins).issue("PROJ-1").status == "Done"

@@ -33,6 +33,7 @@ from cibridge.demo.standins import (
 from cibridge.demo.standins.discord import DISCORD_WEBHOOK_ID
 from cibridge.demo.standins.github_jobs import job as github_job
 from cibridge.demo.standins.gitlab_jobs import job as gitlab_job
+from cibridge.demo.standins.slack import Slack
 from tests.azure_job import azure_env
 from tests.conftest import FIXTURES, SEED, run_process
 from tests.github_job import github_env
@@ -75,6 +76,7 @@ def canaries() -> dict[str, str]:
         # Mattermost's REST API refuses it and names it in detailed_error ("token=...").
         "MATTERMOST_TOKEN": _canary("mattermost-token"),
         "DISCORD_TOKEN": _canary("discord-token"),  # in the path of DISCORD_WEBHOOK_URL
+        "SLACK_BOT_TOKEN": _canary("xoxb"),
     }
 
 
@@ -153,6 +155,10 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
     ("events flush", ["events", "flush"], 1, "stay spooled for http: HTTP 400: refused"),
     ("notify events", ["notify", "--status", "success", "--to", "webhook"], 0,
      "not delivered to http: HTTP 400: refused"),
+    ("notify release", ["notify", "--status", "failure", "--to", "slack", "--to", "dingtalk",
+                        "--release", "v1"], 0, "release v1: posted the parent"),
+    ("gate release", ["gate", "--report", "gate.json", "--release", "v1"], 1,
+     "release v1: posted the parent"),
 ]  # fmt: skip
 
 
@@ -170,6 +176,7 @@ VARIANTS = [
         "gate dispatch",
         "trigger",
         "notify events",
+        "notify release",
         "events send",
         "summary",
     )
@@ -224,6 +231,10 @@ def test_no_canary_anywhere(
     next(s for s in stand_ins.services if isinstance(s, Discord)).tokens.add(
         canaries["DISCORD_TOKEN"]
     )
+    # So is Slack's bot token, which the release thread needs (--release).
+    next(s for s in stand_ins.services if isinstance(s, Slack)).tokens.add(
+        canaries["SLACK_BOT_TOKEN"]
+    )
     gate = GATE_DISPATCH if name.startswith("gate dispatch") else GATE
     (tmp_path / "gate.yml").write_text(gate.format(health=echoing.url_for("/health")))
     (tmp_path / "payload.json").write_text('{"ref": "main"}')
@@ -245,6 +256,11 @@ def test_no_canary_anywhere(
         "DISCORD_WEBHOOK_URL": f"{stand_ins.base}/discord/api/webhooks/{DISCORD_WEBHOOK_ID}/"
         f"{canaries['DISCORD_TOKEN']}",
     }
+    if "release" in name:
+        env |= {"SLACK_API_URL": f"{stand_ins.base}/slack/api"}
+        env |= {"CIBRIDGE_RELEASE_CHANNEL": "#deployments"}
+    else:
+        del env["SLACK_BOT_TOKEN"]  # the other scenarios use the webhook
     if platform == "github":
         env |= github_env(tmp_path)
     elif platform == "azure-pipelines":

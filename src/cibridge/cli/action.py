@@ -51,7 +51,7 @@ SWITCHES = frozenset(
 # A boolean input whose "false" is the switch: remote-link: false -> --no-remote-link.
 NEGATED = frozenset({"remote-link", "links"})
 # "true" means the option alone (its default value); anything else is the option's value.
-OPTIONAL_VALUE = frozenset({"comment"})
+OPTIONAL_VALUE = frozenset({"comment", "release"})
 # The gate's `rules` input installs the checks as alert rules instead of judging the deploy:
 # `gate rules --apply --format <value>`. The word comes right after the command, as argparse
 # gives an optional positional its default at the first option it meets.

@@ -75,10 +75,11 @@ def after(runtime: Runtime, code: int) -> int:
 
 
 def _events(runtime: Runtime) -> list[Event]:
+    from cibridge.cli import release_hook
     from cibridge.events import from_command
     from cibridge.http.integration import IntegrationSettings
 
-    run = from_command.run_of(runtime.context, runtime.env)
+    run = from_command.run_of(runtime.context, runtime.env, release_hook.key(runtime))
     outputs = runtime.platform.outputs
     command = runtime.args.command
     if command == "notify":

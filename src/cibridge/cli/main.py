@@ -201,9 +201,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 
 def _published(runtime: Runtime, code: int) -> int:
-    """The command's events, when asked for: after its result, never instead of it."""
-    from cibridge.cli import events_hook
+    """The command's release-thread reply and its events, when asked for: after its result,
+    never instead of it."""
+    from cibridge.cli import events_hook, release_hook
 
+    try:
+        code = release_hook.after(runtime, code)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug in the thread must not change the command's result
+        runtime.platform.warning(f"release: internal error, the thread was not updated: {error}")
     try:
         return events_hook.after(runtime, code) if events_hook.wanted(runtime) else code
     except KeyboardInterrupt:

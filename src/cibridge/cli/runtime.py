@@ -48,6 +48,10 @@ class Runtime:
         self.platform = platform
         self.dry_run: bool = bool(getattr(args, "dry_run", False))
         self.cwd = Path(getattr(args, "working_directory", None) or os.getcwd())
+        # What a command hands to the reports that follow it (the release thread): the
+        # gate's report, whether notify's Slack message went into the thread.
+        self.details: dict[str, Any] = {}
+        self.release: Any = None  # the release thread notify opened before it sent
 
     @cached_property
     def config(self) -> Config:

@@ -132,6 +132,9 @@ VARIABLES: tuple[Variable, ...] = (
     _v("GITLAB_TRIGGER_TOKEN", "gitlab", "trigger_token", "secret", "GitLab pipeline trigger token", "gitlab-trigger-token"),
     _v("CI_JOB_TOKEN", "gitlab", "job_token", "secret", "GitLab job token (set by GitLab CI/CD)"),
     _v("CI_API_V4_URL", "gitlab", "api_url", "address", "GitLab REST API base (set by GitLab CI/CD)"),
+    # one chat thread per release (cibridge.release)
+    _v("CIBRIDGE_RELEASE_KEY", "release", "key", "setting", "the release whose Slack thread notify, jira, boards, gate and trigger report to (--release)"),
+    _v("CIBRIDGE_RELEASE_CHANNEL", "release", "channel", "setting", "the Slack channel of release threads: release.channel"),
     # the event stream (cibridge.events)
     _v("CIBRIDGE_EVENTS_TO", "events", "to", "setting", "event transports, comma-separated (http, nats, rabbitmq, kafka): events.to"),
     _v("CIBRIDGE_EVENTS_SPOOL", "events", "spool", "setting", "folder of undelivered events (default $RUNNER_TEMP/cibridge-events)"),

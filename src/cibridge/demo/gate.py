@@ -269,6 +269,7 @@ def chapter(stage: Stage, env: dict[str, str], stand_ins: StandIns | None = None
             print_("\nThe same service after a bad deploy (25% errors, /health DOWN):")
             broken = service.run(service.GateRequest(settings, time.time()), deps)
             _show(stage, broken)
+            stage.published["gate"] = broken
     right = healthy.verdict == "pass" and broken.action == "rollback"
     if not right:
         stage.platform.error("demo: the gate misjudged the service (see above)")

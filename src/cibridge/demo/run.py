@@ -132,6 +132,7 @@ def run(stage: Stage, *, sample: bool) -> int:
             from cibridge.demo import jira as jira_demo
 
             codes.append(jira_demo.chapter(stage, env, stand_ins))
+            stage.published["jira"] = dict(platform.outputs)
         with platform.group("5. Deployed → the Azure Boards work items it ships (AB#)"):
             from cibridge.demo import boards as boards_demo
 
@@ -144,7 +145,11 @@ def run(stage: Stage, *, sample: bool) -> int:
             from cibridge.demo import events as events_demo
 
             codes.append(events_demo.chapter(stage, env, stand_ins))
-        with platform.group("8. What each notification stand-in received"):
+        with platform.group("8. One release as one Slack thread: trigger, deploy, gate, rollback"):
+            from cibridge.demo import release as release_demo
+
+            codes.append(release_demo.chapter(stage, api_env, stand_ins))
+        with platform.group("9. What each notification stand-in received"):
             for received in stand_ins.received:
                 if received.service in SHOWN_IN_THEIR_CHAPTER:
                     continue
@@ -161,10 +166,10 @@ def run(stage: Stage, *, sample: bool) -> int:
                     continue
                 with platform.untrusted():
                     platform.print(json.dumps(received.json, indent=2, ensure_ascii=False)[:4000])
-        with platform.group("9. The configuration this demo used"):
+        with platform.group("10. The configuration this demo used"):
             shown = {*stand_ins.env(), *api_env, *mattermost_env}
             _show_configuration(stage, sorted(shown - set(stage.env)))
-        with platform.group("10. Next steps"):
+        with platform.group("11. Next steps"):
             platform.print("\n".join(NEXT_STEPS))
     return max(codes) if codes else EXIT_OK
 

@@ -22,6 +22,9 @@ class Stage:
     locale: str = "en"
     # The configuration the chapters ran with, as .cibridge.yml keys: shown at the end.
     used: dict[str, Any] = field(default_factory=dict)
+    # What a chapter's runs published (their outputs, the gate's result), for the release
+    # chapter, which reports them in one thread.
+    published: dict[str, Any] = field(default_factory=dict)
 
     def variables(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         values = self.context.template_vars()

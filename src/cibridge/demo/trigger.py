@@ -100,6 +100,8 @@ def chapter(stage: Stage, env: dict[str, str]) -> int:
         result = service.run(request, deps)
         reporting.report(stage.platform, result)
         codes.append(result.exit_code)
+        # The delivery that started the pipeline is the one a release thread reports.
+        stage.published.setdefault("trigger", dict(stage.platform.outputs))
     started = _runs(transport, env, GITHUB_API_TOKEN)
     say(f"\nGitHub runs of {WORKFLOW} started: {started} (two deliveries, one deployment)")
     return max(*codes, EXIT_OK if started == 1 else EXIT_FAILURE)

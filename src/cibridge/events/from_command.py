@@ -9,7 +9,8 @@
 - summary: ``pipelinerun.finished`` for the whole run, with its outcome and failed jobs
 
 Identity: every event of a run shares one chain (``CIBRIDGE_EVENTS_CHAIN`` when the run was
-started with one, else derived from the platform, repository and run id); an event's id is
+started with one, else derived from the ``--release`` key when there is one, else from the
+platform, repository and run id); an event's id is
 derived from the run, the attempt, the command and its subject, so publishing the same
 result again (a retried step, ``events flush``) gives the same ids and a broker's
 de-duplication drops the copies. A deployment's id leaves the command out: the deploy
@@ -48,10 +49,14 @@ class Run:
         return stable_id(self.run, self.attempt, *parts)
 
 
-def run_of(context: Context, env: Mapping[str, str]) -> Run:
+def run_of(context: Context, env: Mapping[str, str], release: str = "") -> Run:
+    """The run's identity; a ``release`` (``--release``) is the chain of every run that
+    reports to it, so its events and its chat thread are found by the same name."""
     attempt = env.get("GITHUB_RUN_ATTEMPT") or env.get("CI_JOB_ID") or "1"
     run = "/".join((context.platform, context.repository, context.run_id))
     chain = env.get("CIBRIDGE_EVENTS_CHAIN", "").strip()
+    if not chain and release:
+        chain = stable_id("release", release)
     if not chain:
         # A local run has no id to be found again by: its chain is this process's own, the
         # same for the trigger's {{ events_chain }} and for the events it publishes.

@@ -60,6 +60,10 @@ class NotifyRequest:
     # Structured template values another command's result hands over (summary: the jobs);
     # --set values still win. Never remembered in a message's metadata.
     data: Mapping[str, Any] = field(default_factory=dict)
+    # --release: the thread's reply also goes to the channel; what the message remembers
+    # for the release's parent (its stage).
+    broadcast: bool = False
+    remember: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -233,7 +237,7 @@ def _render(
             variables[key] = value
     variables.update(request.data)
     variables.update(request.values)
-    remember = {**kept, **request.values}
+    remember = {**kept, **request.values, **request.remember}
     remember.update({k: str(variables[k]) for k in KEPT_CONTEXT if variables.get(k)})
     variables["t"] = labels.for_locale(str(locale))
     variables["msgtype"] = str(settings.value("msgtype", default=""))
@@ -248,6 +252,7 @@ def _render(
     options = SendOptions(
         update=request.update,
         thread=request.thread,
+        broadcast=request.broadcast,
         mentions=people,
         mention_all=mentions.applies(deps.config, status, request.mention),
         # Stored where others in the channel can read it: a secret stays masked there too.

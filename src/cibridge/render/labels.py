@@ -55,6 +55,24 @@ _EN = {
     "allowed_to_fail": "allowed to fail",
     "state_skipped": "Skipped",
     "state_manual": "Manual",
+    # One thread per release (--release).
+    "release_title": "Release {key}",
+    "release_no_stages": "Nothing reported yet",
+    "release_thread_note": "Each step reports in the thread below.",
+    "release_checks": "Checks",
+    "release_jira": "moved {n} Jira issues to {status}",
+    "release_boards": "moved {n} work items to {state}",
+    "release_trigger": "started {n} pipelines",
+    "release_trigger_matched": "{n} pipelines to start (not dispatched)",
+    "release_failed": "{n} failed",
+    "release_gate": "gate {verdict}",
+    "release_rollback_started": "rollback started",
+    "release_rollback_decided": "rollback decided ({pipeline})",
+    "release_rollback": "Rollback pipeline",
+    "verdict_pass": "passed",
+    "verdict_fail": "failed",
+    "verdict_error": "could not decide",
+    "verdict_inconclusive": "inconclusive",
 }
 
 _ZH = {
@@ -108,6 +126,23 @@ _ZH = {
     "allowed_to_fail": "允许失败",
     "state_skipped": "已跳过",
     "state_manual": "手动",
+    "release_title": "发布 {key}",
+    "release_no_stages": "尚无阶段结果",
+    "release_thread_note": "每个步骤的结果见下方话题。",
+    "release_checks": "检查项",
+    "release_jira": "已将 {n} 个 Jira 问题移至 {status}",
+    "release_boards": "已将 {n} 个工作项移至 {state}",
+    "release_trigger": "已启动 {n} 条流水线",
+    "release_trigger_matched": "{n} 条流水线待启动（未触发）",
+    "release_failed": "{n} 个失败",
+    "release_gate": "部署门禁{verdict}",
+    "release_rollback_started": "已启动回滚",
+    "release_rollback_decided": "需要回滚（{pipeline}）",
+    "release_rollback": "回滚流水线",
+    "verdict_pass": "通过",
+    "verdict_fail": "未通过",
+    "verdict_error": "无法判定",
+    "verdict_inconclusive": "无结论",
 }
 
 LOCALES = {"en": _EN, "zh-CN": _ZH}

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cibridge.boards import comment, reporting
+from cibridge.cli.release_hook import add_release_option
 from cibridge.cli.runtime import Runtime
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
 
@@ -88,6 +89,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=argparse.SUPPRESS,
         help="read from Azure Boards, print every write instead of sending it",
     )
+    add_release_option(parser)
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.events_hook import add_events_option
+from cibridge.cli.release_hook import add_release_option
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime
 from cibridge.core.errors import EXIT_OK, CibridgeError
@@ -111,6 +112,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="show the rendered checks; query and connect to nothing",
     )
     add_events_option(parser)
+    add_release_option(parser)
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 
@@ -210,6 +212,9 @@ def run(runtime: Runtime) -> int:
         # The verdict is published whatever happened to the rollback, raised after it.
         rollback, problem = gate_rollback.settle(runtime, prepared, result)
     reporting.publish(runtime.platform, result, args.report or "", args.junit or "", rollback)
+    from cibridge.gate.summary import report
+
+    runtime.details["gate_report"] = report(result)
     service = str(values.get("service_name") or runtime.context.repository or "unknown")
     if args.push_metrics:
         from cibridge.gate import deploy_window

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.events_hook import add_events_option
+from cibridge.cli.release_hook import add_release_option
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime
 from cibridge.core.errors import EXIT_FAILURE, EXIT_OK, CibridgeError
@@ -104,6 +105,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="read from Jira, print every write instead of sending it",
     )
     add_events_option(parser)
+    add_release_option(parser)
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 

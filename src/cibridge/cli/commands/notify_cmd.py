@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from cibridge.cli.events_hook import add_events_option
+from cibridge.cli.release_hook import add_release_option
 from cibridge.cli.runtime import Runtime
 from cibridge.notify import reporting
 from cibridge.notify.message import EVENTS, STATUSES
@@ -68,6 +69,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="print the requests (secrets redacted), send nothing",
     )
     add_events_option(parser)
+    add_release_option(parser)
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 
@@ -106,6 +108,9 @@ def run(runtime: Runtime) -> int:
     from cibridge.notify import service
 
     request = request_from_args(runtime)
+    from cibridge.cli import release_hook
+
+    release_hook.before_notify(runtime, request)
     deps = service.Dependencies(
         config=runtime.config,
         context=runtime.context,
@@ -114,5 +119,8 @@ def run(runtime: Runtime) -> int:
         transport=None if request.dry_run else runtime.transport,
     )
     result = service.run(request, deps)
+    runtime.details["release_replied"] = any(
+        t.provider == "slack" and t.ok and t.message_id and request.thread for t in result.targets
+    )
     reporting.report(runtime.platform, result)
     return result.exit_code

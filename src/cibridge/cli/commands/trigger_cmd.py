@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from cibridge.cli.commands import ci_here
 from cibridge.cli.events_hook import add_events_option
+from cibridge.cli.release_hook import add_release_option
 from cibridge.cli.runtime import Runtime
 from cibridge.core import isotime, redact
 from cibridge.core.errors import EXIT_OK, CibridgeError
@@ -92,6 +93,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="read Jira, print every dispatch and record instead of sending it",
     )
     add_events_option(parser)
+    add_release_option(parser)
     parser.set_defaults(handler=run, outputs_on_failure=reporting.OUTPUTS_ON_FAILURE)
 
 

@@ -59,6 +59,9 @@ class Behaviour:
     discord_forum: bool = False  # the webhook's channel is a forum: a thread is required
     discord_rate_limited: int = 0  # the next N Discord requests answer 429
     discord_retry_after: float = 0.25
+    # The first `parties` conversations.history reads wait for each other: two jobs that
+    # look for a release's parent at the same moment, before either has posted one.
+    slack_history_barrier: threading.Barrier | None = None
     # Where the published API descriptions are (Jira OpenAPI, ADF schema); None: the
     # stand-ins check by their own rules only.
     specs: Path | None = None

@@ -1,5 +1,6 @@
-"""Slack: incoming webhooks and the Web API's chat.postMessage / chat.update /
-conversations.history, with message metadata.
+"""Slack: incoming webhooks and the Web API's chat.postMessage / chat.update / chat.delete,
+conversations.history / conversations.replies / conversations.list, with message metadata
+and cursor paging.
 
 Blocks are validated by slack_sdk's own models when it is installed (the test extras),
 otherwise against Slack's documented limits only; errors are Slack's real ones (plain
@@ -24,6 +25,12 @@ SLACK_CHANNELS = {
     "#ci-cd-notifications": "C0CINOTES",
     "C0DEPLOYS": "C0DEPLOYS",
 }
+# What conversations.list lists: a channel's id and its name without the "#".
+SLACK_CHANNEL_LIST = (
+    {"id": "C0DEPLOYS", "name": "deployments"},
+    {"id": "C0CINOTES", "name": "ci-cd-notifications"},
+)
+_CURSOR = "dXNlcjpV"  # Slack's cursors are opaque base64; this one prefixes an offset
 
 
 def slack_block_errors(blocks: Any) -> list[str]:
@@ -122,14 +129,21 @@ class Slack:
         self.behaviour = behaviour
         self._lock = threading.Lock()
         self._ts = 0
+        self._history_reads = 0
+        self.tokens = {SLACK_TOKEN}  # a test adds its own (a canary)
 
     def env(self, base_url: str) -> dict[str, str]:
         # The Web API needs a token and a channel, which a test chooses; only the hook is set.
         return {"SLACK_WEBHOOK_URL": base_url + SLACK_HOOK}
 
     def handle(self, request: Request) -> Answer:
-        if request.method == "GET" and request.path == "/slack/api/conversations.history":
-            return self._history(request)
+        reads = {
+            "/slack/api/conversations.history": self._history,
+            "/slack/api/conversations.replies": self._replies,
+            "/slack/api/conversations.list": self._list,
+        }
+        if request.method == "GET" and request.path in reads:
+            return reads[request.path](request)
         if request.method != "POST":
             return Answer(405, b"method_not_allowed", {"Allow": "POST"})
         try:
@@ -145,13 +159,15 @@ class Slack:
 
     def _web_api(self, request: Request, payload: dict[str, Any]) -> Answer:
         method = request.path.rsplit("/", 1)[-1]
-        if request.headers.get("Authorization") != f"Bearer {SLACK_TOKEN}":
+        if not self._token(request):
             return _api_error("invalid_auth")
-        if method not in ("chat.postMessage", "chat.update"):
+        if method not in ("chat.postMessage", "chat.update", "chat.delete"):
             return _api_error("unknown_method", 404)
         channel = SLACK_CHANNELS.get(str(payload.get("channel", "")))
         if channel is None:
             return _api_error("channel_not_found")
+        if method == "chat.delete":
+            return self._delete(channel, str(payload.get("ts", "")))
         error = _message_error(payload)
         if error:
             return _api_error(error)
@@ -178,6 +194,8 @@ class Slack:
         thread = payload.get("thread_ts")
         if thread and f"{channel}/{thread}" not in messages:
             return _api_error("thread_not_found")
+        if "reply_broadcast" in payload and not isinstance(payload["reply_broadcast"], bool):
+            return _api_error("invalid_arguments")
         with self._lock:
             self._ts += 1
             ts = f"{int(time.time())}.{self._ts:06d}"
@@ -188,10 +206,16 @@ class Slack:
     def _history(self, request: Request) -> Answer:
         """conversations.history as Slack answers it: a channel id only (a name is
         channel_not_found), the channels:history scope, metadata only when asked for."""
-        if request.headers.get("Authorization") != f"Bearer {SLACK_TOKEN}":
-            return _api_error("invalid_auth")
-        if not self.behaviour.slack_history_scope:
-            return _api_error("missing_scope", needed="channels:history", provided="chat:write")
+        refused = self._authorised(request)
+        if refused is not None:
+            return refused
+        barrier = self.behaviour.slack_history_barrier
+        if barrier is not None:
+            with self._lock:
+                self._history_reads += 1
+                waits = self._history_reads <= barrier.parties
+            if waits:
+                barrier.wait(timeout=60)
         query = request.query
         channel = query.get("channel", "")
         if channel not in SLACK_CHANNELS.values():
@@ -208,18 +232,113 @@ class Slack:
             return _api_error("invalid_limit")
         metadata = query.get("include_all_metadata", "") in ("true", "1")
         found = []
-        for key, stored in self.behaviour.slack_messages.items():
-            where, _, ts = key.partition("/")
+        for ts, stored in self._in(channel):
             at = _ts(ts)
-            if where != channel or at is None:
+            if (
+                at is None
+                or at < oldest
+                or at > latest
+                or (at in (oldest, latest) and not inclusive)
+            ):
                 continue
-            if at < oldest or at > latest or (at in (oldest, latest) and not inclusive):
+            # A thread's replies are not the channel's history, unless sent there too.
+            if stored.get("thread_ts") and stored.get("reply_broadcast") is not True:
                 continue
-            message = {"type": "message", "bot_id": "B0STANDIN", "ts": ts}
-            message.update({k: stored[k] for k in ("text", "blocks", "attachments") if k in stored})
-            if metadata and stored.get("metadata"):
-                message["metadata"] = stored["metadata"]
-            found.append((at, message))
+            found.append((at, self._shown(ts, stored, metadata)))
         found.sort(key=lambda item: item[0], reverse=True)  # newest first, as Slack lists
-        page = [message for _, message in found[:limit]]
-        return Answer(200, {"ok": True, "messages": page, "has_more": len(found) > limit})
+        return self._page([message for _, message in found], query, limit)
+
+    def _in(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
+        listed = []
+        for key, stored in list(self.behaviour.slack_messages.items()):
+            where, _, ts = key.partition("/")
+            if where == channel:
+                listed.append((ts, stored))
+        return listed
+
+    @staticmethod
+    def _shown(ts: str, stored: dict[str, Any], metadata: bool) -> dict[str, Any]:
+        message = {"type": "message", "bot_id": "B0STANDIN", "ts": ts}
+        message.update(
+            {k: stored[k] for k in ("text", "blocks", "attachments", "thread_ts") if k in stored}
+        )
+        if metadata and stored.get("metadata"):
+            message["metadata"] = stored["metadata"]
+        return message
+
+    @staticmethod
+    def _page(items: list[Any], query: dict[str, str], limit: int, key: str = "messages") -> Answer:
+        """One page from the cursor on, and the cursor of the next (Slack: "" at the end)."""
+        cursor = query.get("cursor", "")
+        start = 0
+        if cursor:
+            if not cursor.startswith(_CURSOR) or not cursor[len(_CURSOR) :].isdigit():
+                return _api_error("invalid_cursor")
+            start = int(cursor[len(_CURSOR) :])
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        body: dict[str, Any] = {"ok": True, key: page}
+        if key == "messages":
+            body["has_more"] = more
+        body["response_metadata"] = {"next_cursor": f"{_CURSOR}{start + limit}" if more else ""}
+        return Answer(200, body)
+
+    def _token(self, request: Request) -> bool:
+        given = request.headers.get("Authorization", "")
+        return given.startswith("Bearer ") and given[len("Bearer ") :] in self.tokens
+
+    def _authorised(self, request: Request) -> Answer | None:
+        if not self._token(request):
+            return _api_error("invalid_auth")
+        if not self.behaviour.slack_history_scope:
+            return _api_error("missing_scope", needed="channels:history", provided="chat:write")
+        return None
+
+    def _replies(self, request: Request) -> Answer:
+        """conversations.replies: the parent first, then its replies oldest first."""
+        refused = self._authorised(request)
+        if refused is not None:
+            return refused
+        query = request.query
+        channel = query.get("channel", "")
+        if channel not in SLACK_CHANNELS.values():
+            return _api_error("channel_not_found")
+        parent = query.get("ts", "")
+        if not parent:
+            return _api_error("invalid_arguments")
+        messages = dict(self._in(channel))
+        if parent not in messages:
+            return _api_error("thread_not_found")
+        try:
+            limit = max(1, min(1000, int(query.get("limit", "1000"))))
+        except ValueError:
+            return _api_error("invalid_limit")
+        metadata = query.get("include_all_metadata", "") in ("true", "1")
+        thread = sorted(
+            (ts for ts, stored in messages.items() if stored.get("thread_ts") == parent),
+            key=lambda ts: _ts(ts) or Decimal(0),
+        )
+        listed = [self._shown(ts, messages[ts], metadata) for ts in [parent, *thread]]
+        return self._page(listed, query, limit)
+
+    def _list(self, request: Request) -> Answer:
+        """conversations.list: the channels:read scope; types a comma list Slack knows."""
+        if not self._token(request):
+            return _api_error("invalid_auth")
+        known = {"public_channel", "private_channel", "mpim", "im"}
+        types = set(request.query.get("types", "public_channel").split(","))
+        if not types <= known:
+            return _api_error("invalid_types")
+        try:
+            limit = max(1, min(1000, int(request.query.get("limit", "100"))))
+        except ValueError:
+            return _api_error("invalid_limit")
+        channels = [{**c, "is_channel": True, "is_archived": False} for c in SLACK_CHANNEL_LIST]
+        return self._page(channels, request.query, limit, "channels")
+
+    def _delete(self, channel: str, ts: str) -> Answer:
+        key = f"{channel}/{ts}"
+        if key not in self.behaviour.slack_messages:
+            return _api_error("message_not_found")
+        del self.behaviour.slack_messages[key]
+        return Answer(200, {"ok": True, "channel": channel, "ts": ts})

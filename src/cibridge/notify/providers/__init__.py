@@ -20,6 +20,7 @@ class SendOptions:
     channel: str | None = None
     update: str | None = None
     thread: str | None = None
+    broadcast: bool = False  # a reply in a thread also shown in the channel
     mentions: list[dict[str, str]] = field(default_factory=list)
     mention_all: bool = False  # the mention policy applies to this message
     # What the message says beyond the CI context (--set values, environment, ...), stored

@@ -115,6 +115,8 @@ class Slack(ProviderBase):
             message["ts"] = options.update
         elif options.thread:
             message["thread_ts"] = options.thread
+            if options.broadcast:
+                message["reply_broadcast"] = True
         return Delivery("POST", f"{target}/{method}", message, headers, public_url=True)
 
     def recall(self, channel: str | None, message_id: str) -> Delivery | None:
