@@ -246,3 +246,13 @@ def test_notify_to_another_provider_still_reports_in_the_thread(cli, stand_ins: 
 def test_every_release_command_takes_the_option(command: str) -> None:
     result = run_process(command, "--help")
     assert "--release [KEY]" in result.out and "--release-stage" in result.out
+
+
+def test_only_slacks_message_goes_into_the_release_thread(cli, stand_ins: StandIns) -> None:  # type: ignore[no-untyped-def]
+    argv = ("notify", "--to", "slack", "--to", "discord", "--status", "success")
+    result = cli(*argv, "--release", "v8", env=_env(stand_ins))
+    assert result.code == 0, result.all
+    [discord] = stand_ins.of("discord")
+    assert "thread_id" not in discord.path  # a Slack ts is no Discord thread
+    _, replies = _thread(stand_ins, "v8")
+    assert [r["metadata"]["event_type"] for r in replies] == ["cibridge_notify"]

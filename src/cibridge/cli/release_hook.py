@@ -105,7 +105,7 @@ def before_notify(runtime: Runtime, request: NotifyRequest) -> None:
     if request.dry_run:
         _dry_channel(runtime, request, release)
         return
-    from cibridge.notify.service import job_status
+    from cibridge.notify.service import Placement, job_status
     from cibridge.release import service
     from cibridge.release.from_command import Done, of
     from cibridge.render import labels
@@ -119,25 +119,26 @@ def before_notify(runtime: Runtime, request: NotifyRequest) -> None:
         runtime.release = error
         return
     runtime.release = (found, deps, opened)
-    request.thread = opened.ts
-    request.channels = [opened.channel]
-    request.broadcast = found.broadcast == "always" or (
+    broadcast = found.broadcast == "always" or (
         found.broadcast == "failure" and status == "failure"
     )
     environment = request.values.get("environment") or context.environment
     done = Done("notify", {}, True, context.run_url, request.event, status, environment)
     done.stage = getattr(runtime.args, "release_stage", None) or ""
     stage, _ = of(done, labels.for_locale(deps.locale))
-    request.remember = stage.payload(release)
+    placed = Placement(opened.channel, opened.ts, broadcast, stage.payload(release))
+    request.placed = {**request.placed, "slack": placed}
 
 
 def _dry_channel(runtime: Runtime, request: NotifyRequest, release: str) -> None:
-    """A dry run reads nothing, so shows the message to the release's channel, unthreaded."""
+    """A dry run reads nothing, so shows Slack's message to the release's channel, in a
+    thread it has not looked for."""
+    from cibridge.notify.service import Placement
     from cibridge.release.settings import load
 
     channel = load(runtime.config, runtime.env, release).channel
     if channel:
-        request.channels = [channel]
+        request.placed = {**request.placed, "slack": Placement(channel, "")}
 
 
 def after(runtime: Runtime, code: int) -> int:

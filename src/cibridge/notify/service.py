@@ -43,6 +43,16 @@ NOT_KEPT = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Placement:
+    """One provider's message placed in a release's thread, with its stage remembered."""
+
+    channel: str
+    thread: str
+    broadcast: bool = False  # also shown in the channel
+    remember: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class NotifyRequest:
     targets: list[str]
@@ -60,10 +70,8 @@ class NotifyRequest:
     # Structured template values another command's result hands over (summary: the jobs);
     # --set values still win. Never remembered in a message's metadata.
     data: Mapping[str, Any] = field(default_factory=dict)
-    # --release: the thread's reply also goes to the channel; what the message remembers
-    # for the release's parent (its stage).
-    broadcast: bool = False
-    remember: Mapping[str, str] = field(default_factory=dict)
+    # --release: where one provider's message goes instead (Slack: the release's thread).
+    placed: Mapping[str, Placement] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,7 +173,10 @@ def _deliver(
         if not settings.enabled():
             return [TargetResult(name, label, True, "disabled in the config; skipped")]
         channels: list[str | None] = [None]
-        if provider.uses_channel and request.channels:
+        placed = request.placed.get(name)
+        if placed is not None:
+            channels = [placed.channel]
+        elif provider.uses_channel and request.channels:
             channels = list(request.channels)
         recalled = _recall(request, deps, provider, settings, channels[0])
         payload, options = _render(request, deps, provider, settings, status, recalled.values)
@@ -237,7 +248,8 @@ def _render(
             variables[key] = value
     variables.update(request.data)
     variables.update(request.values)
-    remember = {**kept, **request.values, **request.remember}
+    placed = request.placed.get(provider.name)
+    remember = {**kept, **request.values, **(placed.remember if placed else {})}
     remember.update({k: str(variables[k]) for k in KEPT_CONTEXT if variables.get(k)})
     variables["t"] = labels.for_locale(str(locale))
     variables["msgtype"] = str(settings.value("msgtype", default=""))
@@ -251,8 +263,8 @@ def _render(
     payload = render.render(template, variables, dirs, env=deps.env).data
     options = SendOptions(
         update=request.update,
-        thread=request.thread,
-        broadcast=request.broadcast,
+        thread=placed.thread if placed else request.thread,
+        broadcast=placed.broadcast if placed else False,
         mentions=people,
         mention_all=mentions.applies(deps.config, status, request.mention),
         # Stored where others in the channel can read it: a secret stays masked there too.

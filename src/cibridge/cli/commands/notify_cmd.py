@@ -119,8 +119,8 @@ def run(runtime: Runtime) -> int:
         transport=None if request.dry_run else runtime.transport,
     )
     result = service.run(request, deps)
-    runtime.details["release_replied"] = any(
-        t.provider == "slack" and t.ok and t.message_id and request.thread for t in result.targets
+    runtime.details["release_replied"] = "slack" in request.placed and any(
+        t.provider == "slack" and t.ok and t.message_id for t in result.targets
     )
     reporting.report(runtime.platform, result)
     return result.exit_code
