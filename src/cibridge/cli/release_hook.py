@@ -46,12 +46,16 @@ def add_release_option(parser: argparse.ArgumentParser) -> None:
 
 def key(runtime: Runtime) -> str:
     """The release this command reports to, "" for none."""
-    from cibridge.release.settings import key_of
 
     args = runtime.args
     if args.command not in COMMANDS or getattr(args, "what", "run") != "run":
         return ""
-    return key_of(getattr(args, "release", None), runtime.context, runtime.env)
+    given = getattr(args, "release", None)
+    if given is None and not runtime.env.get(variables.name("release", "key")):
+        return ""  # no release: nothing of cibridge.release is imported
+    from cibridge.release.settings import key_of
+
+    return key_of(given, runtime.context, runtime.env)
 
 
 def _setup(runtime: Runtime, release: str) -> tuple[ReleaseSettings, Dependencies]:
