@@ -171,3 +171,15 @@ def test_refresh_is_bounded_when_replies_never_stop(
     threads.refresh(api, opened, "v1", _render, {})
     writes = threads.REFRESH_ROUNDS
     assert api.calls == (writes + 1) + writes * 2  # reads, writes and the rival's replies
+
+
+def test_another_apps_stage_metadata_in_the_thread_is_not_a_stage(
+    api: SlackApi, stand_ins: StandIns
+) -> None:
+    opened = _thread(api)
+    threads.reply(api, opened, {"text": "built"}, "v1", Stage("build", "success"), False)
+    forged = threads.reply(api, opened, {"text": "x"}, "v1", Stage("gate", "success"), False)
+    # The same metadata, posted by another app (Slack shows its own bot_id).
+    stand_ins.behaviour.slack_messages[f"C0DEPLOYS/{forged}"]["bot_id"] = "B0OTHERAPP"
+    stages = threads.refresh(api, opened, "v1", _render, {})
+    assert [s.name for s in stages] == ["build"]

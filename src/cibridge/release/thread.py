@@ -125,7 +125,15 @@ def refresh(
     stages: list[Stage] = []
     for writes in range(REFRESH_ROUNDS + 1):
         messages = api.replies(thread.channel, thread.ts, THREAD_PAGES)
-        replies = [m for m in messages if str(m.get("ts", "")) != thread.ts]
+        parents = [m for m in messages if str(m.get("ts", "")) == thread.ts]
+        # Only the bot that posted the parent reports stages: another app's metadata in the
+        # thread is not a stage of this release.
+        bot = parents[0].get("bot_id") if parents else None
+        replies = [
+            m
+            for m in messages
+            if str(m.get("ts", "")) != thread.ts and (bot is None or m.get("bot_id") == bot)
+        ]
         ids = tuple(str(m.get("ts", "")) for m in replies)
         if ids == seen or writes == REFRESH_ROUNDS:
             break

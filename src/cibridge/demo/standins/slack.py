@@ -258,7 +258,7 @@ class Slack:
 
     @staticmethod
     def _shown(ts: str, stored: dict[str, Any], metadata: bool) -> dict[str, Any]:
-        message = {"type": "message", "bot_id": "B0STANDIN", "ts": ts}
+        message = {"type": "message", "bot_id": stored.get("bot_id", "B0STANDIN"), "ts": ts}
         message.update(
             {k: stored[k] for k in ("text", "blocks", "attachments", "thread_ts") if k in stored}
         )
