@@ -9,6 +9,7 @@ from cibridge.demo import standins
 from cibridge.demo.standins import StandIns
 from tests.conftest import FIXTURES
 from tests.e2e.harness import COPY, run_act
+from tests.smtp_server import PASSWORD, USER, Mailbox, smtp_server
 
 
 def test_root_action_renders(tmp_path: Path) -> None:
@@ -48,6 +49,12 @@ jobs:
 
 
 def test_notify_action_posts_updates_and_signs(tmp_path: Path, stand_ins: StandIns) -> None:
+    # E-mail goes to a real SMTP server on the host's loopback (STARTTLS, then a login).
+    with smtp_server(tmp_path / "smtp") as mailbox:
+        _posts_updates_and_signs(tmp_path, stand_ins, mailbox)
+
+
+def _posts_updates_and_signs(tmp_path: Path, stand_ins: StandIns, mailbox: Mailbox) -> None:
     env = stand_ins.env()
     event = json.loads((FIXTURES / "github_push.json").read_text())
     workflow = f"""on: push
@@ -56,6 +63,7 @@ jobs:
     runs-on: ubuntu-latest
     env:
       SLACK_API_URL: {stand_ins.base}/slack/api
+      SMTP_CA_BUNDLE: {mailbox.ca_bundle}
     steps:
 {COPY}      - id: start
         uses: ./notify
@@ -76,7 +84,7 @@ jobs:
       - id: discord
         uses: ./notify
         with:
-          to: dingtalk, webhook, mattermost, discord
+          to: dingtalk, webhook, mattermost, discord, email
           status: ${{{{ job.status }}}}
           locale: zh-CN
           dingtalk-webhook-url: ${{{{ secrets.DINGTALK_WEBHOOK_URL }}}}
@@ -85,6 +93,12 @@ jobs:
           webhook-secret: ${{{{ secrets.WEBHOOK_SECRET }}}}
           mattermost-webhook-url: ${{{{ secrets.MATTERMOST_WEBHOOK_URL }}}}
           discord-webhook-url: ${{{{ secrets.DISCORD_WEBHOOK_URL }}}}
+          smtp-host: 127.0.0.1
+          smtp-port: {mailbox.port}
+          smtp-username: {USER}
+          smtp-password: ${{{{ secrets.SMTP_PASSWORD }}}}
+          smtp-from: CI <ci@example.com>
+          smtp-to: ops@example.com
       - uses: ./notify
         with:
           to: discord
@@ -131,6 +145,7 @@ jobs:
         "MATTERMOST_WEBHOOK_URL": env["MATTERMOST_WEBHOOK_URL"],
         "MATTERMOST_TOKEN": standins.MATTERMOST_TOKEN,
         "DISCORD_WEBHOOK_URL": env["DISCORD_WEBHOOK_URL"],
+        "SMTP_PASSWORD": PASSWORD,
     }
     run = run_act(tmp_path, workflow, event, secrets=secrets)
     assert run.code == 0, run.output
@@ -166,6 +181,13 @@ jobs:
     post = json.loads(created.answer)
     assert patched.path.endswith(f"/posts/{post['id']}/patch")
     assert stand_ins.behaviour.mattermost_posts[post["id"]]["message"].startswith("✅ Deployment")
+    # E-mail: both parts, in Chinese, with the hostile commit as text
+    [mail] = mailbox.received
+    assert mailbox.logins == [(USER, True)] and mail.recipients == ["ops@example.com"]
+    parts = {p.get_content_type(): p.get_content() for p in mail.message.iter_parts()}  # type: ignore[attr-defined]
+    assert "构建通知" in mail.message["Subject"]
+    assert 'Fix "quotes" and `ticks` {{ 7*7 }}' in parts["text/plain"]
+    assert "Fix &#34;quotes&#34;" in parts["text/html"]
     for secret in secrets.values():
         assert secret not in run.output.replace(f"::add-mask::{secret}", "")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from cibridge.demo import standins
 from cibridge.demo.standins import StandIns
 from tests.e2e.harness import run_gitlab_ci_local
+from tests.smtp_server import Mailbox, smtp_server
 
 
 def test_render_component(tmp_path: Path) -> None:
@@ -29,12 +30,18 @@ include:
 
 
 def test_notify_component_success_and_failure(tmp_path: Path, stand_ins: StandIns) -> None:
+    # E-mail goes to a real SMTP server on the host's loopback (STARTTLS, then a login).
+    with smtp_server(tmp_path / "smtp") as mailbox:
+        _success_and_failure(tmp_path, stand_ins, mailbox)
+
+
+def _success_and_failure(tmp_path: Path, stand_ins: StandIns, mailbox: Mailbox) -> None:
     env = stand_ins.env()
     pipeline = """stages: [build]
 include:
   - local: templates/notify.yml
     inputs:
-      to: slack,dingtalk,mattermost,discord
+      to: slack,dingtalk,mattermost,discord,email
       event: deploy
       set: "environment=staging"
 build:
@@ -50,6 +57,7 @@ build:
         "DINGTALK_SECRET": env["DINGTALK_SECRET"],
         "MATTERMOST_WEBHOOK_URL": env["MATTERMOST_WEBHOOK_URL"],
         "DISCORD_WEBHOOK_URL": env["DISCORD_WEBHOOK_URL"],
+        **mailbox.env(SMTP_TO="ops@example.com"),
     }
     run = run_gitlab_ci_local(tmp_path, pipeline, variables)
     assert run.code == 0, run.output
@@ -57,6 +65,11 @@ build:
     [mattermost] = stand_ins.of("mattermost")
     assert mattermost.answer == b"ok"
     assert mattermost.json["text"].startswith("✅ Deployment · acme/checkout → staging")
+    [mail] = mailbox.received
+    assert (
+        mail.message["Subject"] == "[acme/checkout] Deployment · acme/checkout → staging succeeded"
+    )
+    assert mail.recipients == ["ops@example.com"]
     assert "cibridge-notify-failure" not in run.output
     [slack] = stand_ins.of("slack")
     assert slack.json["text"].startswith("✅ Deployment · acme/checkout → staging")
@@ -73,6 +86,7 @@ build:
     assert "PASS  cibridge-notify-failure" in run.output, run.output
     assert stand_ins.of("slack")[0].json["text"].startswith("❌")
     assert stand_ins.of("discord")[0].json["embeds"][0]["color"] == 0xE01E5A
+    assert mailbox.received[-1].message["Subject"].endswith("→ staging failed")
 
 
 def test_notify_component_fails_the_job_when_rejected(tmp_path: Path, stand_ins: StandIns) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from cibridge.demo import standins
 from cibridge.demo.standins import StandIns
 from tests.conftest import SEED, run_process
 from tests.github_job import github_env
+from tests.smtp_server import PASSWORD as SMTP_PASSWORD
+from tests.smtp_server import smtp_server
 
 CANARIES = [
     "standinhooksecret",
@@ -28,6 +31,7 @@ CANARIES = [
     standins.MATTERMOST_HOOK,
     standins.MATTERMOST_TOKEN,
     standins.DISCORD_TOKEN,
+    SMTP_PASSWORD,
 ]
 
 
@@ -57,12 +61,21 @@ def _check(texts: list[str]) -> None:
 
 
 @pytest.fixture
-def canary_env(stand_ins: StandIns, tmp_path: Path) -> dict[str, str]:
+def canary_env(stand_ins: StandIns, tmp_path: Path) -> Iterator[dict[str, str]]:
     key = Fernet.generate_key().decode()
     CANARIES.append(key)
+    # E-mail goes to a real SMTP server (STARTTLS, then a login with the canary password).
+    with smtp_server(tmp_path / "smtp") as mailbox:
+        yield _canary_env(stand_ins, tmp_path, key, mailbox.env())
+
+
+def _canary_env(
+    stand_ins: StandIns, tmp_path: Path, key: str, mail: dict[str, str]
+) -> dict[str, str]:
     return {
         **github_env(tmp_path),
         **stand_ins.env(),
+        **mail,
         "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
         "SLACK_API_URL": f"{stand_ins.base}/slack/api",
         "JIRA_CLIENT_SECRET": "canary-jira-client-secret",
@@ -83,6 +96,7 @@ EVERY_PROVIDER = [
         "webhook",
         "mattermost",
         "discord",
+        "email",
     )
     for arg in ("--to", name)
 ]
@@ -170,6 +184,18 @@ def test_the_mattermost_api_token_stays_out_of_every_output(
         texts += [result.out, result.err]
     _check(texts)
     assert len(stand_ins.of("mattermost")) == (0 if dry_run else 4)
+
+
+def test_a_refused_smtp_login_prints_no_password(
+    canary_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**canary_env, "SMTP_PASSWORD": "canary-smtp-wrong-password"}
+    CANARIES.append(env["SMTP_PASSWORD"])
+    result = run_process("-v", "notify", "--status", "failure", "--to", "email", env=env,
+                         cwd=tmp_path)  # fmt: skip
+    assert result.code == 1, result.all
+    assert "refused the login" in result.all
+    _check([result.out, result.err])
 
 
 def test_gitlab_dotenv_carries_no_secret(stand_ins: StandIns, tmp_path: Path) -> None:

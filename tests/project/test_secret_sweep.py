@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -37,6 +38,7 @@ from cibridge.demo.standins.slack import Slack
 from tests.azure_job import azure_env
 from tests.conftest import FIXTURES, SEED, run_process
 from tests.github_job import github_env
+from tests.smtp_server import smtp_server
 from tests.trigger.helpers import configs as trigger_configs
 from tests.trigger.helpers import seed_projects
 
@@ -77,6 +79,8 @@ def canaries() -> dict[str, str]:
         "MATTERMOST_TOKEN": _canary("mattermost-token"),
         "DISCORD_TOKEN": _canary("discord-token"),  # in the path of DISCORD_WEBHOOK_URL
         "SLACK_BOT_TOKEN": _canary("xoxb"),
+        # The SMTP server below refuses it (a random password is the wrong one).
+        "SMTP_PASSWORD": _canary("smtp-password"),
     }
 
 
@@ -133,6 +137,8 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
                 "--to", "webhook", "--to", "discord"], 0, "delivered"),
     ("notify mattermost", ["notify", "--status", "failure", "--to", "mattermost"], 1,
      "Invalid or expired session"),
+    ("notify email", ["notify", "--status", "failure", "--to", "email"], 1,
+     "refused the login"),
     ("jira", ["jira", "--issue", "PROJ-1", "--comment"], 0, "PROJ-1"),
     ("boards", ["boards", "--work-item", "100", "--comment", "--tag", "shipped",
                 "--state-category", "Completed"], 0, "AB#100"),
@@ -170,6 +176,7 @@ VARIANTS = [
     in (
         "notify",
         "notify mattermost",
+        "notify email",
         "jira",
         "boards",
         "gate",
@@ -207,6 +214,22 @@ def test_no_canary_anywhere(
     echoing: HTTPServer,
     stand_ins: StandIns,
     tmp_path: Path,
+) -> None:
+    with ExitStack() as stack:
+        _sweep(name, argv, code, marker, platform, canaries, echoing, stand_ins, tmp_path, stack)
+
+
+def _sweep(
+    name: str,
+    argv: list[str],
+    code: int,
+    marker: str,
+    platform: str,
+    canaries: dict[str, str],
+    echoing: HTTPServer,
+    stand_ins: StandIns,
+    tmp_path: Path,
+    stack: ExitStack,
 ) -> None:
     seed_projects(stand_ins)
     # The CI tokens are canaries too: the API stand-ins accept them.
@@ -271,6 +294,9 @@ def test_no_canary_anywhere(
         env |= {"CI_COMMIT_SHA": "b" * 40, "CI_DEFAULT_BRANCH": "main"}
         if name.startswith("summary"):
             env |= {"CI_PIPELINE_ID": "6", "CI_JOB_ID": "20"}
+    if name.startswith("notify email"):
+        mailbox = stack.enter_context(smtp_server(tmp_path / "smtp"))
+        env |= mailbox.env(SMTP_PASSWORD=canaries["SMTP_PASSWORD"])
     config = [a for p in sorted(SEED.glob("*.yml")) for a in ("--config", str(p))]
     if name.startswith("gate"):
         config = ["--config", str(tmp_path / "gate.yml")]

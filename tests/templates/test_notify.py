@@ -21,7 +21,17 @@ from cibridge.render import engine as render
 from cibridge.render import labels
 from cibridge.render.filters import safe_url
 
-PROVIDERS = ("slack", "dingtalk", "feishu", "wecom", "teams", "webhook", "mattermost", "discord")
+PROVIDERS = (
+    "slack",
+    "dingtalk",
+    "feishu",
+    "wecom",
+    "teams",
+    "webhook",
+    "mattermost",
+    "discord",
+    "email",
+)
 EVENTS = ("build", "deploy", "alert")
 EVIL = "https://evil.example"
 
@@ -166,6 +176,24 @@ def _markdown_markup(payload: Any) -> list[str]:
     return kinds
 
 
+def _html_markup(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Every tag of an HTML part with its attributes' names; links must be web URLs."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, tuple[str, ...]]] = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, tuple(name for name, _ in attrs)))
+            for name, value in attrs:
+                assert name in ("href", "style"), name  # inline styles only, no src
+                if name == "href":
+                    assert value and safe_url(value) == value, value
+
+    Tags().feed(text)
+    return found
+
+
 def _button_urls(node: Any) -> list[str]:
     if isinstance(node, dict):
         found = [v for k, v in node.items() if k in URL_KEYS and isinstance(v, str)]
@@ -193,6 +221,12 @@ def test_hostile_values_stay_text(provider: str, event: str, msgtype: str) -> No
     for url in _button_urls(hostile) if provider != "webhook" else []:
         assert url.startswith(("https://", "http://"))
         assert safe_url(url) == url
+    if provider == "email":
+        # HTML: the same tags, attributes and links; plain text: the values as they were
+        assert _html_markup(hostile["html"]) == _html_markup(ordinary["html"])
+        assert HOSTILE["commits"][0]["title"] in hostile["text"]
+        assert "\n" not in hostile["subject"] and "\r" not in hostile["subject"]
+        return
     if provider == "slack":
         assert _slack_markup(hostile) == _slack_markup(ordinary)
         assert "other @U0MENTION" in _slack_markup(hostile)

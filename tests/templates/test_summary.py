@@ -16,6 +16,7 @@ from tests.templates.test_notify import (
     EVIL,
     ORDINARY,
     PROVIDERS,
+    _html_markup,
     _markdown_markup,
     _skeleton,
     _slack_markup,
@@ -51,6 +52,9 @@ def test_hostile_job_names_stay_text(provider: str) -> None:
     assert _skeleton(hostile) == _skeleton(ordinary)
     if provider == "slack":
         assert _slack_markup(hostile) == _slack_markup(ordinary)
+    elif provider == "email":
+        assert _html_markup(hostile["html"]) == _html_markup(ordinary["html"])
+        assert "- ❌ <!channel> [pwn]" in hostile["text"]  # plain text: as it was
     elif provider == "webhook":
         names = [g["name"] for g in hostile["summary"]["groups"]]
         assert names[0].startswith("<!channel> [pwn]")  # data arrives as it was

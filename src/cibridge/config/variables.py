@@ -63,6 +63,18 @@ VARIABLES: tuple[Variable, ...] = (
     _v("DISCORD_WEBHOOK_URL", "discord", "webhook_url", "webhook", "Discord channel webhook (its token is in the path)", "discord-webhook-url"),
     _v("DISCORD_THREAD_ID", "discord", "thread_id", "setting", "Discord thread (or forum post) the messages go to"),
     _v("DISCORD_THREAD_NAME", "discord", "thread_name", "setting", "Discord forum channel: the title of the post a message starts"),
+    # E-mail over SMTP (integration_configs.communication.email)
+    _v("SMTP_HOST", "email", "host", "setting", "SMTP server for e-mail notifications", "smtp-host"),
+    _v("SMTP_PORT", "email", "port", "setting", "SMTP port (default 587 with STARTTLS, 465 with ssl)", "smtp-port"),
+    _v("SMTP_USERNAME", "email", "username", "setting", "SMTP login", "smtp-username"),
+    _v("SMTP_PASSWORD", "email", "password", "secret", "SMTP password", "smtp-password"),
+    _v("SMTP_FROM", "email", "from", "setting", "sender address of e-mail notifications", "smtp-from"),
+    _v("SMTP_TO", "email", "to", "setting", "recipients, comma-separated", "smtp-to"),
+    _v("SMTP_CC", "email", "cc", "setting", "copy recipients, comma-separated", "smtp-cc"),
+    _v("SMTP_STARTTLS", "email", "starttls", "setting", "STARTTLS before the login (default true unless ssl)"),
+    _v("SMTP_SSL", "email", "ssl", "setting", "implicit TLS (default true on port 465)"),
+    _v("SMTP_TIMEOUT", "email", "timeout", "setting", "how long to wait for the SMTP server (default 30s)"),
+    _v("SMTP_CA_BUNDLE", "email", "ca_bundle", "setting", "CA bundle trusted for the SMTP server only"),
     # Jira (the names Atlassian's deprecated gajira actions used, plus PAT and OAuth)
     _v("JIRA_BASE_URL", "jira", "base_url", "address", "Jira site, e.g. https://your-domain.atlassian.net", "jira-base-url"),
     _v("JIRA_CLOUD_ID", "jira", "cloud_id", "setting", "Jira Cloud id: requests go through the API gateway"),

@@ -88,7 +88,9 @@ def run(stage: Stage, *, sample: bool) -> int:
         env.update(stand_ins.env())
         platform.print(f"stand-ins listening on {stand_ins.base}")
         with platform.group("1. Build succeeded → every provider"):
-            codes.append(_notify(stage, env, NotifyRequest(list(PROVIDERS), status="success")))
+            # E-mail needs an SMTP server: chapter 2c starts one.
+            chat = [name for name in PROVIDERS if name != "email"]
+            codes.append(_notify(stage, env, NotifyRequest(chat, status="success")))
             platform.print(OUTPUT_LINES)
         api_env = {
             **env,
@@ -124,6 +126,10 @@ def run(stage: Stage, *, sample: bool) -> int:
         }
         with platform.group("2b. The same on Mattermost (REST API): posted, then updated in place"):
             codes.append(_mattermost(stage, mattermost_env, stand_ins))
+        with platform.group("2c. Build succeeded → e-mail, to an SMTP server on 127.0.0.1"):
+            from cibridge.demo import mail as mail_demo
+
+            codes.append(mail_demo.chapter(stage, env, _notify))
         with platform.group("3. Jira says Ready for Deployment → one pipeline starts"):
             from cibridge.demo import trigger as trigger_demo
 

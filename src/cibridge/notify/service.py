@@ -18,6 +18,7 @@ from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, Cibr
 from cibridge.notify.message import KINDS, STATUSES
 
 if TYPE_CHECKING:
+    from cibridge.clients.smtp import Mail
     from cibridge.config.loader import Config
     from cibridge.context.model import Context
     from cibridge.http.transport import Transport
@@ -289,6 +290,8 @@ def _send(
         return TargetResult(
             provider.name, label, True, "dry run: not sent", preview=preview(label, delivery)
         )
+    if delivery.mail is not None:
+        return _mail(provider, label, delivery.mail)
     response = deps.transport.request(
         delivery.method,
         delivery.url,
@@ -317,6 +320,26 @@ def _send(
         message_id=outcome.message_id,
         channel_id=outcome.channel_id,
     )
+
+
+def _mail(provider: Provider, label: str, mail: Mail) -> TargetResult:
+    """An e-mail goes over SMTP; each recipient the server refused is named with its answer."""
+    from cibridge.clients import smtp
+
+    refused = smtp.send(mail.server, mail.message, mail.recipients)
+    message_id = str(mail.message["Message-ID"]).strip("<>")
+    if refused:
+        names = {r.recipient for r in refused}
+        sent = [r for r in mail.recipients if r not in names] or ["nobody"]
+        detail = f"{label}: sent to {', '.join(sent)}, but the server refused " + "; ".join(
+            f"{r.recipient} ({r.answer})" for r in refused
+        )
+        return TargetResult(
+            provider.name, label, False, detail, message_id=message_id, exit_code=EXIT_FAILURE
+        )
+    count = len(mail.recipients)
+    detail = f"delivered to {count} recipient{'s' if count != 1 else ''}"
+    return TargetResult(provider.name, label, True, detail, message_id=message_id)
 
 
 def preview(label: str, delivery: Delivery) -> dict[str, Any]:

@@ -24,6 +24,9 @@ def test_demo_delivers_to_every_stand_in_and_never_to_real_targets(
     assert "mattermost /mattermost/api/v4/posts/" in result.out  # the update, shown at the end
     assert result.out.count("Discord: delivered") == 3  # the same, edited in place
     assert "discord ***/messages/" in result.out  # the edit; the webhook path is a secret
+    # e-mail: a real SMTP server on loopback (aiosmtpd is a test dependency) received it
+    assert "E-mail: delivered to 1 recipient" in result.out
+    assert "The SMTP server on 127.0.0.1 received" in result.out
     assert "hostile" in result.out  # the repository's own latest commit went out
     assert "REJECTED" not in result.out
     assert httpserver.log == []

@@ -10,6 +10,7 @@ from cibridge.config import variables
 from cibridge.core.untrusted import excerpt
 
 if TYPE_CHECKING:
+    from cibridge.clients.smtp import Mail
     from cibridge.config.variables import Variable
     from cibridge.http.transport import Response
     from cibridge.notify.settings import ProviderSettings
@@ -38,7 +39,8 @@ class Recalled:
 
 @dataclass
 class Delivery:
-    """One HTTP request a provider wants sent."""
+    """One HTTP request a provider wants sent, or an e-mail (``mail``): the service sends
+    that over SMTP, and ``headers`` and ``body`` are then what a dry run shows of it."""
 
     method: str
     url: str
@@ -49,6 +51,7 @@ class Delivery:
     # What a dry run shows of a secret URL when more than its origin can be shown (the
     # query that picks a thread, the method's path): the credential in it masked.
     shown: str = ""
+    mail: Mail | None = None  # an e-mail to send over SMTP instead of an HTTP request
 
     def shown_url(self) -> str:
         if self.public_url:
@@ -155,6 +158,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("mattermost", "cibridge.notify.providers.mattermost", "Mattermost"),
     # issue 20
     Spec("discord", "cibridge.notify.providers.discord", "Discord"),
+    Spec("email", "cibridge.notify.providers.mail", "Email"),
 )
 REGISTRY: Mapping[str, Spec] = {spec.name: spec for spec in SPECS}
 NAMES = tuple(REGISTRY)
@@ -164,6 +168,7 @@ if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
         dingtalk,
         discord,
         feishu,
+        mail,
         mattermost,
         slack,
         teams,
@@ -180,6 +185,7 @@ if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
         webhook.Webhook,
         mattermost.Mattermost,
         discord.Discord,
+        mail.Email,
     )
 
 
