@@ -105,6 +105,14 @@ def send(server: Server, message: EmailMessage, recipients: list[str]) -> list[R
             f"{excerpt(error.verify_message or str(error), 200)}",
             hint="set ca_bundle (SMTP_CA_BUNDLE) to the CA that signed it; verification stays on",
         ) from None
+    except ssl.SSLError as error:
+        # Not a certificate problem: the two ends do not speak TLS the same way, most often
+        # implicit TLS (ssl) asked of a STARTTLS or plain port.
+        raise failure(
+            f"{label} and cibridge could not agree on TLS: "
+            f"{excerpt(error.reason or str(error), 200)}",
+            hint="465 is ssl, 587 starttls: match SMTP_SSL / SMTP_STARTTLS to SMTP_PORT",
+        ) from None
     except (TimeoutError, smtplib.SMTPServerDisconnected) as error:
         if not _timed_out(error):
             raise failure(
