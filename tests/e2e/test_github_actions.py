@@ -64,6 +64,8 @@ jobs:
     env:
       SLACK_API_URL: {stand_ins.base}/slack/api
       SMTP_CA_BUNDLE: {mailbox.ca_bundle}
+      TELEGRAM_API_URL: {env["TELEGRAM_API_URL"]}
+      TELEGRAM_CHAT_ID: "{env["TELEGRAM_CHAT_ID"]}"
     steps:
 {COPY}      - id: start
         uses: ./notify
@@ -84,7 +86,7 @@ jobs:
       - id: discord
         uses: ./notify
         with:
-          to: dingtalk, webhook, mattermost, discord, email
+          to: dingtalk, webhook, mattermost, discord, telegram, google_chat, email
           status: ${{{{ job.status }}}}
           locale: zh-CN
           dingtalk-webhook-url: ${{{{ secrets.DINGTALK_WEBHOOK_URL }}}}
@@ -99,6 +101,8 @@ jobs:
           smtp-password: ${{{{ secrets.SMTP_PASSWORD }}}}
           smtp-from: CI <ci@example.com>
           smtp-to: ops@example.com
+          telegram-bot-token: ${{{{ secrets.TELEGRAM_BOT_TOKEN }}}}
+          google-chat-webhook-url: ${{{{ secrets.GOOGLE_CHAT_WEBHOOK_URL }}}}
       - uses: ./notify
         with:
           to: discord
@@ -146,6 +150,8 @@ jobs:
         "MATTERMOST_TOKEN": standins.MATTERMOST_TOKEN,
         "DISCORD_WEBHOOK_URL": env["DISCORD_WEBHOOK_URL"],
         "SMTP_PASSWORD": PASSWORD,
+        "TELEGRAM_BOT_TOKEN": env["TELEGRAM_BOT_TOKEN"],
+        "GOOGLE_CHAT_WEBHOOK_URL": env["GOOGLE_CHAT_WEBHOOK_URL"],
     }
     run = run_act(tmp_path, workflow, event, secrets=secrets)
     assert run.code == 0, run.output
@@ -172,6 +178,16 @@ jobs:
     assert posted.json["embeds"][0]["title"].startswith("✅ 构建通知")
     assert edited.json["embeds"][0]["title"].startswith("✅ Deployment") and edited.status == 200
     assert 'Fix "quotes" and \\`ticks\\` {{ 7\\*7 }}' in edited.json["embeds"][0]["description"]
+    # Telegram and Google Chat: the same message, the hostile commit as text in each.
+    [telegram] = stand_ins.of("telegram")
+    shown = json.loads(telegram.answer)["result"]["text"]
+    assert shown.startswith("✅ 构建通知") and 'Fix "quotes" and `ticks` {{ 7*7 }}' in shown
+    [chat] = stand_ins.of("google_chat")
+    assert chat.status == 200 and "%23" in chat.path.split("threadKey=")[1]  # repo#run id
+    assert "messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD" in chat.path
+    assert 'Fix "quotes" and `ticks` {{ 7*7 }}' in json.dumps(
+        chat.json, ensure_ascii=False
+    ).replace('\\"', '"')
     assert "REJECTED_OUTCOME=failure ok=false" in run.output
     assert "channel_not_found" in run.output
     # Mattermost: the webhook, then a post through the REST API updated in place

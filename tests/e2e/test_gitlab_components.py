@@ -41,7 +41,7 @@ def _success_and_failure(tmp_path: Path, stand_ins: StandIns, mailbox: Mailbox) 
 include:
   - local: templates/notify.yml
     inputs:
-      to: slack,dingtalk,mattermost,discord,email
+      to: slack,dingtalk,mattermost,discord,telegram,google_chat,email
       event: deploy
       set: "environment=staging"
 build:
@@ -58,6 +58,10 @@ build:
         "MATTERMOST_WEBHOOK_URL": env["MATTERMOST_WEBHOOK_URL"],
         "DISCORD_WEBHOOK_URL": env["DISCORD_WEBHOOK_URL"],
         **mailbox.env(SMTP_TO="ops@example.com"),
+        "TELEGRAM_BOT_TOKEN": env["TELEGRAM_BOT_TOKEN"],
+        "TELEGRAM_CHAT_ID": env["TELEGRAM_CHAT_ID"],
+        "TELEGRAM_API_URL": env["TELEGRAM_API_URL"],
+        "GOOGLE_CHAT_WEBHOOK_URL": env["GOOGLE_CHAT_WEBHOOK_URL"],
     }
     run = run_gitlab_ci_local(tmp_path, pipeline, variables)
     assert run.code == 0, run.output
@@ -77,6 +81,10 @@ build:
     [discord] = stand_ins.of("discord")
     assert discord.status == 200
     assert discord.json["embeds"][0]["title"].startswith("✅ Deployment · acme/checkout → staging")
+    [telegram] = stand_ins.of("telegram")
+    assert json.loads(telegram.answer)["result"]["text"].startswith("✅ Deployment · acme/checkout")
+    [chat] = stand_ins.of("google_chat")
+    assert chat.status == 200 and chat.json["text"].startswith("✅ Deployment · acme/checkout")
     dotenv = (run.workdir / "cibridge.env").read_text()
     assert "ok=true" in dotenv and "channel_id=C0DEPLOYS" in dotenv
 

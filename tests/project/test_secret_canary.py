@@ -32,6 +32,9 @@ CANARIES = [
     standins.MATTERMOST_TOKEN,
     standins.DISCORD_TOKEN,
     SMTP_PASSWORD,
+    standins.TELEGRAM_TOKEN,
+    standins.GOOGLE_CHAT_KEY,
+    standins.GOOGLE_CHAT_TOKEN,
 ]
 
 
@@ -97,6 +100,8 @@ EVERY_PROVIDER = [
         "mattermost",
         "discord",
         "email",
+        "telegram",
+        "google_chat",
     )
     for arg in ("--to", name)
 ]

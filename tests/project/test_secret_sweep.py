@@ -23,11 +23,14 @@ from werkzeug import Request, Response
 
 from cibridge.cli.commands import NAMES
 from cibridge.demo.standins import (
+    GOOGLE_CHAT_TOKEN,
     MATTERMOST_CHANNELS,
     Discord,
     GitHubApi,
     GitLabApi,
+    GoogleChat,
     StandIns,
+    Telegram,
     boards_of,
     jira_of,
 )
@@ -81,6 +84,8 @@ def canaries() -> dict[str, str]:
         "SLACK_BOT_TOKEN": _canary("xoxb"),
         # The SMTP server below refuses it (a random password is the wrong one).
         "SMTP_PASSWORD": _canary("smtp-password"),
+        "TELEGRAM_BOT_TOKEN": f"7000000002:{_canary('telegram')}",  # in the path of each call
+        "GOOGLE_CHAT_TOKEN": _canary("gchat-token"),  # in the query of its webhook URL
     }
 
 
@@ -134,7 +139,8 @@ integration_configs:
 # that fails early and prints nothing cannot pass as "leaked nothing".
 SCENARIOS: list[tuple[str, list[str], int, str]] = [
     ("notify", ["notify", "--status", "failure", "--to", "slack", "--to", "dingtalk",
-                "--to", "webhook", "--to", "discord"], 0, "delivered"),
+                "--to", "webhook", "--to", "discord", "--to", "telegram", "--to",
+                "google_chat"], 0, "delivered"),
     ("notify mattermost", ["notify", "--status", "failure", "--to", "mattermost"], 1,
      "Invalid or expired session"),
     ("notify email", ["notify", "--status", "failure", "--to", "email"], 1,
@@ -258,6 +264,12 @@ def _sweep(
     next(s for s in stand_ins.services if isinstance(s, Slack)).tokens.add(
         canaries["SLACK_BOT_TOKEN"]
     )
+    next(s for s in stand_ins.services if isinstance(s, Telegram)).tokens.add(
+        canaries["TELEGRAM_BOT_TOKEN"]
+    )
+    next(s for s in stand_ins.services if isinstance(s, GoogleChat)).tokens.add(
+        canaries["GOOGLE_CHAT_TOKEN"]
+    )
     gate = GATE_DISPATCH if name.startswith("gate dispatch") else GATE
     (tmp_path / "gate.yml").write_text(gate.format(health=echoing.url_for("/health")))
     (tmp_path / "payload.json").write_text('{"ref": "main"}')
@@ -278,6 +290,9 @@ def _sweep(
         "MATTERMOST_CHANNEL": MATTERMOST_CHANNELS["deployments"],
         "DISCORD_WEBHOOK_URL": f"{stand_ins.base}/discord/api/webhooks/{DISCORD_WEBHOOK_ID}/"
         f"{canaries['DISCORD_TOKEN']}",
+        "GOOGLE_CHAT_WEBHOOK_URL": stand_ins.env()["GOOGLE_CHAT_WEBHOOK_URL"].replace(
+            GOOGLE_CHAT_TOKEN, canaries["GOOGLE_CHAT_TOKEN"]
+        ),
     }
     if "release" in name:
         env |= {"SLACK_API_URL": f"{stand_ins.base}/slack/api"}

@@ -14,8 +14,10 @@ from cibridge.render import labels
 from cibridge.summary.groups import model, summarise
 from tests.templates.test_notify import (
     EVIL,
+    HTML_PROVIDERS,
     ORDINARY,
     PROVIDERS,
+    _chat_html_markup,
     _html_markup,
     _markdown_markup,
     _skeleton,
@@ -58,6 +60,8 @@ def test_hostile_job_names_stay_text(provider: str) -> None:
     elif provider == "webhook":
         names = [g["name"] for g in hostile["summary"]["groups"]]
         assert names[0].startswith("<!channel> [pwn]")  # data arrives as it was
+    elif provider in HTML_PROVIDERS:
+        assert _chat_html_markup(provider, hostile) == _chat_html_markup(provider, ordinary)
     else:
         assert _markdown_markup(hostile) == _markdown_markup(ordinary)
 

@@ -75,6 +75,11 @@ VARIABLES: tuple[Variable, ...] = (
     _v("SMTP_SSL", "email", "ssl", "setting", "implicit TLS (default true on port 465)"),
     _v("SMTP_TIMEOUT", "email", "timeout", "setting", "how long to wait for the SMTP server (default 30s)"),
     _v("SMTP_CA_BUNDLE", "email", "ca_bundle", "setting", "CA bundle trusted for the SMTP server only"),
+    _v("TELEGRAM_BOT_TOKEN", "telegram", "bot_token", "secret", "Telegram bot token (from @BotFather); it is in the path of every Bot API URL", "telegram-bot-token"),
+    _v("TELEGRAM_CHAT_ID", "telegram", "channel", "setting", "Telegram chat: -100… for a group or channel, @name for a public channel"),
+    _v("TELEGRAM_API_URL", "telegram", "api_url", "address", "Telegram Bot API base: a self-hosted telegram-bot-api server (default https://api.telegram.org)"),
+    _v("TELEGRAM_THREAD_ID", "telegram", "thread_id", "setting", "Telegram forum topic (message_thread_id) the messages go to (--thread wins)"),
+    _v("GOOGLE_CHAT_WEBHOOK_URL", "google_chat", "webhook_url", "webhook", "Google Chat space webhook (its key and token are in the query)", "google-chat-webhook-url"),
     # Jira (the names Atlassian's deprecated gajira actions used, plus PAT and OAuth)
     _v("JIRA_BASE_URL", "jira", "base_url", "address", "Jira site, e.g. https://your-domain.atlassian.net", "jira-base-url"),
     _v("JIRA_CLOUD_ID", "jira", "cloud_id", "setting", "Jira Cloud id: requests go through the API gateway"),

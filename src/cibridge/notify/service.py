@@ -270,8 +270,16 @@ def _render(
         mention_all=mentions.applies(deps.config, status, request.mention),
         # Stored where others in the channel can read it: a secret stays masked there too.
         remember={key: redact.redact(value) for key, value in remember.items()},
+        run=_run_key(variables),
     )
     return payload, options
+
+
+def _run_key(variables: Mapping[str, Any]) -> str:
+    """The run's key: its repository and run id, never the attempt (a re-run is the same
+    run); "" when the context knows no run (a local one)."""
+    repository, run_id = variables.get("repository"), variables.get("run_id")
+    return f"{repository}#{run_id}" if repository and run_id else ""
 
 
 def _send(
@@ -310,7 +318,7 @@ def _send(
         hint = f" ({outcome.hint})" if outcome.hint else ""
         detail = f"{label} rejected the message: {outcome.error}{hint}"
         return TargetResult(provider.name, label, False, detail, exit_code=EXIT_FAILURE)
-    if refused is not None:  # a success body under an error status (errcode 0 on a 403)
+    if refused is not None and not outcome.despite_status:  # errcode 0 on a 403
         return TargetResult(provider.name, label, False, refused.message, exit_code=EXIT_FAILURE)
     return TargetResult(
         provider.name,

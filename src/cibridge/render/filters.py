@@ -99,6 +99,40 @@ def markdown_url(value: Any, max_length: int = URL_MAX_LENGTH) -> str:
     return safe_url(value, max_length, also="()")
 
 
+_TG_MARKDOWN = re.compile(r"([\\_*\[\]()~`>#+\-=|{}.!])")
+
+
+def tg_html(value: Any) -> str:
+    """Telegram's HTML: only <, > and & are special in text
+    (core.telegram.org/bots/api#html-style)."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def tg_url(value: Any, max_length: int = URL_MAX_LENGTH) -> str:
+    """A URL for Telegram's ``<a href="...">``: http(s) only, quotes and brackets encoded,
+    & as &amp; (the attribute is HTML too)."""
+    return safe_url(value, max_length).replace("&", "&amp;")
+
+
+def tg_markdown(value: Any) -> str:
+    """Telegram's MarkdownV2: a backslash before \\ and each of _*[]()~`>#+-=|{}.! - all
+    of them, anywhere, or the message fails with "can't parse entities"."""
+    return _TG_MARKDOWN.sub(r"\\\1", str(value))
+
+
+def gchat_html(value: Any) -> str:
+    """Google Chat card text: a small HTML subset (b, i, u, s, font, a, br); &, < and >
+    escaped keep a value text."""
+    return tg_html(value)
+
+
+def gchat_text(value: Any) -> str:
+    """Google Chat's plain ``text``: Chat documents no escape for its <url|label>,
+    <users/123> and <users/all>, so < and > become the look-alikes ‹ and › and a commit
+    message can neither link nor mention anyone there."""
+    return str(value).replace("<", "‹").replace(">", "›")
+
+
 def web_url(value: Any) -> bool:
     """Test: ``links | selectattr("url", "web_url")`` keeps the links ``safe_url`` accepts."""
     return bool(safe_url(value))
@@ -133,6 +167,15 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "mattermost": mattermost,
     "mattermost_plain": mattermost_plain,
     "mattermost_mention": mattermost_mention,
+    "tg_html": tg_html,
+    "tg_url": tg_url,
+    "tg_markdown": tg_markdown,
+    # A link's target in MarkdownV2: no ( or ) at all (percent-encoded), so nothing ends it.
+    "tg_markdown_url": markdown_url,
+    "gchat_html": gchat_html,
+    "gchat_text": gchat_text,
+    # An <a href="..."> in card text: the same as Telegram's (HTML attribute, & as &amp;).
+    "gchat_url": tg_url,
     "one_line": one_line,
     "truncate_chars": truncate_chars,
     "duration": duration,

@@ -16,7 +16,17 @@ def test_demo_delivers_to_every_stand_in_and_never_to_real_targets(
     env = {"SLACK_WEBHOOK_URL": httpserver.url_for("/real-env"), "SLACK_BOT_TOKEN": "xoxb-real"}
     result = run_process("demo", env=env, cwd=repo)
     assert result.code == 0, result.err
-    for label in ("Slack", "DingTalk", "Feishu", "WeCom", "Microsoft Teams", "webhook", "Discord"):
+    for label in (
+        "Slack",
+        "DingTalk",
+        "Feishu",
+        "WeCom",
+        "Microsoft Teams",
+        "webhook",
+        "Discord",
+        "Telegram",
+        "Google Chat",
+    ):
         assert f"{label}: delivered" in result.out
     assert result.out.count("Slack: delivered") == 3  # build, deploy running, deploy updated
     # build (webhook), deploy running and updated (REST API)

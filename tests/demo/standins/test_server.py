@@ -89,6 +89,8 @@ def test_the_registry_mounts_each_service_once() -> None:
         "webhook",
         "mattermost",
         "discord",
+        "telegram",
+        "google_chat",
         "jira",
         "azure_boards",
         "github",
@@ -245,7 +247,7 @@ NOT_CHAT = ("jira", "azure_boards", "github", "gitlab", "mimir", "datadog")
 CHAT = [make(Behaviour()).name for make in SERVICES if make(Behaviour()).name not in NOT_CHAT]
 
 
-@pytest.mark.parametrize("service", CHAT)
+@pytest.mark.parametrize("service", [c for c in CHAT if c != "telegram"])  # its API takes GET
 def test_chat_webhooks_accept_only_post(stand_ins: StandIns, service: str) -> None:
     url = {s.name: s for s in stand_ins.services}[service].prefix + "/anything"
     reply = send(stand_ins.base, url, method="GET")

@@ -14,9 +14,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="run notify, trigger, jira, boards, gate and the event stream against loopback "
         "stand-ins; show what they got",
         description="Starts stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a signed webhook, "
-        "Discord, Jira, Azure Boards, GitHub, Datadog and a CloudEvents sink on 127.0.0.1, "
-        "then runs the whole flow against them: this repository's build and deploy "
-        "notifications (a Slack and a Discord message updated in place), a Jira status "
+        "Mattermost, Discord, Telegram, Google Chat, Jira, Azure Boards, GitHub, Datadog and a "
+        "CloudEvents sink on 127.0.0.1, then runs the whole flow against them: this "
+        "repository's build and deploy notifications (a Slack and a Discord message updated "
+        "in place), a Jira status "
         "starting one pipeline, the Jira issues and Azure Boards work items a deploy ships, "
         "the gate judging a healthy and a broken service (with a real Prometheus when one is "
         "installed), and the run as CDEvents (to NATS too when nats-server is installed). "

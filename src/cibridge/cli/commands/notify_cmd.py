@@ -46,12 +46,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--update",
         metavar="MESSAGE_ID",
-        help="update this message in place (Slack ts, Discord message id)",
+        help="update this message in place (Slack ts, Discord or Telegram message id)",
     )
     parser.add_argument(
         "--thread",
         metavar="MESSAGE_ID",
-        help="post in this thread (Slack: the ts replied to; Discord: thread or forum post id)",
+        help="post in this thread (Slack: the ts replied to; Discord: thread or forum post id; "
+        "Telegram: topic id; Google Chat: thread key, default one per run)",
     )
     parser.add_argument("--locale", choices=tuple(LOCALES), help="language of built-in templates")
     parser.add_argument(

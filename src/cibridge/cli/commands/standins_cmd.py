@@ -24,10 +24,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "standins",
         help="serve every loopback stand-in and print the variables that point at them",
         description="Starts the stand-ins (Slack, DingTalk, Feishu, WeCom, Teams, webhook, "
-        "Discord, Jira, GitHub API, GitLab API) on 127.0.0.1, prints NAME=value lines "
-        "(shell-quoted) that point at them, and serves until interrupted or --for SECONDS: "
-        "run it in the background (&) and read the variables from --env-file "
-        "(act --secret-file, or set -a; . FILE; set +a in a shell). See "
+        "Mattermost, Discord, Telegram, Google Chat, Jira, GitHub API, GitLab API) on 127.0.0.1, "
+        "prints NAME=value lines (shell-quoted) that point at them, and serves until "
+        "interrupted or --for SECONDS: run it in the background (&) and read the variables "
+        "from --env-file (act --secret-file, or set -a; . FILE; set +a in a shell). See "
         "docs/github-actions.md, Try the actions locally.",
     )
     parser.add_argument(

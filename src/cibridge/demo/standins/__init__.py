@@ -1,6 +1,6 @@
 """Loopback stand-ins for Slack, DingTalk, Feishu, WeCom, Teams, a generic receiver,
-Mattermost, Discord, Jira, Azure Boards, the GitHub and GitLab APIs, a Mimir ruler and
-Datadog.
+Mattermost, Discord, Telegram, Google Chat, Jira, Azure Boards, the GitHub and GitLab APIs,
+a Mimir ruler and Datadog.
 
 They validate as strictly as the services (signatures recomputed independently, Slack
 blocks through slack_sdk's models when it is installed, the documented size limits) and
@@ -39,6 +39,7 @@ from cibridge.demo.standins.gitlab_api import (
     GITLAB_TRIGGER_TOKEN,
     GitLabApi,
 )
+from cibridge.demo.standins.google_chat import GOOGLE_CHAT_KEY, GOOGLE_CHAT_TOKEN, GoogleChat
 from cibridge.demo.standins.jira import (
     JIRA_CLIENT_ID,
     JIRA_CLIENT_SECRET,
@@ -73,6 +74,7 @@ from cibridge.demo.standins.slack import (
     slack_block_errors,
 )
 from cibridge.demo.standins.teams import TEAMS_SIG, Teams
+from cibridge.demo.standins.telegram import TELEGRAM_CHAT, TELEGRAM_TOKEN, TELEGRAM_TOPIC, Telegram
 from cibridge.demo.standins.webhook import WEBHOOK_SECRET, Webhook
 from cibridge.demo.standins.wecom import WECOM_KEY, WeCom
 
@@ -92,6 +94,8 @@ __all__ = [
     "GITLAB_API_TOKEN",
     "GITLAB_JOB_TOKEN",
     "GITLAB_TRIGGER_TOKEN",
+    "GOOGLE_CHAT_KEY",
+    "GOOGLE_CHAT_TOKEN",
     "JIRA_CLIENT_ID",
     "JIRA_CLIENT_SECRET",
     "JIRA_EMAIL",
@@ -106,6 +110,9 @@ __all__ = [
     "SLACK_HOOK",
     "SLACK_TOKEN",
     "TEAMS_SIG",
+    "TELEGRAM_CHAT",
+    "TELEGRAM_TOKEN",
+    "TELEGRAM_TOPIC",
     "WEBHOOK_SECRET",
     "WECOM_KEY",
     "Answer",
@@ -116,6 +123,7 @@ __all__ = [
     "Discord",
     "GitHubApi",
     "GitLabApi",
+    "GoogleChat",
     "Jira",
     "Mattermost",
     "MimirRuler",
@@ -124,6 +132,7 @@ __all__ = [
     "Request",
     "Service",
     "StandIns",
+    "Telegram",
     "boards_of",
     "datadog_of",
     "jira_of",
@@ -142,6 +151,8 @@ SERVICES: tuple[Callable[[Behaviour], Service], ...] = (
     Webhook,
     Mattermost,
     Discord,
+    Telegram,
+    GoogleChat,
     Jira,
     AzureBoards,
     GitHubApi,

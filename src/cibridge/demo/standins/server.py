@@ -62,6 +62,8 @@ class Behaviour:
     # The first `parties` conversations.history reads wait for each other: two jobs that
     # look for a release's parent at the same moment, before either has posted one.
     slack_history_barrier: threading.Barrier | None = None
+    telegram_rate_limited: int = 0  # the next N Telegram requests answer 429 (body only)
+    telegram_retry_after: int = 1
     # Where the published API descriptions are (Jira OpenAPI, ADF schema); None: the
     # stand-ins check by their own rules only.
     specs: Path | None = None

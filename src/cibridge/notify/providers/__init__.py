@@ -27,6 +27,9 @@ class SendOptions:
     # What the message says beyond the CI context (--set values, environment, ...), stored
     # with it where the service can hold data, so a later --update can keep it.
     remember: dict[str, str] = field(default_factory=dict)
+    # The run, as "repository#run id" (attempts left out, so a re-run joins it): where a
+    # service groups messages by a key (Google Chat's threadKey), one run is one thread.
+    run: str = ""
 
 
 @dataclass
@@ -71,6 +74,9 @@ class Outcome:
     message_id: str = ""
     channel_id: str = ""
     fatal_config: bool = False
+    # The provider read an error status as success: Telegram answers an edit that changes
+    # nothing with 400 "message is not modified", and the message says what it should.
+    despite_status: bool = False
 
 
 def errcode_outcome(
@@ -159,6 +165,8 @@ SPECS: tuple[Spec, ...] = (
     # issue 20
     Spec("discord", "cibridge.notify.providers.discord", "Discord"),
     Spec("email", "cibridge.notify.providers.mail", "Email"),
+    Spec("telegram", "cibridge.notify.providers.telegram", "Telegram"),
+    Spec("google_chat", "cibridge.notify.providers.google_chat", "GoogleChat"),
 )
 REGISTRY: Mapping[str, Spec] = {spec.name: spec for spec in SPECS}
 NAMES = tuple(REGISTRY)
@@ -168,10 +176,12 @@ if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
         dingtalk,
         discord,
         feishu,
+        google_chat,
         mail,
         mattermost,
         slack,
         teams,
+        telegram,
         webhook,
         wecom,
     )
@@ -186,6 +196,8 @@ if TYPE_CHECKING:  # mypy proves each registered class satisfies the Protocol
         mattermost.Mattermost,
         discord.Discord,
         mail.Email,
+        telegram.Telegram,
+        google_chat.GoogleChat,
     )
 
 
