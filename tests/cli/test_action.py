@@ -94,6 +94,15 @@ def test_multi_line_set_value_stays_one_value() -> None:
     ]
 
 
+def test_attach_is_one_path_per_line_and_a_comma_belongs_to_the_path() -> None:
+    from cibridge.cli.main import build_parser
+
+    env = {"CIBRIDGE_COMMAND": "notify", "CIBRIDGE_OPT_ATTACH": "gate.json\n\nlogs/a,b.txt\n"}
+    argv = argv_from_env(env)
+    assert argv == ["notify", "--attach=gate.json", "--attach=logs/a,b.txt"]
+    assert build_parser().parse_args(argv).attach == ["gate.json", "logs/a,b.txt"]
+
+
 def test_a_key_given_twice_in_set_is_refused() -> None:
     env = {"CIBRIDGE_COMMAND": "notify", "CIBRIDGE_OPT_SET": "env=prod\nmsg=x\nenv=staging"}
     with pytest.raises(InputError, match="gives env more than once"):

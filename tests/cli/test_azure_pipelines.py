@@ -50,7 +50,13 @@ def test_notify_in_a_script_step(cli, stand_ins: StandIns, tmp_path: Path) -> No
     assert "https://dev.azure.com/fabrikam/Fabrikam%20Fiber/_build/results?buildId=4242" in text
     # The webhook is a credential as a whole: the agent is told to mask it before anything.
     assert env["SLACK_WEBHOOK_URL"] in _secrets_first(result.out)
-    assert outputs(result.out) == {"ok": "true", "message_id": "", "channel_id": ""}
+    assert outputs(result.out) == {
+        "ok": "true",
+        "message_id": "",
+        "channel_id": "",
+        "attached": "0",
+        "file_ids": "",
+    }
     assert _obeyed(result.out + result.err) <= {
         "task.setsecret",
         "task.setvariable",

@@ -231,6 +231,56 @@ def test_the_gate_example_passes_a_healthy_deploy(tmp_path: Path, stand_ins: Sta
         assert re.search(rf"\| {re.escape(check)} \|.*\| ✅ pass \|", run.output), check
 
 
+def test_the_gate_report_lands_in_the_deploy_messages_thread(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/gate.md's notify step after the gate: the JSON report and the JUnit file are
+    uploaded into the thread of the message it posts."""
+    from cibridge.demo.gate import DemoService
+    from tests.e2e.harness import prometheus
+
+    example = _example("docs/gate.md", "cibridge-gate.json\n            gate.xml")
+    with DemoService() as service, prometheus(tmp_path) as base:
+        text = in_service(example.text, service.port)
+        text = text.replace("https://prometheus.example.com", base)
+        workflow = _workflow(Example(example.page, example.line, "yaml", text), stand_ins)
+        run = _run(tmp_path, workflow, stand_ins, {".cibridge.yml": GATE_CONFIG})
+    assert run.code == 0, run.output
+    posted = next(r for r in stand_ins.of("slack") if r.path.endswith("/chat.postMessage"))
+    ts = json.loads(posted.answer)["ts"]
+    shared = [
+        f["name"]
+        for m in stand_ins.behaviour.slack_messages.values()
+        if m.get("thread_ts") == ts
+        for f in m["files"]
+    ]
+    assert shared == ["cibridge-gate.json", "gate.xml"], run.output
+    report = next(f for f in stand_ins.behaviour.slack_files.values() if f["name"].endswith("json"))
+    assert json.loads(report["data"])["result"] == "pass"
+
+
+def test_the_attach_example_uploads_the_test_report_into_the_thread(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/notify.md's `attach` step: the report the reader's test step wrote (here
+    written beforehand; the test command is `true`) lands in the message's thread."""
+    example = _example("docs/notify.md", "pytest.xml")
+    text = example.text.replace("run: pytest --junitxml=pytest.xml", "run: true")
+    workflow = _workflow(Example(example.page, example.line, "yaml", text), stand_ins)
+    files = {"pytest.xml": '<testsuite name="unit" tests="1"/>'}
+    run = _run(tmp_path, workflow, stand_ins, files)
+    assert run.code == 0, run.output
+    posted = next(r for r in stand_ins.of("slack") if r.path.endswith("/chat.postMessage"))
+    ts = json.loads(posted.answer)["ts"]
+    shared = [
+        f["name"]
+        for m in stand_ins.behaviour.slack_messages.values()
+        if m.get("thread_ts") == ts
+        for f in m["files"]
+    ]
+    assert shared == ["pytest.xml"], run.output
+
+
 DATADOG_QUERY = (
     "sum:trace.http.request.errors{service:checkout,env:production} by {version}.as_rate()"
 )

@@ -83,6 +83,29 @@ def test_the_notify_quick_start_reaches_slack_and_dingtalk(
     assert len(stand_ins.of("dingtalk")) == 1
 
 
+def test_the_attach_example_uploads_the_report_into_the_thread(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    """docs/notify.md's component with `attach`: the report (here committed, in the reader's
+    pipeline an artifact) lands in the thread of the message the job posts."""
+    from cibridge.demo.standins import SLACK_TOKEN
+
+    variables = {"SLACK_BOT_TOKEN": SLACK_TOKEN, "SLACK_API_URL": f"{stand_ins.base}/slack/api"}
+    files = {"reports/junit.xml": '<testsuite name="unit" tests="1"/>\n'}
+    example = _example("docs/notify.md", "reports/junit.xml")
+    run = _run(tmp_path, _pipeline(example), variables, files)
+    assert run.code == 0, run.output
+    posted = next(r for r in stand_ins.of("slack") if r.path.endswith("/chat.postMessage"))
+    ts = json.loads(posted.answer)["ts"]
+    shared = [
+        f["name"]
+        for m in stand_ins.behaviour.slack_messages.values()
+        if m.get("thread_ts") == ts
+        for f in m["files"]
+    ]
+    assert shared == ["junit.xml"], run.output
+
+
 def test_the_render_example_writes_the_release_notes(tmp_path: Path) -> None:
     template = _example("docs/gitlab.md", "release-notes.md.j2: the commits").text
     pipeline = _pipeline(_example("docs/gitlab.md", "render@1.0.0"))

@@ -75,14 +75,26 @@ jobs:
           status: running
           channel: "#deployments"
           slack-bot-token: ${{{{ secrets.SLACK_BOT_TOKEN }}}}
-      - uses: ./notify
+      - name: A log to attach, with a secret in it
+        env:
+          TOKEN: ${{{{ secrets.SLACK_BOT_TOKEN }}}}
+        run: echo "deployed with $TOKEN" > deploy.log
+      - id: done
+        uses: ./notify
         with:
           to: slack
           event: deploy
           status: success
           channel: ${{{{ steps.start.outputs.channel-id }}}}
           update: ${{{{ steps.start.outputs.message-id }}}}
+          attach: |
+            deploy.log
           slack-bot-token: ${{{{ secrets.SLACK_BOT_TOKEN }}}}
+      - name: Attached
+        env:
+          ATTACHED: ${{{{ steps.done.outputs.attached }}}}
+          FILE_IDS: ${{{{ steps.done.outputs.file-ids }}}}
+        run: echo "ATTACHED=$ATTACHED ids=$FILE_IDS"
       - id: discord
         uses: ./notify
         with:
@@ -156,16 +168,28 @@ jobs:
     run = run_act(tmp_path, workflow, event, secrets=secrets)
     assert run.code == 0, run.output
     slack = stand_ins.of("slack")
-    assert [r.path.split("?")[0].rsplit("/", 1)[-1] for r in slack] == [
+    called = [
+        "upload" if "/upload/" in r.path else r.path.split("?")[0].rsplit("/", 1)[-1] for r in slack
+    ]
+    assert called == [
         "chat.postMessage",
         "conversations.history",  # the update reads back what the first message said
         "chat.update",
+        "files.getUploadURLExternal",  # attach: into the thread of the message just updated
+        "upload",
+        "files.completeUploadExternal",
         "chat.postMessage",
     ]
     ts = json.loads(slack[0].answer)["ts"]
     assert slack[2].json["ts"] == ts and slack[2].json["channel"] == "C0DEPLOYS"
     assert slack[0].json["text"].startswith("🔄") and slack[2].json["text"].startswith("✅")
     assert slack[2].json["metadata"]["event_type"] == "cibridge_notify"
+    [shared] = [m for m in stand_ins.behaviour.slack_messages.values() if m.get("thread_ts") == ts]
+    assert [f["name"] for f in shared["files"]] == ["deploy.log"]
+    [uploaded] = stand_ins.behaviour.slack_files.values()
+    assert uploaded["data"] == b"deployed with ***\n"  # the token masked before it left
+    assert "Authorization" not in slack[4].headers  # the token stays off the upload URL
+    assert f"ATTACHED=1 ids={next(iter(stand_ins.behaviour.slack_files))}" in run.output
     assert json.loads(stand_ins.of("dingtalk")[0].answer)["errcode"] == 0
     assert stand_ins.of("webhook")[0].status == 200  # signature verified by the receiver
     # the hostile commit from the push payload arrived as data

@@ -97,6 +97,49 @@ build:
     assert mailbox.received[-1].message["Subject"].endswith("→ staging failed")
 
 
+def test_notify_component_attaches_files_into_the_thread(
+    tmp_path: Path, stand_ins: StandIns
+) -> None:
+    pipeline = """stages: [build]
+include:
+  - local: templates/notify.yml
+    inputs:
+      to: slack
+      attach: |
+        reports/gate.json
+        deploy.log
+build:
+  stage: build
+  script:
+    - echo building
+"""
+    variables = {
+        "SLACK_BOT_TOKEN": standins.SLACK_TOKEN,
+        "SLACK_API_URL": f"{stand_ins.base}/slack/api",
+        "SLACK_CHANNEL": "#deployments",
+    }
+    files = {
+        "reports/gate.json": '{"verdict": "pass"}',
+        "deploy.log": f"deployed with {standins.SLACK_TOKEN}\n",
+    }
+    run = run_gitlab_ci_local(tmp_path, pipeline, variables, files=files)
+    assert run.code == 0, run.output
+    assert "PASS  cibridge-notify-success" in run.output
+    posted = next(r for r in stand_ins.of("slack") if r.path.endswith("/chat.postMessage"))
+    ts = json.loads(posted.answer)["ts"]
+    shared = [
+        f["name"]
+        for m in stand_ins.behaviour.slack_messages.values()
+        if m.get("thread_ts") == ts
+        for f in m["files"]
+    ]
+    assert shared == ["gate.json", "deploy.log"]
+    logged = [f["data"] for f in stand_ins.behaviour.slack_files.values()]
+    assert logged == [b'{"verdict": "pass"}', b"deployed with ***\n"]
+    dotenv = (run.workdir / "cibridge.env").read_text()
+    assert "attached=2" in dotenv
+
+
 def test_notify_component_fails_the_job_when_rejected(tmp_path: Path, stand_ins: StandIns) -> None:
     pipeline = """stages: [build]
 include:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -285,3 +286,35 @@ def test_a_refused_jira_token_is_not_shown(canary_env: dict[str, str], tmp_path:
     result = run_process("-v", "jira", "--issue", "PROJ-1", "--comment", env=env, cwd=tmp_path)
     _check([result.out, result.err])
     assert result.code == 1 and "HTTP 401" in result.all
+
+
+def test_an_attachment_with_canaries_leaves_masked(
+    canary_env: dict[str, str], stand_ins: StandIns, tmp_path: Path
+) -> None:
+    """--attach: a text file holding every secret the run knows is masked before it leaves,
+    so neither the bytes Slack receives nor anything printed carries one."""
+    from cibridge.config.variables import VARIABLES
+
+    # Each secret as a log would hold it: the variables' values (webhook addresses whole),
+    # and every canary on its own except the stand-ins' webhook path segments that read as
+    # lowercase words ("standinhooksecret"), which the redactor leaves alone outside their
+    # URL by design (a word like "services" names a route; real hook ids are not words).
+    secret = ("secret", "webhook")
+    held = [canary_env[v.name] for v in VARIABLES if v.kind in secret and v.name in canary_env]
+    values = set(canary_env.values())
+    words = {c for c in CANARIES if re.fullmatch(r"[a-z]+(?:-[a-z]+)*", c) and c not in values}
+    # CANARIES grows as other tests run (their Fernet keys, a wrong token): only the ones in
+    # this run's environment are secrets this run knows.
+    held += [c for c in CANARIES if c not in words and any(c in v for v in canary_env.values())]
+    (tmp_path / "deploy.log").write_text("".join(f"value: {value}\n" for value in held))
+    argv = ["notify", "--status", "success", "--to", "slack", "--channel", "#deployments"]
+    for extra in ([], ["-v"], ["--dry-run"]):
+        result = run_process(*extra, *argv, "--attach", "deploy.log", env=canary_env, cwd=tmp_path)
+        files = [tmp_path / "github_output", tmp_path / "github_summary"]
+        _check([result.out, result.err, *(f.read_text() for f in files if f.exists())])
+        assert result.code == 0, result.all
+        assert "attach" in result.all
+    uploads = [f["data"] for f in stand_ins.behaviour.slack_files.values()]
+    assert len(uploads) == 2  # the dry run sends nothing
+    assert all(data == b"value: ***\n" * len(held) for data in uploads)
+    _check([r.raw.decode(errors="replace") for r in stand_ins.received])

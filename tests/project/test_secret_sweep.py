@@ -145,6 +145,8 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
      "Invalid or expired session"),
     ("notify email", ["notify", "--status", "failure", "--to", "email"], 1,
      "refused the login"),
+    ("notify attach", ["notify", "--status", "success", "--to", "slack", "--channel",
+                       "C0DEPLOYS", "--attach", "leaky.log"], 0, "attached leaky.log"),
     ("jira", ["jira", "--issue", "PROJ-1", "--comment"], 0, "PROJ-1"),
     ("boards", ["boards", "--work-item", "100", "--comment", "--tag", "shipped",
                 "--state-category", "Completed"], 0, "AB#100"),
@@ -183,6 +185,7 @@ VARIANTS = [
         "notify",
         "notify mattermost",
         "notify email",
+        "notify attach",
         "jira",
         "boards",
         "gate",
@@ -273,6 +276,11 @@ def _sweep(
     gate = GATE_DISPATCH if name.startswith("gate dispatch") else GATE
     (tmp_path / "gate.yml").write_text(gate.format(health=echoing.url_for("/health")))
     (tmp_path / "payload.json").write_text('{"ref": "main"}')
+    # --attach: a log holding every canary notify knows as a secret (the variables it
+    # registers at start; PROM_TOKEN and the like are secrets only to a config that uses them).
+    known = ["PROMETHEUS_PASSWORD", "CIBRIDGE_TRIGGER_KEY", "CIBRIDGE_KEY", "GITHUB_TOKEN"]
+    known += ["GITLAB_TOKEN", "AZURE_DEVOPS_EXT_PAT", "SLACK_BOT_TOKEN"]
+    (tmp_path / "leaky.log").write_text("".join(f"{k}={canaries[k]}\n" for k in known))
     (tmp_path / "events.yml").write_text(EVENTS.format(sink=echoing.url_for("/sink")))
     spooled = tmp_path / "spool" / "http"
     if name.startswith("events flush"):
@@ -294,9 +302,10 @@ def _sweep(
             GOOGLE_CHAT_TOKEN, canaries["GOOGLE_CHAT_TOKEN"]
         ),
     }
-    if "release" in name:
+    if "release" in name or name.startswith("notify attach"):  # the Web API, its bot token
         env |= {"SLACK_API_URL": f"{stand_ins.base}/slack/api"}
-        env |= {"CIBRIDGE_RELEASE_CHANNEL": "#deployments"}
+        if "release" in name:
+            env |= {"CIBRIDGE_RELEASE_CHANNEL": "#deployments"}
     else:
         del env["SLACK_BOT_TOKEN"]  # the other scenarios use the webhook
     if platform == "github":
@@ -324,7 +333,9 @@ def _sweep(
     stdin = b"a secret value\n" if name == "secret" else None
     result = run_process(*config, *argv, env=env, cwd=tmp_path, stdin=stdin)
     written = [
-        p for p in tmp_path.iterdir() if p.is_file() and p.name not in ("gate.yml", "payload.json")
+        p
+        for p in tmp_path.iterdir()
+        if p.is_file() and p.name not in ("gate.yml", "payload.json", "leaky.log")
     ] + sorted(spooled.glob("*.json") if spooled.is_dir() else [])
     texts = [result.out, result.err, *(p.read_text(errors="replace") for p in written)]
     forms = {form: key for key, value in canaries.items() for form in _forms(value)}

@@ -33,7 +33,7 @@ _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*=")
 # Options an input may give several of: separated by commas and newlines, or by newlines
 # only where a value may itself contain a comma.
 LISTS = frozenset({"to", "channel", "issue", "link-to", "work-item", "tag"})
-LINES = frozenset({"set", "template", "field", "job-name"})
+LINES = frozenset({"set", "template", "field", "job-name", "attach"})
 SWITCHES = frozenset(
     {
         "dry-run",

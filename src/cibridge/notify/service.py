@@ -18,10 +18,12 @@ from cibridge.core.errors import BUG_HINT, EXIT_BUG, EXIT_FAILURE, EXIT_OK, Cibr
 from cibridge.notify.message import KINDS, STATUSES
 
 if TYPE_CHECKING:
+    from cibridge.clients.attachments import Attachment
     from cibridge.clients.smtp import Mail
     from cibridge.config.loader import Config
     from cibridge.context.model import Context
     from cibridge.http.transport import Transport
+    from cibridge.notify.attachments import AttachResult
     from cibridge.notify.providers import Delivery, Provider, Recalled, SendOptions
     from cibridge.notify.settings import ProviderSettings
 
@@ -73,6 +75,8 @@ class NotifyRequest:
     data: Mapping[str, Any] = field(default_factory=dict)
     # --release: where one provider's message goes instead (Slack: the release's thread).
     placed: Mapping[str, Placement] = field(default_factory=dict)
+    attach: list[str] = field(default_factory=list)  # --attach: files for the message's thread
+    workspace: Path | None = None  # where --attach paths must stay; None: the current directory
 
 
 @dataclass
@@ -93,10 +97,12 @@ class NotifyResult:
     status: str
     fail_on_error: bool
     targets: list[TargetResult]
+    attachments: list[AttachResult] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        worst = max((target.exit_code for target in self.targets), default=EXIT_OK)
+        codes = [t.exit_code for t in self.targets] + [a.exit_code for a in self.attachments]
+        worst = max(codes, default=EXIT_OK)
         if worst == EXIT_FAILURE and not self.fail_on_error:
             return EXIT_OK
         return worst
@@ -145,8 +151,15 @@ def run(request: NotifyRequest, deps: Dependencies) -> NotifyResult:
     fail_on_error = request.fail_on_error
     if fail_on_error is None:
         fail_on_error = deps.config.value("notify", "fail_on_error") is not False
-    results = [r for name in dict.fromkeys(targets) for r in _deliver(request, deps, name, status)]
-    return NotifyResult(status, fail_on_error, results)
+    from cibridge.notify import attachments
+
+    files, attached = attachments.load(request.attach, request.workspace, deps.config)
+    results = [
+        r
+        for name in dict.fromkeys(targets)
+        for r in _deliver(request, deps, name, status, files, attached)
+    ]
+    return NotifyResult(status, fail_on_error, results, attached)
 
 
 def _failed(name: str, label: str, error: Exception) -> TargetResult:
@@ -157,9 +170,16 @@ def _failed(name: str, label: str, error: Exception) -> TargetResult:
 
 
 def _deliver(
-    request: NotifyRequest, deps: Dependencies, name: str, status: str
+    request: NotifyRequest,
+    deps: Dependencies,
+    name: str,
+    status: str,
+    files: list[Attachment],
+    attached: list[AttachResult],
 ) -> list[TargetResult]:
-    """Render once for the provider, then send to each of its channels."""
+    """Render once for the provider, then send to each of its channels (and the files
+    into each message's thread)."""
+    from cibridge.notify import attachments
     from cibridge.notify.providers import REGISTRY, create
     from cibridge.notify.settings import ProviderSettings
 
@@ -193,7 +213,25 @@ def _deliver(
                 result.warning = f"{shown}: {recalled.problem}"
             results.append(result)
         except Exception as error:  # this channel only
-            results.append(_failed(name, shown, error))
+            result = _failed(name, shown, error)
+            results.append(result)
+        if files:
+            dry = request.dry_run or deps.transport is None
+            # The thread the message went to (--thread's, or the release's), else its own.
+            thread = options.thread or result.message_id
+            delivered = attachments.Delivered(shown, result.ok, result.channel_id, thread)
+            try:
+                sent = attachments.send(
+                    provider, settings, delivered, files, None if dry else deps.transport
+                )
+                attached.extend(sent)
+            except Exception as error:  # the files only: the message is out
+                failed = _failed(name, shown, error)
+                attached.append(
+                    attachments.AttachResult(
+                        shown, "", False, failed.detail, exit_code=failed.exit_code
+                    )
+                )
     return results
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cibridge.cli.events_hook import add_events_option
@@ -54,6 +55,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="post in this thread (Slack: the ts replied to; Discord: thread or forum post id; "
         "Telegram: topic id; Google Chat: thread key, default one per run)",
     )
+    parser.add_argument(
+        "--attach",
+        action="append",
+        metavar="PATH",
+        help="Slack with a bot token: upload this file into the message's thread (repeatable; "
+        "inside the working directory, at most notify.attach_max_bytes, default 10 MiB; "
+        "secrets masked in text files)",
+    )
     parser.add_argument("--locale", choices=tuple(LOCALES), help="language of built-in templates")
     parser.add_argument(
         "--mention", choices=["failure", "always", "never"], help="when to @mention people"
@@ -102,6 +111,8 @@ def request_from_args(runtime: Runtime) -> NotifyRequest:
         mention=args.mention,
         fail_on_error=None if args.fail_on_error is None else args.fail_on_error == "true",
         dry_run=runtime.dry_run or bool(getattr(args, "dry_run", False)),
+        attach=list(args.attach or []),
+        workspace=Path.cwd(),
     )
 
 

@@ -64,6 +64,8 @@ class Behaviour:
     slack_history_barrier: threading.Barrier | None = None
     telegram_rate_limited: int = 0  # the next N Telegram requests answer 429 (body only)
     telegram_retry_after: int = 1
+    slack_files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> upload
+    slack_files_scope: bool = True  # False: the app lacks files:write
     # Where the published API descriptions are (Jira OpenAPI, ADF schema); None: the
     # stand-ins check by their own rules only.
     specs: Path | None = None

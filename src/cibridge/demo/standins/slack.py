@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cibridge.demo.standins.server import Answer, Behaviour, Request
+from cibridge.demo.standins.slack_files import PATHS as FILES_PATHS
+from cibridge.demo.standins.slack_files import SlackFiles
 
 SLACK_TOKEN = "xoxb-standin-token"  # noqa: S105 - a stand-in's own credential
 SLACK_HOOK = "/slack/services/T0STANDIN/B0STANDIN/standinhooksecret"
@@ -131,12 +133,15 @@ class Slack:
         self._ts = 0
         self._history_reads = 0
         self.tokens = {SLACK_TOKEN}  # a test adds its own (a canary)
+        self.files = SlackFiles(behaviour, self.tokens, SLACK_CHANNELS)
 
     def env(self, base_url: str) -> dict[str, str]:
         # The Web API needs a token and a channel, which a test chooses; only the hook is set.
         return {"SLACK_WEBHOOK_URL": base_url + SLACK_HOOK}
 
     def handle(self, request: Request) -> Answer:
+        if request.path.startswith(FILES_PATHS):  # files.* and the upload URL: slack_files
+            return self.files.handle(request)
         reads = {
             "/slack/api/conversations.history": self._history,
             "/slack/api/conversations.replies": self._replies,

@@ -83,6 +83,14 @@ class Slack(ProviderBase):
         )
         return url, {}
 
+    def web_api(self) -> tuple[str, str] | None:
+        """The Web API's base URL and the bot token, or None where only a webhook is set
+        (what files need: a webhook cannot upload)."""
+        token = self.settings.secret("bot_token", "SLACK_BOT_TOKEN")
+        if not token:
+            return None
+        return self.settings.api_url(self.label, self.api_url_env, DEFAULT_API), token
+
     def prepare(self, payload: Any, options: SendOptions) -> Delivery:
         if not isinstance(payload, dict):
             raise CibridgeError("Slack template must produce a mapping (text, blocks, ...)")
