@@ -157,3 +157,26 @@ def test_the_cap_in_the_config_is_checked_like_every_setting(  # type: ignore[no
     result = cli("config", "check", env=_env(stand_ins, tmp_path))
     assert result.code == 2
     assert ".cibridge.yml:2" in result.all and "attach_max_bytes" in result.all
+
+
+def test_with_release_the_files_land_in_the_releases_thread(  # type: ignore[no-untyped-def]
+    cli, stand_ins: StandIns, tmp_path: Path
+) -> None:
+    """--release places the message in the release's thread; its files follow it there,
+    under the release's parent (never under the reply)."""
+    (tmp_path / "notes.txt").write_text("what shipped")
+    env = {
+        **_env(stand_ins, tmp_path),
+        "CIBRIDGE_RELEASE_CHANNEL": "#deployments",
+        "CIBRIDGE_REPOSITORY": "acme/shop",
+    }
+    argv = ["notify", "--to", "slack", "--status", "success", "--release", "v1.4.0"]
+    result = cli(*argv, "--attach", "notes.txt", env=env)
+    assert result.code == 0, result.all
+    messages = stand_ins.behaviour.slack_messages
+    [parent] = [
+        key.split("/")[1]
+        for key, m in messages.items()
+        if (m.get("metadata") or {}).get("event_type") == "cibridge_release"
+    ]
+    assert _thread(stand_ins, parent) == ["notes.txt"]
