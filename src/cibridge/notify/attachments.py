@@ -7,9 +7,8 @@ A file never costs the message: it is sent first, and a file's problem is that f
 
 Where files cannot go, the message still goes: a Slack webhook cannot upload, which a bot
 token fixes, so that is an error (exit 2); the other providers get no upload from cibridge
-(DingTalk, WeCom and the generic webhook have none; Feishu, Teams, Mattermost and Discord
-need other credentials or APIs), which no setting fixes, so that is a warning that names
-what was not attached.
+(some have none, the others need other credentials or APIs), which no setting fixes, so
+that is a warning that names what was not attached.
 """
 
 from __future__ import annotations
