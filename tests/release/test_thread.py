@@ -183,3 +183,20 @@ def test_another_apps_stage_metadata_in_the_thread_is_not_a_stage(
     stand_ins.behaviour.slack_messages[f"C0DEPLOYS/{forged}"]["bot_id"] = "B0OTHERAPP"
     stages = threads.refresh(api, opened, "v1", _render, {})
     assert [s.name for s in stages] == ["build"]
+
+
+class Tsless(SlackApi):
+    def call(self, method: str, args: Mapping[str, Any], *, read: bool = False) -> dict[str, Any]:
+        answer = super().call(method, args, read=read)
+        return {"ok": True} if method == "chat.postMessage" else answer
+
+
+def test_a_post_answered_without_a_ts_is_an_error_not_a_thread_at_the_top(
+    stand_ins: StandIns, transport: Transport
+) -> None:
+    from cibridge.core.errors import CibridgeError
+
+    api = Tsless(f"{stand_ins.base}/slack/api", standins.SLACK_TOKEN, transport)
+    with pytest.raises(CibridgeError, match="named no ts") as raised:
+        threads.open_thread(api, "C0DEPLOYS", "v9", WINDOW, PARENT, print)
+    assert raised.value.exit_code == 1

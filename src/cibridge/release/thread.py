@@ -84,7 +84,11 @@ def open_thread(
     if ts:
         return Thread(channel, ts, looked_at=read)
     posted = api.call("chat.postMessage", {**first_parent, "channel": channel})
-    mine = str(posted.get("ts", ""))
+    mine = str(posted.get("ts") or "")
+    if not mine:
+        from cibridge.core.errors import failure
+
+        raise failure(f"release {key}: Slack took the parent message but named no ts for it")
     winner, _ = find(api, channel, key, window)
     if winner and winner != mine:
         from cibridge.clients.slack_api import SlackError
