@@ -234,8 +234,8 @@ def test_the_gate_example_passes_a_healthy_deploy(tmp_path: Path, stand_ins: Sta
 def test_the_gate_report_lands_in_the_deploy_messages_thread(
     tmp_path: Path, stand_ins: StandIns
 ) -> None:
-    """docs/gate.md's notify step after the gate: the JSON report and the JUnit file are
-    uploaded into the thread of the message it posts."""
+    """docs/gate.md's notify step after the gate: the JSON report, the JUnit file and the
+    chart are uploaded into the thread of the message it posts."""
     from cibridge.demo.gate import DemoService
     from tests.e2e.harness import prometheus
 
@@ -254,7 +254,7 @@ def test_the_gate_report_lands_in_the_deploy_messages_thread(
         if m.get("thread_ts") == ts
         for f in m["files"]
     ]
-    assert shared == ["cibridge-gate.json", "gate.xml"], run.output
+    assert shared == ["cibridge-gate.json", "gate.xml", "gate.svg"], run.output
     report = next(f for f in stand_ins.behaviour.slack_files.values() if f["name"].endswith("json"))
     assert json.loads(report["data"])["result"] == "pass"
 

@@ -150,7 +150,8 @@ SCENARIOS: list[tuple[str, list[str], int, str]] = [
     ("jira", ["jira", "--issue", "PROJ-1", "--comment"], 0, "PROJ-1"),
     ("boards", ["boards", "--work-item", "100", "--comment", "--tag", "shipped",
                 "--state-category", "Completed"], 0, "AB#100"),
-    ("gate", ["gate", "--report", "gate.json", "--junit", "gate.xml"], 1, "errors"),
+    ("gate", ["gate", "--report", "gate.json", "--junit", "gate.xml", "--chart", "gate.svg"], 1,
+     "errors"),
     ("gate rules", ["gate", "rules", "--output", "rules.yml"], 0, ""),
     ("gate dispatch", ["gate", "--dispatch"], 1, "rollback: started"),
     ("trigger", ["trigger", "--issue", "PROJ1-1", "--dispatch"], 0, "started acme/checkout"),
@@ -360,7 +361,7 @@ def _sweep(
     assert result.code == code, result.all
     assert marker in result.all or name.endswith(("--dry-run", "--json")), result.all
     if name == "gate":
-        assert {"gate.json", "gate.xml"} <= {p.name for p in written}
+        assert {"gate.json", "gate.xml", "gate.svg"} <= {p.name for p in written}
         assert "denied" in (tmp_path / "gate.json").read_text()  # the echo was reported
     if name == "gate rules":
         assert "alert:" in (tmp_path / "rules.yml").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cibridge.core.errors import CibridgeError
@@ -18,22 +19,34 @@ OUTPUTS_ON_FAILURE = {
     "action": "none",
     "rollback-pipeline": "",
     "report": "",
+    "chart": "",
     "rollback-dispatched": "false",
     "rollback-url": "",
 }
 
 
+@dataclass(frozen=True)
+class Files:
+    """Where the gate writes its reports ("" for none)."""
+
+    report: str = ""
+    junit: str = ""
+    chart: str = ""  # an SVG of the metric checks, for a chat thread
+
+
 def publish(
     platform: Platform,
     result: GateResult,
-    report: str,
-    junit_path: str,
+    files_to: Files,
     rollback: Mapping[str, str] | None = None,
 ) -> None:
     """Outputs and summary first, then the files: a report that cannot be written must not
     take the verdict with it (its problem, exit 2, is raised after them)."""
-    from cibridge.gate import summary
+    from cibridge.core import redact
+    from cibridge.gate import chart, summary
     from cibridge.report import files, junit, outputs
+
+    report, junit_path = files_to.report, files_to.junit
 
     report_path = ""
     # A report that cannot be written must not take the verdict with it: the outputs and
@@ -43,6 +56,13 @@ def publish(
         try:
             files.write(report, summary.report_json(result), "--report")
             report_path = report
+        except CibridgeError as error:
+            unwritten.append(error)
+    chart_path = ""
+    if files_to.chart:
+        try:
+            files.write(files_to.chart, redact.redact(chart.svg(result)), "--chart")
+            chart_path = files_to.chart
         except CibridgeError as error:
             unwritten.append(error)
     if junit_path:
@@ -64,6 +84,7 @@ def publish(
             "action": result.action,
             "rollback-pipeline": result.rollback_pipeline,
             "report": report_path,
+            "chart": chart_path,
             # gate --dispatch: whether this run started the rollback, and where it went
             "rollback-dispatched": "false",
             "rollback-url": "",

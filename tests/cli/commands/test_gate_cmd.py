@@ -888,3 +888,19 @@ def test_output_and_apply_are_one_or_the_other(cli, tmp_path: Path) -> None:  # 
     config(tmp_path, gate_config(PASSING))
     result = _apply(cli, "http://127.0.0.1:1", "--output", "x.yml")
     assert result.code == 2 and "choose one" in result.err, result.all
+
+
+def test_the_chart_is_an_svg_beside_the_report(cli, httpserver: HTTPServer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    serve(httpserver, {"up{": "1", "http_requests_total": "0.5"})
+    config(tmp_path, gate_config(PASSING))
+    chart = tmp_path / "gate.svg"
+    env = {"PROMETHEUS_URL": httpserver.url_for("/")}
+    argv = ("gate", "--set", "service_name=x", "--deployed-at=-1h", "--chart", str(chart))
+    result = cli(*argv, env=env)
+    assert result.code == 1, result.all  # errors is 0.5, over its 0.01
+    root = ET.fromstring(chart.read_text())  # noqa: S314 - our own output
+    titles = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert any(t.startswith("errors — fail") for t in titles), titles
+    assert f"chart={chart}" in result.out
+    unwritable = cli(*argv[:-1], str(tmp_path), env=env)  # a folder: not written, verdict kept
+    assert unwritable.code == 2 and "--chart" in unwritable.all and "result=fail" in unwritable.out

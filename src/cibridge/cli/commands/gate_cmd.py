@@ -58,6 +58,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--report", metavar="PATH", help="write the JSON report here")
     parser.add_argument("--junit", metavar="PATH", help="write a JUnit XML report here")
     parser.add_argument(
+        "--chart",
+        metavar="PATH",
+        help="write the metric checks' charts here as one SVG image (for notify --attach)",
+    )
+    parser.add_argument(
         "--silence",
         action="store_true",
         help="silence the service's alerts in Alertmanager while the gate runs",
@@ -211,7 +216,8 @@ def run(runtime: Runtime) -> int:
     if prepared is not None:
         # The verdict is published whatever happened to the rollback, raised after it.
         rollback, problem = gate_rollback.settle(runtime, prepared, result)
-    reporting.publish(runtime.platform, result, args.report or "", args.junit or "", rollback)
+    files = reporting.Files(args.report or "", args.junit or "", args.chart or "")
+    reporting.publish(runtime.platform, result, files, rollback)
     from cibridge.gate.summary import report
 
     runtime.details["gate_report"] = report(result)
