@@ -45,6 +45,10 @@ def _run_in(loop: asyncio.AbstractEventLoop, settle: Callable[[], Any]) -> Calla
     return run
 
 
+FIRST_WAIT = 5.0  # seconds the first NATS fetch may wait (a consumer created on a busy server)
+QUIET = 2.0  # seconds without a message that end the read
+
+
 def nats_messages(
     options: dict[str, Any], stream: str, subject: str, durable: str, limits: Limits
 ) -> Iterator[Message]:
@@ -72,13 +76,17 @@ def nats_messages(
                 hint="create the stream over the subject the receiver publishes to",
             ) from None
         handed = 0
+        quiet = FIRST_WAIT  # the first fetch also waits for the consumer to be set up
         while handed < limits.messages and (left := deadline - time.monotonic()) > 0:
             try:
                 batch = loop.run_until_complete(
-                    subscription.fetch(min(10, limits.messages - handed), timeout=min(left, 2.0))
+                    subscription.fetch(min(10, limits.messages - handed), timeout=min(left, quiet))
                 )
-            except NatsTimeout:
-                break  # nothing waiting
+            except (NatsTimeout, asyncio.TimeoutError):
+                # nats-py raises its own TimeoutError, or asyncio's from a fetch of several
+                # that got none: either way nothing is waiting.
+                break
+            quiet = QUIET
             for item in batch:
                 handed += 1
                 sequence = item.metadata.sequence.stream if item.metadata else handed
