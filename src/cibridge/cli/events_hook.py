@@ -77,7 +77,6 @@ def after(runtime: Runtime, code: int) -> int:
 def _events(runtime: Runtime) -> list[Event]:
     from cibridge.cli import release_hook
     from cibridge.events import from_command
-    from cibridge.http.integration import IntegrationSettings
 
     run = from_command.run_of(runtime.context, runtime.env, release_hook.key(runtime))
     outputs = runtime.platform.outputs
@@ -85,9 +84,7 @@ def _events(runtime: Runtime) -> list[Event]:
     if command == "notify":
         return from_command.notify(run, runtime.args, outputs)
     if command == "jira":
-        jira = IntegrationSettings("jira", "project_management", runtime.config, runtime.env)
-        base = jira.value("base_url", variables.name("jira", "base_url"), "")
-        return from_command.jira(run, outputs, str(base or ""))
+        return from_command.jira(run, outputs, runtime.jira_site())
     if command == "gate":
         return from_command.gate(run, runtime.sets(), outputs)
     if command == "summary":

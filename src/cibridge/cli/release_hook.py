@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from cibridge.release.thread import Thread
 
 COMMANDS = frozenset({"notify", "jira", "boards", "gate", "trigger"})
-OUTPUTS_ON_FAILURE = {"release-ts": "", "release-channel": ""}
 
 
 def add_release_option(parser: argparse.ArgumentParser) -> None:
@@ -58,12 +57,12 @@ def key(runtime: Runtime) -> str:
     return key_of(given, runtime.context, runtime.env)
 
 
-def _setup(runtime: Runtime, release: str) -> tuple[ReleaseSettings, Dependencies]:
+def _setup(runtime: Runtime, found: ReleaseSettings) -> Dependencies:
     from cibridge.clients.slack_api import DEFAULT_API, SlackApi
     from cibridge.notify.settings import ProviderSettings
-    from cibridge.release import service, settings
+    from cibridge.release import service
 
-    found = settings.load(runtime.config, runtime.env, release)
+    release = found.key
     slack = ProviderSettings("slack", runtime.config, runtime.env)
     token = slack.secret("bot_token", variables.name("slack", "bot_token"))
     if not token:
@@ -87,11 +86,10 @@ def _setup(runtime: Runtime, release: str) -> tuple[ReleaseSettings, Dependencie
         "environment": context.environment,
     }
     locale = str(runtime.config.value("notify", "locale") or "en")
-    deps = service.Dependencies(
+    return service.Dependencies(
         api, channel, runtime.templates_dir(), runtime.env, time.time(),
         runtime.platform.warning, locale, facts,
     )  # fmt: skip
-    return found, deps
 
 
 def _first_channel(runtime: Runtime) -> str | None:
@@ -106,43 +104,35 @@ def before_notify(runtime: Runtime, request: NotifyRequest) -> None:
     release = key(runtime)
     if not release:
         return
-    if request.dry_run:
-        _dry_channel(runtime, request, release)
-        return
     from cibridge.notify.service import Placement, job_status
     from cibridge.release import service
     from cibridge.release.from_command import Done, of
+    from cibridge.release.settings import load
     from cibridge.render import labels
 
+    if request.dry_run:
+        # A dry run reads nothing, so shows Slack's message to the release's channel, in
+        # a thread it has not looked for.
+        channel = load(runtime.config, runtime.env, release).channel
+        if channel:
+            request.placed = {**request.placed, "slack": Placement(channel, "")}
+        return
     context = runtime.context
     status = job_status(request, context)
     try:
-        found, deps = _setup(runtime, release)
+        found = load(runtime.config, runtime.env, release)
+        deps = _setup(runtime, found)
         opened = service.open_thread(found, deps)
     except CibridgeError as error:
         runtime.release = error
         return
     runtime.release = (found, deps, opened)
-    broadcast = found.broadcast == "always" or (
-        found.broadcast == "failure" and status == "failure"
-    )
     environment = request.values.get("environment") or context.environment
     done = Done("notify", {}, True, context.run_url, request.event, status, environment)
     done.stage = getattr(runtime.args, "release_stage", None) or ""
     stage, _ = of(done, labels.for_locale(deps.locale))
-    placed = Placement(opened.channel, opened.ts, broadcast, stage.payload(release))
+    placed = Placement(opened.channel, opened.ts, found.broadcasts(status), stage.payload(release))
     request.placed = {**request.placed, "slack": placed}
-
-
-def _dry_channel(runtime: Runtime, request: NotifyRequest, release: str) -> None:
-    """A dry run reads nothing, so shows Slack's message to the release's channel, in a
-    thread it has not looked for."""
-    from cibridge.notify.service import Placement
-    from cibridge.release.settings import load
-
-    channel = load(runtime.config, runtime.env, release).channel
-    if channel:
-        request.placed = {**request.placed, "slack": Placement(channel, "")}
 
 
 def after(runtime: Runtime, code: int) -> int:
@@ -164,12 +154,15 @@ def after(runtime: Runtime, code: int) -> int:
         from cibridge.release import service
         from cibridge.release.settings import load
 
-        fail = load(runtime.config, runtime.env, release).fail_on_error
         opened = runtime.release
+        found = (
+            opened[0] if isinstance(opened, tuple) else load(runtime.config, runtime.env, release)
+        )
+        fail = found.fail_on_error
         if isinstance(opened, CibridgeError):
             raise opened
         if opened is None:
-            found, deps = _setup(runtime, release)
+            deps = _setup(runtime, found)
             opened = (found, deps, service.open_thread(found, deps))
             runtime.release = opened
         return _report(runtime, code, *opened)
@@ -200,8 +193,8 @@ def _report(
         status=context.status or "",
         environment=context.environment,
         transition=getattr(args, "transition", None) or getattr(args, "state", None) or "",
-        tracker_url=_jira_site(runtime) if command == "jira" else "",
-        report=runtime.details.get("gate_report") or {},
+        tracker_url=runtime.jira_site() if command == "jira" else "",
+        report=_gate_report(runtime),
         stage=getattr(args, "release_stage", None) or "",
     )
     result = service.report(found, deps, thread, done, replied)
@@ -215,8 +208,11 @@ def _report(
     return code
 
 
-def _jira_site(runtime: Runtime) -> str:
-    from cibridge.http.integration import IntegrationSettings
+def _gate_report(runtime: Runtime) -> dict[str, object]:
+    """The gate's checks as its JSON report has them, made only when a release asks."""
+    result = runtime.details.get("gate_result")
+    if result is None:
+        return {}
+    from cibridge.gate.summary import report
 
-    jira = IntegrationSettings("jira", "project_management", runtime.config, runtime.env)
-    return str(jira.value("base_url", variables.name("jira", "base_url"), "") or "")
+    return report(result)

@@ -76,6 +76,14 @@ class Runtime:
 
         return Transport(HttpSettings.from_env(self.env))
 
+    def jira_site(self) -> str:
+        """The Jira site the run's issues link to ("" when none is configured)."""
+        from cibridge.config import variables
+        from cibridge.http.integration import IntegrationSettings
+
+        jira = IntegrationSettings("jira", "project_management", self.config, self.env)
+        return str(jira.value("base_url", variables.name("jira", "base_url"), "") or "")
+
     def sets(self) -> dict[str, str]:
         return parse_sets(getattr(self.args, "set", None))
 

@@ -107,10 +107,8 @@ def report(
     stage, said = of(done, t)
     reply_ts = ""
     if not replied:
-        broadcast = settings.broadcast == "always" or (
-            settings.broadcast == "failure" and stage.result == "failure"
-        )
         message = _reply(settings.key, stage, said, deps)
+        broadcast = settings.broadcasts(stage.result)
         reply_ts = threads.reply(deps.api, thread, message, settings.key, stage, broadcast)
     stages = threads.refresh(
         deps.api, thread, settings.key, lambda found: parent(settings.key, found, deps), deps.facts

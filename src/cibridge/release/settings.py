@@ -35,6 +35,10 @@ class ReleaseSettings:
     broadcast: str  # which replies also go to the channel
     fail_on_error: bool
 
+    def broadcasts(self, result: str) -> bool:
+        """Whether a reply with this stage result is also sent to the channel."""
+        return self.broadcast == "always" or (self.broadcast == "failure" and result == "failure")
+
 
 def key_of(given: str | None, context: Context, env: Mapping[str, str]) -> str:
     """The release's key: given, else the tag or version being deployed ("" for none)."""

@@ -218,9 +218,7 @@ def run(runtime: Runtime) -> int:
         rollback, problem = gate_rollback.settle(runtime, prepared, result)
     files = reporting.Files(args.report or "", args.junit or "", args.chart or "")
     reporting.publish(runtime.platform, result, files, rollback)
-    from cibridge.gate.summary import report
-
-    runtime.details["gate_report"] = report(result)
+    runtime.details["gate_result"] = result  # for the release thread's reply
     service = str(values.get("service_name") or runtime.context.repository or "unknown")
     if args.push_metrics:
         from cibridge.gate import deploy_window
