@@ -106,26 +106,25 @@ def chapter(stage: Stage, env: dict[str, str], stand_ins: StandIns) -> int:
     key = f"{context.repository or 'acme/checkout'}@{context.version or context.tag or 'v1.4.0'}"
     settings = ReleaseSettings(key, CHANNEL, 1.0, 5, "failure", False)
     calls = 0
-    for done in _steps(stage):
-        api = SlackApi(
-            f"{stand_ins.base}/slack/api",
-            standins.SLACK_TOKEN,
-            Transport(HttpSettings.from_env(env)),
-        )
-        deps = service.Dependencies(
-            api, CHANNEL, stage.templates_dir, env, time.time(), stage.platform.warning,
-            stage.locale, {"repository": context.repository, "environment": "production"},
-        )  # fmt: skip
-        thread = service.open_thread(settings, deps)
-        result = service.report(settings, deps, thread, done, replied=False)
-        calls += result.calls
-        what = "posted the parent" if result.created else "found the parent by its metadata"
-        stage.platform.print(
-            f"{done.command:8} {what}, replied ({result.calls} Slack calls); the parent shows "
-            + " ".join(f"{s.emoji} {s.name}" for s in result.stages)
-        )
+    steps = _steps(stage)
+    with Transport(HttpSettings.from_env(env)) as transport:
+        for done in steps:
+            # A client of its own per step, as each step is a process of its own in CI.
+            api = SlackApi(f"{stand_ins.base}/slack/api", standins.SLACK_TOKEN, transport)
+            deps = service.Dependencies(
+                api, CHANNEL, stage.templates_dir, env, time.time(), stage.platform.warning,
+                stage.locale, {"repository": context.repository, "environment": "production"},
+            )  # fmt: skip
+            thread = service.open_thread(settings, deps)
+            result = service.report(settings, deps, thread, done, replied=False)
+            calls += result.calls
+            what = "posted the parent" if result.created else "found the parent by its metadata"
+            stage.platform.print(
+                f"{done.command:8} {what}, replied ({result.calls} Slack calls); the parent "
+                "shows " + " ".join(f"{s.emoji} {s.name}" for s in result.stages)
+            )
     stage.platform.print(
-        f"\n{calls} Slack calls for {len(_steps(stage))} steps. The thread in #deployments "
+        f"\n{calls} Slack calls for {len(steps)} steps. The thread in #deployments "
         f"({CHANNEL}), as the Slack stand-in holds it:\n"
     )
     messages = stand_ins.behaviour.slack_messages
