@@ -256,3 +256,23 @@ def test_only_slacks_message_goes_into_the_release_thread(cli, stand_ins: StandI
     assert "thread_id" not in discord.path  # a Slack ts is no Discord thread
     _, replies = _thread(stand_ins, "v8")
     assert [r["metadata"]["event_type"] for r in replies] == ["cibridge_notify"]
+
+
+def test_the_log_says_how_many_messages_were_read_to_find_the_parent(
+    cli, stand_ins: StandIns
+) -> None:  # type: ignore[no-untyped-def]
+    argv = ("notify", "--to", "slack", "--status", "success", "--release", "v9")
+    cli(*argv, env=_env(stand_ins))
+    cli(
+        "notify",
+        "--to",
+        "slack",
+        "--status",
+        "success",
+        "--channel",
+        "C0DEPLOYS",
+        env=_env(stand_ins),
+    )
+    again = cli(*argv, env=_env(stand_ins))
+    # The unrelated message and the parent; the thread's reply is not in the history.
+    assert "(read 2 messages of its history)" in again.out, again.out

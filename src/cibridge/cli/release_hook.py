@@ -201,7 +201,8 @@ def _report(
     runtime.platform.set_outputs({"release-ts": result.ts, "release-channel": result.channel})
     where = "posted the parent" if result.created else "found the parent"
     runtime.platform.print(
-        f"release {result.key}: {where} {result.ts} in {result.channel}, "
+        f"release {result.key}: {where} {result.ts} in {result.channel} "
+        f"(read {result.looked_at} messages of its history), "
         f"{'replied' if result.reply_ts or replied else 'no reply'}, parent shows "
         f"{len(result.stages)} stage(s) ({result.calls + replied} Slack calls)"
     )
